@@ -1,0 +1,119 @@
+# mlv - a Unix toolkit for exploring the latent spaces of music.
+# `make` builds lib/libmlv.a and bin/mlv-*; `make check` tests; `make bench`
+# measures; `make install PREFIX=... DESTDIR=...` installs.
+include config.mk
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS += -Ilib -DMLV_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+CFLAGS += -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARNFLAGS) -pthread
+LDLIBS += $(PKG_LIBS) -lm -pthread
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_HDR := $(sort $(wildcard lib/*.h))
+CMD_SRC := $(sort $(wildcard cmd/mlv-*.c))
+TEST_SRC := $(sort $(wildcard tests/test-*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+
+LIB_OBJ := $(LIB_SRC:lib/%.c=build/lib/%.o)
+BINS := $(CMD_SRC:cmd/%.c=bin/%)
+TESTS := $(TEST_SRC:tests/%.c=build/tests/%)
+TEST_TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tools/%)
+
+ASAN_LIB_OBJ := $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
+ASAN_BINS := $(CMD_SRC:cmd/%.c=build/asan/bin/%)
+ASAN_TESTS := $(TEST_SRC:tests/%.c=build/asan/tests/%)
+
+MAN1 := $(sort $(wildcard man/*.1))
+MAN5 := $(sort $(wildcard man/*.5))
+MAN7 := $(sort $(wildcard man/*.7))
+
+all: deps-check lib/libmlv.a $(BINS)
+
+deps-check:
+	@sh scripts/deps.sh --check
+
+deps:
+	@sh scripts/deps.sh
+
+lib/libmlv.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+build/lib/%.o: lib/%.c $(LIB_HDR) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+bin/%: cmd/%.c lib/libmlv.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
+
+build/tests/%: tests/%.c tests/test.h lib/libmlv.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< lib/libmlv.a $(LDLIBS)
+
+build/tools/%: tests/tools/%.c lib/libmlv.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
+
+# The same library, tools and unit tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer.
+build/asan/libmlv.a: $(ASAN_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(ASAN_LIB_OBJ)
+
+build/asan/lib/%.o: lib/%.c $(LIB_HDR) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+build/asan/bin/%: cmd/%.c build/asan/libmlv.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $< build/asan/libmlv.a $(LDLIBS)
+
+build/asan/tests/%: tests/%.c tests/test.h build/asan/libmlv.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests -o $@ $< build/asan/libmlv.a $(LDLIBS)
+
+check: deps all $(TESTS) $(TEST_TOOLS) $(ASAN_TESTS) $(ASAN_BINS)
+	@sh tests/run.sh
+
+bench: all $(TEST_TOOLS)
+	@sh bench/run.sh
+
+# Build with the other compiler too (warnings are errors here) to keep the
+# tree clean under both gcc and clang.
+compilers:
+	$(MAKE) clean && $(MAKE) CC=gcc WARNFLAGS="$(WARNFLAGS) -Werror" all $(TESTS) $(TEST_TOOLS)
+	$(MAKE) clean && $(MAKE) CC=clang WARNFLAGS="$(WARNFLAGS) -Werror" all $(TESTS) $(TEST_TOOLS)
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/mlv
+	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	cp -f $(BINS) $(DESTDIR)$(BINDIR)/
+	cp -f lib/libmlv.a $(DESTDIR)$(LIBDIR)/
+	cp -f $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/mlv/
+	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
+	cp -f $(MAN5) $(DESTDIR)$(MANPREFIX)/man5/
+	cp -f $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
+	for t in $(CMD_SRC:cmd/%.c=%); do \
+		cp -f completions/bash/mlv $(DESTDIR)$(BASHCOMPDIR)/$$t || exit 1; done
+	cp -f completions/zsh/_mlv $(DESTDIR)$(ZSHCOMPDIR)/_mlv
+
+uninstall:
+	for t in $(CMD_SRC:cmd/%.c=%); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	rm -f $(DESTDIR)$(LIBDIR)/libmlv.a $(DESTDIR)$(ZSHCOMPDIR)/_mlv
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/mlv
+	for m in $(MAN1) $(MAN5) $(MAN7); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANPREFIX)/man$$s/$${m#man/}; done
+
+clean:
+	rm -rf build bin lib/libmlv.a
+
+.PHONY: all deps deps-check check bench compilers lint-man install uninstall clean
+.SECONDARY:

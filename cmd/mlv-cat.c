@@ -1,0 +1,355 @@
+/* mlv-cat - concatenate, select, inspect and convert MLV streams. */
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+#include "stats.h"
+#include "stream.h"
+#include "util.h"
+
+enum format { FMT_AUTO, FMT_MLV, FMT_TSV, FMT_CSV, FMT_NPY };
+enum mode { MODE_DATA, MODE_HEADERS, MODE_SUMMARY };
+
+typedef struct {
+	char *key, *glob;
+	int negate;
+} condition;
+
+static enum mode mode = MODE_DATA;
+static enum format from = FMT_AUTO, to = FMT_MLV;
+static condition *conds;
+static size_t nconds;
+static char **sets; /* "KEY=VALUE" */
+static size_t nsets;
+static char **keys;
+static size_t nkeys;
+static size_t every = 1;
+static int names, stack;
+
+/* --stack collects every row before the .npy header can be written. */
+static mlv_record stacked;
+
+static void
+usage(void)
+{
+	printf("usage: mlv-cat [-Hs] [-f FORMAT] [-t FORMAT] [-i GLOB] "
+	       "[-w KEY=GLOB]... [-e N]\n"
+	       "               [--set KEY=VALUE]... [-k KEYS] [--names] "
+	       "[--stack] [-o FILE] [FILE...]\n"
+	       "Concatenate MLV streams (stdin when no FILE or '-'), selecting "
+	       "records,\nthinning rows, and converting to and from TSV, CSV "
+	       "and NumPy .npy.\n\n"
+	       "  -H, --headers          print each record's header line\n"
+	       "  -s, --summary          print rows, cols, min, max, mean, std "
+	       "and NaN/Inf\n"
+	       "                         count of each record (TSV)\n"
+	       "  -f, --from FORMAT      input: mlv, npy (both detected), tsv, "
+	       "csv\n"
+	       "  -t, --to FORMAT        output: mlv (default), tsv, csv, npy\n"
+	       "  -i, --id GLOB          keep records whose id matches GLOB\n"
+	       "  -w, --where KEY=GLOB   keep records whose KEY matches "
+	       "(KEY!=GLOB: does not);\n"
+	       "                         repeat to require all\n"
+	       "  -e, --every N          keep every Nth row (dt is scaled)\n"
+	       "      --set KEY=VALUE    set metadata on every record\n"
+	       "  -k, --keys KEYS        tsv/csv: lead each row with these "
+	       "keys (comma-separated;\n"
+	       "                         'row' is the row index, 't' its time)\n"
+	       "      --names            tsv/csv: start with a line of column "
+	       "names\n"
+	       "      --stack            npy: one array of all rows (default: "
+	       "one array per record)\n"
+	       "  -o, --output FILE      write FILE (atomically) instead of "
+	       "stdout\n"
+	       "  -h, --help             show this help\n"
+	       "      --version          show the version\n");
+	exit(0);
+}
+
+static enum format
+parse_format(const char *s, const char *opt)
+{
+	if (!strcmp(s, "mlv"))
+		return FMT_MLV;
+	if (!strcmp(s, "tsv"))
+		return FMT_TSV;
+	if (!strcmp(s, "csv"))
+		return FMT_CSV;
+	if (!strcmp(s, "npy"))
+		return FMT_NPY;
+	mlv_usage_error("%s %s: unknown format (mlv, tsv, csv or npy)", opt, s);
+}
+
+static void
+add_condition(char *arg)
+{
+	char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		mlv_usage_error("--where %s: expected KEY=GLOB or KEY!=GLOB", arg);
+	conds = mlv_realloc(conds, (nconds + 1) * sizeof *conds);
+	condition *c = &conds[nconds++];
+	c->negate = eq[-1] == '!';
+	c->key = mlv_strdup(arg);
+	c->key[eq - arg - c->negate] = '\0';
+	c->glob = eq + 1;
+	if (!mlv_key_valid(c->key))
+		mlv_usage_error("--where %s: invalid key '%s'", arg, c->key);
+}
+
+static int
+selected(const mlv_record *r)
+{
+	for (size_t i = 0; i < nconds; i++) {
+		const char *v = mlv_meta_get(r, conds[i].key);
+		int match = v && !fnmatch(conds[i].glob, v, 0);
+		if (match == conds[i].negate)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+thin_rows(mlv_record *r)
+{
+	size_t kept = (r->rows + every - 1) / every;
+	for (size_t i = 1; i < kept; i++)
+		memmove(r->data + i * r->cols, r->data + i * every * r->cols,
+		        r->cols * sizeof(float));
+	r->rows = kept;
+	double dt;
+	if (mlv_meta_get_double(r, "dt", &dt) == 0)
+		mlv_meta_setf(r, "dt", "%.9g", dt * (double)every);
+}
+
+static void
+emit(mlv_writer *w, mlv_reader *rd, mlv_record *r)
+{
+	static char *hdr;
+	static size_t hdr_cap;
+	static int records_out;
+	char delim = to == FMT_CSV ? ',' : '\t';
+
+	if (mode == MODE_HEADERS) {
+		size_t n = mlv_format_header(r, &hdr, &hdr_cap);
+		mlv_write_bytes_or_die(w, hdr, n);
+		return;
+	}
+	if (mode == MODE_SUMMARY) {
+		mlv_summary s;
+		const char *id = mlv_meta_get(r, "id");
+		mlv_summarize(r->data, r->rows * r->cols, &s);
+		if (mlv_text_write_field(w, mlv_reader_name(rd), '\t'))
+			mlv_writer_die(w);
+		mlv_writer_printf_or_die(w, "\t%llu\t",
+		                         (unsigned long long)mlv_reader_index(rd));
+		if (mlv_text_write_field(w, id ? id : "", '\t'))
+			mlv_writer_die(w);
+		mlv_writer_printf_or_die(w, "\t%zu\t%zu\t%.9g\t%.9g\t%.9g\t%.9g\t%zu\n",
+		                         r->rows, r->cols, s.min, s.max, s.mean,
+		                         s.std, s.nonfinite);
+		return;
+	}
+	size_t bad = mlv_count_nonfinite(r->data, r->rows * r->cols);
+	if (bad)
+		mlv_warn("%s: %zu NaN/Inf values", mlv_reader_where(rd, r), bad);
+	switch (to) {
+	case FMT_NPY:
+		if (stack) {
+			if (records_out && r->cols != stacked.cols)
+				mlv_die("%s: %zu columns, but the records before have "
+				        "%zu (--stack needs equal widths)",
+				        mlv_reader_where(rd, r), r->cols, stacked.cols);
+			size_t old = stacked.rows;
+			size_t n = mlv_mul_size(old + r->rows, r->cols, "--stack");
+			if (n > stacked.data_cap) {
+				stacked.data_cap = n * 2;
+				stacked.data = mlv_realloc(stacked.data,
+				        mlv_mul_size(stacked.data_cap, sizeof(float),
+				                     "--stack"));
+			}
+			memcpy(stacked.data + old * r->cols, r->data,
+			       r->rows * r->cols * sizeof(float));
+			stacked.rows = old + r->rows;
+			stacked.cols = r->cols;
+			break;
+		}
+		if (mlv_npy_write_header(w, r->rows, r->cols))
+			mlv_writer_die(w);
+		mlv_write_bytes_or_die(w, r->data, r->rows * r->cols * sizeof(float));
+		break;
+	case FMT_TSV:
+	case FMT_CSV:
+		if (names && !records_out &&
+		    mlv_text_write_names(w, r, delim, keys, nkeys))
+			mlv_writer_die(w);
+		if (mlv_text_write_rows(w, r, delim, keys, nkeys))
+			mlv_writer_die(w);
+		break;
+	default:
+		mlv_write_or_die(w, r);
+	}
+	records_out++;
+}
+
+static void
+process(mlv_writer *w, mlv_reader *rd, mlv_record *r)
+{
+	if (!selected(r))
+		return;
+	if (every > 1)
+		thin_rows(r);
+	for (size_t i = 0; i < nsets; i++) {
+		char *eq = strchr(sets[i], '=');
+		*eq = '\0';
+		mlv_meta_set(r, sets[i], eq + 1);
+		*eq = '=';
+	}
+	emit(w, rd, r);
+}
+
+static void
+cat_file(mlv_writer *w, const char *path, mlv_record *r)
+{
+	mlv_reader *rd = mlv_reader_open_or_die(path);
+	enum format fmt = from;
+	char err[512];
+	if (fmt == FMT_AUTO) {
+		const unsigned char *buf;
+		size_t len;
+		if (mlv_reader_peek(rd, &buf, &len, 6))
+			mlv_die("%s", mlv_reader_error(rd));
+		fmt = mlv_is_npy(buf, len) ? FMT_NPY : FMT_MLV;
+	}
+	if (fmt == FMT_MLV) {
+		while (mlv_read_or_die(rd, r))
+			process(w, rd, r);
+	} else if (fmt == FMT_NPY) {
+		size_t inexact;
+		int rc;
+		while ((rc = mlv_npy_read(rd, r, &inexact, err, sizeof err)) > 0) {
+			if (inexact)
+				mlv_warn("%s: %zu integer values rounded to float32",
+				         mlv_reader_where(rd, NULL), inexact);
+			if (strcmp(path, "-"))
+				mlv_meta_set(r, "id", path);
+			process(w, rd, r);
+		}
+		if (rc < 0)
+			mlv_die("%s: %s", mlv_reader_name(rd), err);
+	} else {
+		if (mlv_text_read(rd, fmt == FMT_CSV ? ',' : '\t', r, err,
+		                  sizeof err))
+			mlv_die("%s: %s", mlv_reader_name(rd), err);
+		if (strcmp(path, "-"))
+			mlv_meta_set(r, "id", path);
+		process(w, rd, r);
+	}
+	mlv_reader_close(rd);
+}
+
+static void
+split_keys(char *arg)
+{
+	for (char *k = strtok(arg, ","); k; k = strtok(NULL, ",")) {
+		if (strcmp(k, "row") && strcmp(k, "t") && !mlv_key_valid(k))
+			mlv_usage_error("--keys: invalid key '%s'", k);
+		keys = mlv_realloc(keys, (nkeys + 1) * sizeof *keys);
+		keys[nkeys++] = k;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_SET = 256, OPT_NAMES, OPT_STACK, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"headers", no_argument, NULL, 'H'},
+		{"summary", no_argument, NULL, 's'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"id", required_argument, NULL, 'i'},
+		{"where", required_argument, NULL, 'w'},
+		{"every", required_argument, NULL, 'e'},
+		{"set", required_argument, NULL, OPT_SET},
+		{"keys", required_argument, NULL, 'k'},
+		{"names", no_argument, NULL, OPT_NAMES},
+		{"stack", no_argument, NULL, OPT_STACK},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	const char *output = "-";
+	char *idglob;
+	int c;
+
+	mlv_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "Hsf:t:i:w:e:k:o:h", longopts,
+	                        NULL)) != -1) {
+		switch (c) {
+		case 'H': mode = MODE_HEADERS; break;
+		case 's': mode = MODE_SUMMARY; break;
+		case 'f': from = parse_format(optarg, "--from"); break;
+		case 't': to = parse_format(optarg, "--to"); break;
+		case 'i':
+			idglob = mlv_malloc(strlen(optarg) + 4);
+			sprintf(idglob, "id=%s", optarg);
+			add_condition(idglob);
+			break;
+		case 'w': add_condition(optarg); break;
+		case 'e':
+			every = (size_t)mlv_parse_int(optarg, 1, 1LL << 40, "--every");
+			break;
+		case OPT_SET: {
+			char *eq = strchr(optarg, '=');
+			if (!eq)
+				mlv_usage_error("--set %s: expected KEY=VALUE", optarg);
+			*eq = '\0';
+			if (!mlv_key_valid(optarg))
+				mlv_usage_error("--set: invalid key '%s'", optarg);
+			*eq = '=';
+			sets = mlv_realloc(sets, (nsets + 1) * sizeof *sets);
+			sets[nsets++] = optarg;
+			break;
+		}
+		case 'k': split_keys(optarg); break;
+		case OPT_NAMES: names = 1; break;
+		case OPT_STACK: stack = 1; break;
+		case 'o': output = optarg; break;
+		case 'h': usage(); break;
+		case OPT_VERSION: mlv_print_version(); return 0;
+		default:
+			fprintf(stderr, "Try 'mlv-cat --help' for more information.\n");
+			return MLV_EXIT_USAGE;
+		}
+	}
+	if (to == FMT_MLV && (nkeys || names))
+		mlv_usage_error("--keys and --names go with --to tsv or csv");
+	if (stack && to != FMT_NPY)
+		mlv_usage_error("--stack goes with --to npy");
+
+	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_record r;
+	mlv_record_init(&r);
+	mlv_record_init(&stacked);
+	if (mode == MODE_SUMMARY)
+		mlv_writer_printf_or_die(w, "file\trecord\tid\trows\tcols\tmin\t"
+		                         "max\tmean\tstd\tnonfinite\n");
+	if (optind == argc)
+		cat_file(w, "-", &r);
+	for (int i = optind; i < argc; i++)
+		cat_file(w, argv[i], &r);
+	if (stack) {
+		if (mlv_npy_write_header(w, stacked.rows, stacked.cols))
+			mlv_writer_die(w);
+		mlv_write_bytes_or_die(w, stacked.data,
+		                       stacked.rows * stacked.cols * sizeof(float));
+	}
+	mlv_writer_close_or_die(w);
+	mlv_record_free(&r);
+	mlv_record_free(&stacked);
+	return 0;
+}

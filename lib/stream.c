@@ -1,0 +1,978 @@
+/* stream.c - MLV stream reader and writer; see stream.h and man/mlv.5. */
+#define _POSIX_C_SOURCE 200809L
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define MLV_BIG_ENDIAN 1
+#else
+#define MLV_BIG_ENDIAN 0
+#endif
+
+/* Large enough to hold a maximal header line and its newline, so a header
+ * is always parsed from one contiguous buffer. */
+#define READ_BUF (1024 * 1024)
+#define WRITE_BUF (1024 * 1024)
+
+/* ---- records and metadata ---- */
+
+void
+mlv_record_init(mlv_record *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void
+mlv_record_free(mlv_record *r)
+{
+	mlv_meta_clear(r);
+	free(r->meta);
+	free(r->data);
+	mlv_record_init(r);
+}
+
+void
+mlv_record_resize(mlv_record *r, size_t rows, size_t cols)
+{
+	size_t n = mlv_mul_size(rows, cols, "record");
+	mlv_mul_size(n, sizeof(float), "record");
+	if (n > r->data_cap) {
+		free(r->data);
+		r->data = mlv_malloc(n * sizeof(float));
+		r->data_cap = n;
+	}
+	r->rows = rows;
+	r->cols = cols;
+}
+
+void
+mlv_record_copy(mlv_record *dst, const mlv_record *src)
+{
+	mlv_record_resize(dst, src->rows, src->cols);
+	if (src->rows && src->cols)
+		memcpy(dst->data, src->data, src->rows * src->cols * sizeof(float));
+	mlv_meta_clear(dst);
+	mlv_meta_merge(dst, src, 1);
+}
+
+size_t
+mlv_count_nonfinite(const float *x, size_t n)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += !isfinite(x[i]);
+	return bad;
+}
+
+static int
+key_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
+	       c == '+' || c == '-';
+}
+
+int
+mlv_key_valid(const char *key)
+{
+	if (!*key)
+		return 0;
+	for (const char *p = key; *p; p++)
+		if (!key_char((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+static mlv_kv *
+meta_find(const mlv_record *r, const char *key)
+{
+	for (size_t i = 0; i < r->nmeta; i++)
+		if (!strcmp(r->meta[i].key, key))
+			return &r->meta[i];
+	return NULL;
+}
+
+const char *
+mlv_meta_get(const mlv_record *r, const char *key)
+{
+	mlv_kv *kv = meta_find(r, key);
+	return kv ? kv->val : NULL;
+}
+
+void
+mlv_meta_set(mlv_record *r, const char *key, const char *val)
+{
+	mlv_kv *kv = meta_find(r, key);
+	if (kv) {
+		char *v = mlv_strdup(val);
+		free(kv->val);
+		kv->val = v;
+		return;
+	}
+	if (r->nmeta == r->meta_cap) {
+		r->meta_cap = r->meta_cap ? 2 * r->meta_cap : 16;
+		r->meta = mlv_realloc(r->meta, r->meta_cap * sizeof *r->meta);
+	}
+	r->meta[r->nmeta].key = mlv_strdup(key);
+	r->meta[r->nmeta].val = mlv_strdup(val);
+	r->nmeta++;
+}
+
+void
+mlv_meta_setf(mlv_record *r, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		mlv_die("%s: cannot format metadata value", key);
+	char *buf = mlv_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	mlv_meta_set(r, key, buf);
+	free(buf);
+}
+
+void
+mlv_meta_unset(mlv_record *r, const char *key)
+{
+	mlv_kv *kv = meta_find(r, key);
+	if (!kv)
+		return;
+	free(kv->key);
+	free(kv->val);
+	size_t i = (size_t)(kv - r->meta);
+	memmove(kv, kv + 1, (r->nmeta - i - 1) * sizeof *kv);
+	r->nmeta--;
+}
+
+void
+mlv_meta_clear(mlv_record *r)
+{
+	for (size_t i = 0; i < r->nmeta; i++) {
+		free(r->meta[i].key);
+		free(r->meta[i].val);
+	}
+	r->nmeta = 0;
+}
+
+void
+mlv_meta_merge(mlv_record *dst, const mlv_record *src, int replace)
+{
+	for (size_t i = 0; i < src->nmeta; i++)
+		if (replace || !meta_find(dst, src->meta[i].key))
+			mlv_meta_set(dst, src->meta[i].key, src->meta[i].val);
+}
+
+int
+mlv_meta_get_double(const mlv_record *r, const char *key, double *out)
+{
+	const char *v = mlv_meta_get(r, key);
+	if (!v)
+		return -1;
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (end == v || *end || errno == ERANGE)
+		return -2;
+	*out = d;
+	return 0;
+}
+
+static int
+needs_escape(unsigned char c)
+{
+	return c <= ' ' || c > '~' || c == '%';
+}
+
+size_t
+mlv_encode(char *out, const char *in)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = out;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		if (needs_escape(*p)) {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+mlv_decode(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		int hi = hexval((unsigned char)p[1]);
+		int lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		*o++ = (char)(hi << 4 | lo);
+		p += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* ---- reading ---- */
+
+struct mlv_reader {
+	int fd;
+	int own_fd;
+	char *name;
+	unsigned char *buf;
+	size_t pos, len;   /* unread bytes are buf[pos..len) */
+	int eof;
+	uint64_t consumed; /* bytes consumed before buf[pos] */
+	uint64_t index;    /* 1-based index of the record last read */
+	uint64_t offset;   /* byte offset of its header */
+	uint64_t max_bytes;
+	char err[1024];
+	char *where;       /* last mlv_reader_where() text */
+};
+
+uint64_t
+mlv_max_record_bytes(void)
+{
+	const char *s = getenv("MLV_MAX_RECORD");
+	if (!s || !*s)
+		return MLV_DEFAULT_MAX_RECORD;
+	return mlv_parse_size(s, "MLV_MAX_RECORD");
+}
+
+mlv_reader *
+mlv_reader_fdopen(int fd, const char *name)
+{
+	mlv_reader *rd = mlv_calloc(1, sizeof *rd);
+	rd->fd = fd;
+	rd->name = mlv_strdup(name);
+	rd->buf = mlv_malloc(READ_BUF);
+	rd->max_bytes = mlv_max_record_bytes();
+	return rd;
+}
+
+mlv_reader *
+mlv_reader_open(const char *path)
+{
+	if (!path || !strcmp(path, "-"))
+		return mlv_reader_fdopen(STDIN_FILENO, "<stdin>");
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return NULL;
+	}
+	mlv_reader *rd = mlv_reader_fdopen(fd, path);
+	rd->own_fd = 1;
+	return rd;
+}
+
+mlv_reader *
+mlv_reader_open_or_die(const char *path)
+{
+	mlv_reader *rd = mlv_reader_open(path);
+	if (!rd)
+		mlv_die("%s: cannot open (%s)", path, strerror(errno));
+	return rd;
+}
+
+void
+mlv_reader_close(mlv_reader *rd)
+{
+	if (!rd)
+		return;
+	if (rd->own_fd)
+		close(rd->fd);
+	free(rd->name);
+	free(rd->buf);
+	free(rd->where);
+	free(rd);
+}
+
+const char *
+mlv_reader_error(const mlv_reader *rd)
+{
+	return rd->err;
+}
+
+const char *
+mlv_reader_name(const mlv_reader *rd)
+{
+	return rd->name;
+}
+
+uint64_t
+mlv_reader_index(const mlv_reader *rd)
+{
+	return rd->index;
+}
+
+void
+mlv_reader_mark_record(mlv_reader *rd)
+{
+	rd->index++;
+	rd->offset = rd->consumed + rd->pos;
+}
+
+uint64_t
+mlv_reader_offset(const mlv_reader *rd)
+{
+	return rd->offset;
+}
+
+const char *
+mlv_reader_where(mlv_reader *rd, const mlv_record *r)
+{
+	const char *id = r ? mlv_meta_get(r, "id") : NULL;
+	size_t n = strlen(rd->name) + (id ? strlen(id) : 0) + 64;
+	free(rd->where);
+	rd->where = mlv_malloc(n);
+	if (id)
+		snprintf(rd->where, n, "%s: record %llu (id=%s)", rd->name,
+		         (unsigned long long)rd->index, id);
+	else
+		snprintf(rd->where, n, "%s: record %llu", rd->name,
+		         (unsigned long long)rd->index);
+	return rd->where;
+}
+
+static int
+fill(mlv_reader *rd)
+{
+	if (rd->eof)
+		return 0;
+	if (rd->pos > 0) {
+		memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
+		rd->consumed += rd->pos;
+		rd->len -= rd->pos;
+		rd->pos = 0;
+	}
+	if (rd->len == READ_BUF)
+		return 1;
+	ssize_t n;
+	do
+		n = read(rd->fd, rd->buf + rd->len, READ_BUF - rd->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		snprintf(rd->err, sizeof rd->err, "%s: read error at byte %llu (%s)",
+		         rd->name, (unsigned long long)(rd->consumed + rd->len),
+		         strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		rd->eof = 1;
+	rd->len += (size_t)n;
+	return n > 0;
+}
+
+int
+mlv_reader_peek(mlv_reader *rd, const unsigned char **buf, size_t *len,
+                size_t want)
+{
+	if (want > READ_BUF)
+		want = READ_BUF;
+	while (rd->len - rd->pos < want) {
+		int rc = fill(rd);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+	}
+	*buf = rd->buf + rd->pos;
+	*len = rd->len - rd->pos;
+	return 0;
+}
+
+/* Read n bytes into dst, taking what is buffered first and then reading
+ * straight from the descriptor, which keeps large payloads out of the
+ * buffer (one copy fewer). */
+static int
+read_exact(mlv_reader *rd, unsigned char *dst, size_t n, size_t *got)
+{
+	size_t have = rd->len - rd->pos;
+	size_t take = have < n ? have : n;
+	memcpy(dst, rd->buf + rd->pos, take);
+	rd->pos += take;
+	*got = take;
+	while (*got < n && !rd->eof) {
+		ssize_t k = read(rd->fd, dst + *got, n - *got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(rd->err, sizeof rd->err,
+			         "%s: read error at byte %llu (%s)", rd->name,
+			         (unsigned long long)(rd->consumed + rd->pos + *got),
+			         strerror(errno));
+			return -1;
+		}
+		if (k == 0)
+			rd->eof = 1;
+		*got += (size_t)k;
+		rd->consumed += (size_t)k;
+	}
+	return *got == n ? 0 : -1;
+}
+
+int
+mlv_reader_read_raw(mlv_reader *rd, void *buf, size_t n, size_t *got)
+{
+	rd->err[0] = '\0';
+	return read_exact(rd, buf, n, got);
+}
+
+static int
+read_error(mlv_reader *rd, const char *fmt, ...) MLV_PRINTF(2, 3);
+
+static int
+read_error(mlv_reader *rd, const char *fmt, ...)
+{
+	int n = snprintf(rd->err, sizeof rd->err, "%s: record %llu at byte %llu: ",
+	                 rd->name, (unsigned long long)rd->index,
+	                 (unsigned long long)rd->offset);
+	if (n < 0 || (size_t)n >= sizeof rd->err)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rd->err + n, sizeof rd->err - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Strictly decimal, no sign, no spaces, no overflow. */
+static int
+parse_dim(const char *s, size_t *out)
+{
+	if (!*s)
+		return -1;
+	uint64_t v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > SIZE_MAX)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* Quote a header fragment for a message: printable bytes as they are,
+ * others as \xNN, at most 24 bytes of it. */
+static const char *
+quote_bytes(char *out, const unsigned char *s, size_t n)
+{
+	char *o = out;
+	for (size_t i = 0; i < n && i < 24; i++) {
+		if (s[i] >= ' ' && s[i] <= '~')
+			*o++ = (char)s[i];
+		else
+			o += sprintf(o, "\\x%02X", s[i]);
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+parse_header(mlv_reader *rd, char *line, mlv_record *r, size_t *rows,
+             size_t *cols)
+{
+	char *save = NULL;
+	char *tok = strtok_r(line, " ", &save);
+	if (!tok || strcmp(tok, MLV_MAGIC)) {
+		char q[128];
+		if (tok && !strncmp(tok, "MLV", 3))
+			return read_error(rd, "unsupported format version (%s, "
+			                  "this mlv reads MLV1)",
+			                  quote_bytes(q, (unsigned char *)tok,
+			                              strlen(tok)));
+		return read_error(rd, "not an MLV record (starts with '%s')",
+		                  quote_bytes(q, (unsigned char *)line,
+		                              tok ? strlen(line) : 0));
+	}
+	char *rs = strtok_r(NULL, " ", &save);
+	char *cs = rs ? strtok_r(NULL, " ", &save) : NULL;
+	if (!rs || !cs)
+		return read_error(rd, "bad header (expected 'MLV1 ROWS COLS')");
+	if (parse_dim(rs, rows))
+		return read_error(rd, "bad header (ROWS '%.32s' is not a "
+		                  "non-negative integer that fits)", rs);
+	if (parse_dim(cs, cols))
+		return read_error(rd, "bad header (COLS '%.32s' is not a "
+		                  "non-negative integer that fits)", cs);
+	mlv_meta_clear(r);
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		char *eq = strchr(tok, '=');
+		if (!eq)
+			return read_error(rd, "bad header (field '%.40s' is not "
+			                  "key=value)", tok);
+		*eq = '\0';
+		if (!mlv_key_valid(tok))
+			return read_error(rd, "bad header (invalid key '%.40s')",
+			                  tok);
+		if (mlv_decode(eq + 1))
+			return read_error(rd, "bad header (bad percent-encoding "
+			                  "in value of '%.40s')", tok);
+		if (mlv_meta_get(r, tok))
+			return read_error(rd, "bad header (duplicate key '%.40s')",
+			                  tok);
+		mlv_meta_set(r, tok, eq + 1);
+	}
+	return 0;
+}
+
+static void
+swap_floats(float *x, size_t n)
+{
+	uint32_t *u = (uint32_t *)x;
+	for (size_t i = 0; i < n; i++)
+		u[i] = __builtin_bswap32(u[i]);
+}
+
+int
+mlv_read(mlv_reader *rd, mlv_record *r)
+{
+	rd->err[0] = '\0';
+	/* Find the end of the header line, filling the buffer as needed. */
+	size_t scanned = 0;
+	unsigned char *nl;
+	for (;;) {
+		nl = memchr(rd->buf + rd->pos + scanned, '\n',
+		            rd->len - rd->pos - scanned);
+		if (nl)
+			break;
+		scanned = rd->len - rd->pos;
+		if (scanned > MLV_HEADER_MAX)
+			break;
+		int rc = fill(rd);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+	}
+	rd->index++;
+	rd->offset = rd->consumed + rd->pos;
+	size_t avail = rd->len - rd->pos;
+	char *line = (char *)rd->buf + rd->pos;
+	if (avail == 0 && !nl) {
+		rd->index--;
+		return 0;
+	}
+	size_t cmp = avail < 5 ? avail : 5;
+	if (memcmp(line, MLV_MAGIC " ", cmp) && strncmp(line, "MLV", cmp < 3 ? cmp : 3)) {
+		char q[128];
+		return read_error(rd, "not an MLV record (starts with '%s')",
+		                  quote_bytes(q, (unsigned char *)line, avail));
+	}
+	if (!nl) {
+		if (avail > MLV_HEADER_MAX)
+			return read_error(rd, "header line longer than %d bytes",
+			                  MLV_HEADER_MAX);
+		return read_error(rd, "truncated header (%zu bytes, no newline)",
+		                  avail);
+	}
+	size_t hlen = (size_t)(nl - (rd->buf + rd->pos));
+	if (hlen > MLV_HEADER_MAX)
+		return read_error(rd, "header line longer than %d bytes",
+		                  MLV_HEADER_MAX);
+	for (size_t i = 0; i < hlen; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c < ' ' || c > '~')
+			return read_error(rd, "bad header (byte 0x%02X at column "
+			                  "%zu; values must be percent-encoded)",
+			                  c, i + 1);
+	}
+	line[hlen] = '\0';
+	size_t rows = 0, cols = 0;
+	int rc = parse_header(rd, line, r, &rows, &cols);
+	rd->pos += hlen + 1;
+	if (rc)
+		return -1;
+
+	size_t n, bytes;
+	if (mlv_checked_mul(rows, cols, &n) ||
+	    mlv_checked_mul(n, sizeof(float), &bytes) ||
+	    bytes > rd->max_bytes)
+		return read_error(rd, "record too large (%zu x %zu floats; the "
+		                  "limit is %llu bytes, set MLV_MAX_RECORD to "
+		                  "raise it)", rows, cols,
+		                  (unsigned long long)rd->max_bytes);
+	/* Grow the buffer as the payload arrives rather than trusting the
+	 * header: a truncated or lying record then costs only what it
+	 * actually holds. */
+	size_t got = 0;
+	while (got < bytes) {
+		size_t want = bytes;
+		size_t cap_bytes = r->data_cap * sizeof(float);
+		if (cap_bytes < bytes) {
+			size_t step = cap_bytes > (64u << 20) ? cap_bytes : (64u << 20);
+			want = cap_bytes + step < bytes ? cap_bytes + step : bytes;
+			want = (want + 3) & ~(size_t)3;
+			r->data = mlv_realloc(r->data, want);
+			r->data_cap = want / sizeof(float);
+		}
+		size_t chunk, k;
+		chunk = (r->data_cap * sizeof(float) < bytes ?
+		         r->data_cap * sizeof(float) : bytes) - got;
+		if (read_exact(rd, (unsigned char *)r->data + got, chunk, &k)) {
+			got += k;
+			if (rd->err[0])
+				return -1;
+			return read_error(rd, "truncated payload (expected %zu "
+			                  "bytes for %zu x %zu floats, got %zu)",
+			                  bytes, rows, cols, got);
+		}
+		got += k;
+	}
+	r->rows = rows;
+	r->cols = cols;
+	if (MLV_BIG_ENDIAN)
+		swap_floats(r->data, n);
+	return 1;
+}
+
+int
+mlv_read_or_die(mlv_reader *rd, mlv_record *r)
+{
+	int rc = mlv_read(rd, r);
+	if (rc < 0)
+		mlv_die("%s", rd->err);
+	return rc;
+}
+
+/* ---- writing ---- */
+
+struct mlv_writer {
+	int fd;
+	char *path;    /* final name; NULL for stdout */
+	char *tmp;     /* temporary name while writing a regular file */
+	char *name;    /* for messages */
+	unsigned char *buf;
+	size_t len;
+	char *hdr;     /* header scratch, reused */
+	size_t hdr_cap;
+};
+
+static char *
+temp_name_for(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t n = strlen(path) + 16;
+	char *t = mlv_malloc(n);
+	snprintf(t, n, "%.*s.%s.XXXXXX", (int)dirlen, path,
+	         slash ? slash + 1 : path);
+	return t;
+}
+
+mlv_writer *
+mlv_writer_open(const char *path)
+{
+	mlv_writer *w = mlv_calloc(1, sizeof *w);
+	w->buf = mlv_malloc(WRITE_BUF);
+	if (!path || !strcmp(path, "-")) {
+		w->fd = STDOUT_FILENO;
+		w->name = mlv_strdup("<stdout>");
+		return w;
+	}
+	w->name = mlv_strdup(path);
+	w->path = mlv_strdup(path);
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			goto fail;
+		}
+		w->fd = open(path, O_WRONLY | O_TRUNC);
+		if (w->fd < 0)
+			goto fail;
+		return w;
+	}
+	w->tmp = temp_name_for(path);
+	mlv_cleanup_add(w->tmp);
+	w->fd = mkstemp(w->tmp);
+	if (w->fd < 0) {
+		mlv_cleanup_remove(w->tmp);
+		goto fail;
+	}
+	/* mkstemp creates 0600; give the file the mode open() would have. */
+	mode_t um = umask(0);
+	umask(um);
+	fchmod(w->fd, 0666 & ~um);
+	return w;
+fail:;
+	int e = errno;
+	free(w->tmp);
+	free(w->path);
+	free(w->name);
+	free(w->buf);
+	free(w);
+	errno = e;
+	return NULL;
+}
+
+const char *
+mlv_writer_name(const mlv_writer *w)
+{
+	return w->name;
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int
+flush(mlv_writer *w)
+{
+	if (w->len && write_all(w->fd, w->buf, w->len))
+		return -1;
+	w->len = 0;
+	return 0;
+}
+
+int
+mlv_write_bytes(mlv_writer *w, const void *buf, size_t n)
+{
+	if (n >= WRITE_BUF) {
+		if (flush(w))
+			return -1;
+		return write_all(w->fd, buf, n);
+	}
+	if (w->len + n > WRITE_BUF && flush(w))
+		return -1;
+	memcpy(w->buf + w->len, buf, n);
+	w->len += n;
+	return 0;
+}
+
+static int
+writer_vprintf(mlv_writer *w, const char *fmt, va_list ap)
+{
+	char small[512];
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof small)
+		return mlv_write_bytes(w, small, (size_t)n);
+	char *big = mlv_malloc((size_t)n + 1);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	int rc = mlv_write_bytes(w, big, (size_t)n);
+	free(big);
+	return rc;
+}
+
+int
+mlv_writer_printf(mlv_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = writer_vprintf(w, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+size_t
+mlv_format_header(const mlv_record *r, char **buf, size_t *cap)
+{
+	size_t need = 64;
+	for (size_t i = 0; i < r->nmeta; i++)
+		need += strlen(r->meta[i].key) + 3 * strlen(r->meta[i].val) + 2;
+	if (need > *cap) {
+		*cap = need;
+		*buf = mlv_realloc(*buf, need);
+	}
+	char *h = *buf;
+	size_t len = (size_t)sprintf(h, MLV_MAGIC " %zu %zu", r->rows, r->cols);
+	for (size_t i = 0; i < r->nmeta; i++) {
+		len += (size_t)sprintf(h + len, " %s=", r->meta[i].key);
+		len += mlv_encode(h + len, r->meta[i].val);
+	}
+	h[len++] = '\n';
+	h[len] = '\0';
+	return len;
+}
+
+int
+mlv_write(mlv_writer *w, const mlv_record *r)
+{
+	size_t len = mlv_format_header(r, &w->hdr, &w->hdr_cap);
+	char *h = w->hdr;
+	if (len - 1 > MLV_HEADER_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if (mlv_write_bytes(w, h, len))
+		return -1;
+	size_t n = r->rows * r->cols;
+	if (!MLV_BIG_ENDIAN)
+		return mlv_write_bytes(w, r->data, n * sizeof(float));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u;
+		memcpy(&u, &r->data[i], 4);
+		u = __builtin_bswap32(u);
+		if (mlv_write_bytes(w, &u, 4))
+			return -1;
+	}
+	return 0;
+}
+
+static void
+writer_free(mlv_writer *w)
+{
+	free(w->path);
+	free(w->tmp);
+	free(w->name);
+	free(w->buf);
+	free(w->hdr);
+	free(w);
+}
+
+int
+mlv_writer_close(mlv_writer *w)
+{
+	int rc = flush(w);
+	int e = errno;
+	if (w->fd != STDOUT_FILENO) {
+		if (close(w->fd) && !rc) {
+			rc = -1;
+			e = errno;
+		}
+	}
+	if (w->tmp) {
+		if (!rc && rename(w->tmp, w->path)) {
+			rc = -1;
+			e = errno;
+		}
+		if (rc)
+			unlink(w->tmp);
+		mlv_cleanup_remove(w->tmp);
+	}
+	writer_free(w);
+	errno = e;
+	return rc;
+}
+
+void
+mlv_writer_abort(mlv_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd != STDOUT_FILENO)
+		close(w->fd);
+	if (w->tmp) {
+		unlink(w->tmp);
+		mlv_cleanup_remove(w->tmp);
+	}
+	writer_free(w);
+}
+
+MLV_NORETURN static void
+die_write(const char *name)
+{
+	if (errno == EPIPE)
+		mlv_exit_broken_pipe();
+	if (errno == EOVERFLOW)
+		mlv_die("%s: header longer than %d bytes (too much metadata)",
+		        name, MLV_HEADER_MAX);
+	mlv_die("%s: write error (%s)", name, strerror(errno));
+}
+
+void
+mlv_writer_die(const mlv_writer *w)
+{
+	die_write(w->name);
+}
+
+mlv_writer *
+mlv_writer_open_or_die(const char *path)
+{
+	mlv_writer *w = mlv_writer_open(path);
+	if (!w)
+		mlv_die("%s: cannot create (%s)", path, strerror(errno));
+	return w;
+}
+
+void
+mlv_write_or_die(mlv_writer *w, const mlv_record *r)
+{
+	if (mlv_write(w, r))
+		mlv_writer_die(w);
+}
+
+void
+mlv_write_bytes_or_die(mlv_writer *w, const void *buf, size_t n)
+{
+	if (mlv_write_bytes(w, buf, n))
+		mlv_writer_die(w);
+}
+
+void
+mlv_writer_printf_or_die(mlv_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = writer_vprintf(w, fmt, ap);
+	va_end(ap);
+	if (rc)
+		mlv_writer_die(w);
+}
+
+void
+mlv_writer_close_or_die(mlv_writer *w)
+{
+	/* close frees w, so keep the name for the message. */
+	char *name = mlv_strdup(w->name);
+	if (mlv_writer_close(w))
+		die_write(name);
+	free(name);
+}

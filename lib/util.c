@@ -1,0 +1,292 @@
+/* util.c - see util.h */
+#define _POSIX_C_SOURCE 200809L
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *mlv_progname = "mlv";
+
+/* Fixed storage, not a malloc'd list: the signal handler reads it, and a
+ * handler may touch only memory that is never freed or resized. */
+#define MAX_CLEANUP 16
+static char cleanup_paths[MAX_CLEANUP][PATH_MAX];
+
+void
+mlv_cleanup_add(const char *path)
+{
+	for (int i = 0; i < MAX_CLEANUP; i++) {
+		if (!cleanup_paths[i][0]) {
+			if (strlen(path) >= PATH_MAX)
+				mlv_die("%s: path too long", path);
+			strcpy(cleanup_paths[i], path);
+			return;
+		}
+	}
+	mlv_die("%s: too many temporary files open", path);
+}
+
+void
+mlv_cleanup_remove(const char *path)
+{
+	for (int i = 0; i < MAX_CLEANUP; i++)
+		if (!strcmp(cleanup_paths[i], path))
+			cleanup_paths[i][0] = '\0';
+}
+
+static void
+run_cleanup(void)
+{
+	for (int i = 0; i < MAX_CLEANUP; i++)
+		if (cleanup_paths[i][0]) {
+			unlink(cleanup_paths[i]);
+			cleanup_paths[i][0] = '\0';
+		}
+}
+
+static void
+on_fatal_signal(int sig)
+{
+	run_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+mlv_init(const char *progname)
+{
+	const char *slash = strrchr(progname, '/');
+	mlv_progname = slash ? slash + 1 : progname;
+	/* Write errors on a closed pipe come back as EPIPE, so temporary files
+	 * are removed before we leave through mlv_exit_broken_pipe(). */
+	signal(SIGPIPE, SIG_IGN);
+	int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_fatal_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+void
+mlv_vwarn(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", mlv_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+mlv_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mlv_vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+mlv_die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mlv_vwarn(fmt, ap);
+	va_end(ap);
+	run_cleanup();
+	exit(MLV_EXIT_FAILURE);
+}
+
+void
+mlv_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mlv_vwarn(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", mlv_progname);
+	run_cleanup();
+	exit(MLV_EXIT_USAGE);
+}
+
+void
+mlv_exit_broken_pipe(void)
+{
+	run_cleanup();
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
+void *
+mlv_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		mlv_die("out of memory (allocating %zu bytes)", n);
+	return p;
+}
+
+void *
+mlv_calloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+	if (!p)
+		mlv_die("out of memory (allocating %zu x %zu bytes)", count, size);
+	return p;
+}
+
+void *
+mlv_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		mlv_die("out of memory (allocating %zu bytes)", n);
+	return q;
+}
+
+char *
+mlv_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(mlv_malloc(n), s, n);
+}
+
+int
+mlv_checked_mul(size_t a, size_t b, size_t *out)
+{
+	if (a && b > SIZE_MAX / a)
+		return -1;
+	*out = a * b;
+	return 0;
+}
+
+size_t
+mlv_mul_size(size_t a, size_t b, const char *what)
+{
+	size_t r;
+	if (mlv_checked_mul(a, b, &r))
+		mlv_die("%s: size overflows (%zu x %zu)", what, a, b);
+	return r;
+}
+
+long long
+mlv_parse_int(const char *arg, long long min, long long max, const char *opt)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (end == arg || *end || errno == ERANGE)
+		mlv_usage_error("%s %s: not an integer", opt, arg);
+	if (v < min)
+		mlv_usage_error("%s %s: too small (minimum %lld)", opt, arg, min);
+	if (v > max)
+		mlv_usage_error("%s %s: too large (maximum %lld)", opt, arg, max);
+	return v;
+}
+
+double
+mlv_parse_double(const char *arg, double min, double max, const char *opt)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (end == arg || *end || errno == ERANGE || !isfinite(v))
+		mlv_usage_error("%s %s: not a finite number", opt, arg);
+	if (v < min)
+		mlv_usage_error("%s %s: too small (minimum %g)", opt, arg, min);
+	if (v > max)
+		mlv_usage_error("%s %s: too large (maximum %g)", opt, arg, max);
+	return v;
+}
+
+uint64_t
+mlv_parse_size(const char *arg, const char *opt)
+{
+	char *end;
+	errno = 0;
+	if (*arg == '-')
+		mlv_usage_error("%s %s: not a size", opt, arg);
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (end == arg || errno == ERANGE)
+		mlv_usage_error("%s %s: not a size", opt, arg);
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (*end)
+		mlv_usage_error("%s %s: not a size (use digits with K, M, G or T)",
+		                opt, arg);
+	if (shift && v > (UINT64_MAX >> shift))
+		mlv_usage_error("%s %s: too large", opt, arg);
+	return (uint64_t)v << shift;
+}
+
+void
+mlv_print_version(void)
+{
+	printf("%s (mlv) %s\n", mlv_progname, MLV_VERSION);
+}
+
+double
+mlv_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int
+mlv_ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+void
+mlv_progress_begin(mlv_progress *p, const char *what)
+{
+	p->what = what;
+	p->start = p->last = mlv_now();
+	p->active = isatty(STDERR_FILENO);
+}
+
+void
+mlv_progress_update(mlv_progress *p, uint64_t done, uint64_t total,
+                    const char *unit)
+{
+	if (!p->active)
+		return;
+	double t = mlv_now();
+	if (t - p->last < 0.1 && done < total)
+		return;
+	p->last = t;
+	if (total)
+		fprintf(stderr, "\r%s: %s: %llu/%llu %s (%.0f%%, %.1f s)\033[K",
+		        mlv_progname, p->what, (unsigned long long)done,
+		        (unsigned long long)total, unit, 100.0 * done / total,
+		        t - p->start);
+	else
+		fprintf(stderr, "\r%s: %s: %llu %s (%.1f s)\033[K", mlv_progname,
+		        p->what, (unsigned long long)done, unit, t - p->start);
+}
+
+void
+mlv_progress_end(mlv_progress *p)
+{
+	if (p->active)
+		fputs("\r\033[K", stderr);
+	p->active = 0;
+}

@@ -1,0 +1,52 @@
+#!/bin/sh
+# deps.sh - make sure the Debian packages mlv builds and tests with are here.
+#   sh scripts/deps.sh          install what is missing (as root), or print
+#                               the exact apt-get line and fail
+#   sh scripts/deps.sh --check  only report what is missing, and fail
+#   sh scripts/deps.sh --list   print the package names
+# On a system without dpkg it checks pkg-config instead and says which
+# libraries to provide.
+set -u
+
+BUILD="gcc make pkg-config libsndfile1-dev libkissfft-dev libopenblas-dev liblapacke-dev libyaml-dev libsoxr-dev"
+# mandoc lints the man pages in `make check`; python3-numpy runs the
+# examples/mlv.py round-trip test; sndfile-programs and flac are not needed.
+TEST="mandoc python3-numpy"
+PKGCONFIG="sndfile kissfft-float openblas lapacke yaml-0.1 soxr"
+
+mode=${1:-install}
+if [ "$mode" = --list ]; then
+	echo $BUILD $TEST
+	exit 0
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	if pkg-config --exists $PKGCONFIG 2>/dev/null; then
+		exit 0
+	fi
+	echo "mlv: missing libraries; provide pkg-config modules: $PKGCONFIG" >&2
+	exit 1
+fi
+
+wanted=$BUILD
+[ "$mode" = --check ] || wanted="$BUILD $TEST"
+missing=
+for p in $wanted; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case $status in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+line="apt-get install -y$missing"
+if [ "$mode" != --check ] && [ "$(id -u)" = 0 ]; then
+	echo "mlv: installing missing Debian packages:$missing" >&2
+	apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive $line >&2 && exit 0
+	echo "mlv: could not install the packages; run: $line" >&2
+	exit 1
+fi
+echo "mlv: missing Debian packages:$missing" >&2
+echo "mlv: run as root: apt-get update && $line" >&2
+exit 1

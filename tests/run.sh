@@ -1,0 +1,71 @@
+#!/bin/sh
+# run.sh - run every test and print one closing line "N passed, N failed".
+#   unit tests:         build/tests/test-*          (C, lib/)
+#   shell tests:        tests/cli/*.sh on bin/      (the real binaries)
+#   under sanitizers:   build/asan/tests/test-* and tests/cli/*.sh on
+#                       build/asan/bin (AddressSanitizer + UBSan)
+#   man pages:          mandoc -Tlint
+# Output of each suite is kept in build/test-logs/; failures are shown.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+logs=build/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+suite() {
+	name=$1
+	shift
+	log=$logs/$(echo "$name" | tr '/ ' '__').log
+	"$@" >"$log" 2>&1
+	status=$?
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	s=$(grep -c '^skip ' "$log")
+	# A suite that dies (a crash, a sanitizer report) counts as a failure
+	# even when the cases it printed passed.
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok $name exited with status $status" >>"$log"
+	fi
+	printf '%-40s %4d passed, %d failed%s\n' "$name" "$p" "$f" \
+		"$([ "$s" -gt 0 ] && echo ", $s skipped")"
+	if [ "$f" -gt 0 ]; then
+		grep -E -A12 '^not ok ' "$log" | sed 's/^/    /' | head -n 60
+		tail -n 5 "$log" | sed 's/^/    | /'
+	fi
+	echo "$p $f $s" >>"$logs/.counts"
+}
+
+for t in build/tests/test-*; do
+	[ -x "$t" ] && suite "unit/${t##*/}" "$t"
+done
+for t in tests/cli/*.sh; do
+	case $t in */lib.sh) continue ;; esac
+	suite "cli/${t##*/}" env MLV_BIN=bin sh "$t"
+done
+for t in build/asan/tests/test-*; do
+	[ -x "$t" ] && suite "asan/unit/${t##*/}" "$t"
+done
+for t in tests/cli/*.sh; do
+	case $t in */lib.sh) continue ;; esac
+	suite "asan/cli/${t##*/}" env MLV_BIN=build/asan/bin sh "$t"
+done
+if command -v mandoc >/dev/null 2>&1; then
+	suite "man/mandoc-lint" sh -c '
+		for m in man/*.[157]; do
+			out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
+			if [ -z "$out" ]; then echo "ok $m"; else echo "not ok $m"; echo "$out" | sed "s/^/#   /"; fi
+		done'
+else
+	echo "skip man/mandoc-lint (mandoc is not installed)" >"$logs/man.log"
+	echo "0 0 1" >>"$logs/.counts"
+fi
+
+awk '{p += $1; f += $2; s += $3}
+     END {
+	     if (s) printf "%d passed, %d failed, %d skipped\n", p, f, s;
+	     else printf "%d passed, %d failed\n", p, f;
+	     exit f > 0
+     }' "$logs/.counts"

@@ -117,3 +117,8 @@ clean:
 
 .PHONY: all deps deps-check check bench compilers lint-man install uninstall clean
 .SECONDARY:
+
+# README's first command: the main job, on data it makes itself.
+demo: deps all $(TEST_TOOLS)
+	@sh scripts/demo.sh
+.PHONY: demo

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,12 +131,17 @@ mlv_meta_set(mlv_record *r, const char *key, const char *val)
 void
 mlv_meta_setf(mlv_record *r, const char *key, const char *fmt, ...)
 {
+	char small[256];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		mlv_die("%s: cannot format metadata value", key);
+	if ((size_t)n < sizeof small) {
+		mlv_meta_set(r, key, small);
+		return;
+	}
 	char *buf = mlv_malloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(buf, (size_t)n + 1, fmt, ap);
@@ -725,19 +731,26 @@ mlv_writer_open(const char *path)
 		return w;
 	}
 	w->tmp = temp_name_for(path);
-	mlv_cleanup_add(w->tmp);
+	/* Signals stay blocked until the name mkstemp chose is registered for
+	 * removal, so no signal can leave the temporary file behind. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	w->fd = mkstemp(w->tmp);
-	if (w->fd < 0) {
-		mlv_cleanup_remove(w->tmp);
+	if (w->fd >= 0)
+		mlv_cleanup_add(w->tmp);
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	if (w->fd < 0)
 		goto fail;
-	}
 	/* mkstemp creates 0600; give the file the mode open() would have. */
 	mode_t um = umask(0);
 	umask(um);
 	fchmod(w->fd, 0666 & ~um);
 	return w;
-fail:;
-	int e = errno;
+fail:
+	e = errno;
 	free(w->tmp);
 	free(w->path);
 	free(w->name);

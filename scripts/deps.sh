@@ -9,9 +9,9 @@
 set -u
 
 BUILD="gcc make pkg-config libsndfile1-dev libkissfft-dev libopenblas-dev liblapacke-dev libyaml-dev libsoxr-dev"
-# mandoc lints the man pages in `make check`; python3-numpy runs the
-# examples/mlv.py round-trip test; sndfile-programs and flac are not needed.
-TEST="mandoc python3-numpy"
+# make check lints the man pages with mandoc, compiles with clang too, and
+# runs the examples/mlv.py round trips with numpy.
+TEST="mandoc clang python3-numpy"
 PKGCONFIG="sndfile kissfft-float openblas lapacke yaml-0.1 soxr"
 
 mode=${1:-install}

@@ -52,6 +52,25 @@ for t in tests/cli/*.sh; do
 	case $t in */lib.sh) continue ;; esac
 	suite "asan/cli/${t##*/}" env MLV_BIN=build/asan/bin sh "$t"
 done
+# Warning-free under gcc and clang: every source compiled with -Werror.
+warnings() {
+	flags="-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror -Ilib -Itests $(pkg-config --cflags $(sed -n 's/^PKGS = //p' config.mk))"
+	for cc in gcc clang; do
+		if ! command -v $cc >/dev/null 2>&1; then
+			echo "skip $cc ($cc is not installed)"
+			continue
+		fi
+		for src in lib/*.c cmd/*.c tests/*.c tests/tools/*.c; do
+			if out=$($cc $flags -c -o /dev/null "$src" 2>&1); then
+				echo "ok $cc $src"
+			else
+				echo "not ok $cc $src"
+				echo "$out" | sed 's/^/#   /'
+			fi
+		done
+	done
+}
+suite "build/warnings (gcc, clang)" warnings
 if command -v mandoc >/dev/null 2>&1; then
 	suite "man/mandoc-lint" sh -c '
 		for m in man/*.[157]; do

@@ -4,7 +4,8 @@
  *
  * Each record holds R x C standard normal values (seeded, so the same
  * arguments give the same bytes), id=gen/<i>, t0, dt and label.part
- * (a or b, alternating) metadata; --nan puts K NaN values in each record.
+ * (a or b, alternating) metadata; --nan puts K NaN values in each record
+ * (none when K exceeds R x C).
  * A test helper, not installed.
  */
 #include <getopt.h>
@@ -50,8 +51,12 @@ main(int argc, char **argv)
 	for (long long i = 0; i < records; i++) {
 		for (size_t k = 0; k < n; k++)
 			r.data[k] = (float)mlv_rng_normal(&g);
-		for (long long k = 0; k < nans && n; k++)
-			r.data[mlv_rng_below(&g, n)] = NAN;
+		/* One NaN in each of `nans` equal stretches: distinct places,
+		 * so a record holds exactly that many. */
+		for (long long k = 0; k < nans && (size_t)nans <= n; k++) {
+			size_t stretch = n / (size_t)nans;
+			r.data[(size_t)k * stretch + mlv_rng_below(&g, stretch)] = NAN;
+		}
 		mlv_meta_clear(&r);
 		mlv_meta_setf(&r, "id", "gen/%lld", i);
 		mlv_meta_setf(&r, "t0", "%lld", i * 10);

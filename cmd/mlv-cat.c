@@ -233,8 +233,13 @@ cat_file(mlv_writer *w, const char *path, mlv_record *r)
 			if (inexact)
 				mlv_warn("%s: %zu integer values rounded to float32",
 				         mlv_reader_where(rd, NULL), inexact);
-			if (strcmp(path, "-"))
+			/* Arrays after the first of one file get path#N, so
+			 * they can be told apart and selected. */
+			if (strcmp(path, "-") && mlv_reader_index(rd) == 1)
 				mlv_meta_set(r, "id", path);
+			else if (strcmp(path, "-"))
+				mlv_meta_setf(r, "id", "%s#%llu", path,
+				              (unsigned long long)mlv_reader_index(rd));
 			process(w, rd, r);
 		}
 		if (rc < 0)
@@ -286,7 +291,7 @@ main(int argc, char **argv)
 	char *idglob;
 	int c;
 
-	mlv_init(argv[0]);
+	mlv_init(argv);
 	while ((c = getopt_long(argc, argv, "Hsf:t:i:w:e:k:o:h", longopts,
 	                        NULL)) != -1) {
 		switch (c) {

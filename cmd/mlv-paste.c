@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "stream.h"
 #include "util.h"
 
@@ -23,14 +24,22 @@ usage(void)
 }
 
 /* Column names of the joined record: every input's colnames, or c<j> for
- * inputs without, so names stay aligned with columns. */
+ * inputs without (or with names that do not fit their columns), so names
+ * stay aligned with columns. */
+static const char *
+fitting_names(const mlv_record *r)
+{
+	const char *c = mlv_meta_get(r, "colnames");
+	return c && mlv_count_names(c) == r->cols ? c : NULL;
+}
+
 static void
 join_colnames(mlv_record *out, mlv_record *in, size_t n)
 {
 	int any = 0;
 	size_t len = 1;
 	for (size_t k = 0; k < n; k++) {
-		const char *c = mlv_meta_get(&in[k], "colnames");
+		const char *c = fitting_names(&in[k]);
 		any |= c != NULL;
 		len += c ? strlen(c) + 1 : in[k].cols * 24;
 	}
@@ -39,7 +48,7 @@ join_colnames(mlv_record *out, mlv_record *in, size_t n)
 	char *names = mlv_malloc(len), *o = names;
 	size_t col = 0;
 	for (size_t k = 0; k < n; k++) {
-		const char *c = mlv_meta_get(&in[k], "colnames");
+		const char *c = fitting_names(&in[k]);
 		if (c)
 			o += sprintf(o, "%s%s", col ? "," : "", c);
 		else
@@ -64,7 +73,7 @@ main(int argc, char **argv)
 	const char *output = "-";
 	int c;
 
-	mlv_init(argv[0]);
+	mlv_init(argv);
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;

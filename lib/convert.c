@@ -127,40 +127,52 @@ parse_npy_header(const char *hdr, npy_info *info, char *err, size_t errlen)
 	return 0;
 }
 
-static double
-npy_value(const unsigned char *p, const npy_info *info)
+/* One element as float32.  Integers convert straight to float, never
+ * through double, which would round twice; *inexact is set when float32
+ * cannot hold the integer exactly. */
+static float
+npy_value(const unsigned char *p, const npy_info *info, int *inexact)
 {
 	unsigned char b[8];
 	for (int i = 0; i < info->size; i++)
 		b[i] = info->swap ? p[info->size - 1 - i] : p[i];
-	switch (info->kind) {
-	case 'f':
+	*inexact = 0;
+	if (info->kind == 'f') {
 		if (info->size == 4) {
 			float v;
 			memcpy(&v, b, 4);
 			return v;
-		} else {
-			double v;
-			memcpy(&v, b, 8);
-			return v;
 		}
-	case 'b':
-		return b[0] != 0;
-	case 'i':
-		switch (info->size) {
-		case 1: return (int8_t)b[0];
-		case 2: { int16_t v; memcpy(&v, b, 2); return v; }
-		case 4: { int32_t v; memcpy(&v, b, 4); return v; }
-		default: { int64_t v; memcpy(&v, b, 8); return (double)v; }
-		}
-	default:
-		switch (info->size) {
-		case 1: return b[0];
-		case 2: { uint16_t v; memcpy(&v, b, 2); return v; }
-		case 4: { uint32_t v; memcpy(&v, b, 4); return v; }
-		default: { uint64_t v; memcpy(&v, b, 8); return (double)v; }
-		}
+		double v;
+		memcpy(&v, b, 8);
+		return (float)v;
 	}
+	if (info->kind == 'b')
+		return b[0] != 0;
+	if (info->kind == 'i') {
+		int64_t v;
+		switch (info->size) {
+		case 1: v = (int8_t)b[0]; break;
+		case 2: { int16_t t; memcpy(&t, b, 2); v = t; break; }
+		case 4: { int32_t t; memcpy(&t, b, 4); v = t; break; }
+		default: memcpy(&v, b, 8);
+		}
+		float f = (float)v;
+		/* 2^63 itself is out of int64's range: anything rounding there
+		 * is inexact, and the cast back is only done below it. */
+		*inexact = f >= 0x1p63f || (int64_t)f != v;
+		return f;
+	}
+	uint64_t v;
+	switch (info->size) {
+	case 1: v = b[0]; break;
+	case 2: { uint16_t t; memcpy(&t, b, 2); v = t; break; }
+	case 4: { uint32_t t; memcpy(&t, b, 4); v = t; break; }
+	default: memcpy(&v, b, 8);
+	}
+	float f = (float)v;
+	*inexact = f >= 0x1p64f || (uint64_t)f != v;
+	return f;
 }
 
 int
@@ -230,7 +242,7 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 
 	mlv_record_resize(r, rows, cols);
 	mlv_meta_clear(r);
-	if (steps)
+	if (info.ndim == 3)
 		mlv_meta_setf(r, "steps", "%zu", steps);
 	if (info.kind == 'f' && info.size == 4 && !info.swap && !info.fortran) {
 		if (mlv_reader_read_raw(rd, r->data, bytes, &got))
@@ -252,10 +264,10 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 			               done * (size_t)info.size + got);
 		}
 		for (size_t i = 0; i < k; i++) {
-			double v = npy_value(stage + i * (size_t)info.size, &info);
-			float f = (float)v;
-			if (info.kind != 'f' && (double)f != v)
-				(*inexact)++;
+			int lost;
+			float f = npy_value(stage + i * (size_t)info.size, &info,
+			                    &lost);
+			*inexact += (size_t)lost;
 			size_t at = done + i;
 			if (info.fortran) /* element (i, j) is stored at j*rows + i */
 				at = (at % rows) * cols + at / rows;
@@ -409,12 +421,14 @@ mlv_text_read(mlv_reader *rd, char delim, mlv_record *r, char *err,
 			goto out;
 		}
 		if (nrows == 0 && ncols == 0) {
+			/* A header names every column: a first line with some
+			 * numbers is data, and a typo in it an error, not names. */
 			float v;
-			int numeric = 1;
-			for (long i = 0; i < nf && numeric; i++)
-				numeric = !parse_float(fields[i], &v);
+			int all_names = 1;
+			for (long i = 0; i < nf && all_names; i++)
+				all_names = parse_float(fields[i], &v) != 0;
 			ncols = (size_t)nf;
-			if (!numeric) {
+			if (all_names) {
 				size_t need = 1;
 				for (long i = 0; i < nf; i++)
 					need += strlen(fields[i]) + 1;
@@ -536,6 +550,15 @@ mlv_text_write_rows(mlv_writer *w, const mlv_record *r, char delim,
 	return 0;
 }
 
+size_t
+mlv_count_names(const char *names)
+{
+	size_t n = 1;
+	for (const char *p = names; *p; p++)
+		n += *p == ',';
+	return n;
+}
+
 int
 mlv_text_write_names(mlv_writer *w, const mlv_record *r, char delim,
                      char *const *keys, size_t nkeys)
@@ -544,19 +567,23 @@ mlv_text_write_names(mlv_writer *w, const mlv_record *r, char delim,
 		if (mlv_text_write_field(w, keys[k], delim) ||
 		    mlv_write_bytes(w, &delim, 1))
 			return -1;
+	/* Names that do not match the columns one to one are not used:
+	 * a misaligned header is worse than a generic one. */
 	const char *names = mlv_meta_get(r, "colnames");
+	if (names && mlv_count_names(names) != r->cols)
+		names = NULL;
 	char *copy = names ? mlv_strdup(names) : NULL;
-	char *save = NULL, *name = copy ? strtok_r(copy, ",", &save) : NULL;
+	char *name = copy;
 	int rc = 0;
 	for (size_t j = 0; j < r->cols && !rc; j++) {
 		char num[32];
-		if (!name) {
-			snprintf(num, sizeof num, "c%zu", j);
-		}
+		char *next = name ? strchr(name, ',') : NULL;
+		if (next)
+			*next++ = '\0';
+		snprintf(num, sizeof num, "c%zu", j);
 		rc = (j && mlv_write_bytes(w, &delim, 1)) ||
 		     mlv_text_write_field(w, name ? name : num, delim);
-		if (name)
-			name = strtok_r(NULL, ",", &save);
+		name = next;
 	}
 	free(copy);
 	return rc || mlv_write_bytes(w, "\n", 1) ? -1 : 0;

@@ -31,7 +31,7 @@ int mlv_npy_write_header(mlv_writer *w, size_t rows, size_t cols);
 
 /* Read delimited text (delim '\t' or ',') from rd into one record: rows
  * are lines; blank lines and lines starting with '#' are skipped; a first
- * line that is not all numbers names the columns (colnames=a,b,...).
+ * line in which no field is a number names the columns (colnames=a,b,...).
  * 0 on success, -1 with a message naming the line in err. */
 int mlv_text_read(mlv_reader *rd, char delim, mlv_record *r, char *err,
                   size_t errlen);
@@ -45,7 +45,11 @@ int mlv_text_write_field(mlv_writer *w, const char *s, char delim);
 int mlv_text_write_rows(mlv_writer *w, const mlv_record *r, char delim,
                         char *const *keys, size_t nkeys);
 
-/* A header line: the key names, then colnames or c0, c1, ... */
+/* Names in a colnames value (commas + 1; empty names count). */
+size_t mlv_count_names(const char *names);
+
+/* A header line: the key names, then colnames (when they match the
+ * columns one to one) or c0, c1, ... */
 int mlv_text_write_names(mlv_writer *w, const mlv_record *r, char delim,
                          char *const *keys, size_t nkeys);
 

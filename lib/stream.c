@@ -432,7 +432,8 @@ read_exact(mlv_reader *rd, unsigned char *dst, size_t n, size_t *got)
 {
 	size_t have = rd->len - rd->pos;
 	size_t take = have < n ? have : n;
-	memcpy(dst, rd->buf + rd->pos, take);
+	if (take)
+		memcpy(dst, rd->buf + rd->pos, take);
 	rd->pos += take;
 	*got = take;
 	while (*got < n && !rd->eof) {
@@ -793,6 +794,8 @@ flush(mlv_writer *w)
 int
 mlv_write_bytes(mlv_writer *w, const void *buf, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (n >= WRITE_BUF) {
 		if (flush(w))
 			return -1;

@@ -60,10 +60,11 @@ on_fatal_signal(int sig)
 }
 
 void
-mlv_init(const char *progname)
+mlv_init(char **argv)
 {
-	const char *slash = strrchr(progname, '/');
-	mlv_progname = slash ? slash + 1 : progname;
+	const char *slash = strrchr(argv[0], '/');
+	mlv_progname = slash ? slash + 1 : argv[0];
+	argv[0] = (char *)mlv_progname;
 	/* Write errors on a closed pipe come back as EPIPE, so temporary files
 	 * are removed before we leave through mlv_exit_broken_pipe(). */
 	signal(SIGPIPE, SIG_IGN);
@@ -103,7 +104,10 @@ mlv_die(const char *fmt, ...)
 	mlv_vwarn(fmt, ap);
 	va_end(ap);
 	run_cleanup();
-	exit(MLV_EXIT_FAILURE);
+	fflush(NULL);
+	/* _exit, not exit: a worker thread may die while others still run,
+	 * and exit's atexit handlers and stdio teardown would race them. */
+	_exit(MLV_EXIT_FAILURE);
 }
 
 void
@@ -115,7 +119,8 @@ mlv_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help' for more information.\n", mlv_progname);
 	run_cleanup();
-	exit(MLV_EXIT_USAGE);
+	fflush(NULL);
+	_exit(MLV_EXIT_USAGE);
 }
 
 void

@@ -30,9 +30,10 @@
 /* The tool's name for messages; set once by mlv_init(). */
 extern const char *mlv_progname;
 
-/* Call first in main(): records the tool name and arranges that temporary
+/* Call first in main(): records the tool name (and shortens argv[0] to it,
+ * so getopt's own messages read "mlv-X: ...") and arranges that temporary
  * output files are removed when the process dies on an error or a signal. */
-void mlv_init(const char *progname);
+void mlv_init(char **argv);
 
 /* Print "progname: message" and exit 1.  Callers spell the whole message,
  * "<file or record>: <what> (<why>)", so every tool's errors keep one shape. */

@@ -30,7 +30,7 @@ main(int argc, char **argv)
 	};
 	long long records = 1, rows = 4, cols = 3, seed = 0, nans = 0;
 	int c;
-	mlv_init(argv[0]);
+	mlv_init(argv);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': records = mlv_parse_int(optarg, 0, 1LL << 32, "--records"); break;

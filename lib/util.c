@@ -81,10 +81,12 @@ mlv_init(char **argv)
 void
 mlv_vwarn(const char *fmt, va_list ap)
 {
-	fflush(stdout);
+	/* One locked line: workers of a parallel tool may warn at once. */
+	flockfile(stderr);
 	fprintf(stderr, "%s: ", mlv_progname);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void

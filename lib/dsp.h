@@ -111,6 +111,8 @@ typedef struct mlv_stft mlv_stft;
  * radix that mallocs a small scratch buffer on every transform (correct
  * and thread-safe, but no longer allocation-free). */
 mlv_stft *mlv_stft_new(size_t n_fft, size_t win_length, enum mlv_window window);
+/* 1 when n_fft is a length KissFFT transforms at full speed (as above). */
+int mlv_fft_size_fast(size_t n_fft);
 /* A new STFT with the same parameters, for another thread. */
 mlv_stft *mlv_stft_clone(const mlv_stft *st);
 void mlv_stft_free(mlv_stft *st);

@@ -40,6 +40,12 @@ void mlv_norm_add(mlv_norm *s, const float *x, size_t rows);
  * A constant statistic (max == min, std == 0) maps its values to 0 rather
  * than dividing by zero. */
 void mlv_norm_apply(const mlv_norm *s, float *x, size_t rows);
+/* The same on up to nthreads threads, with results identical to the
+ * single-threaded calls. */
+void mlv_norm_add_parallel(mlv_norm *s, const float *x, size_t rows,
+                           int nthreads);
+void mlv_norm_apply_parallel(const mlv_norm *s, float *x, size_t rows,
+                             int nthreads);
 
 /* The statistics as a record: kind=stats norm=minmax|zscore
  * axis=column|global, 2 rows (min and max, or mean and std) of n values. */

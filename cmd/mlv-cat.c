@@ -326,9 +326,7 @@ main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'h': usage(); break;
 		case OPT_VERSION: mlv_print_version(); return 0;
-		default:
-			fprintf(stderr, "Try 'mlv-cat --help' for more information.\n");
-			return MLV_EXIT_USAGE;
+		default: mlv_try_help();
 		}
 	}
 	if (to == FMT_MLV && (nkeys || names))

@@ -129,7 +129,8 @@ mlv_spec_new(const mlv_spec_opts *opts, double sr, int nthreads, char *err,
 	if (o->fmax <= 0)
 		o->fmax = sr / 2;
 	if (o->amin <= 0)
-		o->amin = o->power == 1 ? 1e-5 : 1e-10;
+		o->amin = o->power == 1 && o->feature != MLV_FEATURE_MFCC ? 1e-5 :
+		          1e-10;
 
 	if (o->n_fft < 2 || o->n_fft > (1u << 24))
 		return fail(s, err, errlen, "--n-fft %zu: out of range (2 to "
@@ -148,7 +149,7 @@ mlv_spec_new(const mlv_spec_opts *opts, double sr, int nthreads, char *err,
 	if (o->feature == MLV_FEATURE_MEL || o->feature == MLV_FEATURE_MFCC) {
 		if (o->fmax > sr / 2)
 			return fail(s, err, errlen, "--fmax %g: above the Nyquist "
-			            "frequency (%g Hz at --sr %g)", o->fmax, sr / 2, sr);
+			            "frequency (%g Hz at %g Hz)", o->fmax, sr / 2, sr);
 		if (o->fmin < 0 || o->fmin >= o->fmax)
 			return fail(s, err, errlen, "--fmin %g: must be >= 0 and "
 			            "below fmax %g", o->fmin, o->fmax);
@@ -200,7 +201,7 @@ mlv_spec_new(const mlv_spec_opts *opts, double sr, int nthreads, char *err,
 		break;
 	case MLV_FEATURE_CHROMA:
 		w = mlv_malloc(MLV_CHROMA_BINS * s->bins * sizeof(float));
-		if (mlv_chroma_filters(w, sr, o->n_fft, 0) < 0) {
+		if (mlv_chroma_filters(w, sr, o->n_fft, o->tuning) < 0) {
 			free(w);
 			return fail(s, err, errlen, "bad chroma filter parameters");
 		}
@@ -285,13 +286,12 @@ frames_range(void *ctx, size_t begin, size_t end, int thread)
 		case MLV_FEATURE_MFCC:
 			/* The DCT waits for the dB clip at the whole matrix's
 			 * maximum, as librosa.feature.mfcc does it. */
+			/* power_to_db whatever the power, as librosa.feature.mfcc
+			 * does. */
 			row = s->mel + t * o->n_mels;
 			mlv_stft_do(w->stft, w->frame, w->bins, o->power);
 			mlv_fbank_do(s->bank, w->bins, row);
-			if (o->power == 1)
-				mlv_amplitude_to_db(row, o->n_mels, 1, o->amin, -1);
-			else
-				mlv_power_to_db(row, o->n_mels, 1, o->amin, -1);
+			mlv_power_to_db(row, o->n_mels, 1, o->amin, -1);
 			break;
 		case MLV_FEATURE_CHROMA:
 			mlv_stft_do(w->stft, w->frame, w->bins, o->power);
@@ -412,6 +412,7 @@ mlv_spec_describe(const mlv_spec *s, mlv_record *r)
 		break;
 	case MLV_FEATURE_CHROMA:
 		mlv_meta_set(r, "colnames", chroma_names);
+		mlv_meta_setf(r, "tuning", "%.10g", o->tuning);
 		break;
 	}
 	if (o->feature == MLV_FEATURE_STFT || o->feature == MLV_FEATURE_MEL)
@@ -423,6 +424,9 @@ mlv_spec_describe(const mlv_spec *s, mlv_record *r)
 			mlv_meta_setf(r, "ref", "%.10g",
 			              o->feature == MLV_FEATURE_MFCC ? 1.0 : o->ref);
 		mlv_meta_setf(r, "amin", "%.10g", o->amin);
-		mlv_meta_setf(r, "top_db", "%.10g", o->top_db);
+		if (o->top_db < 0)
+			mlv_meta_set(r, "top_db", "none");
+		else
+			mlv_meta_setf(r, "top_db", "%.10g", o->top_db);
 	}
 }

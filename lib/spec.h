@@ -51,6 +51,9 @@ typedef struct {
 	int htk;             /* HTK mel scale instead of Slaney's */
 	int mel_norm;        /* Slaney area normalisation; 1 */
 	size_t n_mfcc;       /* 20 */
+	double tuning;       /* chroma: deviation from A440 in fractions of a
+	                        chroma bin; 0 (librosa estimates it unless
+	                        given: pass its estimate to match) */
 } mlv_spec_opts;
 
 /* librosa's defaults for the feature (power 0 stands for the feature's

@@ -113,16 +113,22 @@ mlv_die(const char *fmt, ...)
 }
 
 void
+mlv_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", mlv_progname);
+	run_cleanup();
+	fflush(NULL);
+	_exit(MLV_EXIT_USAGE);
+}
+
+void
 mlv_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	mlv_vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", mlv_progname);
-	run_cleanup();
-	fflush(NULL);
-	_exit(MLV_EXIT_USAGE);
+	mlv_try_help();
 }
 
 void

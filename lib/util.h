@@ -40,6 +40,8 @@ void mlv_init(char **argv);
 MLV_NORETURN void mlv_die(const char *fmt, ...) MLV_PRINTF(1, 2);
 /* Same message, exit status 2, plus a hint to run --help. */
 MLV_NORETURN void mlv_usage_error(const char *fmt, ...) MLV_PRINTF(1, 2);
+/* After getopt has reported a bad option: the hint, and exit status 2. */
+MLV_NORETURN void mlv_try_help(void);
 void mlv_warn(const char *fmt, ...) MLV_PRINTF(1, 2);
 void mlv_vwarn(const char *fmt, va_list ap);
 

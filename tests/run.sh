@@ -71,6 +71,33 @@ warnings() {
 	done
 }
 suite "build/warnings (gcc, clang)" warnings
+
+# make install into a scratch DESTDIR puts every part where it belongs.
+install_check() {
+	dest=$(mktemp -d "${TMPDIR:-/tmp}/mlv-install.XXXXXX")
+	if ! out=$(make -s install DESTDIR="$dest" PREFIX=/usr 2>&1); then
+		echo "not ok make install"
+		echo "$out" | sed 's/^/#   /'
+		rm -rf "$dest"
+		return
+	fi
+	echo "ok make install"
+	for src in cmd/mlv-*.c; do
+		t=$(basename "$src" .c)
+		for f in usr/bin/$t usr/share/man/man1/$t.1 usr/share/bash-completion/completions/$t; do
+			[ -e "$dest/$f" ] && echo "ok installed $f" || echo "not ok installed $f"
+		done
+		"$dest/usr/bin/$t" --version >/dev/null 2>&1 && echo "ok installed $t runs" || echo "not ok installed $t runs"
+	done
+	for f in usr/lib/libmlv.a usr/include/mlv/stream.h usr/share/man/man5/mlv.5 usr/share/man/man7/mlv.7 usr/share/zsh/site-functions/_mlv; do
+		[ -e "$dest/$f" ] && echo "ok installed $f" || echo "not ok installed $f"
+	done
+	make -s uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
+	left=$(find "$dest" -type f | wc -l)
+	[ "$left" -eq 0 ] && echo "ok make uninstall removes every file" || echo "not ok make uninstall left $left files"
+	rm -rf "$dest"
+}
+suite "build/install" install_check
 if command -v mandoc >/dev/null 2>&1; then
 	suite "man/mandoc-lint" sh -c '
 		for m in man/*.[157]; do

@@ -1,0 +1,227 @@
+/* mlv-frame - cut the rows of each record into windows (segments). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "segment.h"
+#include "stream.h"
+#include "util.h"
+
+static mlv_segment_opts opts = {.every = 1};
+static double length_s, hop_s;
+static int stack;
+static size_t steps;
+
+static void
+usage(void)
+{
+	printf("usage: mlv-frame (-l ROWS | --seconds S) [--hop ROWS | "
+	       "--hop-seconds S] [-e K]\n"
+	       "                 [--stack [--steps S]] [--tail drop|pad] "
+	       "[-o FILE] [FILE...]\n"
+	       "Cut the rows of each record into windows (segments): every "
+	       "window's kept rows\nbecome a record of their own, or with "
+	       "--stack one row of a record per input\nrecord, ready for a "
+	       "sequence model.\n\n"
+	       "  -l, --length ROWS      rows per window\n"
+	       "      --seconds S        window length in seconds (needs dt)\n"
+	       "      --hop ROWS         rows between window starts (default: "
+	       "the length)\n"
+	       "      --hop-seconds S    the hop in seconds (needs dt)\n"
+	       "  -e, --every K          keep every Kth row of a window (1)\n"
+	       "      --stack            one row per window: its kept rows side "
+	       "by side\n"
+	       "      --steps S          with --stack: the row is S time steps "
+	       "(default: one\n"
+	       "                         per kept row); sets steps=S\n"
+	       "      --tail MODE        drop (default) or pad a last, partial "
+	       "window\n"
+	       "  -o, --output FILE      write FILE (atomically) instead of "
+	       "stdout\n"
+	       "  -h, --help             show this help\n"
+	       "      --version          show the version\n\n"
+	       "MusicLatentVIS's segments from 32-d note latents every 0.025 s: "
+	       "10 s windows,\nevery 20th column, 4 steps of 5 x 32:\n"
+	       "  mlv-frame --seconds 10 --every 20 --stack --steps 4 "
+	       "notes.mlv\n");
+	exit(0);
+}
+
+/* Rows for a span of seconds, from the record's dt. */
+static size_t
+rows_for(double seconds, double dt, const char *what, mlv_reader *rd,
+         const mlv_record *r)
+{
+	double n = seconds / dt;
+	if (!(dt > 0) || n < 0.5 || n > 1e12)
+		mlv_die("%s: %s %g s is not a whole number of rows of dt %g s",
+		        mlv_reader_where(rd, r), what, seconds, dt);
+	return (size_t)llround(n);
+}
+
+/* Window geometry for this record: from rows, or from seconds and dt. */
+static int
+geometry(mlv_reader *rd, const mlv_record *r, mlv_segment_opts *o, double *dt)
+{
+	*o = opts;
+	*dt = 0;
+	int have_dt = mlv_meta_get_double(r, "dt", dt) == 0;
+	if ((length_s > 0 || hop_s > 0) && !have_dt)
+		mlv_die("%s: no dt (seconds between rows), so --seconds and "
+		        "--hop-seconds cannot be turned into rows",
+		        mlv_reader_where(rd, r));
+	if (length_s > 0)
+		o->length = rows_for(length_s, *dt, "--seconds", rd, r);
+	if (hop_s > 0)
+		o->hop = rows_for(hop_s, *dt, "--hop-seconds", rd, r);
+	if (!o->hop)
+		o->hop = o->length;
+	return have_dt;
+}
+
+static void
+frame_record(mlv_writer *w, mlv_reader *rd, mlv_record *r, mlv_record *out,
+             int *short_records)
+{
+	mlv_segment_opts o;
+	double dt, t0 = 0;
+	int have_dt = geometry(rd, r, &o, &dt);
+	int have_t0 = mlv_meta_get_double(r, "t0", &t0) == 0;
+	size_t nwin = mlv_segment_count(&o, r->rows);
+	size_t kept = mlv_segment_kept(&o);
+	if (!nwin) {
+		mlv_warn("%s: %zu rows, shorter than one window of %zu (--tail "
+		         "pad keeps it)", mlv_reader_where(rd, r), r->rows,
+		         o.length);
+		(*short_records)++;
+		return;
+	}
+	if (stack && steps && kept % steps)
+		mlv_die("%s: %zu kept rows per window do not split into --steps "
+		        "%zu", mlv_reader_where(rd, r), kept, steps);
+	const char *id = mlv_meta_get(r, "id");
+	char *base_id = mlv_strdup(id ? id : "");
+
+	mlv_meta_clear(out);
+	mlv_meta_merge(out, r, 1);
+	mlv_meta_unset(out, "colnames");
+	mlv_meta_setf(out, "window", "%zu", o.length);
+	mlv_meta_setf(out, "window_hop", "%zu", o.hop);
+	mlv_meta_setf(out, "every", "%zu", o.every);
+	if (have_dt)
+		mlv_meta_setf(out, "dur", "%.10g", (double)o.length * dt);
+
+	if (stack) {
+		mlv_record_resize(out, nwin, mlv_mul_size(kept, r->cols, "window"));
+		for (size_t k = 0; k < nwin; k++)
+			mlv_segment_copy(&o, r->data, r->rows, r->cols, k,
+			                 out->data + k * out->cols);
+		mlv_meta_setf(out, "steps", "%zu", steps ? steps : kept);
+		if (have_dt)
+			mlv_meta_setf(out, "dt", "%.10g", (double)o.hop * dt);
+		mlv_write_or_die(w, out);
+		free(base_id);
+		return;
+	}
+	mlv_record_resize(out, kept, r->cols);
+	if (have_dt)
+		mlv_meta_setf(out, "dt", "%.10g", (double)o.every * dt);
+	for (size_t k = 0; k < nwin; k++) {
+		mlv_segment_copy(&o, r->data, r->rows, r->cols, k, out->data);
+		double start = t0 + (double)(k * o.hop) * dt;
+		if (have_dt && have_t0) {
+			mlv_meta_setf(out, "id", "%s#t=%.6g,%.6g", base_id, start,
+			              start + (double)o.length * dt);
+			mlv_meta_setf(out, "t0", "%.10g", start);
+		} else {
+			mlv_meta_setf(out, "id", "%s#%zu", base_id, k);
+		}
+		mlv_meta_setf(out, "segment", "%zu", k);
+		mlv_write_or_die(w, out);
+	}
+	free(base_id);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_SECONDS = 256, OPT_HOP, OPT_HOPS, OPT_STACK, OPT_STEPS,
+	       OPT_TAIL, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"length", required_argument, NULL, 'l'},
+		{"seconds", required_argument, NULL, OPT_SECONDS},
+		{"hop", required_argument, NULL, OPT_HOP},
+		{"hop-seconds", required_argument, NULL, OPT_HOPS},
+		{"every", required_argument, NULL, 'e'},
+		{"stack", no_argument, NULL, OPT_STACK},
+		{"steps", required_argument, NULL, OPT_STEPS},
+		{"tail", required_argument, NULL, OPT_TAIL},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	const char *output = "-";
+	int c;
+	mlv_init(argv);
+	while ((c = getopt_long(argc, argv, "l:e:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			opts.length = (size_t)mlv_parse_int(optarg, 1, 1LL << 40,
+			                                    "--length");
+			break;
+		case OPT_SECONDS:
+			length_s = mlv_parse_double(optarg, 1e-9, 1e9, "--seconds");
+			break;
+		case OPT_HOP:
+			opts.hop = (size_t)mlv_parse_int(optarg, 1, 1LL << 40, "--hop");
+			break;
+		case OPT_HOPS:
+			hop_s = mlv_parse_double(optarg, 1e-9, 1e9, "--hop-seconds");
+			break;
+		case 'e':
+			opts.every = (size_t)mlv_parse_int(optarg, 1, 1LL << 40,
+			                                   "--every");
+			break;
+		case OPT_STACK: stack = 1; break;
+		case OPT_STEPS:
+			steps = (size_t)mlv_parse_int(optarg, 1, 1LL << 30, "--steps");
+			break;
+		case OPT_TAIL:
+			if (strcmp(optarg, "drop") && strcmp(optarg, "pad"))
+				mlv_usage_error("--tail %s: drop or pad", optarg);
+			opts.pad = !strcmp(optarg, "pad");
+			break;
+		case 'o': output = optarg; break;
+		case 'h': usage(); break;
+		case OPT_VERSION: mlv_print_version(); return 0;
+		default: mlv_try_help();
+		}
+	}
+	if (!opts.length == !(length_s > 0))
+		mlv_usage_error("give the window as --length ROWS or --seconds S");
+	if (opts.hop && hop_s > 0)
+		mlv_usage_error("--hop and --hop-seconds exclude each other");
+	if (steps && !stack)
+		mlv_usage_error("--steps goes with --stack");
+
+	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_record r, out;
+	mlv_record_init(&r);
+	mlv_record_init(&out);
+	int short_records = 0;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int i = 0; i < nfiles; i++) {
+		mlv_reader *rd = mlv_reader_open_or_die(optind < argc ?
+		                                        argv[optind + i] : "-");
+		while (mlv_read_or_die(rd, &r))
+			frame_record(w, rd, &r, &out, &short_records);
+		mlv_reader_close(rd);
+	}
+	mlv_writer_close_or_die(w);
+	mlv_record_free(&r);
+	mlv_record_free(&out);
+	return short_records ? MLV_EXIT_FAILURE : 0;
+}

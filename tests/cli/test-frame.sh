@@ -1,0 +1,47 @@
+#!/bin/sh
+# test-frame.sh - mlv-frame on streams the test generates.
+. "$(dirname "$0")/lib.sh"
+
+# 8 rows x 2 columns: row i holds (i, 10 i), t0 = 5 s, dt = 0.5 s
+awk 'BEGIN { for (i = 0; i < 8; i++) printf "%d\t%d\n", i, 10 * i }' |
+	mlv-cat -f tsv --set id=x --set t0=5 --set dt=0.5 >x.mlv
+
+mlv-frame -l 4 -e 2 --stack x.mlv >s.mlv
+printf '0\t0\t2\t20\n4\t40\t6\t60\n' >s.want
+mlv-cat -t tsv s.mlv >s.got
+same "--stack puts the kept rows of a window side by side" s.got s.want
+check "--stack metadata: steps, dt, dur, window" sh -c '
+	h=$(mlv-cat -H s.mlv | tr " " "\n")
+	for kv in id=x t0=5 dt=2 dur=2 steps=2 window=4 window_hop=4 every=2; do
+		echo "$h" | grep -qx "$kv" || { echo "missing $kv"; exit 1; }
+	done'
+check "--steps declares the grouping" sh -c 'mlv-frame -l 4 --stack --steps 2 x.mlv | mlv-cat -H | tr " " "\n" | grep -qx steps=2'
+
+mlv-frame -l 4 --hop 2 x.mlv >w.mlv
+check "windows as records, with ids and times" sh -c '[ "$(mlv-cat -H w.mlv | cut -d " " -f 2-6)" = "4 2 id=x#t=5,7 t0=5 dt=0.5
+4 2 id=x#t=6,8 t0=6 dt=0.5
+4 2 id=x#t=7,9 t0=7 dt=0.5" ]'
+mlv-cat -t tsv --id 'x#t=6,8' w.mlv >w2.got
+printf '2\t20\n3\t30\n4\t40\n5\t50\n' >w2.want
+same "a window holds its rows" w2.got w2.want
+check "--seconds and --hop-seconds use dt" sh -c 'cmp -s w.mlv "$(mlv-frame --seconds 2 --hop-seconds 1 x.mlv >ws.mlv; echo ws.mlv)"'
+mlv-frame -l 3 --tail pad --stack x.mlv | mlv-cat -t tsv >pad.got
+printf '0\t0\t1\t10\t2\t20\n3\t30\t4\t40\t5\t50\n6\t60\t7\t70\t0\t0\n' >pad.want
+same "--tail pad zero-pads a last window" pad.got pad.want
+check "--tail drop (default) drops it" sh -c '[ "$(mlv-frame -l 3 --stack x.mlv | mlv-cat -H | cut -d " " -f 2)" = 2 ]'
+
+# MusicLatentVIS: 400 latent columns of 32 -> 20 kept -> 4 steps of 160
+mlv-gen --records 3 --rows 1000 --cols 32 >lat.mlv
+check "the paper's 400 -> 20 x 32 -> 4 x 160 segments" sh -c '[ "$(mlv-frame --seconds 10 --every 20 --stack --steps 4 lat.mlv | mlv-cat -H | cut -d " " -f 2,3 | sort -u)" = "2 640" ]'
+
+# bad input
+printf '1\t2\n' | mlv-cat -f tsv --set id=nodt >nodt.mlv
+fails "--seconds without dt" 1 "^mlv-frame: nodt.mlv: record 1 \\(id=nodt\\): no dt" mlv-frame --seconds 1 nodt.mlv
+fails "--steps that do not divide" 1 "4 kept rows per window do not split into --steps 3" mlv-frame -l 4 --stack --steps 3 x.mlv
+cat nodt.mlv x.mlv >mixed.mlv
+mlv-frame -l 4 --stack mixed.mlv >mixed.out 2>mixed.err
+status=$?
+check "a record shorter than a window: warned, skipped, exit 1" sh -c "[ $status -eq 1 ] && grep -q 'record 1 (id=nodt): 1 rows, shorter than one window of 4' mixed.err && [ \"\$(mlv-cat -H mixed.out | cut -d ' ' -f 2,4)\" = '2 id=x' ]"
+fails "no window size" 2 "give the window as --length ROWS or --seconds S" mlv-frame x.mlv
+fails "--steps without --stack" 2 "--steps goes with --stack" mlv-frame -l 2 --steps 2 x.mlv
+check "--help and --version" sh -c 'mlv-frame --help | grep -q "^usage: mlv-frame" && mlv-frame --version | grep -q "^mlv-frame (mlv) "'

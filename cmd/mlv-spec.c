@@ -49,7 +49,8 @@ static int nthreads;
 /* Results are written in input order as they complete. */
 static item *items;
 static result *results;
-static size_t nitems, next_to_write;
+static size_t nitems, next_to_write, items_done;
+static mlv_progress progress;
 static mlv_writer *out;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -265,9 +266,12 @@ run_item(void *ctx, size_t i, int thread)
 		free_result(res);
 		res->failed = 1;
 	}
-	if (fit_stats_path)
-		return;
 	pthread_mutex_lock(&write_lock);
+	mlv_progress_update(&progress, ++items_done, nitems, "inputs");
+	if (fit_stats_path) {
+		pthread_mutex_unlock(&write_lock);
+		return;
+	}
 	res->done = 1;
 	while (next_to_write < nitems && results[next_to_write].done) {
 		result *r = &results[next_to_write++];
@@ -615,7 +619,9 @@ main(int argc, char **argv)
 	results = mlv_calloc(nitems ? nitems : 1, sizeof *results);
 	/* Many files: one thread each.  One file: its frames in parallel. */
 	int per_item = nitems > 1 ? 1 : nthreads;
+	mlv_progress_begin(&progress, "features");
 	mlv_parallel_items(nitems, nitems > 1 ? nthreads : 1, run_item, &per_item);
+	mlv_progress_end(&progress);
 	if (fit_stats_path)
 		fit_and_write();
 	size_t failed = 0;

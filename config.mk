@@ -14,7 +14,7 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 PKGS = sndfile kissfft-float openblas lapacke yaml-0.1 soxr
 
 CC = cc
-OPTFLAGS = -O3 -g
+OPTFLAGS = -O3 -g -fno-math-errno
 WARNFLAGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined

@@ -313,6 +313,23 @@ mlv_norm_apply_parallel(const mlv_norm *s, float *x, size_t rows,
 }
 
 void
+mlv_norm_invert(const mlv_norm *s, float *x, size_t rows)
+{
+	if (s->kind == MLV_NORM_NONE)
+		return;
+	size_t width = s->per_column ? s->cols : 1;
+	if (!s->per_column)
+		rows *= s->cols;
+	for (size_t j = 0; j < width; j++) {
+		double off, scale;
+		affine(s, j, &off, &scale);
+		double span = scale > 0 ? 1 / scale : 0;
+		for (size_t i = 0; i < rows; i++)
+			x[i * width + j] = (float)(x[i * width + j] * span + off);
+	}
+}
+
+void
 mlv_norm_apply(const mlv_norm *s, float *x, size_t rows)
 {
 	mlv_norm_apply_parallel(s, x, rows, 1);

@@ -40,6 +40,9 @@ void mlv_norm_add(mlv_norm *s, const float *x, size_t rows);
  * A constant statistic (max == min, std == 0) maps its values to 0 rather
  * than dividing by zero. */
 void mlv_norm_apply(const mlv_norm *s, float *x, size_t rows);
+/* The inverse of mlv_norm_apply, back to the scale the statistics were
+ * fitted on (a constant statistic maps back to its constant). */
+void mlv_norm_invert(const mlv_norm *s, float *x, size_t rows);
 /* The same on up to nthreads threads, with results identical to the
  * single-threaded calls. */
 void mlv_norm_add_parallel(mlv_norm *s, const float *x, size_t rows,

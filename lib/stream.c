@@ -859,27 +859,37 @@ mlv_format_header(const mlv_record *r, char **buf, size_t *cap)
 }
 
 int
-mlv_write(mlv_writer *w, const mlv_record *r)
+mlv_write_header(mlv_writer *w, const mlv_record *r)
 {
 	size_t len = mlv_format_header(r, &w->hdr, &w->hdr_cap);
-	char *h = w->hdr;
 	if (len - 1 > MLV_HEADER_MAX) {
 		errno = EOVERFLOW;
 		return -1;
 	}
-	if (mlv_write_bytes(w, h, len))
-		return -1;
-	size_t n = r->rows * r->cols;
+	return mlv_write_bytes(w, w->hdr, len);
+}
+
+int
+mlv_write_floats(mlv_writer *w, const float *x, size_t n)
+{
 	if (!MLV_BIG_ENDIAN)
-		return mlv_write_bytes(w, r->data, n * sizeof(float));
+		return mlv_write_bytes(w, x, n * sizeof(float));
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u;
-		memcpy(&u, &r->data[i], 4);
+		memcpy(&u, &x[i], 4);
 		u = __builtin_bswap32(u);
 		if (mlv_write_bytes(w, &u, 4))
 			return -1;
 	}
 	return 0;
+}
+
+int
+mlv_write(mlv_writer *w, const mlv_record *r)
+{
+	if (mlv_write_header(w, r))
+		return -1;
+	return mlv_write_floats(w, r->data, r->rows * r->cols);
 }
 
 static void

@@ -126,6 +126,11 @@ mlv_writer *mlv_writer_open(const char *path);
 /* These return 0, or -1 with errno set.  Buffered; large payloads bypass
  * the buffer. */
 int mlv_write(mlv_writer *w, const mlv_record *r);
+/* A record in pieces, for payloads produced a band at a time: the header
+ * of r (its rows, cols and metadata; r->data is not read), then exactly
+ * rows*cols values through any number of mlv_write_floats calls. */
+int mlv_write_header(mlv_writer *w, const mlv_record *r);
+int mlv_write_floats(mlv_writer *w, const float *x, size_t n);
 int mlv_write_bytes(mlv_writer *w, const void *buf, size_t n);
 int mlv_writer_printf(mlv_writer *w, const char *fmt, ...) MLV_PRINTF(2, 3);
 /* Flush, close, and rename into place.  -1 with errno on failure (the

@@ -70,6 +70,10 @@ TEST(record_round_trip_and_width_check)
 		mlv_norm_apply(&t, y, 2);
 		for (int i = 0; i < 4; i++)
 			CHECK_NEAR(y[i], x[i], 1e-6);
+		mlv_norm_invert(&t, y, 2);
+		CHECK_NEAR(y[0], 1, 1e-5);
+		CHECK_NEAR(y[1], 100, 1e-5);
+		CHECK_NEAR(y[3], 250, 1e-5);
 		mlv_norm_free(&t);
 		CHECK_INT(mlv_norm_from_record(&t, &r, 3, err, sizeof err), -1);
 		CHECK(strstr(err, "fitted on 2 columns, data has 3") != NULL);

@@ -1,11 +1,13 @@
 /* mlv-gen - write a synthetic MLV stream for tests and benchmarks.
  *
  *   mlv-gen [--records N] [--rows R] [--cols C] [--seed S] [--nan K]
+ *           [--separation D]
  *
  * Each record holds R x C standard normal values (seeded, so the same
  * arguments give the same bytes), id=gen/<i>, t0, dt and label.part
  * (a or b, alternating) metadata; --nan puts K NaN values in each record
- * (none when K exceeds R x C).
+ * (none when K exceeds R x C); --separation adds D to the first column of
+ * the records labelled b, so a and b form two blobs D apart.
  * A test helper, not installed.
  */
 #include <getopt.h>
@@ -26,9 +28,11 @@ main(int argc, char **argv)
 		{"cols", required_argument, NULL, 'c'},
 		{"seed", required_argument, NULL, 's'},
 		{"nan", required_argument, NULL, 'N'},
+		{"separation", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	long long records = 1, rows = 4, cols = 3, seed = 0, nans = 0;
+	double separation = 0;
 	int c;
 	mlv_init(argv);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -38,6 +42,7 @@ main(int argc, char **argv)
 		case 'c': cols = mlv_parse_int(optarg, 0, 1LL << 32, "--cols"); break;
 		case 's': seed = mlv_parse_int(optarg, 0, 1LL << 62, "--seed"); break;
 		case 'N': nans = mlv_parse_int(optarg, 0, 1LL << 32, "--nan"); break;
+		case 'D': separation = mlv_parse_double(optarg, -1e6, 1e6, "--separation"); break;
 		default: return MLV_EXIT_USAGE;
 		}
 	}
@@ -51,6 +56,8 @@ main(int argc, char **argv)
 	for (long long i = 0; i < records; i++) {
 		for (size_t k = 0; k < n; k++)
 			r.data[k] = (float)mlv_rng_normal(&g);
+		for (size_t k = 0; i % 2 && k < r.rows && r.cols; k++)
+			r.data[k * r.cols] += (float)separation;
 		/* One NaN in each of `nans` equal stretches: distinct places,
 		 * so a record holds exactly that many. */
 		for (long long k = 0; k < nans && (size_t)nans <= n; k++) {

@@ -1,0 +1,197 @@
+/* model.h - autoencoder models: YAML descriptions, training, saved models.
+ *
+ * A model file (YAML, read with libyaml) describes an autoencoder for
+ * mlv-train and mlv-encode: its input, layers, which layer's output is the
+ * latent, the loss, the optimiser and the training schedule.  A trained
+ * model, or a checkpoint to resume from, is an MLV stream of named tensors
+ * (man/mlv.5, kind=model), so mlv's own tools can list and inspect it.
+ *
+ * Schema (every key but input.features, layers and latent has a default;
+ * unknown keys are refused, naming the file and line):
+ *
+ *   model: TEXT                  free-text name
+ *   input:
+ *     features: N                features per step (501 spectrogram bins)
+ *     steps: 1                   steps per sample (4 for the LSTM model)
+ *     normalise: none            none | minmax | zscore: statistics mlv-train
+ *                                fits on the training rows and saves with
+ *                                the model (lib/norm.h), over all
+ *                                steps x features values of a row
+ *     axis: column               column | global: per value or one for all
+ *   layers:                      a sequence; each layer has a kind and:
+ *     - kind: dense              units (alias size), activation (linear),
+ *                                slope (leaky_relu, 0.01), dropout, name;
+ *                                applied to every step of a sequence
+ *     - kind: lstm               units, return_sequences (false: only the
+ *                                last step's output), dropout, name
+ *     - kind: repeat             steps: the one-step input repeated
+ *     - kind: dropout            rate, name
+ *     - kind: activation         activation, slope, dropout, name
+ *     dropout: R on a layer applies inverted dropout of rate R to its
+ *     output (after its activation, and after the latent when on the
+ *     latent layer); activations: linear relu leaky_relu tanh sigmoid.
+ *   latent: NAME | INDEX         the layer whose output is the latent
+ *   loss: mse
+ *   optimiser:                   ("optimizer" is accepted too)
+ *     kind: adam
+ *     lr: 0.001
+ *     beta1: 0.9
+ *     beta2: 0.999
+ *     eps: 1e-8
+ *   batch_size: 32
+ *   epochs: 1
+ *   seed: 0                      initialisation, dropout, shuffling, split
+ *   validation: 0                fraction of rows held out, [0, 1)
+ *   early_stopping:
+ *     patience: 0                epochs without improvement before stopping
+ *                                (0: never stop early)
+ *     min_delta: 0               improvement smaller than this does not count
+ *
+ * An autoencoder reconstructs its input, so the last layer's output must
+ * have the input's shape; the latent must not be the last layer.
+ *
+ * Saved models.  Records, in order (all kind=model except the statistics):
+ *   1. id=model, 0 x 0: mlv-model=1 (format version), config (the
+ *      normalised YAML of mlv_model_config_format, percent-encoded by the
+ *      stream), steps, features, latent (its size), params (total floats),
+ *      tensors (records of parameters that follow), norm, checkpoint (0|1),
+ *      epoch, step
+ *   2. if norm is not none: the input statistics, kind=stats id=model.norm
+ *      (lib/norm.h's record)
+ *   3. one record per parameter tensor, in layer order, id=layer.N.NAME
+ *      with N the index in the YAML's layers and NAME as in PyTorch
+ *      (weight, bias; weight_ih, weight_hh, bias_ih, bias_hh), rows x cols
+ *   4. checkpoints only: the Adam moments, id=layer.N.NAME.adam_m and
+ *      .adam_v, and id=train-state (0 x 0) holding the random states, the
+ *      epoch, the step and the early-stopping state, exactly (hexadecimal),
+ *      so that a resumed run continues bit for bit.
+ * Loading checks the version, every id and shape against the architecture
+ * the config describes, and that values are finite, and names the record
+ * and both values when something differs.
+ */
+#ifndef MLV_MODEL_H
+#define MLV_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn.h"
+#include "norm.h"
+#include "rng.h"
+#include "stream.h"
+
+#define MLV_MODEL_VERSION 1
+
+typedef struct {
+	mlv_nn_spec spec;      /* kind and its settings; for dense, spec.act is
+	                        * the activation applied after it */
+	float dropout;         /* dropout rate on the output, 0 for none */
+	char *name;            /* NULL, or [A-Za-z][A-Za-z0-9_.-]* */
+	int line;              /* 1-based line in the YAML, 0 if unknown */
+} mlv_model_layer;
+
+typedef struct {
+	char *name;            /* model: NULL if absent */
+	size_t steps, features;
+	mlv_norm_kind norm;
+	int norm_per_column;
+	mlv_model_layer *layers;
+	size_t nlayers;
+	size_t latent;         /* index into layers */
+	mlv_nn_loss loss;
+	mlv_adam adam;
+	size_t batch_size, epochs;
+	uint64_t seed;
+	double validation;
+	size_t patience;
+	double min_delta;
+} mlv_model_config;
+
+/* Parse a model description.  `name` is used in messages, which read
+ * "NAME:LINE: what is wrong".  0, or -1 with the message in err; on error
+ * cfg holds nothing to free. */
+int mlv_model_config_parse(mlv_model_config *cfg, const char *text,
+                           size_t len, const char *name, char *err,
+                           size_t errlen);
+/* Read and parse a file ("-" is not accepted: a model is a named file). */
+int mlv_model_config_load(mlv_model_config *cfg, const char *path, char *err,
+                          size_t errlen);
+/* The normalised YAML of cfg, every setting explicit (malloc'd).  Parsing
+ * it gives the same configuration. */
+char *mlv_model_config_format(const mlv_model_config *cfg);
+void mlv_model_config_free(mlv_model_config *cfg);
+
+typedef struct {
+	mlv_model_config cfg;
+	mlv_nn *net;
+	size_t *yaml_layer;    /* per net layer: its index in cfg.layers */
+	size_t *latent_layer;  /* per cfg layer: the net layer of its output
+	                        * before its dropout */
+	int has_norm;
+	mlv_norm norm;         /* input statistics when has_norm */
+	/* Training state, saved in checkpoints. */
+	mlv_rng shuffle;       /* epoch permutations */
+	size_t epoch;          /* epochs completed */
+	double best_loss;      /* best monitored loss so far (INFINITY) */
+	size_t bad_epochs;     /* epochs since it improved */
+	/* Scratch, allocated once. */
+	float *batch;          /* batch_size x in_size */
+	uint32_t *order;       /* row order of an epoch */
+	uint32_t *split;       /* the rows' training/validation split */
+	size_t split_n, ntrain;
+} mlv_model;
+
+/* A model for cfg, which is moved into it (the caller's struct is
+ * cleared), with parameters initialised from cfg.seed.  NULL with a
+ * message when the layers do not fit together. */
+mlv_model *mlv_model_new(mlv_model_config *cfg, char *err, size_t errlen);
+void mlv_model_free(mlv_model *m);
+/* Input statistics applied to every row before the network; moved into
+ * the model (and kept in float, as saved, so a loaded model scales its
+ * input bit for bit the same).  -1 if fitted on rows of another width or
+ * of another kind or axis than the description's input.normalise. */
+int mlv_model_set_norm(mlv_model *m, mlv_norm *s, char *err, size_t errlen);
+
+/* Floats per input row (steps x features) and per latent vector. */
+size_t mlv_model_in_size(const mlv_model *m);
+size_t mlv_model_latent_size(const mlv_model *m);
+
+typedef struct {
+	double train_loss;     /* mean of the epoch's batch losses */
+	double val_loss;       /* MSE over the validation rows, NAN if none */
+	int improved;          /* the monitored loss (validation if any, else
+	                        * training) beat the best by more than
+	                        * min_delta */
+	int stop;              /* patience epochs without improvement */
+} mlv_epoch_report;
+
+/* One epoch over x (n rows of in_size raw values; the model's statistics
+ * are applied to each batch): the rows are split once per (seed, n) into
+ * training and validation rows, the training rows shuffled with m->shuffle
+ * and visited in batches of batch_size (the last may be smaller).  -1 when
+ * fewer than one training row remains. */
+int mlv_model_train_epoch(mlv_model *m, const float *x, size_t n,
+                          mlv_epoch_report *rep, char *err, size_t errlen);
+
+/* Inference on n raw rows of x (any n; batches internally): the latents
+ * (n x latent_size), the reconstructions from latents (n x in_size, in the
+ * normalised scale), and per-row reconstruction MSE. */
+void mlv_model_encode(mlv_model *m, const float *x, size_t n, float *z);
+void mlv_model_decode(mlv_model *m, const float *z, size_t n, float *y);
+void mlv_model_recon_error(mlv_model *m, const float *x, size_t n,
+                           float *err);
+/* Mean reconstruction MSE over n rows. */
+double mlv_model_loss(mlv_model *m, const float *x, size_t n);
+
+/* Save to w (or a file); checkpoint adds the optimiser and training state.
+ * -1 with a message (write errors name the file and errno's text). */
+int mlv_model_write(mlv_model *m, mlv_writer *w, int checkpoint, char *err,
+                    size_t errlen);
+int mlv_model_save(mlv_model *m, const char *path, int checkpoint, char *err,
+                   size_t errlen);
+/* Load a model (or checkpoint) from the next records of rd, or from a
+ * file.  NULL with a message naming the record. */
+mlv_model *mlv_model_read(mlv_reader *rd, char *err, size_t errlen);
+mlv_model *mlv_model_load(const char *path, char *err, size_t errlen);
+
+#endif

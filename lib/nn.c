@@ -1,0 +1,1101 @@
+/* nn.c - see nn.h */
+#include "nn.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ------------------------------------------------------------------------
+ * matrix products */
+
+void
+mlv_nn_gemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+            const float *a, size_t lda, const float *b, size_t ldb,
+            float beta, float *c, size_t ldc)
+{
+	if (!m || !n)
+		return;
+	/* cblas_sgemm with k = 0 scales C by beta, as the naive loop does. */
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+	            tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
+	            alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+void
+mlv_nn_gemm_naive(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                  const float *a, size_t lda, const float *b, size_t ldb,
+                  float beta, float *c, size_t ldc)
+{
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			double s = 0;
+			for (size_t p = 0; p < k; p++) {
+				double x = ta ? a[p * lda + i] : a[i * lda + p];
+				double y = tb ? b[j * ldb + p] : b[p * ldb + j];
+				s += x * y;
+			}
+			float *cij = &c[i * ldc + j];
+			/* beta 0 overwrites, as BLAS does, even NaN. */
+			*cij = (float)(alpha * s + (beta == 0 ? 0 : (double)beta * *cij));
+		}
+}
+
+/* ------------------------------------------------------------------------
+ * dense */
+
+void
+mlv_nn_dense_forward(float *out, const float *inp, const float *w,
+                     const float *b, size_t n, size_t in, size_t units)
+{
+	/* Bias first, then the product accumulates onto it (beta 1): one
+	 * pass over out instead of two. */
+	for (size_t r = 0; r < n; r++)
+		memcpy(out + r * units, b, units * sizeof(float));
+	mlv_nn_gemm(0, 1, n, units, in, 1.0f, inp, in, w, in, 1.0f, out, units);
+}
+
+/* db[j] += sum over rows of d[r][j], summed in float row by row: the same
+ * order for any thread count. */
+static void
+add_column_sums(float *db, const float *d, size_t n, size_t cols)
+{
+	for (size_t r = 0; r < n; r++) {
+		const float *row = d + r * cols;
+		for (size_t j = 0; j < cols; j++)
+			db[j] += row[j];
+	}
+}
+
+void
+mlv_nn_dense_backward(float *dinp, float *dw, float *db, const float *dout,
+                      const float *inp, const float *w, size_t n, size_t in,
+                      size_t units)
+{
+	if (dinp) /* (n x units) . (units x in) */
+		mlv_nn_gemm(0, 0, n, in, units, 1.0f, dout, units, w, in, 1.0f,
+		            dinp, in);
+	/* (units x n) . (n x in) */
+	mlv_nn_gemm(1, 0, units, in, n, 1.0f, dout, units, inp, in, 1.0f, dw, in);
+	add_column_sums(db, dout, n, units);
+}
+
+/* ------------------------------------------------------------------------
+ * activations */
+
+static const char *const act_names[MLV_ACT_COUNT] = {
+	"linear", "relu", "leaky_relu", "tanh", "sigmoid",
+};
+
+const char *
+mlv_nn_act_name(mlv_nn_act act)
+{
+	return act < MLV_ACT_COUNT ? act_names[act] : "?";
+}
+
+int
+mlv_nn_act_parse(const char *name, mlv_nn_act *act)
+{
+	for (int i = 0; i < MLV_ACT_COUNT; i++)
+		if (!strcmp(name, act_names[i])) {
+			*act = (mlv_nn_act)i;
+			return 0;
+		}
+	return -1;
+}
+
+static float
+sigmoidf(float x)
+{
+	return 1.0f / (1.0f + expf(-x));
+}
+
+/* tanh from one expf: glibc's tanhf goes through expm1f and was half of
+ * an LSTM epoch's time.  (1 - t) / (1 + t) with t = exp(-2|x|) cancels
+ * near 0, so below 0.3 the odd Taylor series to x^11 is used (its first
+ * omitted term is < 1e-9 there).  Within 2.2 ulp of tanh in double over
+ * all floats, as glibc's tanhf (tests/test-nn.c checks 3 ulp). */
+static float
+tanh_fast(float x)
+{
+	float a = fabsf(x);
+	if (a < 0.3f) {
+		float x2 = x * x;
+		return x + x * x2 * (-1.0f / 3 + x2 * (2.0f / 15 +
+		       x2 * (-17.0f / 315 + x2 * (62.0f / 2835 +
+		       x2 * (-1382.0f / 155925)))));
+	}
+	if (a > 9.1f) /* tanh(9.1) rounds to 1 in float */
+		return copysignf(1.0f, x);
+	float t = expf(-2 * a);
+	return copysignf((1 - t) / (1 + t), x);
+}
+
+void
+mlv_nn_act_forward(float *out, const float *inp, size_t n, mlv_nn_act act,
+                   float slope)
+{
+	switch (act) {
+	case MLV_ACT_LINEAR:
+		if (out != inp)
+			memmove(out, inp, n * sizeof(float));
+		break;
+	case MLV_ACT_RELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = inp[i] > 0 ? inp[i] : 0;
+		break;
+	case MLV_ACT_LEAKY_RELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = inp[i] > 0 ? inp[i] : slope * inp[i];
+		break;
+	case MLV_ACT_TANH:
+		for (size_t i = 0; i < n; i++)
+			out[i] = tanh_fast(inp[i]);
+		break;
+	case MLV_ACT_SIGMOID:
+		for (size_t i = 0; i < n; i++)
+			out[i] = sigmoidf(inp[i]);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+mlv_nn_act_backward(float *dinp, const float *dout, const float *inp,
+                    const float *out, size_t n, mlv_nn_act act, float slope)
+{
+	switch (act) {
+	case MLV_ACT_LINEAR:
+		for (size_t i = 0; i < n; i++)
+			dinp[i] += dout[i];
+		break;
+	case MLV_ACT_RELU:
+		for (size_t i = 0; i < n; i++)
+			dinp[i] += out[i] > 0 ? dout[i] : 0;
+		break;
+	case MLV_ACT_LEAKY_RELU:
+		for (size_t i = 0; i < n; i++)
+			dinp[i] += inp[i] > 0 ? dout[i] : slope * dout[i];
+		break;
+	case MLV_ACT_TANH:
+		for (size_t i = 0; i < n; i++)
+			dinp[i] += (1 - out[i] * out[i]) * dout[i];
+		break;
+	case MLV_ACT_SIGMOID:
+		for (size_t i = 0; i < n; i++)
+			dinp[i] += out[i] * (1 - out[i]) * dout[i];
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * dropout */
+
+void
+mlv_nn_dropout_mask(float *mask, mlv_rng *g, float rate, size_t n)
+{
+	float keep = 1.0f / (1.0f - rate);
+	for (size_t i = 0; i < n; i++)
+		mask[i] = mlv_rng_uniform(g) < rate ? 0.0f : keep;
+}
+
+void
+mlv_nn_dropout_forward(float *out, const float *inp, const float *mask,
+                       size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = inp[i] * mask[i];
+}
+
+void
+mlv_nn_dropout_backward(float *dinp, const float *dout, const float *mask,
+                        size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dinp[i] += dout[i] * mask[i];
+}
+
+/* ------------------------------------------------------------------------
+ * LSTM
+ *
+ * The cache of a batch of B samples is planar, so that one sgemm covers
+ * the input products of every step:  gates (B x T x 4H, activated), c, tanh
+ * c and h (B x T x H each).  A step t of the batch is then a matrix with
+ * row stride T*4H (or T*H), which sgemm takes as its leading dimension. */
+
+size_t
+mlv_nn_lstm_cache_floats(size_t steps, size_t units)
+{
+	return mlv_mul_size(mlv_mul_size(steps, units, "lstm cache"), 7,
+	                    "lstm cache");
+}
+
+size_t
+mlv_nn_lstm_scratch_floats(size_t steps, size_t units)
+{
+	return mlv_mul_size(mlv_mul_size(steps, units, "lstm scratch"), 4,
+	                    "lstm scratch") + 2 * units;
+}
+
+void
+mlv_nn_lstm_forward(float *out, float *cache, const float *inp,
+                    const float *w_ih, const float *w_hh, const float *b_ih,
+                    const float *b_hh, size_t batch, size_t steps, size_t in,
+                    size_t units, int return_sequences)
+{
+	size_t B = batch, T = steps, H = units, G = 4 * units;
+	float *gates = cache, *c = gates + B * T * G, *tc = c + B * T * H,
+	      *h = tc + B * T * H;
+	if (!B)
+		return;
+	/* gates = x W_ih^T + b_ih + b_hh for every (sample, step) at once. */
+	for (size_t r = 0; r < B * T; r++)
+		for (size_t j = 0; j < G; j++)
+			gates[r * G + j] = b_ih[j] + b_hh[j];
+	mlv_nn_gemm(0, 1, B * T, G, in, 1.0f, inp, in, w_ih, in, 1.0f, gates, G);
+	for (size_t t = 0; t < T; t++) {
+		if (t > 0) /* += h_{t-1} W_hh^T, rows of step t */
+			mlv_nn_gemm(0, 1, B, G, H, 1.0f, h + (t - 1) * H, T * H, w_hh,
+			            H, 1.0f, gates + t * G, T * G);
+		for (size_t b = 0; b < B; b++) {
+			float *gt = gates + (b * T + t) * G;
+			size_t o = (b * T + t) * H;
+			for (size_t j = 0; j < H; j++) {
+				float ig = sigmoidf(gt[j]);
+				float fg = sigmoidf(gt[H + j]);
+				float gg = tanh_fast(gt[2 * H + j]);
+				float og = sigmoidf(gt[3 * H + j]);
+				float cprev = t > 0 ? c[o - H + j] : 0.0f;
+				float ct = fg * cprev + ig * gg;
+				float tct = tanh_fast(ct);
+				gt[j] = ig;
+				gt[H + j] = fg;
+				gt[2 * H + j] = gg;
+				gt[3 * H + j] = og;
+				c[o + j] = ct;
+				tc[o + j] = tct;
+				h[o + j] = og * tct;
+			}
+		}
+	}
+	if (return_sequences)
+		memcpy(out, h, B * T * H * sizeof(float));
+	else
+		for (size_t b = 0; b < B; b++)
+			memcpy(out + b * H, h + (b * T + T - 1) * H, H * sizeof(float));
+}
+
+void
+mlv_nn_lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
+                     float *db_hh, float *scratch, const float *dout,
+                     const float *cache, const float *inp, const float *w_ih,
+                     const float *w_hh, size_t batch, size_t steps, size_t in,
+                     size_t units, int return_sequences)
+{
+	size_t B = batch, T = steps, H = units, G = 4 * units;
+	const float *gates = cache, *c = gates + B * T * G, *tc = c + B * T * H,
+	            *h = tc + B * T * H;
+	float *dgates = scratch, *dh = dgates + B * T * G, *dc = dh + B * H;
+	if (!B)
+		return;
+	memset(dh, 0, B * H * sizeof(float));
+	memset(dc, 0, B * H * sizeof(float));
+	for (size_t t = T; t-- > 0;) {
+		for (size_t b = 0; b < B; b++) {
+			const float *gt = gates + (b * T + t) * G;
+			float *dg = dgates + (b * T + t) * G;
+			size_t o = (b * T + t) * H;
+			const float *dy = NULL;
+			if (return_sequences)
+				dy = dout + o;
+			else if (t == T - 1)
+				dy = dout + b * H;
+			for (size_t j = 0; j < H; j++) {
+				/* dh: from this step's output and from step t+1
+				 * through W_hh (left in dh by the product below). */
+				float dht = dh[b * H + j] + (dy ? dy[j] : 0.0f);
+				float ig = gt[j], fg = gt[H + j], gg = gt[2 * H + j],
+				      og = gt[3 * H + j];
+				float tct = tc[o + j];
+				float dct = dc[b * H + j] + dht * og * (1 - tct * tct);
+				float cprev = t > 0 ? c[o - H + j] : 0.0f;
+				dg[j] = dct * gg * ig * (1 - ig);
+				dg[H + j] = dct * cprev * fg * (1 - fg);
+				dg[2 * H + j] = dct * ig * (1 - gg * gg);
+				dg[3 * H + j] = dht * tct * og * (1 - og);
+				dc[b * H + j] = dct * fg;
+			}
+		}
+		if (t > 0) /* dh_{t-1} = dgates_t . W_hh:  (B x 4H)(4H x H) */
+			mlv_nn_gemm(0, 0, B, H, G, 1.0f, dgates + t * G, T * G, w_hh, H,
+			            0.0f, dh, H);
+	}
+	/* Parameter gradients over all steps at once where the layout allows:
+	 * dW_ih += dgates^T x  ((4H x BT)(BT x in)). */
+	mlv_nn_gemm(1, 0, G, in, B * T, 1.0f, dgates, G, inp, in, 1.0f, dw_ih, in);
+	for (size_t t = 1; t < T; t++) /* dW_hh += dgates_t^T h_{t-1} */
+		mlv_nn_gemm(1, 0, G, H, B, 1.0f, dgates + t * G, T * G,
+		            h + (t - 1) * H, T * H, 1.0f, dw_hh, H);
+	add_column_sums(db_ih, dgates, B * T, G);
+	add_column_sums(db_hh, dgates, B * T, G);
+	if (dinp) /* (BT x 4H)(4H x in) */
+		mlv_nn_gemm(0, 0, B * T, in, G, 1.0f, dgates, G, w_ih, in, 1.0f,
+		            dinp, in);
+}
+
+/* ------------------------------------------------------------------------
+ * repeat */
+
+void
+mlv_nn_repeat_forward(float *out, const float *inp, size_t batch,
+                      size_t steps, size_t features)
+{
+	for (size_t b = 0; b < batch; b++)
+		for (size_t t = 0; t < steps; t++)
+			memcpy(out + (b * steps + t) * features, inp + b * features,
+			       features * sizeof(float));
+}
+
+void
+mlv_nn_repeat_backward(float *dinp, const float *dout, size_t batch,
+                       size_t steps, size_t features)
+{
+	for (size_t b = 0; b < batch; b++)
+		for (size_t t = 0; t < steps; t++) {
+			const float *d = dout + (b * steps + t) * features;
+			for (size_t j = 0; j < features; j++)
+				dinp[b * features + j] += d[j];
+		}
+}
+
+/* ------------------------------------------------------------------------
+ * MSE */
+
+double
+mlv_nn_mse_forward(const float *out, const float *target, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = (double)out[i] - target[i];
+		s += d * d;
+	}
+	return n ? s / (double)n : 0;
+}
+
+void
+mlv_nn_mse_backward(float *dout, const float *out, const float *target,
+                    size_t n)
+{
+	float scale = 2.0f / (float)n;
+	for (size_t i = 0; i < n; i++)
+		dout[i] += scale * (out[i] - target[i]);
+}
+
+void
+mlv_nn_mse_rows(float *err, const float *out, const float *target,
+                size_t rows, size_t cols)
+{
+	for (size_t r = 0; r < rows; r++)
+		err[r] = (float)mlv_nn_mse_forward(out + r * cols, target + r * cols,
+		                                   cols);
+}
+
+/* ------------------------------------------------------------------------
+ * Adam */
+
+mlv_adam
+mlv_adam_defaults(void)
+{
+	mlv_adam a = {1e-3, 0.9, 0.999, 1e-8};
+	return a;
+}
+
+void
+mlv_adam_update(const mlv_adam *opt, float *params, const float *grads,
+                float *m, float *v, size_t n, uint64_t t)
+{
+	/* PyTorch's single-tensor Adam (torch/optim/adam.py, 1.13): scalars
+	 * are computed in double from the step count and the hyperparameters,
+	 * then the tensor arithmetic runs in float:
+	 *   m.mul_(b1).add_(g, alpha=1-b1); v.mul_(b2).addcmul_(g, g, value=1-b2)
+	 *   denom = (v.sqrt() / sqrt(bc2)).add_(eps); p.addcdiv_(m, denom,
+	 *   value=-lr/bc1) */
+	double bc1 = 1 - pow(opt->beta1, (double)t);
+	double bc2 = 1 - pow(opt->beta2, (double)t);
+	float step_size = (float)(opt->lr / bc1);
+	float bc2_sqrt = (float)sqrt(bc2);
+	float b1 = (float)opt->beta1, b2 = (float)opt->beta2;
+	float c1 = (float)(1 - opt->beta1), c2 = (float)(1 - opt->beta2);
+	float eps = (float)opt->eps;
+	for (size_t i = 0; i < n; i++) {
+		float g = grads[i];
+		m[i] = b1 * m[i] + c1 * g;
+		v[i] = b2 * v[i] + c2 * g * g;
+		float denom = sqrtf(v[i]) / bc2_sqrt + eps;
+		params[i] -= step_size * (m[i] / denom);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * layer kinds: the one table the engine dispatches through */
+
+typedef struct {
+	const char *name;
+	/* From spec and input shape: output shape, tensors (names and shapes,
+	 * offsets left to the engine), per-sample cache and scratch. */
+	int (*setup)(mlv_nn_layer *l, char *err, size_t errlen);
+	void (*init)(mlv_nn_layer *l, mlv_rng *g);
+	/* Returns the output (l->out, or inp for a layer that is the identity
+	 * at inference); *aux gets any loss the layer adds (a VAE's KL). */
+	const float *(*forward)(mlv_nn *nn, mlv_nn_layer *l, const float *inp,
+	                        size_t batch, int train, double *aux);
+	void (*backward)(mlv_nn *nn, mlv_nn_layer *l, float *dinp,
+	                 const float *inp, size_t batch);
+} kind_ops;
+
+static void
+set_tensor(mlv_nn_layer *l, const char *name, size_t rows, size_t cols)
+{
+	mlv_nn_tensor *t = &l->tensor[l->ntensors++];
+	snprintf(t->name, sizeof t->name, "%s", name);
+	t->rows = rows;
+	t->cols = cols;
+}
+
+static void
+init_uniform(float *p, size_t n, double bound, mlv_rng *g)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (float)((2 * mlv_rng_uniform(g) - 1) * bound);
+}
+
+static size_t
+rows_of(const mlv_nn_layer *l, size_t batch)
+{
+	return batch * l->in_steps;
+}
+
+/* dense */
+
+static int
+dense_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (!l->spec.units || l->spec.units > INT_MAX / 4) {
+		snprintf(err, errlen, "dense: units must be 1 to %d, got %zu",
+		         INT_MAX / 4, l->spec.units);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->spec.units;
+	set_tensor(l, "weight", l->spec.units, l->in_features);
+	set_tensor(l, "bias", 1, l->spec.units);
+	return 0;
+}
+
+static void
+dense_init(mlv_nn_layer *l, mlv_rng *g)
+{
+	double bound = 1 / sqrt((double)l->in_features);
+	init_uniform(l->param[0], l->spec.units * l->in_features, bound, g);
+	init_uniform(l->param[1], l->spec.units, bound, g);
+}
+
+static const float *
+dense_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+              int train, double *aux)
+{
+	(void)nn, (void)train, (void)aux;
+	mlv_nn_dense_forward(l->out, inp, l->param[0], l->param[1],
+	                     rows_of(l, batch), l->in_features, l->spec.units);
+	return l->out;
+}
+
+static void
+dense_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+               size_t batch)
+{
+	(void)nn;
+	mlv_nn_dense_backward(dinp, l->grad[0], l->grad[1], l->dout, inp,
+	                      l->param[0], rows_of(l, batch), l->in_features,
+	                      l->spec.units);
+}
+
+/* activation */
+
+static int
+act_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if ((unsigned)l->spec.act >= MLV_ACT_COUNT) {
+		snprintf(err, errlen, "activation: unknown activation %d",
+		         (int)l->spec.act);
+		return -1;
+	}
+	if (!isfinite(l->spec.slope)) {
+		snprintf(err, errlen, "activation: slope must be finite");
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features;
+	return 0;
+}
+
+static const float *
+act_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+            int train, double *aux)
+{
+	(void)nn, (void)aux;
+	/* At inference the identity costs nothing; in training backward reads
+	 * l->out, so it is written. */
+	if (l->spec.act == MLV_ACT_LINEAR && !train)
+		return inp;
+	mlv_nn_act_forward(l->out, inp, rows_of(l, batch) * l->in_features,
+	                   l->spec.act, l->spec.slope);
+	return l->out;
+}
+
+static void
+act_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+             size_t batch)
+{
+	(void)nn;
+	if (dinp)
+		mlv_nn_act_backward(dinp, l->dout, inp, l->out,
+		                    rows_of(l, batch) * l->in_features, l->spec.act,
+		                    l->spec.slope);
+}
+
+/* dropout */
+
+static int
+dropout_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (!(l->spec.rate >= 0 && l->spec.rate < 1)) {
+		snprintf(err, errlen, "dropout: rate must be in [0, 1), got %g",
+		         (double)l->spec.rate);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features;
+	l->cache_floats = mlv_mul_size(l->in_steps, l->in_features, "dropout");
+	return 0;
+}
+
+static const float *
+dropout_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+                int train, double *aux)
+{
+	(void)aux;
+	if (!train)
+		return inp;
+	size_t n = rows_of(l, batch) * l->in_features;
+	/* Rate 0 draws no numbers: a model with its dropout switched off
+	 * trains exactly as one without the layer. */
+	if (l->spec.rate == 0) {
+		memcpy(l->out, inp, n * sizeof(float));
+		for (size_t i = 0; i < n; i++)
+			l->cache[i] = 1.0f;
+		return l->out;
+	}
+	mlv_nn_dropout_mask(l->cache, &nn->rng, l->spec.rate, n);
+	mlv_nn_dropout_forward(l->out, inp, l->cache, n);
+	return l->out;
+}
+
+static void
+dropout_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+                 size_t batch)
+{
+	(void)nn, (void)inp;
+	if (dinp)
+		mlv_nn_dropout_backward(dinp, l->dout, l->cache,
+		                        rows_of(l, batch) * l->in_features);
+}
+
+/* lstm */
+
+static int
+lstm_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (!l->spec.units || l->spec.units > INT_MAX / 8) {
+		snprintf(err, errlen, "lstm: units must be 1 to %d, got %zu",
+		         INT_MAX / 8, l->spec.units);
+		return -1;
+	}
+	size_t H = l->spec.units;
+	l->out_steps = l->spec.return_sequences ? l->in_steps : 1;
+	l->out_features = H;
+	set_tensor(l, "weight_ih", 4 * H, l->in_features);
+	set_tensor(l, "weight_hh", 4 * H, H);
+	set_tensor(l, "bias_ih", 1, 4 * H);
+	set_tensor(l, "bias_hh", 1, 4 * H);
+	l->cache_floats = mlv_nn_lstm_cache_floats(l->in_steps, H);
+	l->scratch_floats = mlv_nn_lstm_scratch_floats(l->in_steps, H);
+	return 0;
+}
+
+static void
+lstm_init(mlv_nn_layer *l, mlv_rng *g)
+{
+	double bound = 1 / sqrt((double)l->spec.units);
+	for (size_t i = 0; i < 4; i++)
+		init_uniform(l->param[i], l->tensor[i].rows * l->tensor[i].cols,
+		             bound, g);
+}
+
+static const float *
+lstm_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+             int train, double *aux)
+{
+	(void)nn, (void)train, (void)aux;
+	mlv_nn_lstm_forward(l->out, l->cache, inp, l->param[0], l->param[1],
+	                    l->param[2], l->param[3], batch, l->in_steps,
+	                    l->in_features, l->spec.units,
+	                    l->spec.return_sequences);
+	return l->out;
+}
+
+static void
+lstm_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+              size_t batch)
+{
+	(void)nn;
+	mlv_nn_lstm_backward(dinp, l->grad[0], l->grad[1], l->grad[2],
+	                     l->grad[3], l->scratch, l->dout, l->cache, inp,
+	                     l->param[0], l->param[1], batch, l->in_steps,
+	                     l->in_features, l->spec.units,
+	                     l->spec.return_sequences);
+}
+
+/* repeat */
+
+static int
+repeat_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (l->in_steps != 1) {
+		snprintf(err, errlen, "repeat: needs an input of one step (a "
+		         "vector, such as an lstm's last output), got %zu steps",
+		         l->in_steps);
+		return -1;
+	}
+	if (!l->spec.steps || l->spec.steps > INT_MAX / 4) {
+		snprintf(err, errlen, "repeat: steps must be 1 to %d, got %zu",
+		         INT_MAX / 4, l->spec.steps);
+		return -1;
+	}
+	l->out_steps = l->spec.steps;
+	l->out_features = l->in_features;
+	return 0;
+}
+
+static const float *
+repeat_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+               int train, double *aux)
+{
+	(void)nn, (void)train, (void)aux;
+	mlv_nn_repeat_forward(l->out, inp, batch, l->spec.steps, l->in_features);
+	return l->out;
+}
+
+static void
+repeat_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+                size_t batch)
+{
+	(void)nn, (void)inp;
+	if (dinp)
+		mlv_nn_repeat_backward(dinp, l->dout, batch, l->spec.steps,
+		                       l->in_features);
+}
+
+static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
+	[MLV_NN_DENSE] = {"dense", dense_setup, dense_init, dense_forward,
+	                  dense_backward},
+	[MLV_NN_ACTIVATION] = {"activation", act_setup, NULL, act_forward,
+	                       act_backward},
+	[MLV_NN_DROPOUT] = {"dropout", dropout_setup, NULL, dropout_forward,
+	                    dropout_backward},
+	[MLV_NN_LSTM] = {"lstm", lstm_setup, lstm_init, lstm_forward,
+	                 lstm_backward},
+	[MLV_NN_REPEAT] = {"repeat", repeat_setup, NULL, repeat_forward,
+	                   repeat_backward},
+};
+
+const char *
+mlv_nn_kind_name(mlv_nn_kind kind)
+{
+	return kind < MLV_NN_KIND_COUNT ? kinds[kind].name : "?";
+}
+
+int
+mlv_nn_kind_parse(const char *name, mlv_nn_kind *kind)
+{
+	for (int i = 0; i < MLV_NN_KIND_COUNT; i++)
+		if (!strcmp(name, kinds[i].name)) {
+			*kind = (mlv_nn_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+static const char *const loss_names[MLV_LOSS_COUNT] = {"mse"};
+
+const char *
+mlv_nn_loss_name(mlv_nn_loss loss)
+{
+	return loss < MLV_LOSS_COUNT ? loss_names[loss] : "?";
+}
+
+int
+mlv_nn_loss_parse(const char *name, mlv_nn_loss *loss)
+{
+	for (int i = 0; i < MLV_LOSS_COUNT; i++)
+		if (!strcmp(name, loss_names[i])) {
+			*loss = (mlv_nn_loss)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * networks */
+
+mlv_nn *
+mlv_nn_new(size_t steps, size_t features)
+{
+	mlv_nn *nn = mlv_calloc(1, sizeof *nn);
+	nn->in_steps = steps;
+	nn->in_features = features;
+	nn->adam = mlv_adam_defaults();
+	nn->loss = MLV_LOSS_MSE;
+	mlv_rng_seed(&nn->rng, 0);
+	return nn;
+}
+
+void
+mlv_nn_free(mlv_nn *nn)
+{
+	if (!nn)
+		return;
+	free(nn->layers);
+	free(nn->inputs);
+	free(nn->params);
+	free(nn->acts);
+	free(nn->dacts);
+	free(nn);
+}
+
+long
+mlv_nn_add(mlv_nn *nn, const mlv_nn_spec *spec, char *err, size_t errlen)
+{
+	if (nn->params) {
+		snprintf(err, errlen, "layers cannot be added after the network "
+		         "is built");
+		return -1;
+	}
+	if ((unsigned)spec->kind >= MLV_NN_KIND_COUNT) {
+		snprintf(err, errlen, "unknown layer kind %d", (int)spec->kind);
+		return -1;
+	}
+	mlv_nn_layer l;
+	memset(&l, 0, sizeof l);
+	l.spec = *spec;
+	if (nn->nlayers) {
+		l.in_steps = nn->layers[nn->nlayers - 1].out_steps;
+		l.in_features = nn->layers[nn->nlayers - 1].out_features;
+	} else {
+		l.in_steps = nn->in_steps;
+		l.in_features = nn->in_features;
+	}
+	if (!l.in_steps || !l.in_features || l.in_steps > INT_MAX / 4 ||
+	    l.in_features > INT_MAX / 4) {
+		snprintf(err, errlen, "input of %zu steps x %zu features is out "
+		         "of range", l.in_steps, l.in_features);
+		return -1;
+	}
+	if (kinds[spec->kind].setup(&l, err, errlen))
+		return -1;
+	if (nn->nlayers == nn->layers_cap) {
+		nn->layers_cap = nn->layers_cap ? 2 * nn->layers_cap : 8;
+		nn->layers = mlv_realloc(nn->layers, mlv_mul_size(nn->layers_cap,
+		                         sizeof *nn->layers, "layers"));
+	}
+	nn->layers[nn->nlayers] = l;
+	return (long)nn->nlayers++;
+}
+
+int
+mlv_nn_build(mlv_nn *nn, char *err, size_t errlen)
+{
+	if (!nn->nlayers) {
+		snprintf(err, errlen, "the network has no layers");
+		return -1;
+	}
+	if (nn->params) {
+		snprintf(err, errlen, "the network is already built");
+		return -1;
+	}
+	size_t total = 0;
+	for (size_t i = 0; i < nn->nlayers; i++) {
+		mlv_nn_layer *l = &nn->layers[i];
+		for (size_t k = 0; k < l->ntensors; k++) {
+			size_t n;
+			if (mlv_checked_mul(l->tensor[k].rows, l->tensor[k].cols, &n) ||
+			    total > SIZE_MAX / 4 - n) {
+				snprintf(err, errlen, "too many parameters");
+				return -1;
+			}
+			l->tensor[k].offset = total;
+			total += n;
+		}
+	}
+	nn->nparams = total;
+	/* One more than the layers: the network's output. */
+	nn->inputs = mlv_calloc(nn->nlayers + 1, sizeof *nn->inputs);
+	nn->params = mlv_calloc(total ? 4 * total : 1, sizeof(float));
+	nn->grads = nn->params + total;
+	nn->m = nn->grads + total;
+	nn->v = nn->m + total;
+	for (size_t i = 0; i < nn->nlayers; i++) {
+		mlv_nn_layer *l = &nn->layers[i];
+		for (size_t k = 0; k < l->ntensors; k++) {
+			l->param[k] = nn->params + l->tensor[k].offset;
+			l->grad[k] = nn->grads + l->tensor[k].offset;
+		}
+	}
+	nn->step = 0;
+	return 0;
+}
+
+void
+mlv_nn_init(mlv_nn *nn, mlv_rng *g)
+{
+	for (size_t i = 0; i < nn->nlayers; i++) {
+		mlv_nn_layer *l = &nn->layers[i];
+		if (kinds[l->spec.kind].init)
+			kinds[l->spec.kind].init(l, g);
+	}
+	memset(nn->grads, 0, 3 * nn->nparams * sizeof(float));
+	nn->step = 0;
+}
+
+size_t
+mlv_nn_in_size(const mlv_nn *nn)
+{
+	return nn->in_steps * nn->in_features;
+}
+
+size_t
+mlv_nn_layer_size(const mlv_nn *nn, size_t i)
+{
+	return nn->layers[i].out_steps * nn->layers[i].out_features;
+}
+
+size_t
+mlv_nn_out_size(const mlv_nn *nn)
+{
+	return nn->nlayers ? mlv_nn_layer_size(nn, nn->nlayers - 1)
+	                   : mlv_nn_in_size(nn);
+}
+
+size_t
+mlv_nn_latent_size(const mlv_nn *nn)
+{
+	return nn->has_latent ? mlv_nn_layer_size(nn, nn->latent) : 0;
+}
+
+/* a += b, failing on overflow. */
+static int
+add_size(size_t *a, size_t b)
+{
+	if (*a > SIZE_MAX - b)
+		return -1;
+	*a += b;
+	return 0;
+}
+
+int
+mlv_nn_alloc(mlv_nn *nn, size_t max_batch, char *err, size_t errlen)
+{
+	if (!nn->params) {
+		snprintf(err, errlen, "the network is not built");
+		return -1;
+	}
+	if (!max_batch) {
+		snprintf(err, errlen, "batch size must be at least 1");
+		return -1;
+	}
+	size_t nacts = 0, ndacts = 0;
+	for (size_t i = 0; i < nn->nlayers; i++) {
+		mlv_nn_layer *l = &nn->layers[i];
+		size_t out, cache, scratch, rows, widest, span;
+		/* cblas takes int dimensions and strides.  Bounding the largest
+		 * matrix a layer multiplies (the batch's rows of all steps times
+		 * its widest row, 4H for an LSTM's gates) bounds them all. */
+		widest = l->in_features > l->out_features ? l->in_features
+		                                          : l->out_features;
+		if (l->spec.kind == MLV_NN_LSTM)
+			widest = 4 * l->spec.units > widest ? 4 * l->spec.units : widest;
+		if (mlv_checked_mul(max_batch, l->in_steps > l->out_steps ?
+		                    l->in_steps : l->out_steps, &rows) ||
+		    mlv_checked_mul(rows, widest, &span) || span > INT_MAX ||
+		    mlv_checked_mul(max_batch, mlv_nn_layer_size(nn, i), &out) ||
+		    mlv_checked_mul(max_batch, l->cache_floats, &cache) ||
+		    mlv_checked_mul(max_batch, l->scratch_floats, &scratch) ||
+		    add_size(&nacts, out) || add_size(&nacts, cache) ||
+		    add_size(&ndacts, out) || add_size(&ndacts, scratch) ||
+		    nacts > SIZE_MAX / sizeof(float) ||
+		    ndacts > SIZE_MAX / sizeof(float)) {
+			snprintf(err, errlen, "batch of %zu samples is too large for "
+			         "layer %zu (%s)", max_batch, i,
+			         mlv_nn_kind_name(l->spec.kind));
+			return -1;
+		}
+	}
+	free(nn->acts);
+	free(nn->dacts);
+	nn->acts = mlv_calloc(nacts ? nacts : 1, sizeof(float));
+	nn->dacts = mlv_calloc(ndacts ? ndacts : 1, sizeof(float));
+	float *a = nn->acts, *d = nn->dacts;
+	for (size_t i = 0; i < nn->nlayers; i++) {
+		mlv_nn_layer *l = &nn->layers[i];
+		size_t out = max_batch * mlv_nn_layer_size(nn, i);
+		l->out = a;
+		a += out;
+		l->cache = a;
+		a += max_batch * l->cache_floats;
+		l->dout = d;
+		d += out;
+		l->scratch = d;
+		d += max_batch * l->scratch_floats;
+	}
+	nn->max_batch = max_batch;
+	return 0;
+}
+
+/* Layers first..last (inclusive) on inp; returns the last output and
+ * records each layer's input for backward. */
+static const float *
+forward_range(mlv_nn *nn, size_t first, size_t last, const float *inp,
+              size_t batch, int train)
+{
+	const float *cur = inp;
+	nn->aux_loss = 0;
+	for (size_t i = first; i <= last && i < nn->nlayers; i++) {
+		mlv_nn_layer *l = &nn->layers[i];
+		double aux = 0;
+		nn->inputs[i] = cur;
+		cur = kinds[l->spec.kind].forward(nn, l, cur, batch, train, &aux);
+		nn->aux_loss += aux;
+	}
+	return cur;
+}
+
+const float *
+mlv_nn_forward(mlv_nn *nn, const float *x, size_t batch, int train)
+{
+	const float *out = forward_range(nn, 0, nn->nlayers - 1, x, batch, train);
+	nn->inputs[nn->nlayers] = out;
+	return out;
+}
+
+const float *
+mlv_nn_encode(mlv_nn *nn, const float *x, size_t batch)
+{
+	return forward_range(nn, 0, nn->latent, x, batch, 0);
+}
+
+const float *
+mlv_nn_decode(mlv_nn *nn, const float *z, size_t batch)
+{
+	return forward_range(nn, nn->latent + 1, nn->nlayers - 1, z, batch, 0);
+}
+
+/* The one place losses are told apart. */
+double
+mlv_nn_loss_value(mlv_nn *nn, const float *target, size_t batch)
+{
+	const float *out = nn->inputs[nn->nlayers];
+	size_t n = batch * mlv_nn_out_size(nn);
+	double loss = 0;
+	switch (nn->loss) {
+	case MLV_LOSS_MSE:
+	default:
+		loss = mlv_nn_mse_forward(out, target, n);
+		break;
+	}
+	return loss + nn->aux_loss;
+}
+
+static void
+loss_backward(mlv_nn *nn, const float *target, size_t batch)
+{
+	mlv_nn_layer *last = &nn->layers[nn->nlayers - 1];
+	size_t n = batch * mlv_nn_out_size(nn);
+	switch (nn->loss) {
+	case MLV_LOSS_MSE:
+	default:
+		mlv_nn_mse_backward(last->dout, last->out, target, n);
+		break;
+	}
+}
+
+void
+mlv_nn_backward(mlv_nn *nn, const float *x, const float *target,
+                size_t batch)
+{
+	if (!batch)
+		return;
+	/* Backward passes add into their input gradients, so the activation
+	 * gradients of this batch start at zero. */
+	for (size_t i = 0; i < nn->nlayers; i++)
+		memset(nn->layers[i].dout, 0,
+		       batch * mlv_nn_layer_size(nn, i) * sizeof(float));
+	if (nn->dinput)
+		memset(nn->dinput, 0, batch * mlv_nn_in_size(nn) * sizeof(float));
+	loss_backward(nn, target, batch);
+	for (size_t i = nn->nlayers; i-- > 0;) {
+		mlv_nn_layer *l = &nn->layers[i];
+		float *dinp = i > 0 ? nn->layers[i - 1].dout : nn->dinput;
+		const float *inp = i > 0 ? nn->inputs[i] : x;
+		kinds[l->spec.kind].backward(nn, l, dinp, inp, batch);
+	}
+}
+
+void
+mlv_nn_zero_grad(mlv_nn *nn)
+{
+	memset(nn->grads, 0, nn->nparams * sizeof(float));
+}
+
+void
+mlv_nn_update(mlv_nn *nn)
+{
+	nn->step++;
+	mlv_adam_update(&nn->adam, nn->params, nn->grads, nn->m, nn->v,
+	                nn->nparams, nn->step);
+}
+
+double
+mlv_nn_train_step(mlv_nn *nn, const float *x, const float *target,
+                  size_t batch)
+{
+	mlv_nn_zero_grad(nn);
+	mlv_nn_forward(nn, x, batch, 1);
+	double loss = mlv_nn_loss_value(nn, target, batch);
+	mlv_nn_backward(nn, x, target, batch);
+	mlv_nn_update(nn);
+	return loss;
+}
+
+void
+mlv_nn_recon_error(mlv_nn *nn, const float *x, size_t batch, float *err)
+{
+	const float *y = mlv_nn_forward(nn, x, batch, 0);
+	mlv_nn_mse_rows(err, y, x, batch, mlv_nn_out_size(nn));
+}

@@ -1,0 +1,676 @@
+/* test-model.c - model descriptions, training epochs, saved models. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "test.h"
+
+static char tmpdir[] = "/tmp/mlv-test-model-XXXXXX";
+
+/* A path in the test's directory; the last four calls' results stay
+ * valid (copy one that must live longer). */
+static const char *
+tmp_path(const char *name)
+{
+	static char buf[4][256];
+	static int next;
+	char *b = buf[next++ % 4];
+	snprintf(b, sizeof buf[0], "%s/%s", tmpdir, name);
+	return b;
+}
+
+/* Parse text; on failure return NULL after printing the message. */
+static int
+parse(mlv_model_config *c, const char *text, char *err, size_t errlen)
+{
+	return mlv_model_config_parse(c, text, strlen(text), "t.yaml", err,
+	                              errlen);
+}
+
+/* ---- the shipped examples ---- */
+
+/* Run from the top of the tree (tests/run.sh does). */
+TEST(paper_models_load)
+{
+	char err[512];
+	mlv_model_config c;
+	if (mlv_model_config_load(&c, "examples/models/musiclatentvis-fc.yaml",
+	                          err, sizeof err)) {
+		test_failed_checks++;
+		printf("#   %s\n", err);
+		return;
+	}
+	CHECK_INT(c.nlayers, 6);
+	CHECK_INT(c.features, 501);
+	CHECK_INT(c.latent, 2);
+	CHECK_INT(c.batch_size, 512);
+	CHECK_INT(c.epochs, 500);
+	CHECK(c.adam.lr == 1e-3 && c.adam.eps == 1e-8);
+	CHECK_INT(c.norm, MLV_NORM_MINMAX);
+	CHECK_INT(c.layers[5].spec.act, MLV_ACT_SIGMOID);
+	mlv_model *m = mlv_model_new(&c, err, sizeof err);
+	CHECK(m != NULL);
+	if (m) {
+		/* PyTorch's count for 501-256-128-32-128-256-501 (the peer). */
+		CHECK_INT(m->net->nparams, 331541);
+		CHECK_INT(mlv_model_latent_size(m), 32);
+		/* dense+relu x5, dense+sigmoid: 12 network layers, the latent
+		 * the relu after the third dense. */
+		CHECK_INT(m->net->nlayers, 12);
+		CHECK_INT(m->net->latent, 5);
+		mlv_model_free(m);
+	}
+	if (mlv_model_config_load(&c, "examples/models/musiclatentvis-lstm.yaml",
+	                          err, sizeof err)) {
+		test_failed_checks++;
+		printf("#   %s\n", err);
+		return;
+	}
+	CHECK_INT(c.steps, 4);
+	CHECK_INT(c.features, 160);
+	CHECK_INT(c.batch_size, 128);
+	CHECK(c.validation == 0.2);
+	m = mlv_model_new(&c, err, sizeof err);
+	CHECK(m != NULL);
+	if (m) {
+		/* LSTM(160->16) 11392 + LSTM(16->16) 2176 + Linear(16->160) 2720,
+		 * the peer's count. */
+		CHECK_INT(m->net->nparams, 16288);
+		CHECK_INT(mlv_model_latent_size(m), 16);
+		CHECK_INT(mlv_nn_out_size(m->net), 640);
+		mlv_model_free(m);
+	}
+}
+
+/* ---- normalised descriptions ---- */
+
+static const char *full_yaml =
+	"model: \"a \\\"quoted\\\" name\"\n"
+	"input: {features: 6, steps: 3, normalise: zscore, axis: global}\n"
+	"layers:\n"
+	"  - {kind: dense, size: 5, activation: leaky_relu, slope: 0.2,"
+	" dropout: 0.1}\n"
+	"  - {kind: lstm, units: 4, name: enc}\n"
+	"  - {kind: repeat, steps: 3}\n"
+	"  - {kind: lstm, units: 4, return_sequences: yes}\n"
+	"  - {kind: dropout, rate: 0.25}\n"
+	"  - {kind: dense, units: 6}\n"
+	"  - {kind: activation, activation: tanh}\n"
+	"latent: enc\n"
+	"optimizer: {lr: 0.003, beta2: 0.99}\n"
+	"batch_size: 7\n"
+	"epochs: 9\n"
+	"seed: 18446744073709551615\n"
+	"validation: 0.3\n"
+	"early_stopping: {patience: 4, min_delta: 1e-4}\n";
+
+TEST(normalised_description_parses_to_the_same_config)
+{
+	char err[512] = "";
+	mlv_model_config a, b;
+	if (parse(&a, full_yaml, err, sizeof err)) {
+		test_failed_checks++;
+		printf("#   %s\n", err);
+		return;
+	}
+	CHECK_STR(a.name, "a \"quoted\" name");
+	CHECK_INT(a.nlayers, 7);
+	CHECK_INT(a.latent, 1);
+	CHECK(a.layers[0].spec.slope == 0.2f && a.layers[0].dropout == 0.1f);
+	CHECK_INT(a.layers[0].spec.units, 5);
+	CHECK_INT(a.layers[3].spec.return_sequences, 1);
+	CHECK_INT(a.layers[1].spec.return_sequences, 0);
+	CHECK(a.adam.lr == 0.003 && a.adam.beta1 == 0.9 && a.adam.beta2 == 0.99);
+	CHECK(a.seed == UINT64_MAX);
+	CHECK_INT(a.patience, 4);
+	CHECK(a.min_delta == 1e-4);
+	CHECK_INT(a.norm_per_column, 0);
+	char *ta = mlv_model_config_format(&a);
+	CHECK_INT(mlv_model_config_parse(&b, ta, strlen(ta), "normalised", err,
+	                                 sizeof err), 0);
+	char *tb = mlv_model_config_format(&b);
+	CHECK_STR(tb, ta);
+	CHECK(strstr(ta, "lr: 0.003,") != NULL);
+	CHECK(strstr(ta, "eps: 1e-08") != NULL);
+	mlv_model_config_free(&a);
+	mlv_model_config_free(&b);
+	free(ta);
+	free(tb);
+}
+
+/* ---- errors, with line numbers ---- */
+
+static void
+check_error(const char *text, const char *want1, const char *want2)
+{
+	char err[512] = "";
+	mlv_model_config c;
+	int rc = parse(&c, text, err, sizeof err);
+	CHECK_INT(rc, -1);
+	if (rc == 0) {
+		mlv_model_config_free(&c);
+		return;
+	}
+	if (!strstr(err, want1) || (want2 && !strstr(err, want2))) {
+		test_failed_checks++;
+		printf("#   message \"%s\" lacks \"%s\"%s%s\n", err, want1,
+		       want2 ? " or " : "", want2 ? want2 : "");
+	}
+}
+
+#define HEAD "input: {features: 4}\nlayers:\n"
+
+TEST(yaml_errors_name_file_line_and_problem)
+{
+	/* unknown layer kind, on the value's line */
+	check_error(HEAD "  - {kind: dense, units: 2}\n"
+	            "  - {kind: conv, units: 4}\n"
+	            "latent: 0\n",
+	            "t.yaml:4: layers[1]: unknown kind 'conv'", "dense, lstm");
+	/* missing size, on the layer's line */
+	check_error(HEAD "  - kind: dense\n"
+	            "    units: 2\n"
+	            "  - kind: dense\n"
+	            "    activation: relu\n"
+	            "latent: 0\n",
+	            "t.yaml:5: layers[1] (dense): missing 'units'", NULL);
+	/* bad activation */
+	check_error(HEAD "  - {kind: dense, units: 2, activation: relu6}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\n",
+	            "t.yaml:3: layers[0]: unknown activation 'relu6'",
+	            "leaky_relu");
+	/* latent missing altogether, and naming no layer */
+	check_error(HEAD "  - {kind: dense, units: 2}\n"
+	            "  - {kind: dense, units: 4}\n",
+	            "t.yaml:1: missing 'latent'", NULL);
+	check_error(HEAD "  - {kind: dense, units: 2, name: code}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: codes\n",
+	            "t.yaml:5: latent: no layer is named 'codes'", NULL);
+	check_error(HEAD "  - {kind: dense, units: 2}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 1\n",
+	            "t.yaml:5: latent: layers[1] is the last layer", NULL);
+	/* unknown keys, at the top and in a layer */
+	check_error(HEAD "  - {kind: dense, units: 2}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\n"
+	            "epochz: 3\n",
+	            "t.yaml:6: model file: unknown key 'epochz'", "epochs");
+	check_error(HEAD "  - {kind: dense, units: 2, unitz: 3}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\n",
+	            "t.yaml:3: layers[0]: unknown key 'unitz'", NULL);
+	/* a key of another kind, a duplicate, a bad number */
+	check_error(HEAD "  - {kind: dense, units: 2, return_sequences: true}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\n",
+	            "t.yaml:3: layers[0]: 'return_sequences' does not apply to "
+	            "a dense layer", NULL);
+	check_error(HEAD "  - {kind: dense, units: 2}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\n"
+	            "latent: 0\n",
+	            "t.yaml:6: model file: duplicate key 'latent'", NULL);
+	check_error(HEAD "  - {kind: dense, units: 2x}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\n",
+	            "t.yaml:3: layers[0].units: '2x' is not a whole number",
+	            NULL);
+	check_error("input: {features: 4}\nlayers:\n"
+	            "  - {kind: dense, units: 2}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\nbatch_size: 0\n",
+	            "t.yaml:6: batch_size: 0 is out of range", NULL);
+	/* shapes: the output must match the input; repeat needs one step */
+	check_error(HEAD "  - {kind: dense, units: 2}\n"
+	            "  - {kind: dense, units: 3}\n"
+	            "latent: 0\n",
+	            "t.yaml:4: layers[1]: the last layer's output is 1 step(s) "
+	            "x 3 features, the input 1 x 4", NULL);
+	check_error("input: {features: 4, steps: 2}\nlayers:\n"
+	            "  - {kind: lstm, units: 2, return_sequences: true}\n"
+	            "  - {kind: repeat, steps: 2}\n"
+	            "  - {kind: dense, units: 4}\n"
+	            "latent: 0\n",
+	            "t.yaml:4: layers[1] (repeat): needs an input of one step",
+	            "got 2 steps");
+	/* YAML syntax, and a missing input */
+	check_error("input: {features: 4\nlayers: []\n",
+	            "t.yaml:", "YAML syntax");
+	check_error("layers:\n  - {kind: dense, units: 2}\nlatent: 0\n",
+	            "t.yaml:1: missing 'input'", NULL);
+	check_error(HEAD "  - {kind: dense, units: 2, activation: tanh, "
+	            "slope: 0.1}\n  - {kind: dense, units: 4}\nlatent: 0\n",
+	            "t.yaml:3: layers[0]: 'slope' applies only to activation "
+	            "leaky_relu", NULL);
+	check_error(HEAD "  - {kind: dropout}\n  - {kind: dense, units: 4}\n"
+	            "latent: 0\n",
+	            "t.yaml:3: layers[0] (dropout): missing 'rate'", NULL);
+	/* a missing file names itself */
+	char err[512];
+	mlv_model_config c;
+	CHECK_INT(mlv_model_config_load(&c, "/nonexistent/m.yaml", err,
+	                                sizeof err), -1);
+	CHECK(strstr(err, "/nonexistent/m.yaml: cannot open") != NULL);
+}
+
+/* ---- training ---- */
+
+/* A small sequence autoencoder with every layer kind, dropout, held-out
+ * rows, statistics and early stopping, on smooth random sequences. */
+static const char *seq_yaml =
+	"input: {features: 6, steps: 3, normalise: zscore, axis: column}\n"
+	"layers:\n"
+	"  - {kind: dropout, rate: 0.2}\n"
+	"  - {kind: lstm, units: 8, name: code}\n"
+	"  - {kind: repeat, steps: 3}\n"
+	"  - {kind: lstm, units: 8, return_sequences: true, dropout: 0.1}\n"
+	"  - {kind: dense, units: 6, activation: leaky_relu}\n"
+	"latent: code\n"
+	"optimiser: {lr: 0.01}\n"
+	"batch_size: 16\n"
+	"epochs: 6\n"
+	"seed: 3\n"
+	"validation: 0.25\n"
+	"early_stopping: {patience: 3, min_delta: 0}\n";
+
+static float *
+seq_data(size_t n)
+{
+	mlv_rng g;
+	mlv_rng_seed(&g, 77);
+	float *x = malloc(n * 18 * sizeof(float));
+	for (size_t i = 0; i < n; i++) {
+		double a = mlv_rng_uniform(&g) * 6.28, b = mlv_rng_uniform(&g);
+		for (int t = 0; t < 3; t++)
+			for (int j = 0; j < 6; j++)
+				x[i * 18 + t * 6 + j] =
+					(float)(10 + 5 * b * sin(a + 0.7 * t + 0.9 * j));
+	}
+	return x;
+}
+
+static mlv_model *
+seq_model(const float *x, size_t n)
+{
+	char err[512];
+	mlv_model_config c;
+	if (parse(&c, seq_yaml, err, sizeof err)) {
+		printf("#   %s\n", err);
+		return NULL;
+	}
+	mlv_model *m = mlv_model_new(&c, err, sizeof err);
+	if (!m) {
+		printf("#   %s\n", err);
+		return NULL;
+	}
+	mlv_norm s;
+	mlv_norm_init(&s, MLV_NORM_ZSCORE, 1, 18);
+	mlv_norm_add(&s, x, n);
+	if (mlv_model_set_norm(m, &s, err, sizeof err)) {
+		printf("#   %s\n", err);
+		mlv_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+TEST(training_epochs_lower_the_loss)
+{
+	enum { N = 200, EPOCHS = 30 };
+	char err[512];
+	float *x = seq_data(N);
+	mlv_model *m = seq_model(x, N);
+	CHECK(m != NULL);
+	if (!m) {
+		free(x);
+		return;
+	}
+	double first = mlv_model_loss(m, x, N);
+	mlv_epoch_report rep;
+	for (int e = 0; e < EPOCHS; e++)
+		CHECK_INT(mlv_model_train_epoch(m, x, N, &rep, err, sizeof err), 0);
+	double last = mlv_model_loss(m, x, N);
+	printf("#   sequence autoencoder: MSE %.4f -> %.4f after %d epochs "
+	       "(validation %.4f)\n", first, last, EPOCHS, rep.val_loss);
+	CHECK(last < 0.7 * first); /* observed 0.48 */
+	CHECK(isfinite(rep.val_loss) && rep.val_loss < first);
+	CHECK_INT(m->epoch, EPOCHS);
+	/* 150 training rows in batches of 16: 10 steps an epoch. */
+	CHECK_INT(m->ntrain, 150);
+	CHECK_INT(m->net->step, 10 * EPOCHS);
+	/* The split: disjoint, complete, each part ascending. */
+	int seen[N] = {0}, ok = 1;
+	for (size_t i = 0; i < N; i++) {
+		ok &= !seen[m->split[i]]++;
+		if (i && i != 150)
+			ok &= m->split[i] > m->split[i - 1];
+	}
+	CHECK(ok);
+	/* Inference helpers agree with each other. */
+	float z[N * 8], errs[N];
+	mlv_model_encode(m, x, N, z);
+	mlv_model_recon_error(m, x, N, errs);
+	double mean = 0;
+	for (int i = 0; i < N; i++)
+		mean += errs[i];
+	CHECK_NEAR(mean / N, last, 1e-5);
+	float *y = malloc(N * 18 * sizeof(float));
+	mlv_model_decode(m, z, N, y);
+	float *xn = malloc(N * 18 * sizeof(float));
+	memcpy(xn, x, N * 18 * sizeof(float));
+	mlv_norm_apply(&m->norm, xn, N);
+	CHECK_NEAR(mlv_nn_mse_forward(xn + 7 * 18, y + 7 * 18, 18), errs[7],
+	           1e-6);
+	free(y);
+	free(xn);
+	free(x);
+	mlv_model_free(m);
+}
+
+TEST(early_stopping_counts_patience)
+{
+	enum { N = 64 };
+	char err[512];
+	mlv_model_config c;
+	const char *yaml =
+		"input: {features: 6, steps: 3}\n"
+		"layers:\n"
+		"  - {kind: lstm, units: 4}\n"
+		"  - {kind: repeat, steps: 3}\n"
+		"  - {kind: lstm, units: 6, return_sequences: true}\n"
+		"latent: 0\n"
+		"optimiser: {lr: 0}\n"
+		"early_stopping: {patience: 2, min_delta: 1e-6}\n";
+	mlv_model *m = NULL;
+	if (parse(&c, yaml, err, sizeof err) ||
+	    !(m = mlv_model_new(&c, err, sizeof err))) {
+		test_failed_checks++;
+		printf("#   %s\n", err);
+		return;
+	}
+	float *x = seq_data(N);
+	mlv_epoch_report r1, r2, r3;
+	/* lr 0: the weights never move, so only the first epoch improves; the
+	 * mean of batch losses changes only by rounding (other batches), which
+	 * min_delta absorbs. */
+	mlv_model_train_epoch(m, x, N, &r1, err, sizeof err);
+	mlv_model_train_epoch(m, x, N, &r2, err, sizeof err);
+	mlv_model_train_epoch(m, x, N, &r3, err, sizeof err);
+	CHECK(r1.improved && !r1.stop);
+	CHECK(!r2.improved && !r2.stop);
+	CHECK(!r3.improved && r3.stop);
+	CHECK_NEAR(r3.train_loss, r1.train_loss, 1e-6);
+	CHECK_INT(m->bad_epochs, 2);
+	CHECK(isnan(r1.val_loss));
+	free(x);
+	mlv_model_free(m);
+}
+
+/* ---- saving and loading ---- */
+
+static int
+same_block(const float *a, const float *b, size_t n)
+{
+	return !memcmp(a, b, n * sizeof(float));
+}
+
+TEST(save_and_load_round_trip_bit_identical)
+{
+	enum { N = 100 };
+	char err[512];
+	float *x = seq_data(N);
+	mlv_model *m = seq_model(x, N);
+	CHECK(m != NULL);
+	if (!m) {
+		free(x);
+		return;
+	}
+	mlv_epoch_report rep;
+	mlv_model_train_epoch(m, x, N, &rep, err, sizeof err);
+	const char *path = tmp_path("m.mlv");
+	CHECK_INT(mlv_model_save(m, path, 0, err, sizeof err), 0);
+	mlv_model *l = mlv_model_load(path, err, sizeof err);
+	if (!l)
+		printf("#   %s\n", err);
+	CHECK(l != NULL);
+	if (l) {
+		CHECK_INT(l->net->nparams, m->net->nparams);
+		CHECK(same_block(l->net->params, m->net->params, m->net->nparams));
+		char *a = mlv_model_config_format(&m->cfg);
+		char *b = mlv_model_config_format(&l->cfg);
+		CHECK_STR(b, a);
+		free(a);
+		free(b);
+		CHECK(l->has_norm);
+		CHECK_INT(l->epoch, 1);
+		/* A model is not a checkpoint: Adam starts afresh. */
+		CHECK_INT(l->net->step, 0);
+		/* The statistics too: the loaded model encodes bit for bit. */
+		float z1[N * 8], z2[N * 8];
+		mlv_model_encode(m, x, N, z1);
+		mlv_model_encode(l, x, N, z2);
+		CHECK(!memcmp(z1, z2, sizeof z1));
+		mlv_model_free(l);
+	}
+	free(x);
+	mlv_model_free(m);
+}
+
+TEST(checkpoint_resume_matches_an_uninterrupted_run)
+{
+	enum { N = 120 };
+	char err[512];
+	float *x = seq_data(N);
+	mlv_model *a = seq_model(x, N);
+	CHECK(a != NULL);
+	if (!a) {
+		free(x);
+		return;
+	}
+	const char *path = tmp_path("ckpt.mlv");
+	mlv_epoch_report ra[5], rb[5];
+	for (int e = 0; e < 5; e++) {
+		mlv_model_train_epoch(a, x, N, &ra[e], err, sizeof err);
+		if (e == 2)
+			CHECK_INT(mlv_model_save(a, path, 1, err, sizeof err), 0);
+	}
+	mlv_model *b = mlv_model_load(path, err, sizeof err);
+	if (!b)
+		printf("#   %s\n", err);
+	CHECK(b != NULL);
+	if (b) {
+		CHECK_INT(b->epoch, 3);
+		for (int e = 3; e < 5; e++)
+			mlv_model_train_epoch(b, x, N, &rb[e], err, sizeof err);
+		size_t n = a->net->nparams;
+		CHECK(same_block(a->net->params, b->net->params, n));
+		CHECK(same_block(a->net->m, b->net->m, n));
+		CHECK(same_block(a->net->v, b->net->v, n));
+		CHECK(!memcmp(&a->net->rng, &b->net->rng, sizeof a->net->rng));
+		CHECK(!memcmp(&a->shuffle, &b->shuffle, sizeof a->shuffle));
+		CHECK(a->net->step == b->net->step);
+		CHECK_INT(b->epoch, 5);
+		CHECK(ra[4].train_loss == rb[4].train_loss);
+		CHECK(ra[4].val_loss == rb[4].val_loss);
+		CHECK(a->best_loss == b->best_loss);
+		CHECK_INT(a->bad_epochs, b->bad_epochs);
+		mlv_model_free(b);
+	}
+	free(x);
+	mlv_model_free(a);
+}
+
+/* Rewrite the saved model at src into dst, passing every record through
+ * edit(index, record) first; records for which it returns 1 are left
+ * out. */
+static void
+rewrite(const char *src, const char *dst, int (*edit)(int, mlv_record *))
+{
+	mlv_reader *rd = mlv_reader_open(src);
+	mlv_writer *w = mlv_writer_open(dst);
+	mlv_record r;
+	mlv_record_init(&r);
+	for (int i = 1; mlv_read(rd, &r) > 0; i++)
+		if (!edit(i, &r))
+			mlv_write(w, &r);
+	mlv_record_free(&r);
+	mlv_reader_close(rd);
+	mlv_writer_close(w);
+}
+
+static int
+edit_version(int i, mlv_record *r)
+{
+	if (i == 1)
+		mlv_meta_set(r, "mlv-model", "2");
+	return 0;
+}
+
+static int
+edit_shape(int i, mlv_record *r)
+{
+	if (i == 2) /* layer.0.weight: 3 x 4 -> 4 x 3 */
+		mlv_record_resize(r, r->cols, r->rows);
+	return 0;
+}
+
+static int
+edit_order(int i, mlv_record *r)
+{
+	if (i == 3)
+		mlv_meta_set(r, "id", "layer.1.weight");
+	return 0;
+}
+
+static int
+edit_nan(int i, mlv_record *r)
+{
+	if (i == 4)
+		r->data[1] = NAN;
+	return 0;
+}
+
+static int
+edit_params(int i, mlv_record *r)
+{
+	if (i == 1)
+		mlv_meta_set(r, "params", "99");
+	return 0;
+}
+
+static int
+edit_truncate(int i, mlv_record *r)
+{
+	(void)r;
+	return i >= 4;
+}
+
+static void
+check_load_error(const char *src, int (*edit)(int, mlv_record *),
+                 const char *want1, const char *want2)
+{
+	char err[512] = "";
+	const char *bad = tmp_path("bad.mlv");
+	rewrite(src, bad, edit);
+	mlv_model *m = mlv_model_load(bad, err, sizeof err);
+	CHECK(m == NULL);
+	mlv_model_free(m);
+	if (!strstr(err, want1) || (want2 && !strstr(err, want2))) {
+		test_failed_checks++;
+		printf("#   message \"%s\" lacks \"%s\"%s%s\n", err, want1,
+		       want2 ? " or " : "", want2 ? want2 : "");
+	}
+}
+
+TEST(loading_validates_version_ids_shapes_and_values)
+{
+	char err[512];
+	mlv_model_config c;
+	const char *yaml = HEAD
+		"  - {kind: dense, units: 3, activation: relu}\n"
+		"  - {kind: dense, units: 4}\n"
+		"latent: 0\n";
+	mlv_model *m = NULL;
+	if (parse(&c, yaml, err, sizeof err) ||
+	    !(m = mlv_model_new(&c, err, sizeof err))) {
+		test_failed_checks++;
+		printf("#   %s\n", err);
+		return;
+	}
+	char good[256];
+	snprintf(good, sizeof good, "%s", tmp_path("good.mlv"));
+	CHECK_INT(mlv_model_save(m, good, 0, err, sizeof err), 0);
+	mlv_model_free(m);
+	check_load_error(good, edit_version, "record 1 (id=model): model "
+	                 "format version 2, this mlv reads version 1", NULL);
+	check_load_error(good, edit_shape, "record 2 (id=layer.0.weight): "
+	                 "shape 4 x 3, the architecture (layers[0] dense, 4 -> 3 "
+	                 "features) expects 3 x 4", NULL);
+	check_load_error(good, edit_order, "record 3 (id=layer.1.weight): "
+	                 "expected id=layer.0.bias, found id=layer.1.weight",
+	                 NULL);
+	check_load_error(good, edit_nan, "record 4 (id=layer.1.weight): 1 of "
+	                 "12 values are not finite", NULL);
+	check_load_error(good, edit_params, "record 1 (id=model): params=99, "
+	                 "the architecture in its config gives 31", NULL);
+	check_load_error(good, edit_truncate, "ends after record 3, expected "
+	                 "id=layer.1.weight", NULL);
+	/* Something else entirely. */
+	mlv_writer *w = mlv_writer_open(tmp_path("other.mlv"));
+	mlv_record r;
+	mlv_record_init(&r);
+	mlv_record_resize(&r, 1, 1);
+	r.data[0] = 0;
+	mlv_meta_set(&r, "kind", "spec");
+	mlv_write(w, &r);
+	mlv_writer_close(w);
+	mlv_record_free(&r);
+	CHECK(mlv_model_load(tmp_path("other.mlv"), err, sizeof err) == NULL);
+	CHECK(strstr(err, "record 1: not an mlv model (expected kind=model "
+	             "id=model, found kind=spec id=(none))") != NULL);
+	/* A model needing statistics cannot be saved without them. */
+	m = NULL;
+	if (parse(&c, seq_yaml, err, sizeof err) ||
+	    !(m = mlv_model_new(&c, err, sizeof err))) {
+		test_failed_checks++;
+		printf("#   %s\n", err);
+		return;
+	}
+	CHECK_INT(mlv_model_save(m, tmp_path("nostats.mlv"), 0, err,
+	                         sizeof err), -1);
+	CHECK(strstr(err, "expects zscore statistics") != NULL);
+	CHECK(access(tmp_path("nostats.mlv"), F_OK) != 0);
+	mlv_model_free(m);
+}
+
+static void
+cleanup(void)
+{
+	const char *names[] = {"m.mlv", "m2.mlv", "ckpt.mlv", "bad.mlv",
+	                       "good.mlv", "other.mlv", "nostats.mlv"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		unlink(tmp_path(names[i]));
+	rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(paper_models_load);
+	RUN(normalised_description_parses_to_the_same_config);
+	RUN(yaml_errors_name_file_line_and_problem);
+	RUN(training_epochs_lower_the_loss);
+	RUN(early_stopping_counts_patience);
+	RUN(save_and_load_round_trip_bit_identical);
+	RUN(checkpoint_resume_matches_an_uninterrupted_run);
+	RUN(loading_validates_version_ids_shapes_and_values);
+	cleanup();
+	return TEST_EXIT();
+}

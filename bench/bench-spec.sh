@@ -12,16 +12,6 @@ if [ ! -s "$wav" ]; then
 	[ -s "$wav" ] || mlv-synth --sr 20000 --seconds 600 --tone 220:0.2 \
 		--tone 661:0.1 --tone 1870:0.05 --noise 0.05 --seed 1 -o "$wav" || exit 1
 fi
-py=$(peer_python)
-# peer SCRIPT ARGS...: the peer's median seconds, or empty
-peer() {
-	[ -n "$py" ] && [ -f "$PEERS/$1" ] || return 0
-	script=$1
-	shift
-	(cd "$PEERS" && "$py" "$script" "$@" 2>/dev/null) | sed -n 's/^SECONDS //p'
-}
-ratio() { echo "$1 $2" | awk '{ if ($2 == "") print "peer not run"; else printf "%.2fx the peer time", $1 / $2 }'; }
-
 echo "== mlv-spec: MusicLatentVIS STFT of $(basename "$wav") (600 s at 20 kHz -> 24001 x 501)"
 out=$WORK/spec.mlv
 t_mlv=$(best_of "mlv-spec --sr 0 --n-fft 1000 --win-length 500 --hop 500 --scale log1p --norm minmax '$wav' -o '$out'")

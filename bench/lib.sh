@@ -39,3 +39,52 @@ peer_python() {
 }
 
 row() { printf '%-44s %8s s  %s\n' "$1" "$2" "$3"; }
+
+# peer SCRIPT ARGS...: the median seconds a peer script of $PEERS reports
+# (its last line, "SECONDS x"), or nothing when it cannot run here.
+peer() {
+	py=$(peer_python)
+	[ -f "$PEERS/$1" ] || return 0
+	case $1 in
+	*.R) command -v Rscript >/dev/null 2>&1 || return 0; run=Rscript ;;
+	*) [ -n "$py" ] || return 0; run=$py ;;
+	esac
+	script=$1
+	shift
+	(cd "$PEERS" && $run "$script" "$@" 2>/dev/null) | sed -n 's/^SECONDS //p' | tail -n 1
+}
+
+# peer_report SCRIPT ARGS...: the peer's whole report, for its quality
+# lines (TRUST10, KNN10, INERTIA, ...) beside SECONDS.
+peer_report() {
+	py=$(peer_python)
+	[ -f "$PEERS/$1" ] || return 0
+	case $1 in
+	*.R) command -v Rscript >/dev/null 2>&1 || return 0; run=Rscript ;;
+	*) [ -n "$py" ] || return 0; run=$py ;;
+	esac
+	script=$1
+	shift
+	(cd "$PEERS" && $run "$script" "$@" 2>/dev/null)
+}
+
+# ratio MINE PEER: "0.42x the peer's time", or why there is no ratio.
+ratio() { echo "$1 $2" | awk '{ if ($2 == "") print "peer not run"; else printf "%.2fx the peer time", $1 / $2 }'; }
+
+# peer_data NAME: an MLV stream of the peers' raw float32 NAME.f32 (with
+# its NAME.shape), made once in $WORK; the peers' generator runs first when
+# their data is missing.  Prints the path, or nothing.
+peer_data() {
+	f=$PEERS/data/$1.f32
+	if [ ! -s "$f" ]; then
+		py=$(peer_python)
+		[ -n "$py" ] && (cd "$PEERS" && "$py" gen_data.py >/dev/null 2>&1)
+	fi
+	[ -s "$f" ] || return 0
+	out=$WORK/$1.mlv
+	if [ ! -s "$out" ]; then
+		# raw little-endian float32 in C order is an MLV payload as it is
+		{ printf 'MLV1 %s %s id=%s\n' $(cat "$f.shape") "$1"; cat "$f"; } >"$out"
+	fi
+	echo "$out"
+}

@@ -107,9 +107,9 @@ frame_record(mlv_writer *w, mlv_reader *rd, mlv_record *r, mlv_record *out,
 	mlv_meta_clear(out);
 	mlv_meta_merge(out, r, 1);
 	mlv_meta_unset(out, "colnames");
-	mlv_meta_setf(out, "window", "%zu", o.length);
-	mlv_meta_setf(out, "window_hop", "%zu", o.hop);
-	mlv_meta_setf(out, "every", "%zu", o.every);
+	mlv_meta_setf(out, "segment_rows", "%zu", o.length);
+	mlv_meta_setf(out, "segment_hop", "%zu", o.hop);
+	mlv_meta_setf(out, "segment_every", "%zu", o.every);
 	if (have_dt)
 		mlv_meta_setf(out, "dur", "%.10g", (double)o.length * dt);
 

@@ -102,7 +102,8 @@ mlv_points_time(const mlv_points *p, size_t i)
 
 void
 mlv_points_write(const mlv_points *p, mlv_writer *w, const float *y,
-                 size_t cols, const char *kind, const char *colnames)
+                 size_t cols, const char *kind, const char *colnames,
+                 size_t steps)
 {
 	mlv_record out;
 	mlv_record_init(&out);
@@ -114,6 +115,10 @@ mlv_points_write(const mlv_points *p, mlv_writer *w, const float *y,
 			mlv_meta_set(&out, "colnames", colnames);
 		else
 			mlv_meta_unset(&out, "colnames");
+		if (steps)
+			mlv_meta_setf(&out, "steps", "%zu", steps);
+		else
+			mlv_meta_unset(&out, "steps");
 		out.rows = p->recs[k].rows;
 		out.cols = cols;
 		if (mlv_write_header(w, &out) ||

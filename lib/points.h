@@ -34,8 +34,10 @@ size_t mlv_points_record_of(const mlv_points *p, size_t i);
 double mlv_points_time(const mlv_points *p, size_t i);
 
 /* Write every record with its rows of y (n x cols) instead of its data:
- * the same metadata, with kind set and colnames replaced (NULL: removed). */
+ * the same metadata, with kind set, colnames replaced (NULL: removed) and
+ * steps set (0: removed, since the input's steps rarely fit new columns). */
 void mlv_points_write(const mlv_points *p, mlv_writer *w, const float *y,
-                      size_t cols, const char *kind, const char *colnames);
+                      size_t cols, const char *kind, const char *colnames,
+                      size_t steps);
 
 #endif

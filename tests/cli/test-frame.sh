@@ -12,7 +12,7 @@ mlv-cat -t tsv s.mlv >s.got
 same "--stack puts the kept rows of a window side by side" s.got s.want
 check "--stack metadata: steps, dt, dur, window" sh -c '
 	h=$(mlv-cat -H s.mlv | tr " " "\n")
-	for kv in id=x t0=5 dt=2 dur=2 steps=2 window=4 window_hop=4 every=2; do
+	for kv in id=x t0=5 dt=2 dur=2 steps=2 segment_rows=4 segment_hop=4 segment_every=2; do
 		echo "$h" | grep -qx "$kv" || { echo "missing $kv"; exit 1; }
 	done'
 check "--steps declares the grouping" sh -c 'mlv-frame -l 4 --stack --steps 2 x.mlv | mlv-cat -H | tr " " "\n" | grep -qx steps=2'

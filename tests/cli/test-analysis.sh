@@ -1,0 +1,80 @@
+#!/bin/sh
+# test-analysis.sh - mlv-cluster, mlv-simmat and mlv-stats on generated data.
+. "$(dirname "$0")/lib.sh"
+
+# 6 records of 40 points in 5-d; records labelled b sit 20 units away
+mlv-gen --records 6 --rows 40 --cols 5 --separation 20 --seed 3 >blobs.mlv
+
+# ---- mlv-cluster ----
+for m in ward complete average single; do
+	mlv-cluster -m $m -k 2 --truth label.part blobs.mlv >c.$m.mlv 2>c.$m.err
+	check "$m recovers two blobs (ARI 1)" grep -q "ARI 1.0000, NMI 1.0000, purity 1.0000" c.$m.err
+done
+mlv-cluster -m kmeans -k 2 --seed 1 --truth label.part blobs.mlv >c.km.mlv 2>c.km.err
+check "k-means recovers two blobs" grep -q "ARI 1.0000" c.km.err
+mlv-cluster -m dbscan --eps 4 --min-samples 5 --truth label.part blobs.mlv >c.db.mlv 2>c.db.err
+check "DBSCAN recovers two blobs" grep -q "ARI 1.0000" c.db.err
+check "output: the same records, one column, kind=cluster" sh -c '
+	[ "$(mlv-cat -H c.ward.mlv | cut -d " " -f 2,3 | sort -u)" = "40 1" ] &&
+	[ "$(mlv-cat -H c.ward.mlv | wc -l)" -eq 6 ] &&
+	mlv-cat -H c.ward.mlv | head -n 1 | grep -q "id=gen/0 .*kind=cluster .*label.part=a"'
+check "cluster ids follow the blobs" sh -c '[ "$(mlv-cat -s c.ward.mlv | cut -f 6,7 | sed 1d | sort -u | wc -l)" -eq 2 ]'
+mlv-cluster -k 2 --tree tree.mlv blobs.mlv >/dev/null
+check "--tree writes scipy's (N-1) x 4 merge tree" sh -c 'mlv-cat -H tree.mlv | grep -q "^MLV1 239 4 id=tree kind=tree method=ward colnames=a,b,height,size"'
+check "--height cuts the tree by distance" sh -c 'mlv-cluster --height 1000 blobs.mlv | mlv-cat -s | awk -F "\t" "NR > 1 && \$7 != 0 { exit 1 }"'
+check "--silhouette reports a score" sh -c 'mlv-cluster -k 2 --silhouette blobs.mlv 2>&1 >/dev/null | grep -q "^mlv-cluster: silhouette 0\.[89]"'
+mlv-cluster -m kmeans -k 3 --seed 7 -j 1 blobs.mlv >k1.mlv
+mlv-cluster -m kmeans -k 3 --seed 7 -j 2 blobs.mlv >k2.mlv
+same "k-means is the same for any thread count" k1.mlv k2.mlv
+fails "k larger than the points" 1 "^mlv-cluster: blobs.mlv: -k 500 is more than the 240 rows$" mlv-cluster -k 500 blobs.mlv
+fails "eps <= 0" 2 "^mlv-cluster: --eps 0: must be above 0" mlv-cluster -m dbscan --eps 0 blobs.mlv
+mlv-gen --rows 1 --cols 3 >one.mlv
+fails "a single point" 1 "^mlv-cluster: one.mlv: 1 rows; clustering needs at least 2$" mlv-cluster -k 1 one.mlv
+mlv-gen --records 2 --rows 10 --cols 3 --nan 1 >nan.mlv
+fails "NaN rows are refused with record and row" 1 "^mlv-cluster: nan.mlv: record 1 \\(id=gen/0\\): row [0-9]+: NaN value" mlv-cluster -k 2 nan.mlv
+mlv-gen --rows 5 --cols 4 | cat blobs.mlv - >mixed.mlv
+fails "rows of different widths" 1 "record 7 \\(id=gen/0\\): 4 columns, but the records before have 5" mlv-cluster -k 2 mixed.mlv
+fails "--truth on a missing label" 1 "no label.nope to score against" mlv-cluster -k 2 --truth label.nope blobs.mlv
+fails "hierarchical needs a cut" 2 "cut the tree with -k or --height" mlv-cluster blobs.mlv
+fails "k-means options with ward" 2 "go with -m kmeans" mlv-cluster -k 2 --seed 3 blobs.mlv
+
+# ---- mlv-simmat ----
+mlv-simmat blobs.mlv >s.mlv
+check "self-similarity per record: 40 x 40, kind=simmat" sh -c '[ "$(mlv-cat -H s.mlv | cut -d " " -f 2,3 | sort -u)" = "40 40" ] && mlv-cat -H s.mlv | head -n 1 | grep -q "kind=simmat .*measure=cosine"'
+check "cosine: 1 on the diagonal" sh -c 'mlv-cat -t tsv --id gen/0 s.mlv | awk -F "\t" "{ if (\$NR < 0.9999 || \$NR > 1.0001) exit 1 }"'
+check "--all: one matrix over every row" sh -c '[ "$(mlv-simmat --all blobs.mlv | mlv-cat -H | cut -d " " -f 2,3)" = "240 240" ]'
+mlv-gen --records 1 --rows 7 --cols 5 >q.mlv
+check "--between: rows against rows" sh -c '[ "$(mlv-simmat -m euclidean --between q.mlv blobs.mlv | mlv-cat -H | cut -d " " -f 2,3)" = "240 7" ]'
+fails "--between streams of other widths" 1 "one.mlv: 3 columns, the input 5" mlv-simmat --between one.mlv blobs.mlv
+mlv-simmat --query q.mlv --knn 3 blobs.mlv >knn.tsv
+check "--query --knn: a TSV line per query row and rank" sh -c '[ "$(wc -l <knn.tsv)" -eq 22 ] && head -n 1 knn.tsv | grep -q "^query_id	query_t	rank	id	t	cosine$"'
+mlv-cat --id gen/3 blobs.mlv >q3.mlv
+check "a row finds itself first" sh -c 'mlv-simmat -m euclidean --query q3.mlv --knn 1 blobs.mlv | awk -F "\t" "NR > 1 && (\$4 != \"gen/3\" || \$2 != \$5 || \$6 > 0.01) { exit 1 }"'
+fails "--knn larger than the collection" 1 "^mlv-simmat: --knn 300: the collection has only 240 rows$" mlv-simmat --query q.mlv --knn 300 blobs.mlv
+fails "--query of another width" 1 "one.mlv: queries have 3 columns, the collection 5" mlv-simmat --query one.mlv --knn 1 blobs.mlv
+# three sections of 6, 9 and 5 rows, each its own direction plus noise
+awk 'BEGIN { srand(1); for (i = 0; i < 20; i++) { s = i < 6 ? 0 : i < 15 ? 1 : 2;
+	for (j = 0; j < 6; j++) printf "%s%.4f", j ? "\t" : "", (j == 2 * s || j == 2 * s + 1) + 0.1 * rand(); print "" } }' |
+	mlv-cat -f tsv --set id=piece --set t0=0 --set dt=10 >sections.mlv
+mlv-simmat --novelty 3 sections.mlv >nov.mlv
+check "--novelty finds the section boundaries" sh -c 'mlv-cat -H nov.mlv | tr " " "\n" | grep -qx boundary_rows=6,15 && mlv-cat -H nov.mlv | tr " " "\n" | grep -qx boundaries=60,150'
+check "--novelty writes the curve, kind=novelty" sh -c 'mlv-cat -H nov.mlv | grep -q "^MLV1 20 1 .*kind=novelty"'
+fails "--novelty with a distance" 2 "--novelty needs a similarity" mlv-simmat -m euclidean --novelty 2 sections.mlv
+fails "--knn without --query" 2 "--query and --knn go together" mlv-simmat --knn 2 blobs.mlv
+fails "NaN rows" 1 "NaN value" mlv-simmat nan.mlv
+
+# ---- mlv-stats ----
+awk 'BEGIN { for (i = 0; i < 10; i++) printf "%d\t%d\t%d\n", i % 2, 5 * (i % 5), 7 }' | mlv-cat -f tsv >v.mlv
+mlv-stats v.mlv | mlv-cat -t tsv >v.got
+printf '1\t10\t50\n0\t0.5\t0.25\n2\t7\t0\n' >v.want
+same "mlv-stats ranks columns by variance" v.got v.want
+: >empty.mlv
+fails "mlv-stats of nothing" 1 "no rows to summarise" mlv-stats empty.mlv
+
+# options the chosen method would ignore are refused
+fails "--min-samples without DBSCAN" 2 "--eps and --min-samples go with -m dbscan" mlv-cluster -k 2 --min-samples 3 blobs.mlv
+fails "--height with k-means" 2 "--height cuts a tree" mlv-cluster -m kmeans -k 2 --height 3 blobs.mlv
+fails "--max-memory without a tree" 2 "--tree and --max-memory go with a hierarchical method" mlv-cluster -m kmeans -k 2 --max-memory 1G blobs.mlv
+mlv-cluster -m dbscan --eps 1000 --silhouette blobs.mlv >one-cluster.mlv 2>one.err
+check "an undefined silhouette is reported, the clusters still written" sh -c 'grep -q "silhouette: not defined here" one.err && [ "$(mlv-cat -H one-cluster.mlv | wc -l)" -eq 6 ]'
+check "outputs drop a steps key that no longer fits" sh -c 'mlv-frame -l 4 --stack blobs.mlv | mlv-cluster -k 2 | mlv-cat -H | grep -vq "steps="'

@@ -1,0 +1,93 @@
+#!/bin/sh
+# test-train.sh - mlv-train and mlv-encode on generated data.
+. "$(dirname "$0")/lib.sh"
+
+cat >small.yaml <<'YAML'
+model: small
+input: {features: 8, normalise: minmax, axis: global}
+layers:
+  - {kind: dense, units: 6, activation: tanh}
+  - {kind: dense, units: 3, activation: linear, name: z}
+  - {kind: dense, units: 6, activation: tanh}
+  - {kind: dense, units: 8, activation: sigmoid}
+latent: z
+batch_size: 16
+epochs: 6
+validation: 0.2
+YAML
+mlv-gen --records 4 --rows 50 --cols 8 --seed 2 >d.mlv
+
+mlv-train -m small.yaml --log loss.mlv -o m.mlv d.mlv
+check "the model is a stream: architecture, statistics, tensors" sh -c '
+	mlv-cat -H m.mlv | head -n 1 | grep -q "^MLV1 0 0 id=model kind=model mlv-model=1 name=small steps=1 features=8 latent=3 " &&
+	mlv-cat -H m.mlv | sed -n 2p | grep -q "^MLV1 2 1 id=model.norm kind=stats norm=minmax" &&
+	[ "$(mlv-cat -H m.mlv | grep -c "id=layer\.")" -eq 8 ]'
+check "--log: train and validation loss per epoch" sh -c '
+	mlv-cat -H loss.mlv | grep -q "^MLV1 6 3 id=small kind=loss colnames=epoch,train,validation" &&
+	mlv-cat -t tsv loss.mlv | awk -F "\t" "NR == 1 { first = \$2 } END { exit !(\$2 < first) }"'
+mlv-train -m small.yaml -o m2.mlv d.mlv
+same "the same seed trains the same weights" m.mlv m2.mlv
+mlv-train -m small.yaml --seed 9 -o m3.mlv d.mlv
+check "another seed trains other weights" sh -c '! cmp -s m.mlv m3.mlv'
+
+# resume: 3 epochs and a checkpoint, then 3 more, equal 6 in one go
+mlv-train -m small.yaml --epochs 3 --checkpoint ck.mlv -o part.mlv d.mlv
+mlv-train --resume ck.mlv --epochs 6 -o resumed.mlv d.mlv
+same "a resumed run ends with the weights of an uninterrupted one" resumed.mlv m.mlv
+# killed by SIGKILL once a checkpoint exists, then resumed
+mlv-gen --records 20 --rows 200 --cols 8 --seed 4 >big.mlv
+mlv-train -m small.yaml --epochs 600 -j 1 -o full.mlv big.mlv
+mlv-train -m small.yaml --epochs 600 -j 1 --checkpoint kill.mlv --every 1 -o killed.mlv big.mlv &
+pid=$!
+i=0
+while [ ! -s kill.mlv ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+if [ -e killed.mlv ]; then
+	skip "SIGKILL then --resume" "the run finished before it could be killed"
+else
+	mlv-train --resume kill.mlv -j 1 -o after.mlv big.mlv
+	same "SIGKILL then --resume ends with the uninterrupted weights" after.mlv full.mlv
+fi
+
+# ---- mlv-encode ----
+mlv-encode -m m.mlv d.mlv >z.mlv
+check "encode: latents per row, ids and labels kept" sh -c '
+	[ "$(mlv-cat -H z.mlv | cut -d " " -f 2,3 | sort -u)" = "50 3" ] &&
+	mlv-cat -H z.mlv | head -n 1 | grep -q "id=gen/0 .*kind=latent .*label.part=a"'
+mlv-encode -m m.mlv --decode z.mlv >dec.mlv
+mlv-encode -m m.mlv --reconstruct d.mlv >rec.mlv
+check "decode of the latents equals the reconstruction" sh -c 'mlv-cat -t tsv dec.mlv >a.tsv; mlv-cat -t tsv rec.mlv >b.tsv; cmp -s a.tsv b.tsv && [ "$(mlv-cat -H rec.mlv | cut -d " " -f 3 | sort -u)" = 8 ]'
+mlv-encode -m m.mlv --error d.mlv >err.mlv
+check "--error: per row and per record (mse)" sh -c 'mlv-cat -H err.mlv | head -n 1 | grep -q "^MLV1 50 1 .*mse=0\.0"'
+fails "a stream of the wrong width" 1 "^mlv-encode: z.mlv: rows of 3 values, but the model takes 8$" mlv-encode -m m.mlv z.mlv
+fails "training rows of the wrong width" 1 "rows of 3 values, but the model takes 8 \\(1 steps x 8 features\\)" mlv-train -m small.yaml -o x.mlv z.mlv
+check "a failed run writes no model" sh -c '[ ! -e x.mlv ]'
+
+# ---- the paper's LSTM segment model, end to end on generated latents ----
+mlv-gen --records 2 --rows 2000 --cols 32 --seed 5 | mlv-frame --seconds 10 --every 20 --stack --steps 4 >seq.mlv
+mlv-train -m "$TESTS_DIR/../examples/models/musiclatentvis-lstm.yaml" --epochs 2 -o lstm.mlv seq.mlv
+check "LSTM autoencoder: 4 x 160 segments to 16-d latents" sh -c '[ "$(mlv-encode -m lstm.mlv seq.mlv | mlv-cat -H | cut -d " " -f 2,3 | sort -u)" = "5 16" ]'
+mlv-gen --rows 20 --cols 501 | mlv-train -m "$TESTS_DIR/../examples/models/musiclatentvis-fc.yaml" --epochs 1 -o fc.mlv
+check "the FC model description trains" sh -c '[ "$(mlv-cat -H fc.mlv | head -n 1 | tr " " "\n" | grep "^latent=")" = latent=32 ]'
+
+# ---- bad descriptions and runs ----
+printf 'input: {features: 8}\nlayers:\n  - {kind: dense, units: 3}\n  - {kind: conv9, units: 8}\nlatent: 0\n' >bad.yaml
+fails "an unknown layer kind names file and line" 1 "^mlv-train: bad.yaml:4: .*conv9" mlv-train -m bad.yaml -o x.mlv d.mlv
+cat >wild.yaml <<'YAML'
+input: {features: 4}
+layers:
+  - {kind: dense, units: 2, activation: linear, name: z}
+  - {kind: dense, units: 4, activation: linear}
+latent: z
+batch_size: 4
+epochs: 5
+YAML
+# values near 1e20: squared errors overflow float32 gradients at once
+awk 'BEGIN { for (i = 0; i < 32; i++) printf "%g\t%g\t%g\t%g\n", i * 1e19, 3e20, -2e20, 1e20 }' | mlv-cat -f tsv >huge.mlv
+fails "a diverging loss stops with a message" 1 "^mlv-train: huge.mlv: epoch 1: the loss is (NaN|infinite): training diverged \\(try a lower --lr\\)$" mlv-train -m wild.yaml --checkpoint w.mlv -o x.mlv huge.mlv
+check "a diverged run writes neither model nor checkpoint" sh -c '[ ! -e x.mlv ] && [ ! -e w.mlv ]'
+fails "-o is required" 2 "-o MODEL.mlv is required" mlv-train -m small.yaml d.mlv
+fails "--resume keeps its settings" 2 "only --epochs may change" mlv-train --resume ck.mlv --lr 0.1 -o x.mlv d.mlv
+fails "--every without --checkpoint" 2 "--every goes with --checkpoint" mlv-train -m small.yaml --every 2 -o x.mlv d.mlv
+fails "resuming a finished checkpoint without --epochs" 2 "ck.mlv has done its 3 epochs; give --epochs to train on" mlv-train --resume ck.mlv -o x.mlv d.mlv

@@ -61,21 +61,6 @@ static const int tag_ids[MLV_AUDIO_NTAGS] = {
 /* Input samples per soxr_process call. */
 #define RESAMPLE_BLOCK ((size_t)1 << 16)
 
-static int
-set_err(char *err, size_t errlen, const char *fmt, ...) MLV_PRINTF(3, 4);
-
-static int
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* ---- whole input in memory, for stdin and pipes ---- */
 
 typedef struct {
@@ -174,12 +159,12 @@ rate_problem(double from_sr, double to_sr, char *why, size_t len)
 {
 	if (!(from_sr >= MLV_AUDIO_MIN_SR && from_sr <= MLV_AUDIO_MAX_SR) ||
 	    !(to_sr >= MLV_AUDIO_MIN_SR && to_sr <= MLV_AUDIO_MAX_SR))
-		return set_err(why, len, "cannot resample (%g Hz to %g Hz: "
+		return mlv_errf(why, len, "cannot resample (%g Hz to %g Hz: "
 		               "rates must lie in %g .. %g Hz)", from_sr, to_sr,
 		               MLV_AUDIO_MIN_SR, MLV_AUDIO_MAX_SR);
 	double ratio = to_sr / from_sr;
 	if (ratio > MLV_AUDIO_MAX_RATIO || ratio < 1 / MLV_AUDIO_MAX_RATIO)
-		return set_err(why, len, "cannot resample (%g Hz to %g Hz: "
+		return mlv_errf(why, len, "cannot resample (%g Hz to %g Hz: "
 		               "ratio beyond 1:%g)", from_sr, to_sr,
 		               MLV_AUDIO_MAX_RATIO);
 	return 0;
@@ -198,7 +183,7 @@ mlv_resample(float **out, size_t *nout, const float *in, size_t n,
 	 * against its rounding differing from ours. */
 	double want = floor((double)n * ratio + 0.5);
 	if (want + 1 > (double)(SIZE_MAX / sizeof(float)))
-		return set_err(err, errlen, "cannot resample (%zu samples at "
+		return mlv_errf(err, errlen, "cannot resample (%zu samples at "
 		               "%g Hz to %g Hz: output too large)", n, from_sr,
 		               to_sr);
 	size_t cap = (size_t)want + 1;
@@ -242,7 +227,7 @@ mlv_resample(float **out, size_t *nout, const float *in, size_t n,
 		soxr_delete(sx);
 	if (e) {
 		free(y);
-		return set_err(err, errlen, "cannot resample (%g Hz to %g Hz: "
+		return mlv_errf(err, errlen, "cannot resample (%g Hz to %g Hz: "
 		               "%s)", from_sr, to_sr, e);
 	}
 	*out = y;
@@ -430,22 +415,22 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 
 	/* Options first, so a bad one is reported before any decoding. */
 	if (o->channel < 0) {
-		set_err(err, errlen, "%s: bad channel (%d; channels count "
+		mlv_errf(err, errlen, "%s: bad channel (%d; channels count "
 		        "from 1, 0 mixes them down)", name, o->channel);
 		goto fail;
 	}
 	if (!(o->start >= 0) || !isfinite(o->start)) {
-		set_err(err, errlen, "%s: bad time range (start %g s; must be "
+		mlv_errf(err, errlen, "%s: bad time range (start %g s; must be "
 		        "0 or more)", name, o->start);
 		goto fail;
 	}
 	if (isnan(o->end) || (o->end > 0 && o->end <= o->start)) {
-		set_err(err, errlen, "%s: bad time range (end %g s is not "
+		mlv_errf(err, errlen, "%s: bad time range (end %g s is not "
 		        "after start %g s)", name, o->end, o->start);
 		goto fail;
 	}
 	if (o->target_sr != 0 && !valid_sr(o->target_sr)) {
-		set_err(err, errlen, "%s: bad target sample rate (%g Hz; must "
+		mlv_errf(err, errlen, "%s: bad target sample rate (%g Hz; must "
 		        "be %g .. %g Hz)", name, o->target_sr, MLV_AUDIO_MIN_SR,
 		        MLV_AUDIO_MAX_SR);
 		goto fail;
@@ -458,7 +443,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 		while (fd < 0 && errno == EINTR);
 		if (fd < 0) {
-			set_err(err, errlen, "%s: cannot open (%s)", name,
+			mlv_errf(err, errlen, "%s: cannot open (%s)", name,
 			        strerror(errno));
 			goto fail;
 		}
@@ -466,18 +451,18 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 	}
 	struct stat st;
 	if (fstat(fd, &st)) {
-		set_err(err, errlen, "%s: cannot open (%s)", name,
+		mlv_errf(err, errlen, "%s: cannot open (%s)", name,
 		        strerror(errno));
 		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "%s: cannot open (%s)", name,
+		mlv_errf(err, errlen, "%s: cannot open (%s)", name,
 		        strerror(EISDIR));
 		goto fail;
 	}
 	if (S_ISREG(st.st_mode)) {
 		if (st.st_size == 0) {
-			set_err(err, errlen, "%s: cannot decode (empty file)",
+			mlv_errf(err, errlen, "%s: cannot decode (empty file)",
 			        name);
 			goto fail;
 		}
@@ -489,12 +474,12 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 		/* Pipes cannot seek, and WAV with its size at the end, FLAC
 		 * or MP3 sniffing need to: take the whole input first. */
 		if (read_all(fd, &mem)) {
-			set_err(err, errlen, "%s: cannot read (%s)", name,
+			mlv_errf(err, errlen, "%s: cannot read (%s)", name,
 			        strerror(errno));
 			goto fail;
 		}
 		if (mem.len == 0) {
-			set_err(err, errlen, "%s: cannot decode (empty input)",
+			mlv_errf(err, errlen, "%s: cannot decode (empty input)",
 			        name);
 			goto fail;
 		}
@@ -504,7 +489,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 		snd = sf_open_virtual(&vio, SFM_READ, &info, &mem);
 	}
 	if (!snd)
-		set_err(err, errlen, "%s: cannot decode (%s)", name,
+		mlv_errf(err, errlen, "%s: cannot decode (%s)", name,
 		        sf_strerror(NULL));
 	pthread_mutex_unlock(&open_lock);
 	if (!snd)
@@ -518,29 +503,29 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 		a->tags[i] = trimmed_dup(sf_get_string(snd, tag_ids[i]));
 
 	if (!valid_sr(a->native_sr)) {
-		set_err(err, errlen, "%s: unsupported sample rate (%d Hz; must "
+		mlv_errf(err, errlen, "%s: unsupported sample rate (%d Hz; must "
 		        "be %g .. %g Hz)", name, info.samplerate,
 		        MLV_AUDIO_MIN_SR, MLV_AUDIO_MAX_SR);
 		goto fail;
 	}
 	if (info.channels < 1) {
-		set_err(err, errlen, "%s: cannot decode (%d channels)", name,
+		mlv_errf(err, errlen, "%s: cannot decode (%d channels)", name,
 		        info.channels);
 		goto fail;
 	}
 	if (o->channel > info.channels) {
-		set_err(err, errlen, "%s: no channel %d (the file has %d "
+		mlv_errf(err, errlen, "%s: no channel %d (the file has %d "
 		        "channel%s)", name, o->channel, info.channels,
 		        info.channels == 1 ? "" : "s");
 		goto fail;
 	}
 	if (o->target_sr > 0 && rate_problem(a->native_sr, o->target_sr, why,
 	                                     sizeof why)) {
-		set_err(err, errlen, "%s: %s", name, why);
+		mlv_errf(err, errlen, "%s: %s", name, why);
 		goto fail;
 	}
 	if (info.frames <= 0) {
-		set_err(err, errlen, "%s: no samples (0 frames)", name);
+		mlv_errf(err, errlen, "%s: no samples (0 frames)", name);
 		goto fail;
 	}
 
@@ -553,7 +538,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 	 * frames (at most 2^63) before conversion. */
 	double fstart = floor(o->start * a->native_sr + 0.5);
 	if (fstart >= (double)info.frames) {
-		set_err(err, errlen, "%s: bad time range (start %g s is not "
+		mlv_errf(err, errlen, "%s: bad time range (start %g s is not "
 		        "before the end of the file, %.6g s)", name, o->start,
 		        (double)info.frames / a->native_sr);
 		goto fail;
@@ -565,7 +550,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 			last = (sf_count_t)fend;
 	}
 	if (last <= first) {
-		set_err(err, errlen, "%s: no samples (the range %g .. %g s "
+		mlv_errf(err, errlen, "%s: no samples (the range %g .. %g s "
 		        "holds no frame at %g Hz)", name, o->start, o->end,
 		        a->native_sr);
 		goto fail;
@@ -574,7 +559,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 	if ((uint64_t)(last - first) < want) {
 		want = (size_t)(last - first);
 	} else if (known) {
-		set_err(err, errlen, "%s: cannot decode (%lld frames: too "
+		mlv_errf(err, errlen, "%s: cannot decode (%lld frames: too "
 		        "many)", name, (long long)(last - first));
 		goto fail;
 	}
@@ -598,7 +583,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 		 * there: decode from the start, which finds the real end. */
 		if (sf_seek(snd, 0, SEEK_SET) != 0) {
 			snprintf(why, sizeof why, "%s", sf_strerror(snd));
-			set_err(err, errlen, "%s: cannot seek to %g s (%s)",
+			mlv_errf(err, errlen, "%s: cannot seek to %g s (%s)",
 			        name, a->t0, why);
 			goto fail;
 		}
@@ -609,15 +594,15 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 		double where = (double)(at + skipped) / a->native_sr;
 		if (sf_error(snd) != SF_ERR_NO_ERROR) {
 			snprintf(why, sizeof why, "%s", sf_strerror(snd));
-			set_err(err, errlen, "%s: read error at %.6g s (%s)",
+			mlv_errf(err, errlen, "%s: read error at %.6g s (%s)",
 			        name, where, why);
 		} else if (at == 0) {
-			set_err(err, errlen, "%s: bad time range (start %g s "
+			mlv_errf(err, errlen, "%s: bad time range (start %g s "
 			        "is not before the end of the data, %.6g s)",
 			        name, o->start, where);
 		} else {
 			/* The seek itself succeeded on a false length. */
-			set_err(err, errlen, "%s: bad time range (start %g s "
+			mlv_errf(err, errlen, "%s: bad time range (start %g s "
 			        "is beyond the end of the data)", name,
 			        o->start);
 		}
@@ -627,12 +612,12 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 	                       (uint64_t)st.st_size;
 	if (read_frames(snd, a, want, o->channel, input_bytes)) {
 		snprintf(why, sizeof why, "%s", sf_strerror(snd));
-		set_err(err, errlen, "%s: read error at %.6g s (%s)", name,
+		mlv_errf(err, errlen, "%s: read error at %.6g s (%s)", name,
 		        (double)(first + (sf_count_t)a->n) / a->native_sr, why);
 		goto fail;
 	}
 	if (!a->n) {
-		set_err(err, errlen, "%s: no samples (none could be decoded)",
+		mlv_errf(err, errlen, "%s: no samples (none could be decoded)",
 		        name);
 		goto fail;
 	}
@@ -646,11 +631,11 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 		size_t ny;
 		if (mlv_resample(&y, &ny, a->x, a->n, a->native_sr,
 		                 o->target_sr, why, sizeof why)) {
-			set_err(err, errlen, "%s: %s", name, why);
+			mlv_errf(err, errlen, "%s: %s", name, why);
 			goto fail;
 		}
 		if (!ny) {
-			set_err(err, errlen, "%s: no samples (%zu at %g Hz "
+			mlv_errf(err, errlen, "%s: no samples (%zu at %g Hz "
 			        "leave none at %g Hz)", name, a->n,
 			        a->native_sr, o->target_sr);
 			goto fail;

@@ -14,27 +14,12 @@
 #include "util.h"
 
 static int
-set_err(char *err, size_t errlen, const char *fmt, ...) MLV_PRINTF(3, 4);
-
-static int
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static int
 check_finite(const float *x, size_t n, size_t d, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < d; j++)
 			if (!isfinite(x[i * d + j]))
-				return set_err(err, errlen, "row %zu column %zu is %g "
+				return mlv_errf(err, errlen, "row %zu column %zu is %g "
 				               "(clustering needs finite values)", i, j,
 				               (double)x[i * d + j]);
 	return 0;
@@ -429,19 +414,19 @@ mlv_kmeans(const float *x, size_t n, size_t d, const mlv_kmeans_opts *o,
            int *iterations, char *err, size_t errlen)
 {
 	if (n == 0 || d == 0)
-		return set_err(err, errlen, "k-means needs at least one point of "
+		return mlv_errf(err, errlen, "k-means needs at least one point of "
 		               "at least one dimension (got %zu x %zu)", n, d);
 	if (n > INT32_MAX)
-		return set_err(err, errlen, "k-means: %zu points is more than "
+		return mlv_errf(err, errlen, "k-means: %zu points is more than "
 		               "%d", n, INT32_MAX);
 	if (o->k < 1 || o->k > n)
-		return set_err(err, errlen, "k-means: k %zu must be between 1 and "
+		return mlv_errf(err, errlen, "k-means: k %zu must be between 1 and "
 		               "the number of points, %zu", o->k, n);
 	if (o->max_iter < 1 || o->n_init < 1)
-		return set_err(err, errlen, "k-means: max_iter %d and n_init %d "
+		return mlv_errf(err, errlen, "k-means: max_iter %d and n_init %d "
 		               "must be at least 1", o->max_iter, o->n_init);
 	if (!(o->tol >= 0) || !isfinite(o->tol))
-		return set_err(err, errlen, "k-means: tolerance %g must be a finite "
+		return mlv_errf(err, errlen, "k-means: tolerance %g must be a finite "
 		               "number >= 0", o->tol);
 	if (check_finite(x, n, d, err, errlen))
 		return -1;
@@ -1269,13 +1254,13 @@ mlv_hclust(const float *x, size_t n, size_t d, mlv_linkage method,
            size_t errlen)
 {
 	if (method > MLV_LINK_AVERAGE)
-		return set_err(err, errlen, "unknown linkage method %d", (int)method);
+		return mlv_errf(err, errlen, "unknown linkage method %d", (int)method);
 	const char *name = linkage_names[method];
 	if (n < 2 || d == 0)
-		return set_err(err, errlen, "%s linkage needs at least 2 points of at "
+		return mlv_errf(err, errlen, "%s linkage needs at least 2 points of at "
 		               "least one dimension (got %zu x %zu)", name, n, d);
 	if (n > INT32_MAX)
-		return set_err(err, errlen, "%s linkage: %zu points is more than %d",
+		return mlv_errf(err, errlen, "%s linkage: %zu points is more than %d",
 		               name, n, INT32_MAX);
 	size_t need = mlv_hclust_bytes(n, d, method);
 	int matrix = method == MLV_LINK_COMPLETE || method == MLV_LINK_AVERAGE;
@@ -1289,7 +1274,7 @@ mlv_hclust(const float *x, size_t n, size_t d, mlv_linkage method,
 			human_bytes((double)max_bytes, b2, sizeof b2);
 			strcat(b2, " allowed");
 		}
-		return set_err(err, errlen, "%s linkage of %zu points needs %s%s, "
+		return mlv_errf(err, errlen, "%s linkage of %zu points needs %s%s, "
 		               "more than %s%s", name, n, b1,
 		               matrix ? " for its n(n-1)/2 double distances" : "",
 		               b2, matrix ? " (ward and single need O(n d))" : "");
@@ -1325,18 +1310,18 @@ hc_check_tree(const double *z, size_t n, size_t *size, uint8_t *used,
 		const double *r = z + 4 * i;
 		for (int s = 0; s < 2; s++)
 			if (!(r[s] >= 0 && r[s] < (double)(n + i) && r[s] == floor(r[s])))
-				return set_err(err, errlen, "merge tree row %zu: cluster "
+				return mlv_errf(err, errlen, "merge tree row %zu: cluster "
 				               "%g is not one of the %zu formed so far",
 				               i, r[s], n + i);
 		size_t a = (size_t)r[0], b = (size_t)r[1];
 		if (a == b || used[a] || used[b])
-			return set_err(err, errlen, "merge tree row %zu: cluster %zu "
+			return mlv_errf(err, errlen, "merge tree row %zu: cluster %zu "
 			               "is merged twice", i, used[a] || a == b ? a : b);
 		if (!(r[2] >= 0) || !isfinite(r[2]))
-			return set_err(err, errlen, "merge tree row %zu: height %g is "
+			return mlv_errf(err, errlen, "merge tree row %zu: height %g is "
 			               "not a finite distance", i, r[2]);
 		if (r[3] != (double)(size[a] + size[b]))
-			return set_err(err, errlen, "merge tree row %zu: size %g, but "
+			return mlv_errf(err, errlen, "merge tree row %zu: size %g, but "
 			               "its parts have %zu points", i, r[3],
 			               size[a] + size[b]);
 		used[a] = used[b] = 1;
@@ -1404,14 +1389,14 @@ hc_cut(const double *z, size_t n, int by_k, size_t k, double t,
        int32_t *labels, size_t *nclusters, char *err, size_t errlen)
 {
 	if (n == 0)
-		return set_err(err, errlen, "cannot cut a tree of no points");
+		return mlv_errf(err, errlen, "cannot cut a tree of no points");
 	if (n > INT32_MAX)
-		return set_err(err, errlen, "a tree of %zu points is more than %d",
+		return mlv_errf(err, errlen, "a tree of %zu points is more than %d",
 		               n, INT32_MAX);
 	if (by_k && k == 0)
-		return set_err(err, errlen, "cannot cut a tree into 0 clusters");
+		return mlv_errf(err, errlen, "cannot cut a tree into 0 clusters");
 	if (!by_k && isnan(t))
-		return set_err(err, errlen, "cut height is NaN");
+		return mlv_errf(err, errlen, "cut height is NaN");
 	if (n == 1) {
 		labels[0] = 0;
 		if (nclusters)
@@ -1894,16 +1879,16 @@ mlv_dbscan(const float *x, size_t n, size_t d, double eps,
            uint8_t *core, size_t *nclusters, char *err, size_t errlen)
 {
 	if (n == 0 || d == 0)
-		return set_err(err, errlen, "DBSCAN needs at least one point of at "
+		return mlv_errf(err, errlen, "DBSCAN needs at least one point of at "
 		               "least one dimension (got %zu x %zu)", n, d);
 	if (n > INT32_MAX)
-		return set_err(err, errlen, "DBSCAN: %zu points is more than %d", n,
+		return mlv_errf(err, errlen, "DBSCAN: %zu points is more than %d", n,
 		               INT32_MAX);
 	if (!(eps > 0) || !isfinite(eps))
-		return set_err(err, errlen, "DBSCAN: eps %g must be a finite "
+		return mlv_errf(err, errlen, "DBSCAN: eps %g must be a finite "
 		               "distance > 0", eps);
 	if (min_samples < 1)
-		return set_err(err, errlen, "DBSCAN: min_samples must be at least 1 "
+		return mlv_errf(err, errlen, "DBSCAN: min_samples must be at least 1 "
 		               "(it counts the point itself)");
 	if (check_finite(x, n, d, err, errlen))
 		return -1;
@@ -2386,10 +2371,10 @@ mlv_silhouette(const float *x, size_t n, size_t d, const int32_t *labels,
                int nthreads, double *score, char *err, size_t errlen)
 {
 	if (n == 0 || d == 0)
-		return set_err(err, errlen, "silhouette needs points (got %zu x %zu)",
+		return mlv_errf(err, errlen, "silhouette needs points (got %zu x %zu)",
 		               n, d);
 	if (n > INT32_MAX)
-		return set_err(err, errlen, "silhouette: %zu points is more than %d",
+		return mlv_errf(err, errlen, "silhouette: %zu points is more than %d",
 		               n, INT32_MAX);
 	if (check_finite(x, n, d, err, errlen))
 		return -1;
@@ -2397,7 +2382,7 @@ mlv_silhouette(const float *x, size_t n, size_t d, const int32_t *labels,
 	size_t k = dense_labels(labels, n, lab);
 	if (k < 2 || k > n - 1) {
 		free(lab);
-		return set_err(err, errlen, "silhouette needs between 2 and n - 1 = "
+		return mlv_errf(err, errlen, "silhouette needs between 2 and n - 1 = "
 		               "%zu clusters, got %zu", n - 1, k);
 	}
 	int nt = threads(nthreads);

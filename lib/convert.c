@@ -13,19 +13,6 @@
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAX_DIMS 8
 
-static int
-set_err(char *err, size_t errlen, const char *fmt, ...) MLV_PRINTF(3, 4);
-
-static int
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int
 mlv_is_npy(const unsigned char *buf, size_t len)
 {
@@ -72,7 +59,7 @@ parse_npy_header(const char *hdr, npy_info *info, char *err, size_t errlen)
 {
 	const char *d = dict_value(hdr, "descr");
 	if (!d || (*d != '\'' && *d != '"'))
-		return set_err(err, errlen, "no 'descr' in .npy header");
+		return mlv_errf(err, errlen, "no 'descr' in .npy header");
 	char quote = *d++;
 	char descr[16];
 	size_t n = 0;
@@ -82,7 +69,7 @@ parse_npy_header(const char *hdr, npy_info *info, char *err, size_t errlen)
 	}
 	descr[n] = '\0';
 	if (n < 3 || d[n] != quote)
-		return set_err(err, errlen, "unsupported .npy dtype (%.15s)", d);
+		return mlv_errf(err, errlen, "unsupported .npy dtype (%.15s)", d);
 	char order = descr[0];
 	info->kind = descr[1];
 	char *end;
@@ -93,19 +80,19 @@ parse_npy_header(const char *hdr, npy_info *info, char *err, size_t errlen)
 	            (info->kind == 'b' && size == 1));
 	if (!known || (order != '<' && order != '>' && order != '|' &&
 	               order != '='))
-		return set_err(err, errlen, "unsupported .npy dtype '%s' (mlv "
+		return mlv_errf(err, errlen, "unsupported .npy dtype '%s' (mlv "
 		               "reads float32/64, integers and bool)", descr);
 	info->size = (int)size;
 	info->swap = order == '>' && size > 1;
 
 	const char *f = dict_value(hdr, "fortran_order");
 	if (!f)
-		return set_err(err, errlen, "no 'fortran_order' in .npy header");
+		return mlv_errf(err, errlen, "no 'fortran_order' in .npy header");
 	info->fortran = !strncmp(f, "True", 4);
 
 	const char *s = dict_value(hdr, "shape");
 	if (!s || *s != '(')
-		return set_err(err, errlen, "no 'shape' in .npy header");
+		return mlv_errf(err, errlen, "no 'shape' in .npy header");
 	s++;
 	info->ndim = 0;
 	for (;;) {
@@ -114,11 +101,11 @@ parse_npy_header(const char *hdr, npy_info *info, char *err, size_t errlen)
 		if (*s == ')')
 			break;
 		if (*s < '0' || *s > '9' || info->ndim == NPY_MAX_DIMS)
-			return set_err(err, errlen, "bad 'shape' in .npy header");
+			return mlv_errf(err, errlen, "bad 'shape' in .npy header");
 		errno = 0;
 		unsigned long long v = strtoull(s, &end, 10);
 		if (errno == ERANGE || v > SIZE_MAX)
-			return set_err(err, errlen, "bad 'shape' in .npy header");
+			return mlv_errf(err, errlen, "bad 'shape' in .npy header");
 		info->shape[info->ndim++] = (size_t)v;
 		s = end;
 		if (*s == 'L')
@@ -183,14 +170,14 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 	size_t len, got;
 	*inexact = 0;
 	if (mlv_reader_peek(rd, &buf, &len, 12))
-		return set_err(err, errlen, "%s", mlv_reader_error(rd));
+		return mlv_errf(err, errlen, "%s", mlv_reader_error(rd));
 	if (len == 0)
 		return 0;
 	mlv_reader_mark_record(rd);
 	if (!mlv_is_npy(buf, len))
-		return set_err(err, errlen, "not an .npy array (bad magic)");
+		return mlv_errf(err, errlen, "not an .npy array (bad magic)");
 	if (len < 10)
-		return set_err(err, errlen, "truncated .npy header");
+		return mlv_errf(err, errlen, "truncated .npy header");
 	int major = buf[6];
 	size_t hlen, pre;
 	if (major == 1) {
@@ -198,21 +185,21 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 		pre = 10;
 	} else if (major == 2 || major == 3) {
 		if (len < 12)
-			return set_err(err, errlen, "truncated .npy header");
+			return mlv_errf(err, errlen, "truncated .npy header");
 		hlen = buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 |
 		       (size_t)buf[11] << 24;
 		pre = 12;
 	} else {
-		return set_err(err, errlen, "unsupported .npy version %d.%d",
+		return mlv_errf(err, errlen, "unsupported .npy version %d.%d",
 		               major, buf[7]);
 	}
 	if (hlen > MLV_HEADER_MAX)
-		return set_err(err, errlen, ".npy header too long (%zu bytes)",
+		return mlv_errf(err, errlen, ".npy header too long (%zu bytes)",
 		               hlen);
 	char *hdr = mlv_malloc(pre + hlen + 1);
 	if (mlv_reader_read_raw(rd, hdr, pre + hlen, &got)) {
 		free(hdr);
-		return set_err(err, errlen, "truncated .npy header");
+		return mlv_errf(err, errlen, "truncated .npy header");
 	}
 	hdr[pre + hlen] = '\0';
 	npy_info info;
@@ -226,7 +213,7 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 		rows = info.shape[0];
 	for (int i = 1; i < info.ndim; i++)
 		if (mlv_checked_mul(cols, info.shape[i], &cols))
-			return set_err(err, errlen, ".npy shape too large");
+			return mlv_errf(err, errlen, ".npy shape too large");
 	if (info.ndim == 3)
 		steps = info.shape[1];
 	size_t n, bytes;
@@ -234,10 +221,10 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 	    mlv_checked_mul(n, (size_t)info.size, &bytes) ||
 	    mlv_checked_mul(n, sizeof(float), &got) ||
 	    bytes > mlv_max_record_bytes() || got > mlv_max_record_bytes())
-		return set_err(err, errlen, ".npy array too large (%zu values; "
+		return mlv_errf(err, errlen, ".npy array too large (%zu values; "
 		               "set MLV_MAX_RECORD to raise the limit)", n);
 	if (info.fortran && info.ndim > 2)
-		return set_err(err, errlen, "Fortran-order .npy arrays of more "
+		return mlv_errf(err, errlen, "Fortran-order .npy arrays of more "
 		               "than 2 dimensions are not supported");
 
 	mlv_record_resize(r, rows, cols);
@@ -246,7 +233,7 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 		mlv_meta_setf(r, "steps", "%zu", steps);
 	if (info.kind == 'f' && info.size == 4 && !info.swap && !info.fortran) {
 		if (mlv_reader_read_raw(rd, r->data, bytes, &got))
-			return set_err(err, errlen, "truncated .npy data (expected "
+			return mlv_errf(err, errlen, "truncated .npy data (expected "
 			               "%zu bytes, got %zu)", bytes, got);
 		return 1;
 	}
@@ -259,7 +246,7 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 		size_t k = n - done < chunk_items ? n - done : chunk_items;
 		if (mlv_reader_read_raw(rd, stage, k * (size_t)info.size, &got)) {
 			free(stage);
-			return set_err(err, errlen, "truncated .npy data (expected "
+			return mlv_errf(err, errlen, "truncated .npy data (expected "
 			               "%zu bytes, got %zu)", bytes,
 			               done * (size_t)info.size + got);
 		}
@@ -385,7 +372,7 @@ mlv_text_read(mlv_reader *rd, char delim, mlv_record *r, char *err,
 			const unsigned char *buf;
 			size_t len, got;
 			if (mlv_reader_peek(rd, &buf, &len, 1)) {
-				set_err(err, errlen, "%s", mlv_reader_error(rd));
+				mlv_errf(err, errlen, "%s", mlv_reader_error(rd));
 				goto out;
 			}
 			if (len == 0) {
@@ -412,12 +399,12 @@ mlv_text_read(mlv_reader *rd, char delim, mlv_record *r, char *err,
 		if (!llen || line[0] == '#')
 			continue;
 		if (memchr(line, '\0', llen)) {
-			set_err(err, errlen, "line %zu: NUL byte (not text)", lineno);
+			mlv_errf(err, errlen, "line %zu: NUL byte (not text)", lineno);
 			goto out;
 		}
 		long nf = split_fields(line, delim, &fields, &fcap);
 		if (nf < 0) {
-			set_err(err, errlen, "line %zu: unterminated quote", lineno);
+			mlv_errf(err, errlen, "line %zu: unterminated quote", lineno);
 			goto out;
 		}
 		if (nrows == 0 && ncols == 0) {
@@ -436,7 +423,7 @@ mlv_text_read(mlv_reader *rd, char delim, mlv_record *r, char *err,
 				for (long i = 0; i < nf; i++) {
 					if (strchr(fields[i], ',')) {
 						free(names);
-						set_err(err, errlen, "line %zu: column name "
+						mlv_errf(err, errlen, "line %zu: column name "
 						        "'%.40s' contains a comma", lineno,
 						        fields[i]);
 						goto out;
@@ -449,7 +436,7 @@ mlv_text_read(mlv_reader *rd, char delim, mlv_record *r, char *err,
 			}
 		}
 		if ((size_t)nf != ncols) {
-			set_err(err, errlen, "line %zu: %ld fields (expected %zu, as "
+			mlv_errf(err, errlen, "line %zu: %ld fields (expected %zu, as "
 			        "in the first row)", lineno, nf, ncols);
 			goto out;
 		}
@@ -460,7 +447,7 @@ mlv_text_read(mlv_reader *rd, char delim, mlv_record *r, char *err,
 		}
 		for (size_t j = 0; j < ncols; j++)
 			if (parse_float(fields[j], &data[nrows * ncols + j])) {
-				set_err(err, errlen, "line %zu, field %zu: '%.40s' is "
+				mlv_errf(err, errlen, "line %zu, field %zu: '%.40s' is "
 				        "not a number", lineno, j + 1, fields[j]);
 				goto out;
 			}

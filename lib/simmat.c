@@ -45,21 +45,6 @@ mlv_sim_larger_is_closer(mlv_sim_kind kind)
 	return kind != MLV_SIM_EUCLIDEAN;
 }
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...) MLV_PRINTF(3, 4);
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* ---- preparing the rows ------------------------------------------- */
 
 /* 0, or -1 naming the first non-finite value of n x d. */
@@ -70,7 +55,7 @@ check_finite(const float *x, size_t n, size_t d, const char *what,
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < d; j++)
 			if (!isfinite(x[i * d + j]))
-				return fail(err, errlen, "%srow %zu column %zu: "
+				return mlv_errf(err, errlen, "%srow %zu column %zu: "
 				            "non-finite value (%g)", what, i, j,
 				            (double)x[i * d + j]);
 	return 0;
@@ -157,7 +142,7 @@ prepare(prepared *p, mlv_sim_kind kind, const float *a, size_t na,
 {
 	memset(p, 0, sizeof *p);
 	if ((size_t)kind >= NKINDS)
-		return fail(err, errlen, "unknown similarity measure %d",
+		return mlv_errf(err, errlen, "unknown similarity measure %d",
 		            (int)kind);
 	int self = b == NULL;
 	if (self) {
@@ -166,19 +151,19 @@ prepare(prepared *p, mlv_sim_kind kind, const float *a, size_t na,
 		db = da;
 	}
 	if (da == 0 || db == 0)
-		return fail(err, errlen, "zero width: rows of %zu and %zu values",
+		return mlv_errf(err, errlen, "zero width: rows of %zu and %zu values",
 		            da, db);
 	if (da != db)
-		return fail(err, errlen, "width mismatch: rows of %zu and %zu "
+		return mlv_errf(err, errlen, "width mismatch: rows of %zu and %zu "
 		            "values", da, db);
 	if (da > INT_MAX)
-		return fail(err, errlen, "rows of %zu values: more than %d", da,
+		return mlv_errf(err, errlen, "rows of %zu values: more than %d", da,
 		            INT_MAX);
 	size_t d = da, asz, bsz;
 	if (mlv_checked_mul(na, d, &asz) || mlv_checked_mul(asz, sizeof(float),
 	    &asz) || mlv_checked_mul(nb, d, &bsz) ||
 	    mlv_checked_mul(bsz, sizeof(float), &bsz))
-		return fail(err, errlen, "%zu and %zu rows of %zu values: size "
+		return mlv_errf(err, errlen, "%zu and %zu rows of %zu values: size "
 		            "overflows", na, nb, d);
 	if (check_finite(a, na, d, self ? "" : aname, err, errlen) ||
 	    (!self && check_finite(b, nb, d, bname, err, errlen)))
@@ -412,7 +397,7 @@ stream_bands(const grid *g, int nthreads, mlv_sim_rows_fn fn, void *ctx,
 	for (; started < nthreads; started++) {
 		int e = pthread_create(&tid[started], NULL, pipeline_worker, &pl);
 		if (e) {
-			rc = fail(err, errlen, "cannot start thread %d of %d (%s)",
+			rc = mlv_errf(err, errlen, "cannot start thread %d of %d (%s)",
 			          started + 1, nthreads, strerror(e));
 			break;
 		}
@@ -460,11 +445,11 @@ simmat_run(mlv_sim_kind kind, const float *a, size_t na, size_t da,
 	if (p.na == 0 || p.nb == 0)
 		goto done;
 	if (p.nb > INT_MAX) {
-		rc = fail(err, errlen, "%zu columns: more than %d", p.nb, INT_MAX);
+		rc = mlv_errf(err, errlen, "%zu columns: more than %d", p.nb, INT_MAX);
 		goto done;
 	}
 	if (out && mlv_checked_mul(p.na, p.nb, &(size_t){0})) {
-		rc = fail(err, errlen, "%zu x %zu matrix: size overflows", p.na,
+		rc = mlv_errf(err, errlen, "%zu x %zu matrix: size overflows", p.na,
 		          p.nb);
 		goto done;
 	}
@@ -495,7 +480,7 @@ mlv_simmat_stream(mlv_sim_kind kind, const float *a, size_t na, size_t da,
                   mlv_sim_rows_fn fn, void *ctx, char *err, size_t errlen)
 {
 	if (!fn)
-		return fail(err, errlen, "no callback for the rows");
+		return mlv_errf(err, errlen, "no callback for the rows");
 	return simmat_run(kind, a, na, da, b, nb, db, NULL, fn, ctx, nthreads,
 	                  err, errlen);
 }
@@ -506,7 +491,7 @@ mlv_simmat(mlv_sim_kind kind, const float *a, size_t na, size_t da,
            char *err, size_t errlen)
 {
 	if (!out)
-		return fail(err, errlen, "no output buffer");
+		return mlv_errf(err, errlen, "no output buffer");
 	return simmat_run(kind, a, na, da, b, nb, db, out, NULL, NULL,
 	                  nthreads, err, errlen);
 }
@@ -610,16 +595,16 @@ mlv_sim_topk(mlv_sim_kind kind, const float *q, size_t nq, size_t dq,
 	int self = x == NULL;
 	size_t coll = self ? nq : n;
 	if ((size_t)kind >= NKINDS)
-		return fail(err, errlen, "unknown similarity measure %d",
+		return mlv_errf(err, errlen, "unknown similarity measure %d",
 		            (int)kind);
 	if (k == 0)
-		return fail(err, errlen, "k is 0: nothing to retrieve");
+		return mlv_errf(err, errlen, "k is 0: nothing to retrieve");
 	if (coll > UINT32_MAX)
-		return fail(err, errlen, "collection of %zu rows: more than %u",
+		return mlv_errf(err, errlen, "collection of %zu rows: more than %u",
 		            coll, (unsigned)UINT32_MAX);
 	size_t avail = self ? (coll ? coll - 1 : 0) : coll;
 	if (k > avail)
-		return fail(err, errlen, "k = %zu but the collection has %zu "
+		return mlv_errf(err, errlen, "k = %zu but the collection has %zu "
 		            "rows%s", k, avail, self ? " besides the query" : "");
 	prepared p;
 	if (prepare(&p, kind, q, nq, dq, x, n, dx, "queries: ", "collection: ",
@@ -650,9 +635,9 @@ mlv_novelty(const float *s, size_t n, size_t half_width, double sigma,
 {
 	size_t L = half_width;
 	if (L == 0)
-		return fail(err, errlen, "novelty kernel of half-width 0");
+		return mlv_errf(err, errlen, "novelty kernel of half-width 0");
 	if (!(sigma >= 0) || isinf(sigma))
-		return fail(err, errlen, "novelty taper sigma %g: must be finite "
+		return mlv_errf(err, errlen, "novelty taper sigma %g: must be finite "
 		            "and >= 0", sigma);
 	if (sigma == 0)
 		sigma = (double)half_width / 2;
@@ -683,7 +668,7 @@ mlv_novelty(const float *s, size_t n, size_t half_width, double sigma,
 		}
 		nov[i] = (float)(acc / z);
 		if (!isfinite(nov[i])) {
-			rc = fail(err, errlen, "self-similarity near row %zu: "
+			rc = mlv_errf(err, errlen, "self-similarity near row %zu: "
 			          "non-finite value", i);
 			break;
 		}
@@ -719,13 +704,13 @@ mlv_pick_peaks(const float *x, size_t n, double rel, size_t min_dist,
 {
 	*npeaks = 0;
 	if (!(rel >= 0 && rel <= 1))
-		return fail(err, errlen, "peak threshold %g: not in [0, 1]", rel);
+		return mlv_errf(err, errlen, "peak threshold %g: not in [0, 1]", rel);
 	if (n > UINT32_MAX)
-		return fail(err, errlen, "curve of %zu values: more than %u", n,
+		return mlv_errf(err, errlen, "curve of %zu values: more than %u", n,
 		            (unsigned)UINT32_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(x[i]))
-			return fail(err, errlen, "curve value %zu: non-finite (%g)", i,
+			return mlv_errf(err, errlen, "curve value %zu: non-finite (%g)", i,
 			            (double)x[i]);
 	if (n < 3)
 		return 0;

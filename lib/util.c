@@ -140,6 +140,18 @@ mlv_exit_broken_pipe(void)
 	_exit(128 + SIGPIPE);
 }
 
+int
+mlv_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 void *
 mlv_malloc(size_t n)
 {

@@ -49,6 +49,10 @@ void mlv_vwarn(const char *fmt, va_list ap);
  * SIGPIPE, after removing temporary files. */
 MLV_NORETURN void mlv_exit_broken_pipe(void);
 
+/* Format a message into a caller's buffer (err may be NULL or errlen 0)
+ * and return -1: how library functions report what went wrong. */
+int mlv_errf(char *err, size_t errlen, const char *fmt, ...) MLV_PRINTF(3, 4);
+
 /* Checked allocation: die with the size on failure.  Sizes are products
  * checked with mlv_mul_size() first, never raw int arithmetic. */
 void *mlv_malloc(size_t n);

@@ -1,0 +1,425 @@
+/* mlv-project - 2-D (or N-D) maps of rows: PCA, STD-PCA, t-SNE, UMAP. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pca.h"
+#include "points.h"
+#include "pool.h"
+#include "quality.h"
+#include "stream.h"
+#include "tsne.h"
+#include "umap.h"
+#include "util.h"
+
+enum method { PCA, STD_PCA, TSNE, UMAP };
+static const char *const method_names[] = {"pca", "std-pca", "tsne", "umap"};
+
+static void
+usage(void)
+{
+	printf("usage: mlv-project [-m METHOD] [--dims N] [--seed S] [--quality] "
+	       "[-j N] [-o FILE]\n"
+	       "                  [method options] [FILE...]\n"
+	       "Map all rows of all records to --dims (2) columns; write the "
+	       "records back with\ntheir metadata, kind=xy.\n\n"
+	       "  -m, --method M         pca (default), std-pca (each column "
+	       "standardised\n"
+	       "                         first), tsne, umap\n"
+	       "      --dims N           output columns (2)\n"
+	       "      --fit FILE         pca, std-pca: also save the fit to FILE\n"
+	       "      --apply FILE       pca, std-pca: project with a saved fit "
+	       "instead\n"
+	       "      --seed S           randomness of UMAP and of t-SNE's "
+	       "random start (0)\n"
+	       "      --quality          report trustworthiness and 10-NN "
+	       "preservation\n"
+	       "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for large N):\n"
+	       "      --perplexity P     30\n"
+	       "      --exaggeration E   early exaggeration (12)\n"
+	       "      --exaggeration-iter N  its iterations (250)\n"
+	       "      --learning-rate LR (N / exaggeration, at least 50)\n"
+	       "      --iter N           iterations in all (1000)\n"
+	       "      --init I           pca (default) or random; umap: "
+	       "spectral (default),\n"
+	       "                         pca or random\n"
+	       "      --exact, --fft     the gradient (default: exact up to 1000 "
+	       "points)\n"
+	       "  UMAP (McInnes, Healy and Melville 2018):\n"
+	       "      --neighbors K      15\n"
+	       "      --min-dist D       0.01\n"
+	       "      --spread S         1\n"
+	       "      --epochs N         (500 up to 10,000 points, else 200)\n"
+	       "      --negative-rate R  negative samples per edge (5)\n"
+	       "      --parallel-sgd     SGD on all threads (same result for "
+	       "any count)\n"
+	       "  -j, --jobs N           threads (default: all cores)\n"
+	       "  -o, --output FILE      write FILE (atomically) instead of "
+	       "stdout\n"
+	       "  -h, --help             show this help\n"
+	       "      --version          show the version\n");
+	exit(0);
+}
+
+/* A PCA fit as records pca.mean, pca.scale (1 x d), pca.components
+ * (k x d) and pca.variance (1 x k), all kind=pca. */
+static void
+save_pca(const char *path, const mlv_pca *p)
+{
+	struct { const char *id; const float *x; size_t rows, cols; } parts[] = {
+		{"pca.mean", p->mean, 1, p->d},
+		{"pca.scale", p->scale, 1, p->d},
+		{"pca.components", p->components, p->k, p->d},
+		{"pca.variance", p->variance, 1, p->k},
+	};
+	mlv_writer *w = mlv_writer_open_or_die(path);
+	mlv_record r;
+	mlv_record_init(&r);
+	for (size_t i = 0; i < 4; i++) {
+		mlv_record_resize(&r, parts[i].rows, parts[i].cols);
+		memcpy(r.data, parts[i].x, parts[i].rows * parts[i].cols *
+		       sizeof(float));
+		mlv_meta_clear(&r);
+		mlv_meta_set(&r, "id", parts[i].id);
+		mlv_meta_set(&r, "kind", "pca");
+		mlv_meta_set(&r, "standardize", p->standardize ? "1" : "0");
+		mlv_meta_setf(&r, "total_variance", "%.17g", p->total_variance);
+		mlv_write_or_die(w, &r);
+	}
+	mlv_writer_close_or_die(w);
+	mlv_record_free(&r);
+}
+
+static void
+load_pca(const char *path, mlv_pca *p)
+{
+	static const char *const ids[] = {"pca.mean", "pca.scale",
+	                                   "pca.components", "pca.variance"};
+	mlv_reader *rd = mlv_reader_open_or_die(path);
+	mlv_record r[4];
+	for (int i = 0; i < 4; i++) {
+		mlv_record_init(&r[i]);
+		const char *id;
+		if (!mlv_read_or_die(rd, &r[i]) || !(id = mlv_meta_get(&r[i], "id")) ||
+		    strcmp(id, ids[i]))
+			mlv_die("%s: record %d: expected %s (a fit saved by "
+			        "mlv-project --fit)", path, i + 1, ids[i]);
+	}
+	size_t d = r[0].cols, k = r[2].rows;
+	if (r[0].rows != 1 || r[1].rows != 1 || r[1].cols != d ||
+	    r[2].cols != d || r[3].rows != 1 || r[3].cols != k ||
+	    mlv_pca_alloc(p, d, k))
+		mlv_die("%s: shapes do not fit a PCA of %zu columns and %zu "
+		        "components", path, d, k);
+	memcpy(p->mean, r[0].data, d * sizeof(float));
+	memcpy(p->scale, r[1].data, d * sizeof(float));
+	memcpy(p->components, r[2].data, k * d * sizeof(float));
+	memcpy(p->variance, r[3].data, k * sizeof(float));
+	const char *s = mlv_meta_get(&r[0], "standardize");
+	p->standardize = s && !strcmp(s, "1");
+	mlv_meta_get_double(&r[0], "total_variance", &p->total_variance);
+	for (int i = 0; i < 4; i++)
+		mlv_record_free(&r[i]);
+	mlv_reader_close(rd);
+}
+
+static void
+tsne_progress(void *ctx, int iter, int n_iter, double kl)
+{
+	mlv_progress *p = ctx;
+	/* At most ten redraws a second, and always those that carry a KL. */
+	double now = mlv_now();
+	if (!p->active || (isnan(kl) && now - p->last < 0.1 && iter < n_iter))
+		return;
+	p->last = now;
+	if (isnan(kl))
+		fprintf(stderr, "\r%s: t-SNE: iteration %d/%d\033[K", mlv_progname,
+		        iter, n_iter);
+	else
+		fprintf(stderr, "\r%s: t-SNE: iteration %d/%d, KL %.4f\033[K",
+		        mlv_progname, iter, n_iter, kl);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_DIMS = 256, OPT_FIT, OPT_APPLY, OPT_SEED, OPT_QUALITY,
+	       OPT_PERP, OPT_EXAG, OPT_EXAGIT, OPT_LR, OPT_ITER, OPT_INIT,
+	       OPT_EXACT, OPT_FFT, OPT_NEIGH, OPT_MINDIST, OPT_SPREAD,
+	       OPT_EPOCHS, OPT_NEG, OPT_PSGD, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"method", required_argument, NULL, 'm'},
+		{"dims", required_argument, NULL, OPT_DIMS},
+		{"fit", required_argument, NULL, OPT_FIT},
+		{"apply", required_argument, NULL, OPT_APPLY},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"quality", no_argument, NULL, OPT_QUALITY},
+		{"perplexity", required_argument, NULL, OPT_PERP},
+		{"exaggeration", required_argument, NULL, OPT_EXAG},
+		{"exaggeration-iter", required_argument, NULL, OPT_EXAGIT},
+		{"learning-rate", required_argument, NULL, OPT_LR},
+		{"iter", required_argument, NULL, OPT_ITER},
+		{"init", required_argument, NULL, OPT_INIT},
+		{"exact", no_argument, NULL, OPT_EXACT},
+		{"fft", no_argument, NULL, OPT_FFT},
+		{"neighbors", required_argument, NULL, OPT_NEIGH},
+		{"min-dist", required_argument, NULL, OPT_MINDIST},
+		{"spread", required_argument, NULL, OPT_SPREAD},
+		{"epochs", required_argument, NULL, OPT_EPOCHS},
+		{"negative-rate", required_argument, NULL, OPT_NEG},
+		{"parallel-sgd", no_argument, NULL, OPT_PSGD},
+		{"jobs", required_argument, NULL, 'j'},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	enum method method = PCA;
+	const char *output = "-", *fit = NULL, *apply = NULL, *init = NULL;
+	size_t dims = 2;
+	uint64_t seed = 0;
+	int quality = 0, nthreads = mlv_default_threads(), c;
+	int tsne_given = 0, umap_given = 0;
+	mlv_tsne_opts to;
+	mlv_umap_opts uo;
+	mlv_tsne_defaults(&to);
+	mlv_umap_defaults(&uo);
+	mlv_init(argv);
+	while ((c = getopt_long(argc, argv, "m:j:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': {
+			int i = 0;
+			while (i < 4 && strcmp(optarg, method_names[i]))
+				i++;
+			if (i == 4)
+				mlv_usage_error("--method %s: unknown (pca, std-pca, tsne "
+				                "or umap)", optarg);
+			method = (enum method)i;
+			break;
+		}
+		case OPT_DIMS:
+			dims = (size_t)mlv_parse_int(optarg, 1, 1 << 16, "--dims");
+			break;
+		case OPT_FIT: fit = optarg; break;
+		case OPT_APPLY: apply = optarg; break;
+		case OPT_SEED:
+			seed = (uint64_t)mlv_parse_int(optarg, 0, INT64_MAX, "--seed");
+			break;
+		case OPT_QUALITY: quality = 1; break;
+		case OPT_PERP:
+			to.perplexity = mlv_parse_double(optarg, 1, 1e5, "--perplexity");
+			tsne_given = 1;
+			break;
+		case OPT_EXAG:
+			to.early_exaggeration = mlv_parse_double(optarg, 1, 1e4,
+			                                         "--exaggeration");
+			tsne_given = 1;
+			break;
+		case OPT_EXAGIT:
+			to.early_iter = (int)mlv_parse_int(optarg, 0, 1 << 24,
+			                                   "--exaggeration-iter");
+			tsne_given = 1;
+			break;
+		case OPT_LR:
+			to.learning_rate = mlv_parse_double(optarg, 1e-6, 1e9,
+			                                    "--learning-rate");
+			tsne_given = 1;
+			break;
+		case OPT_ITER:
+			to.n_iter = (int)mlv_parse_int(optarg, 1, 1 << 24, "--iter");
+			tsne_given = 1;
+			break;
+		case OPT_INIT: init = optarg; break;
+		case OPT_EXACT: to.method = MLV_TSNE_EXACT; tsne_given = 1; break;
+		case OPT_FFT: to.method = MLV_TSNE_FFT; tsne_given = 1; break;
+		case OPT_NEIGH:
+			uo.n_neighbors = (size_t)mlv_parse_int(optarg, 2, 1 << 20,
+			                                       "--neighbors");
+			umap_given = 1;
+			break;
+		case OPT_MINDIST:
+			uo.min_dist = mlv_parse_double(optarg, 0, 1e6, "--min-dist");
+			umap_given = 1;
+			break;
+		case OPT_SPREAD:
+			uo.spread = mlv_parse_double(optarg, 1e-6, 1e6, "--spread");
+			umap_given = 1;
+			break;
+		case OPT_EPOCHS:
+			uo.n_epochs = (int)mlv_parse_int(optarg, 0, 1 << 24, "--epochs");
+			umap_given = 1;
+			break;
+		case OPT_NEG:
+			uo.negative_sample_rate = mlv_parse_double(optarg, 1e-3, 1e4,
+			                                           "--negative-rate");
+			umap_given = 1;
+			break;
+		case OPT_PSGD: uo.sgd_parallel = 1; umap_given = 1; break;
+		case 'j':
+			nthreads = (int)mlv_parse_int(optarg, 0, 1024, "--jobs");
+			if (!nthreads)
+				nthreads = mlv_default_threads();
+			break;
+		case 'o': output = optarg; break;
+		case 'h': usage(); break;
+		case OPT_VERSION: mlv_print_version(); return 0;
+		default: mlv_try_help();
+		}
+	}
+	int pca = method == PCA || method == STD_PCA;
+	if (tsne_given && method != TSNE)
+		mlv_usage_error("t-SNE options go with -m tsne");
+	if (umap_given && method != UMAP)
+		mlv_usage_error("UMAP options go with -m umap");
+	if ((fit || apply) && !pca)
+		mlv_usage_error("--fit and --apply go with -m pca or std-pca");
+	if (fit && apply)
+		mlv_usage_error("--fit and --apply exclude each other");
+	if (init && method == TSNE) {
+		if (!strcmp(init, "pca"))
+			to.init = MLV_TSNE_INIT_PCA;
+		else if (!strcmp(init, "random"))
+			to.init = MLV_TSNE_INIT_RANDOM;
+		else
+			mlv_usage_error("--init %s: pca or random for t-SNE", init);
+	} else if (init && method == UMAP) {
+		if (mlv_umap_init_parse(init, &uo.init))
+			mlv_usage_error("--init %s: spectral, pca or random for UMAP",
+			                init);
+	} else if (init) {
+		mlv_usage_error("--init goes with -m tsne or umap");
+	}
+	if (method == TSNE && dims != 2)
+		mlv_usage_error("t-SNE maps to 2 dimensions here (--dims 2)");
+
+	mlv_points p;
+	mlv_points_read(&p, argv + optind, argc - optind);
+	const char *input = optind < argc ? argv[optind] : "<stdin>";
+	if (!p.n)
+		mlv_die("%s: no rows to map", input);
+	/* Checked before the map is made, not after. */
+	if (quality && p.n < 16)
+		mlv_die("%s: %zu points; --quality needs at least 16", input, p.n);
+	/* A point's keys from an earlier projection would describe the wrong
+	 * map. */
+	static const char *const stale[] = {"projection", "explained",
+		"perplexity", "kl", "iterations", "exaggeration", "learning_rate",
+		"neighbors", "min_dist", "spread", "epochs", "init", "seed"};
+	for (size_t r = 0; r < p.nrecs; r++)
+		for (size_t i = 0; i < sizeof stale / sizeof *stale; i++)
+			mlv_meta_unset(&p.recs[r], stale[i]);
+	char err[1024];
+	float *y = mlv_malloc(mlv_mul_size(p.n ? p.n : 1, dims, "map") *
+	                      sizeof(float));
+	mlv_record info;
+	mlv_record_init(&info);
+	mlv_meta_set(&info, "projection", method_names[method]);
+	if (pca) {
+		mlv_pca fitted;
+		memset(&fitted, 0, sizeof fitted);
+		if (apply) {
+			load_pca(apply, &fitted);
+			if (p.n && p.d != fitted.d)
+				mlv_die("%s: rows of %zu values, but %s was fitted on %zu",
+				        input, p.d, apply, fitted.d);
+			if (dims > fitted.k)
+				mlv_die("--dims %zu: %s holds %zu components", dims, apply,
+				        fitted.k);
+		} else {
+			if (dims > p.d)
+				mlv_die("%s: --dims %zu is more than the %zu columns",
+				        input, dims, p.d);
+			if (mlv_pca_fit(&fitted, p.x, p.n, p.d, dims,
+			                method == STD_PCA, err, sizeof err))
+				mlv_die("%s: %s", input, err);
+			if (fit)
+				save_pca(fit, &fitted);
+		}
+		/* With --apply, the saved fit may hold more components than asked. */
+		size_t k = fitted.k;
+		fitted.k = dims;
+		mlv_pca_apply(&fitted, p.x, p.n, y);
+		fitted.k = k;
+		char ratios[512] = "";
+		double sum = 0;
+		for (size_t i = 0, o = 0; i < dims && o < sizeof ratios - 16; i++) {
+			double r = fitted.variance[i] / fitted.total_variance;
+			sum += r;
+			o += (size_t)snprintf(ratios + o, sizeof ratios - o, "%s%.4g",
+			                      i ? "," : "", r);
+		}
+		/* A saved fit knows whether it standardises; -m does not. */
+		const char *name = fitted.standardize ? "std-pca" : "pca";
+		mlv_meta_set(&info, "projection", name);
+		mlv_meta_set(&info, "explained", ratios);
+		mlv_warn("%s: explained variance ratio %s (%.1f%% in %zu)", name,
+		         ratios, 100 * sum, dims);
+		mlv_pca_free(&fitted);
+	} else if (method == TSNE) {
+		mlv_progress prog;
+		mlv_progress_begin(&prog, "t-SNE");
+		to.seed = seed;
+		to.nthreads = nthreads;
+		to.progress = tsne_progress;
+		to.progress_ctx = &prog;
+		double kl;
+		/* The affinities need floor(3 perplexity) neighbours per point. */
+		size_t need = (size_t)floor(3 * to.perplexity) + 2;
+		if (p.n < need)
+			mlv_die("%s: %zu points; t-SNE with perplexity %g needs at "
+			        "least %zu (or a lower --perplexity)", input, p.n,
+			        to.perplexity, need);
+		if (mlv_tsne_run(p.x, p.n, p.d, &to, y, &kl, err, sizeof err))
+			mlv_die("%s: %s", input, err);
+		mlv_progress_end(&prog);
+		mlv_meta_setf(&info, "perplexity", "%g", to.perplexity);
+		mlv_meta_setf(&info, "iterations", "%d", to.n_iter);
+		mlv_meta_setf(&info, "exaggeration", "%g", to.early_exaggeration);
+		mlv_meta_setf(&info, "seed", "%llu", (unsigned long long)seed);
+		mlv_meta_setf(&info, "kl", "%.6g", kl);
+	} else {
+		uo.dims = dims;
+		uo.seed = seed;
+		uo.nthreads = nthreads;
+		if (p.n <= uo.n_neighbors)
+			mlv_die("%s: %zu points; UMAP with --neighbors %zu needs at "
+			        "least %zu", input, p.n, uo.n_neighbors,
+			        uo.n_neighbors + 1);
+		mlv_umap_info ui;
+		if (mlv_umap(p.x, p.n, p.d, &uo, y, &ui, err, sizeof err))
+			mlv_die("%s: %s", input, err);
+		mlv_meta_setf(&info, "neighbors", "%zu", uo.n_neighbors);
+		mlv_meta_setf(&info, "min_dist", "%g", uo.min_dist);
+		mlv_meta_setf(&info, "spread", "%g", uo.spread);
+		mlv_meta_setf(&info, "epochs", "%d", ui.n_epochs);
+		mlv_meta_setf(&info, "seed", "%llu", (unsigned long long)seed);
+		mlv_meta_set(&info, "init", mlv_umap_init_name(ui.init));
+	}
+	if (quality) {
+		/* Exact up to a size, an unbiased sample beyond it, so the cost
+		 * stays bounded whatever the map. */
+		mlv_quality q;
+		if (mlv_map_quality(p.x, p.d, y, dims, p.n, 10,
+		                    mlv_quality_sample(p.n), seed, 1, nthreads, &q,
+		                    err, sizeof err))
+			mlv_die("%s: %s", input, err);
+		mlv_warn("quality: trustworthiness %.4f, 10-NN preservation %.4f "
+		         "(%zu points%s)", q.trustworthiness, q.knn_preservation,
+		         q.evaluated, q.evaluated < p.n ? ", a sample" : "");
+	}
+	char names[64];
+	if (dims <= 3)
+		snprintf(names, sizeof names, "%s", dims == 1 ? "x" : dims == 2 ?
+		         "x,y" : "x,y,z");
+	for (size_t r = 0; r < p.nrecs; r++)
+		mlv_meta_merge(&p.recs[r], &info, 1);
+	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_points_write(&p, w, y, dims, "xy", dims <= 3 ? names : NULL, 0);
+	mlv_writer_close_or_die(w);
+	mlv_record_free(&info);
+	free(y);
+	mlv_points_free(&p);
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* pca.h - principal component analysis, fitted on one point set and
+ * applied to another.
+ *
+ * PCA and STD-PCA (every column standardised over the population first)
+ * are two of the 2-D maps of music-explore (2020/2022); t-SNE and UMAP use
+ * a 2-component PCA as their initial layout.  The fit is a plain struct of
+ * arrays so a tool can save it as an MLV stream (mean, scale, components,
+ * variance) and load it again with mlv_pca_alloc(): a loaded fit maps rows
+ * exactly as the fitted one did, because both apply the same float arrays.
+ *
+ * Definitions, chosen to agree with scikit-learn's StandardScaler and PCA:
+ *   mean[j]     column mean over the n fitted rows
+ *   scale[j]    STD-PCA: population standard deviation of column j
+ *               (ddof = 0, as StandardScaler); a constant column (all its
+ *               values equal) gets scale 1, not a division by zero, so it
+ *               maps to 0 and adds nothing to any component.
+ *               Plain PCA: 1 for every column.
+ *   components  k unit rows of d loadings, row-major, in order of
+ *               decreasing variance: the eigenvectors of the covariance of
+ *               (x - mean) / scale.
+ *   variance[c] the variance of the data along component c, with the
+ *               n - 1 divisor (sklearn's explained_variance_);
+ *               variance[c] / total_variance is its explained_variance_ratio_.
+ *   total_variance  the trace of that covariance: the sum of all d
+ *               eigenvalues, kept or not.
+ * Sign convention: each component's loading of largest magnitude is
+ * positive, which is what sklearn's svd_flip(u_based_decision=False) does
+ * to the rows of Vt, so the same data give the same axes, not mirror
+ * images, whatever LAPACK returns.  Magnitudes within a relative 1e-6 of
+ * the largest count as equal, and the first such column decides: a
+ * component (1, -1)/sqrt(2) is reported as that, never as (-1, 1)/sqrt(2)
+ * because rounding made the second loading larger.
+ */
+#ifndef MLV_PCA_H
+#define MLV_PCA_H
+
+#include <stddef.h>
+
+typedef struct {
+	size_t d;              /* input columns */
+	size_t k;              /* components kept, 1 <= k <= d */
+	int standardize;       /* 1 for STD-PCA, 0 for PCA */
+	double total_variance; /* trace of the (scaled) covariance */
+	float *mean;           /* d */
+	float *scale;          /* d; all 1 unless standardize */
+	float *components;     /* k x d, row-major, unit rows */
+	float *variance;       /* k, decreasing */
+} mlv_pca;
+
+/* Allocate the arrays of a d x k fit (mean 0, scale 1, components and
+ * variance 0), for a tool that loads a saved fit into them.  p must not
+ * hold arrays (zeroed, or freed).  Dies only when memory runs out
+ * (util.h's allocator).  Returns 0, or -1 (p zeroed) when k is 0 or
+ * exceeds d. */
+int mlv_pca_alloc(mlv_pca *p, size_t d, size_t k);
+/* Free the arrays and zero the struct; a zeroed struct may be freed. */
+void mlv_pca_free(mlv_pca *p);
+
+/* Fit k components to the n x d rows of x (row-major).  p must not hold
+ * arrays (zeroed, or freed); on success it owns new ones, to be released
+ * with mlv_pca_free.  Memory: O(d^2 + 4096 d) doubles, whatever n.
+ * Returns 0, or -1 with a message in err (errlen bytes, may be 0) when
+ * n < 2, k is 0 or exceeds d, a value is not finite, or LAPACK fails. */
+int mlv_pca_fit(mlv_pca *p, const float *x, size_t n, size_t d, size_t k,
+                int standardize, char *err, size_t errlen);
+
+/* Project n rows of p->d values onto the fit: y (n x p->k, row-major)
+ * gets ((x - mean) / scale) . components^T.  x and y must not overlap. */
+void mlv_pca_apply(const mlv_pca *p, const float *x, size_t n, float *y);
+
+#endif

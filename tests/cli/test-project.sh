@@ -1,0 +1,60 @@
+#!/bin/sh
+# test-project.sh - mlv-project on generated data.
+. "$(dirname "$0")/lib.sh"
+
+mlv-gen --records 6 --rows 60 --cols 8 --separation 12 --seed 5 >blobs.mlv
+mlv-gen --records 2 --rows 30 --cols 8 --separation 12 --seed 6 >other.mlv
+
+# ---- PCA ----
+mlv-project --fit pca.mlv blobs.mlv >fit.mlv 2>fit.err
+check "PCA: the same records, 2 columns, kind=xy" sh -c '
+	[ "$(mlv-cat -H fit.mlv | cut -d " " -f 2,3 | sort -u)" = "60 2" ] &&
+	mlv-cat -H fit.mlv | head -n 1 | grep -q "id=gen/0 .*kind=xy .*label.part=a .*projection=pca explained=0\.[0-9]*,0\.[0-9]* colnames=x,y"'
+check "PCA reports the explained variance" grep -q "^mlv-project: pca: explained variance ratio 0\.[0-9]*,0\.[0-9]* (" fit.err
+check "the fit is saved as a stream" sh -c '[ "$(mlv-cat -H pca.mlv | cut -d " " -f 2-4)" = "1 8 id=pca.mean
+1 8 id=pca.scale
+2 8 id=pca.components
+1 2 id=pca.variance" ]'
+mlv-project --apply pca.mlv blobs.mlv >applied.mlv 2>/dev/null
+same "--apply of the fit maps the fitted data exactly as the fit did" applied.mlv fit.mlv
+check "--apply maps other data" sh -c '[ "$(mlv-project --apply pca.mlv other.mlv 2>/dev/null | mlv-cat -H | wc -l)" -eq 2 ]'
+check "PCA's first axis separates the blobs" sh -c 'mlv-cluster -k 2 --truth label.part fit.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+# a constant column: STD-PCA must not divide by zero
+awk 'BEGIN { srand(3); for (i = 0; i < 50; i++) printf "%f\t5\t%f\n", rand(), rand() }' | mlv-cat -f tsv >const.mlv
+check "STD-PCA with a constant column stays finite" sh -c 'mlv-project -m std-pca const.mlv 2>/dev/null | mlv-cat -s | awk -F "\t" "NR > 1 && \$10 != 0 { exit 1 }"'
+fails "--dims above the columns" 1 "^mlv-project: const.mlv: --dims 4 is more than the 3 columns$" mlv-project --dims 4 const.mlv
+fails "--apply to rows of another width" 1 "rows of 3 values, but pca.mlv was fitted on 8" mlv-project --apply pca.mlv const.mlv
+
+# ---- t-SNE ----
+mlv-project -m tsne --seed 3 --quality -j 1 blobs.mlv >t1.mlv 2>t1.err
+mlv-project -m tsne --seed 3 -j 2 blobs.mlv >t2.mlv 2>/dev/null
+same "t-SNE: the same map for a seed, whatever the threads" t1.mlv t2.mlv
+check "t-SNE keeps the blobs apart" sh -c 'mlv-cluster -k 2 --truth label.part t1.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+check "--quality reports trustworthiness and 10-NN preservation" sh -c 'grep -Eq "^mlv-project: quality: trustworthiness 0\.9[0-9]*, 10-NN preservation 0\.[0-9]+ \(360 points\)$" t1.err'
+check "t-SNE records its parameters" sh -c 'mlv-cat -H t1.mlv | head -n 1 | grep -q "projection=tsne perplexity=30 iterations=1000 exaggeration=12 seed=3 kl="'
+mlv-gen --rows 20 --cols 4 >few.mlv
+fails "fewer points than the perplexity needs" 1 "^mlv-project: few.mlv: 20 points; t-SNE with perplexity 30 needs at least 92" mlv-project -m tsne few.mlv
+check "a lower perplexity makes do" sh -c 'mlv-project -m tsne --perplexity 5 few.mlv | mlv-cat -H | grep -q "^MLV1 20 2"'
+awk 'BEGIN { for (i = 0; i < 100; i++) print (i < 50 ? "1\t1\t1" : "2\t2\t2") }' | mlv-cat -f tsv >dups.mlv
+check "duplicate points are mapped, finite" sh -c 'mlv-project -m tsne --perplexity 10 dups.mlv | mlv-cat -s | awk -F "\t" "NR > 1 && \$10 != 0 { exit 1 }"'
+
+# ---- UMAP ----
+mlv-project -m umap --seed 2 blobs.mlv >u1.mlv
+mlv-project -m umap --seed 2 -j 1 blobs.mlv >u2.mlv
+same "UMAP: the same map for a seed, whatever the threads" u1.mlv u2.mlv
+check "UMAP keeps the blobs apart" sh -c 'mlv-cluster -k 2 --truth label.part u1.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+fails "fewer points than neighbours" 1 "^mlv-project: few.mlv: 20 points; UMAP with --neighbors 30 needs at least 31$" mlv-project -m umap --neighbors 30 few.mlv
+
+# ---- bad input and usage ----
+mlv-gen --records 2 --rows 10 --cols 3 --nan 1 >nan.mlv
+fails "NaN rows are refused with record and row" 1 "^mlv-project: nan.mlv: record 1 \\(id=gen/0\\): row [0-9]+: NaN value" mlv-project nan.mlv
+fails "t-SNE options with PCA" 2 "t-SNE options go with -m tsne" mlv-project --perplexity 5 blobs.mlv
+fails "unknown method" 2 "--method lda: unknown" mlv-project -m lda blobs.mlv
+fails "--fit with t-SNE" 2 "--fit and --apply go with -m pca or std-pca" mlv-project -m tsne --fit x.mlv blobs.mlv
+check "--help and --version" sh -c 'mlv-project --help | grep -q "^usage: mlv-project" && mlv-project --version | grep -q "^mlv-project (mlv) "'
+mlv-project -m std-pca --fit std.mlv blobs.mlv >/dev/null 2>&1
+check "--apply of a STD-PCA fit records std-pca" sh -c 'mlv-project --apply std.mlv blobs.mlv 2>/dev/null | mlv-cat -H | head -n 1 | grep -q "projection=std-pca "'
+check "a projection of a projection drops the first one's keys" sh -c 'mlv-project blobs.mlv 2>/dev/null | mlv-project -m tsne | mlv-cat -H | head -n 1 | grep -vq "explained="'
+fails "--quality on too few points" 1 "^mlv-project: few.mlv: 20 points|needs at least 16" sh -c 'mlv-gen --rows 10 --cols 3 >ten.mlv; mlv-project --quality ten.mlv'
+: >empty.mlv
+fails "an empty stream" 1 "^mlv-project: empty.mlv: no rows to map$" mlv-project empty.mlv

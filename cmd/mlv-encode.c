@@ -68,9 +68,7 @@ main(int argc, char **argv)
 		case OPT_RECON: mode = RECONSTRUCT; modes++; break;
 		case OPT_ERROR: mode = ERROR; modes++; break;
 		case 'j':
-			threads = (int)mlv_parse_int(optarg, 0, 1024, "--jobs");
-			if (!threads)
-				threads = mlv_default_threads();
+			threads = mlv_parse_jobs(optarg);
 			break;
 		case 'o': output = optarg; break;
 		case 'h': usage(); break;

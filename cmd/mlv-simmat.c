@@ -251,9 +251,7 @@ main(int argc, char **argv)
 			k = (size_t)mlv_parse_int(optarg, 1, 1 << 20, "--knn");
 			break;
 		case 'j':
-			nthreads = (int)mlv_parse_int(optarg, 0, 1024, "--jobs");
-			if (!nthreads)
-				nthreads = mlv_default_threads();
+			nthreads = mlv_parse_jobs(optarg);
 			break;
 		case 'o': output = optarg; break;
 		case 'h': usage(); break;

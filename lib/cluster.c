@@ -11,6 +11,7 @@
 #include "knn.h"
 #include "pool.h"
 #include "rng.h"
+#include "stats.h"
 #include "util.h"
 
 static int
@@ -55,21 +56,10 @@ min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Column means in double; x - mean is what the sgemm distance formulas
- * see, so |x|^2 - 2 x.c + |c|^2 does not cancel away an offset common to
- * all points (scikit-learn centres its k-means input for the same
- * reason). */
-static void
-column_means(const float *x, size_t n, size_t d, double *mean)
-{
-	for (size_t j = 0; j < d; j++)
-		mean[j] = 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < d; j++)
-			mean[j] += x[i * d + j];
-	for (size_t j = 0; j < d; j++)
-		mean[j] /= (double)n;
-}
+/* Centring: the points minus their column means (mlv_column_means, in
+ * double) are what the sgemm distance formulas see, so |x|^2 - 2 x.c +
+ * |c|^2 does not cancel away an offset common to all points
+ * (scikit-learn centres its k-means input for the same reason). */
 
 /* A power of two that brings the largest |x - mean| into [1, 2), so
  * float squares and their sums neither overflow nor underflow whatever
@@ -435,7 +425,7 @@ mlv_kmeans(const float *x, size_t n, size_t d, const mlv_kmeans_opts *o,
 	int nt = threads(o->nthreads);
 	int blas = blas_one_thread();
 	double *mean = mlv_malloc(d * sizeof(double));
-	column_means(x, n, d, mean);
+	mlv_column_means(x, n, d, mean);
 	km_ctx c = {.n = n, .d = d, .k = k};
 	double scale = range_scale(x, n, d, mean);
 	float *xc = centred_copy(x, n, d, mean, scale, NULL);
@@ -966,7 +956,7 @@ hc_ward(const float *x, size_t n, size_t d, double *z)
 	size_t *chain = mlv_malloc(n * sizeof(size_t));
 	size_t *last = mlv_malloc(n * sizeof(size_t));
 	size_t *map = mlv_malloc(n * sizeof(size_t));
-	column_means(x, n, d, mean);
+	mlv_column_means(x, n, d, mean);
 	/* The float copies are (c - mean) * scale (range_scale), so A = 2
 	 * bounds every scaled |centroid - mean|. */
 	double scale = range_scale(x, n, d, mean), A = 2;
@@ -1901,7 +1891,7 @@ mlv_dbscan(const float *x, size_t n, size_t d, double eps,
 	uint32_t *perm = mlv_malloc(n * sizeof(uint32_t));
 	size_t maxleaf = n / (DB_LEAF / 2) + 2;
 	db_leaf *leaf = mlv_calloc(maxleaf, sizeof *leaf);
-	column_means(x, n, d, mean);
+	mlv_column_means(x, n, d, mean);
 	size_t nleaf = db_leaves(x, n, d, perm, leaf);
 
 	/* leaf-ordered centred copy, and each leaf's box in the input's
@@ -2393,7 +2383,7 @@ mlv_silhouette(const float *x, size_t n, size_t d, const int32_t *labels,
 		size[lab[i]]++;
 	c.size = size;
 	double *mean = mlv_malloc(d * sizeof(double));
-	column_means(x, n, d, mean);
+	mlv_column_means(x, n, d, mean);
 	/* the silhouette does not change with the scale */
 	float *xc = centred_copy(x, n, d, mean, range_scale(x, n, d, mean), NULL);
 	float *xn = mlv_malloc(n * sizeof(float));

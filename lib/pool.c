@@ -15,6 +15,13 @@ mlv_default_threads(void)
 	return mlv_ncpu();
 }
 
+int
+mlv_parse_jobs(const char *arg)
+{
+	int n = (int)mlv_parse_int(arg, 0, 1024, "--jobs");
+	return n ? n : mlv_default_threads();
+}
+
 typedef struct {
 	size_t n;
 	int nthreads;

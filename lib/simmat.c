@@ -12,6 +12,7 @@
 
 #include "knn.h"
 #include "pool.h"
+#include "stats.h"
 #include "util.h"
 
 static const char *const sim_names[] = {
@@ -85,19 +86,6 @@ unit_rows(const float *x, size_t n, size_t d, int centre, float *out,
 			out[i * d + j] = (float)((r[j] - mean) * inv);
 		live[i] = s > 0;
 	}
-}
-
-/* Column means of n x d in double. */
-static void
-column_means(const float *x, size_t n, size_t d, double *mean)
-{
-	for (size_t j = 0; j < d; j++)
-		mean[j] = 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < d; j++)
-			mean[j] += x[i * d + j];
-	for (size_t j = 0; j < d; j++)
-		mean[j] /= n ? (double)n : 1;
 }
 
 static void
@@ -196,7 +184,7 @@ prepare(prepared *p, mlv_sim_kind kind, const float *a, size_t na,
 		 * to the collection's mean shrinks the norms and leaves the
 		 * distances alone. */
 		double *mean = mlv_malloc(d * sizeof(double));
-		column_means(b, nb, d, mean);
+		mlv_column_means(b, nb, d, mean);
 		p->abuf = mlv_malloc(asz ? asz : 1);
 		centre_rows(a, na, d, mean, p->abuf);
 		p->an2 = mlv_malloc((na ? na : 1) * sizeof(float));

@@ -90,3 +90,15 @@ mlv_rank_desc(const double *v, size_t n, uint32_t *order)
 		order[i] = r[i].i;
 	free(r);
 }
+
+void
+mlv_column_means(const float *x, size_t rows, size_t cols, double *mean)
+{
+	for (size_t j = 0; j < cols; j++)
+		mean[j] = 0;
+	for (size_t i = 0; i < rows; i++)
+		for (size_t j = 0; j < cols; j++)
+			mean[j] += x[i * cols + j];
+	for (size_t j = 0; j < cols; j++)
+		mean[j] /= (double)rows;
+}

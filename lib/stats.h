@@ -25,6 +25,8 @@ void mlv_summarize(const float *x, size_t n, mlv_summary *s);
  * non-finite; rows == 0 gives NaN. */
 void mlv_column_stats(const float *x, size_t rows, size_t cols,
                       double *mean, double *var);
+/* The column means alone (one pass, in double). */
+void mlv_column_means(const float *x, size_t rows, size_t cols, double *mean);
 
 /* order[0 .. n) = the indices of v sorted by value, largest first; equal
  * values keep increasing index (a stable sort) and NaNs come last, in

@@ -83,8 +83,11 @@ peer_data() {
 	[ -s "$f" ] || return 0
 	out=$WORK/$1.mlv
 	if [ ! -s "$out" ]; then
-		# raw little-endian float32 in C order is an MLV payload as it is
-		{ printf 'MLV1 %s %s id=%s\n' $(cat "$f.shape") "$1"; cat "$f"; } >"$out"
+		# raw little-endian float32 in C order is an MLV payload as it
+		# is; (N, S, F) becomes N rows of S x F with steps=S
+		hdr=$(awk -v id="$1" '{ if (NF == 3) printf "MLV1 %d %d id=%s steps=%d", $1, $2 * $3, id, $2;
+			else printf "MLV1 %d %d id=%s", $1, $2, id }' "$f.shape")
+		{ printf '%s\n' "$hdr"; cat "$f"; } >"$out"
 	fi
 	echo "$out"
 }

@@ -9,9 +9,10 @@
 set -u
 
 BUILD="gcc make pkg-config libsndfile1-dev libkissfft-dev libopenblas-dev liblapacke-dev libyaml-dev libsoxr-dev"
-# make check lints the man pages with mandoc, compiles with clang too, and
-# runs the examples/mlv.py round trips with numpy.
-TEST="mandoc clang python3-numpy"
+# mlv-plot runs gnuplot; make check lints the man pages with mandoc,
+# compiles with clang too, and checks SVG and the examples/mlv.py round
+# trips with python3 and numpy.
+TEST="gnuplot-nox mandoc clang python3-numpy"
 PKGCONFIG="sndfile kissfft-float openblas lapacke yaml-0.1 soxr"
 
 mode=${1:-install}

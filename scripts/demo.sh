@@ -74,6 +74,9 @@ mlv-project -m pca notes.mlv -o pca.mlv
 mlv-project -m tsne --seed 1 --quality notes.mlv -o tsne.mlv
 mlv-project -m umap --seed 1 --quality notes.mlv -o umap.mlv
 mlv-paste tsne.mlv umap.mlv | mlv-cat -t tsv --names -k id,label.performer,t | sed -n '1p;2p'
+mlv-plot -c label.performer --title "t-SNE of note latents" -o tsne.svg tsne.mlv
+mlv-plot -k lines -o fc-loss.svg fc-loss.mlv
+echo "drawn: $out/tsne.svg (hover a point for its id and time), $out/fc-loss.svg"
 
 echo
 echo "== Ward and k-means on the note latents against the performer labels"

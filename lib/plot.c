@@ -121,23 +121,11 @@ mlv_plot_terminal(FILE *f, enum mlv_plot_type type, int width, int height)
 char *
 mlv_plot_tmpname(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	const char *base = path + dirlen;
-	char *tmp = mlv_malloc(dirlen + strlen(base) + 16);
-	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		errno = e;
+	char *tmp;
+	int fd = mlv_temp_beside(path, &tmp);
+	if (fd < 0)
 		return NULL;
-	}
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
 	close(fd);
-	mlv_cleanup_add(tmp);
 	return tmp;
 }
 

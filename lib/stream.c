@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -696,18 +695,6 @@ struct mlv_writer {
 	size_t hdr_cap;
 };
 
-static char *
-temp_name_for(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	size_t n = strlen(path) + 16;
-	char *t = mlv_malloc(n);
-	snprintf(t, n, "%.*s.%s.XXXXXX", (int)dirlen, path,
-	         slash ? slash + 1 : path);
-	return t;
-}
-
 mlv_writer *
 mlv_writer_open(const char *path)
 {
@@ -731,27 +718,12 @@ mlv_writer_open(const char *path)
 			goto fail;
 		return w;
 	}
-	w->tmp = temp_name_for(path);
-	/* Signals stay blocked until the name mkstemp chose is registered for
-	 * removal, so no signal can leave the temporary file behind. */
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	w->fd = mkstemp(w->tmp);
-	if (w->fd >= 0)
-		mlv_cleanup_add(w->tmp);
-	int e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = e;
+	w->fd = mlv_temp_beside(path, &w->tmp);
 	if (w->fd < 0)
 		goto fail;
-	/* mkstemp creates 0600; give the file the mode open() would have. */
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(w->fd, 0666 & ~um);
 	return w;
-fail:
-	e = errno;
+fail:;
+	int e = errno;
 	free(w->tmp);
 	free(w->path);
 	free(w->name);

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,37 @@ mlv_cleanup_add(const char *path)
 		}
 	}
 	mlv_die("%s: too many temporary files open", path);
+}
+
+int
+mlv_temp_beside(const char *path, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t n = strlen(path) + 16;
+	char *t = mlv_malloc(n);
+	snprintf(t, n, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	/* Signals stay blocked until the name mkstemp chose is registered for
+	 * removal, so no signal can leave the temporary file behind. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	int fd = mkstemp(t);
+	if (fd >= 0)
+		mlv_cleanup_add(t);
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0) {
+		free(t);
+		errno = e;
+		return -1;
+	}
+	/* mkstemp creates 0600; give the file the mode open() would have. */
+	mode_t um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+	*tmp = t;
+	return fd;
 }
 
 void

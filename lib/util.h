@@ -76,6 +76,12 @@ uint64_t mlv_parse_size(const char *arg, const char *opt);
 /* Standard --version text, printed to stdout. */
 void mlv_print_version(void);
 
+/* Create an empty temporary file beside path (".NAME.XXXXXX" in its
+ * directory, so a rename onto path stays on one file system), with the
+ * mode open() would give, registered for removal at death.  Returns its
+ * descriptor and sets *tmp (malloc'd), or -1 with errno set. */
+int mlv_temp_beside(const char *path, char **tmp);
+
 /* Temporary files that die/signal handlers must unlink. */
 void mlv_cleanup_add(const char *path);
 void mlv_cleanup_remove(const char *path);

@@ -1,7 +1,6 @@
 /* cluster.c - see cluster.h */
 #include "cluster.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,24 +29,6 @@ static int
 threads(int nthreads)
 {
 	return nthreads > 0 ? nthreads : mlv_default_threads();
-}
-
-/* Our threads split the work into blocks of a size fixed by the data, and
- * each block's sgemm runs on one OpenBLAS thread: then every block is
- * computed the same way whatever the thread count, and OpenBLAS's own
- * threads do not compete with ours for the cores. */
-static int
-blas_one_thread(void)
-{
-	int t = openblas_get_num_threads();
-	openblas_set_num_threads(1);
-	return t;
-}
-
-static void
-blas_restore(int t)
-{
-	openblas_set_num_threads(t);
 }
 
 static size_t
@@ -423,7 +404,7 @@ mlv_kmeans(const float *x, size_t n, size_t d, const mlv_kmeans_opts *o,
 
 	size_t k = o->k;
 	int nt = threads(o->nthreads);
-	int blas = blas_one_thread();
+	int blas = mlv_blas_single_thread();
 	double *mean = mlv_malloc(d * sizeof(double));
 	mlv_column_means(x, n, d, mean);
 	km_ctx c = {.n = n, .d = d, .k = k};
@@ -534,7 +515,7 @@ mlv_kmeans(const float *x, size_t n, size_t d, const mlv_kmeans_opts *o,
 	free(xn);
 	free(xc);
 	free(mean);
-	blas_restore(blas);
+	mlv_blas_restore(blas);
 	return 0;
 }
 
@@ -1884,7 +1865,7 @@ mlv_dbscan(const float *x, size_t n, size_t d, double eps,
 		return -1;
 
 	int nt = threads(nthreads);
-	int blas = blas_one_thread();
+	int blas = mlv_blas_single_thread();
 	db_ctx c = {.x = x, .n = n, .d = d, .eps2 = eps * eps, .labels = labels,
 	            .nthreads = (size_t)nt};
 	double *mean = mlv_malloc(d * sizeof(double));
@@ -2105,7 +2086,7 @@ mlv_dbscan(const float *x, size_t n, size_t d, double eps,
 	free(leaf);
 	free(perm);
 	free(mean);
-	blas_restore(blas);
+	mlv_blas_restore(blas);
 	return 0;
 }
 
@@ -2376,7 +2357,7 @@ mlv_silhouette(const float *x, size_t n, size_t d, const int32_t *labels,
 		               "%zu clusters, got %zu", n - 1, k);
 	}
 	int nt = threads(nthreads);
-	int blas = blas_one_thread();
+	int blas = mlv_blas_single_thread();
 	sil_ctx c = {.n = n, .d = d, .k = k, .lab = lab};
 	uint64_t *size = mlv_calloc(k, sizeof(uint64_t));
 	for (size_t i = 0; i < n; i++)
@@ -2412,6 +2393,6 @@ mlv_silhouette(const float *x, size_t n, size_t d, const int32_t *labels,
 	free(mean);
 	free(size);
 	free(lab);
-	blas_restore(blas);
+	mlv_blas_restore(blas);
 	return 0;
 }

@@ -24,6 +24,20 @@ mlv_gemm_abt(const float *a, const float *b, float *c, size_t m, size_t n,
 	            (int)k, alpha, a, (int)k, b, (int)k, beta, c, (int)ldc);
 }
 
+int
+mlv_blas_single_thread(void)
+{
+	int t = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	return t;
+}
+
+void
+mlv_blas_restore(int nthreads)
+{
+	openblas_set_num_threads(nthreads);
+}
+
 void
 mlv_row_norms2(const float *x, size_t n, size_t d, float *out)
 {
@@ -119,14 +133,9 @@ mlv_knn(const float *x, size_t n, const float *q, size_t nq, size_t d,
 	c.qn = qnorm;
 	c.scratch = mlv_malloc(mlv_mul_size((size_t)nthreads,
 	        (size_t)QUERY_BLOCK * POINT_BLOCK * sizeof(float), "knn"));
-	/* Our threads split the queries; OpenBLAS's own would only compete
-	 * with them for the same cores. */
-	int blas_threads = openblas_get_num_threads();
-	if (nthreads > 1)
-		openblas_set_num_threads(1);
+	int blas = mlv_blas_single_thread();
 	mlv_parallel_for(nblocks, nthreads, knn_blocks, &c);
-	if (nthreads > 1)
-		openblas_set_num_threads(blas_threads);
+	mlv_blas_restore(blas);
 	free(c.scratch);
 	if (!self)
 		free(qnorm);

@@ -18,6 +18,16 @@
 void mlv_gemm_abt(const float *a, const float *b, float *c, size_t m,
                   size_t n, size_t k, size_t ldc, float alpha, float beta);
 
+/* Set OpenBLAS to one thread and return its previous count, for
+ * mlv_blas_restore.  Our own threads split every product into blocks
+ * fixed by the data, one sgemm per block: OpenBLAS's threads would only
+ * compete with ours for the cores, and how OpenBLAS splits a product
+ * among its threads changes the last bits on some CPUs (its Haswell
+ * kernels, on AMD Zen too, round edge tiles differently), so results
+ * would depend on the thread count even when we run one. */
+int mlv_blas_single_thread(void);
+void mlv_blas_restore(int nthreads);
+
 /* Squared norms of n rows of d values. */
 void mlv_row_norms2(const float *x, size_t n, size_t d, float *out);
 

@@ -1,7 +1,6 @@
 /* quality.c - see quality.h */
 #include "quality.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -366,14 +365,9 @@ mlv_map_quality(const float *x, size_t dx, const float *y, size_t dy,
 			                                 POINT_BLOCK * sizeof(float),
 			                                 "quality"));
 			c.qn = mlv_malloc((size_t)bt * QUERY_BLOCK * sizeof(float));
-			/* Our threads split the queries; OpenBLAS's own would only
-			 * compete with them (as in mlv_knn). */
-			int blas_threads = openblas_get_num_threads();
-			if (bt > 1)
-				openblas_set_num_threads(1);
+			int blas = mlv_blas_single_thread();
 			mlv_parallel_for(nblocks, bt, rank_blocks, &c);
-			if (bt > 1)
-				openblas_set_num_threads(blas_threads);
+			mlv_blas_restore(blas);
 			for (size_t a = 0; a < r; a++)
 				for (size_t s = 0; s < k && thr[a * k + s] >= 0; s++) {
 					double rank = 1 + (double)c.count[a * k + s];

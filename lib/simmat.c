@@ -1,7 +1,6 @@
 /* simmat.c - see simmat.h */
 #include "simmat.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -445,10 +444,7 @@ simmat_run(mlv_sim_kind kind, const float *a, size_t na, size_t da,
 		nthreads = mlv_default_threads();
 	grid g = {.p = &p, .tr = tile_rows(p.d, p.nb), .tc = TILE_C};
 	g.ntc = (p.nb + g.tc - 1) / g.tc;
-	/* OpenBLAS threads inside our threads would only compete for the
-	 * same cores (and its thread count must not shape any result). */
-	int blas_threads = openblas_get_num_threads();
-	openblas_set_num_threads(1);
+	int blas = mlv_blas_single_thread();
 	if (out) {
 		void *args[2] = {&g, out};
 		mlv_parallel_for((p.na + g.tr - 1) / g.tr * g.ntc, nthreads,
@@ -456,7 +452,7 @@ simmat_run(mlv_sim_kind kind, const float *a, size_t na, size_t da,
 	} else {
 		rc = stream_bands(&g, nthreads, fn, ctx, err, errlen);
 	}
-	openblas_set_num_threads(blas_threads);
+	mlv_blas_restore(blas);
 done:
 	prepared_free(&p);
 	return rc;
@@ -606,10 +602,9 @@ mlv_sim_topk(mlv_sim_kind kind, const float *q, size_t nq, size_t dq,
 	topk_ctx c = {.p = &p, .k = k, .idx = idx, .val = val};
 	c.scratch = mlv_malloc(mlv_mul_size((size_t)nthreads,
 	        (size_t)QUERY_BLOCK * POINT_BLOCK * sizeof(float), "top-k"));
-	int blas_threads = openblas_get_num_threads();
-	openblas_set_num_threads(1);
+	int blas = mlv_blas_single_thread();
 	mlv_parallel_for(nblocks, nthreads, topk_blocks, &c);
-	openblas_set_num_threads(blas_threads);
+	mlv_blas_restore(blas);
 	free(c.scratch);
 	prepared_free(&p);
 	return 0;

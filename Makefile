@@ -15,11 +15,15 @@ LIB_HDR := $(sort $(wildcard lib/*.h))
 CMD_SRC := $(sort $(wildcard cmd/mlv-*.c))
 TEST_SRC := $(sort $(wildcard tests/test-*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+# Programs of examples/ (the corpus generator): built beside the test
+# tools, which the shell tests and the examples' Makefiles both use.
+EXAMPLE_SRC := $(sort $(wildcard examples/corpus/*.c))
 
 LIB_OBJ := $(LIB_SRC:lib/%.c=build/lib/%.o)
 BINS := $(CMD_SRC:cmd/%.c=bin/%)
 TESTS := $(TEST_SRC:tests/%.c=build/tests/%)
-TEST_TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tools/%)
+TEST_TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tools/%) \
+	$(foreach f,$(EXAMPLE_SRC),build/tools/$(notdir $(f:.c=)))
 
 ASAN_LIB_OBJ := $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
 ASAN_BINS := $(CMD_SRC:cmd/%.c=build/asan/bin/%)
@@ -54,6 +58,10 @@ build/tests/%: tests/%.c tests/test.h lib/libmlv.a $(LIB_HDR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< lib/libmlv.a $(LDLIBS)
 
 build/tools/%: tests/tools/%.c lib/libmlv.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
+
+build/tools/%: examples/corpus/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
 

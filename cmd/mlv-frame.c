@@ -11,22 +11,26 @@
 
 static mlv_segment_opts opts = {.every = 1};
 static double length_s, hop_s;
-static int stack;
+static int stack, whole;
+static mlv_pool_kind pool;
+static const char *pool_name;
 static size_t steps;
 
 static void
 usage(void)
 {
-	printf("usage: mlv-frame (-l ROWS | --seconds S) [--hop ROWS | "
-	       "--hop-seconds S] [-e K]\n"
-	       "                 [--stack [--steps S]] [--tail drop|pad] "
-	       "[-o FILE] [FILE...]\n"
+	printf("usage: mlv-frame (-l ROWS | --seconds S | --whole) [--hop ROWS | "
+	       "--hop-seconds S]\n"
+	       "                 [-e K] [--stack [--steps S] | --pool HOW] "
+	       "[--tail drop|pad]\n"
+	       "                 [-o FILE] [FILE...]\n"
 	       "Cut the rows of each record into windows (segments): every "
 	       "window's kept rows\nbecome a record of their own, or with "
 	       "--stack one row of a record per input\nrecord, ready for a "
-	       "sequence model.\n\n"
+	       "sequence model, or with --pool one summary row.\n\n"
 	       "  -l, --length ROWS      rows per window\n"
 	       "      --seconds S        window length in seconds (needs dt)\n"
+	       "      --whole            one window: all rows of the record\n"
 	       "      --hop ROWS         rows between window starts (default: "
 	       "the length)\n"
 	       "      --hop-seconds S    the hop in seconds (needs dt)\n"
@@ -36,6 +40,10 @@ usage(void)
 	       "      --steps S          with --stack: the row is S time steps "
 	       "(default: one\n"
 	       "                         per kept row); sets steps=S\n"
+	       "      --pool HOW         one row per window: mean, max or "
+	       "meanstd (means,\n"
+	       "                         then standard deviations) of each "
+	       "column\n"
 	       "      --tail MODE        drop (default) or pad a last, partial "
 	       "window\n"
 	       "  -o, --output FILE      write FILE (atomically) instead of "
@@ -45,7 +53,9 @@ usage(void)
 	       "MusicLatentVIS's segments from 32-d note latents every 0.025 s: "
 	       "10 s windows,\nevery 20th column, 4 steps of 5 x 32:\n"
 	       "  mlv-frame --seconds 10 --every 20 --stack --steps 4 "
-	       "notes.mlv\n");
+	       "notes.mlv\n"
+	       "One mean vector per note (record):\n"
+	       "  mlv-frame --whole --pool mean notes.mlv\n");
 	exit(0);
 }
 
@@ -74,6 +84,8 @@ geometry(mlv_reader *rd, const mlv_record *r, mlv_segment_opts *o, double *dt)
 		        mlv_reader_where(rd, r));
 	if (length_s > 0)
 		o->length = rows_for(length_s, *dt, "--seconds", rd, r);
+	if (whole)
+		o->length = r->rows;
 	if (hop_s > 0)
 		o->hop = rows_for(hop_s, *dt, "--hop-seconds", rd, r);
 	if (!o->hop)
@@ -91,6 +103,8 @@ frame_record(mlv_writer *w, mlv_reader *rd, mlv_record *r, mlv_record *out,
 	int have_t0 = mlv_meta_get_double(r, "t0", &t0) == 0;
 	size_t nwin = mlv_segment_count(&o, r->rows);
 	size_t kept = mlv_segment_kept(&o);
+	if (!nwin && whole)
+		mlv_die("%s: no rows to pool", mlv_reader_where(rd, r));
 	if (!nwin) {
 		mlv_warn("%s: %zu rows, shorter than one window of %zu (--tail "
 		         "pad keeps it)", mlv_reader_where(rd, r), r->rows,
@@ -113,12 +127,25 @@ frame_record(mlv_writer *w, mlv_reader *rd, mlv_record *r, mlv_record *out,
 	if (have_dt)
 		mlv_meta_setf(out, "dur", "%.10g", (double)o.length * dt);
 
-	if (stack) {
-		mlv_record_resize(out, nwin, mlv_mul_size(kept, r->cols, "window"));
+	if (stack || pool) {
+		size_t cols = pool ? mlv_segment_pooled_cols(pool, r->cols) :
+		              mlv_mul_size(kept, r->cols, "window");
+		mlv_record_resize(out, nwin, cols);
 		for (size_t k = 0; k < nwin; k++)
-			mlv_segment_copy(&o, r->data, r->rows, r->cols, k,
-			                 out->data + k * out->cols);
-		mlv_meta_setf(out, "steps", "%zu", steps ? steps : kept);
+			if (pool)
+				mlv_segment_pool(&o, pool, r->data, r->rows, r->cols, k,
+				                 out->data + k * cols);
+			else
+				mlv_segment_copy(&o, r->data, r->rows, r->cols, k,
+				                 out->data + k * cols);
+		if (stack)
+			mlv_meta_setf(out, "steps", "%zu", steps ? steps : kept);
+		else
+			mlv_meta_set(out, "pool", pool_name);
+		/* Means and maxima keep the columns' meaning. */
+		const char *names = mlv_meta_get(r, "colnames");
+		if (pool && pool != MLV_POOL_MEANSTD && names)
+			mlv_meta_set(out, "colnames", names);
 		if (have_dt)
 			mlv_meta_setf(out, "dt", "%.10g", (double)o.hop * dt);
 		mlv_write_or_die(w, out);
@@ -148,7 +175,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_SECONDS = 256, OPT_HOP, OPT_HOPS, OPT_STACK, OPT_STEPS,
-	       OPT_TAIL, OPT_VERSION };
+	       OPT_TAIL, OPT_WHOLE, OPT_POOL, OPT_VERSION };
 	static const struct option longopts[] = {
 		{"length", required_argument, NULL, 'l'},
 		{"seconds", required_argument, NULL, OPT_SECONDS},
@@ -156,6 +183,8 @@ main(int argc, char **argv)
 		{"hop-seconds", required_argument, NULL, OPT_HOPS},
 		{"every", required_argument, NULL, 'e'},
 		{"stack", no_argument, NULL, OPT_STACK},
+		{"whole", no_argument, NULL, OPT_WHOLE},
+		{"pool", required_argument, NULL, OPT_POOL},
 		{"steps", required_argument, NULL, OPT_STEPS},
 		{"tail", required_argument, NULL, OPT_TAIL},
 		{"output", required_argument, NULL, 'o'},
@@ -186,6 +215,12 @@ main(int argc, char **argv)
 			                                   "--every");
 			break;
 		case OPT_STACK: stack = 1; break;
+		case OPT_WHOLE: whole = 1; break;
+		case OPT_POOL:
+			if (mlv_pool_parse(optarg, &pool))
+				mlv_usage_error("--pool %s: mean, max or meanstd", optarg);
+			pool_name = optarg;
+			break;
 		case OPT_STEPS:
 			steps = (size_t)mlv_parse_int(optarg, 1, 1LL << 30, "--steps");
 			break;
@@ -200,8 +235,13 @@ main(int argc, char **argv)
 		default: mlv_try_help();
 		}
 	}
-	if (!opts.length == !(length_s > 0))
-		mlv_usage_error("give the window as --length ROWS or --seconds S");
+	if ((opts.length > 0) + (length_s > 0) + whole != 1)
+		mlv_usage_error("give the window as --length ROWS, --seconds S or "
+		                "--whole");
+	if (whole && (opts.hop || hop_s > 0))
+		mlv_usage_error("--whole is one window: no hop");
+	if (stack && pool)
+		mlv_usage_error("--stack and --pool exclude each other");
 	if (opts.hop && hop_s > 0)
 		mlv_usage_error("--hop and --hop-seconds exclude each other");
 	if (steps && !stack)

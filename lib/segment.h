@@ -10,6 +10,13 @@
 
 #include <stddef.h>
 
+/* How mlv-frame --pool summarises a window's kept rows, column by column:
+ * a clip or note as one vector (Symphony2vec's clip embeddings, a track's
+ * average in music-explore).  meanstd gives the means, then the
+ * (population) standard deviations: 2 x cols values. */
+typedef enum { MLV_POOL_NONE, MLV_POOL_MEAN, MLV_POOL_MAX, MLV_POOL_MEANSTD }
+        mlv_pool_kind;
+
 typedef struct {
 	size_t length; /* rows per window */
 	size_t hop;    /* rows between window starts */
@@ -26,5 +33,16 @@ size_t mlv_segment_kept(const mlv_segment_opts *o);
  * row-major, which is also one stacked row), zeros past the end. */
 void mlv_segment_copy(const mlv_segment_opts *o, const float *x, size_t rows,
                       size_t cols, size_t w, float *out);
+
+/* Values per row that pooling cols columns gives. */
+size_t mlv_segment_pooled_cols(mlv_pool_kind kind, size_t cols);
+/* Pool the kept rows of window w that lie inside the record (a padded tail
+ * window pools only its real rows) into out (mlv_segment_pooled_cols
+ * values).  Sums are taken in double. */
+void mlv_segment_pool(const mlv_segment_opts *o, mlv_pool_kind kind,
+                      const float *x, size_t rows, size_t cols, size_t w,
+                      float *out);
+/* 0 and *kind for "mean", "max" or "meanstd"; -1 for anything else. */
+int mlv_pool_parse(const char *name, mlv_pool_kind *kind);
 
 #endif

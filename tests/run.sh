@@ -60,7 +60,8 @@ warnings() {
 			echo "skip $cc ($cc is not installed)"
 			continue
 		fi
-		for src in lib/*.c cmd/*.c tests/*.c tests/tools/*.c; do
+		for src in lib/*.c cmd/*.c tests/*.c tests/tools/*.c examples/corpus/*.c; do
+			[ -e "$src" ] || continue
 			if out=$($cc $flags -c -o /dev/null "$src" 2>&1); then
 				echo "ok $cc $src"
 			else

@@ -34,6 +34,19 @@ check "--tail drop (default) drops it" sh -c '[ "$(mlv-frame -l 3 --stack x.mlv 
 mlv-gen --records 3 --rows 1000 --cols 32 >lat.mlv
 check "the paper's 400 -> 20 x 32 -> 4 x 160 segments" sh -c '[ "$(mlv-frame --seconds 10 --every 20 --stack --steps 4 lat.mlv | mlv-cat -H | cut -d " " -f 2,3 | sort -u)" = "2 640" ]'
 
+# pooling: x.mlv's rows are (i, 10 i), i = 0..7
+mlv-frame -l 3 --tail pad --pool mean x.mlv | mlv-cat -t tsv >pm.got
+printf '1\t10\n4\t40\n6.5\t65\n' >pm.want
+same "--pool mean: one row per window, a padded tail pools its real rows" pm.got pm.want
+mlv-frame -l 4 --hop 2 --pool max x.mlv | mlv-cat -t tsv >px.got
+printf '3\t30\n5\t50\n7\t70\n' >px.want
+same "--pool max" px.got px.want
+mlv-frame --whole --pool meanstd x.mlv | mlv-cat -t tsv >ps.got
+printf '3.5\t35\t2.29128790\t22.9128780\n' >ps.want
+check "--whole --pool meanstd: means, then population standard deviations" awk -v want="$(cat ps.want)" 'BEGIN { split(want, w, "\t") } { for (i = 1; i <= 4; i++) if (($i - w[i]) ^ 2 > 1e-10 * w[i] ^ 2) exit 1 } END { if (NR != 1) exit 1 }' ps.got
+check "--pool sets pool= and dt of the hop" sh -c 'mlv-frame -l 2 --pool mean x.mlv | mlv-cat -H | tr " " "\n" | grep -x -e pool=mean -e dt=1 | wc -l | grep -qx 2'
+check "--whole --every keeps every kth row" sh -c '[ "$(mlv-frame --whole --every 2 --pool mean x.mlv | mlv-cat -t tsv)" = "$(printf "3\t30")" ]'
+
 # bad input
 printf '1\t2\n' | mlv-cat -f tsv --set id=nodt >nodt.mlv
 fails "--seconds without dt" 1 "^mlv-frame: nodt.mlv: record 1 \\(id=nodt\\): no dt" mlv-frame --seconds 1 nodt.mlv
@@ -42,6 +55,9 @@ cat nodt.mlv x.mlv >mixed.mlv
 mlv-frame -l 4 --stack mixed.mlv >mixed.out 2>mixed.err
 status=$?
 check "a record shorter than a window: warned, skipped, exit 1" sh -c "[ $status -eq 1 ] && grep -q 'record 1 (id=nodt): 1 rows, shorter than one window of 4' mixed.err && [ \"\$(mlv-cat -H mixed.out | cut -d ' ' -f 2,4)\" = '2 id=x' ]"
-fails "no window size" 2 "give the window as --length ROWS or --seconds S" mlv-frame x.mlv
+fails "no window size" 2 "give the window as --length ROWS, --seconds S or --whole" mlv-frame x.mlv
+fails "--whole with a hop" 2 "--whole is one window: no hop" mlv-frame --whole --hop 2 --pool mean x.mlv
+fails "--stack with --pool" 2 "--stack and --pool exclude each other" mlv-frame -l 2 --stack --pool mean x.mlv
+fails "an unknown pooling" 2 "--pool median: mean, max or meanstd" mlv-frame -l 2 --pool median x.mlv
 fails "--steps without --stack" 2 "--steps goes with --stack" mlv-frame -l 2 --steps 2 x.mlv
 check "--help and --version" sh -c 'mlv-frame --help | grep -q "^usage: mlv-frame" && mlv-frame --version | grep -q "^mlv-frame (mlv) "'

@@ -7,25 +7,40 @@ PY=/usr/bin/python3
 
 # svg.py FILE CHECK...: parses FILE (failing if it is not well-formed XML)
 # and prints what the checks ask for, one line each:
-#   points       the number of points with a tooltip (hypertext groups)
-#   color RGB    the number of those points drawn in rgb(R, G, B)
-#   texts        every <text> element's text, joined by '|'
-#   tips         every tooltip, joined by '|'
-#   images       the number of <image> elements
-#   paths        the number of <path> elements
+#   points         the number of points with a tooltip (hypertext groups)
+#   color=RGB      the number of those points drawn in rgb(R, G, B)
+#   texts          every <text> element's text, joined by '|'
+#   tips           every tooltip, joined by '|'
+#   images         the number of <image> elements
+#   paths          the number of <path> elements
+# and, over the plots' own groups (gnuplot_plot_N, less the legend's):
+#   subpaths[=RGB] the lines drawn (in rgb(R, G, B)) as COUNTxVERTICES for
+#                  each number of vertices: "4x30" is four lines of 30
+#   uses=#ID       the number of marks drawn as symbol ID (#gpPt5 is pt 6)
+#   circles        the number of filled circles, then each one's radius
+#                  over the first one's
+#   faint          the number of translucent marks
 cat >svg.py <<'EOF'
 import re, sys
 import xml.etree.ElementTree as ET
 ns = '{http://www.w3.org/2000/svg}'
 root = ET.parse(sys.argv[1]).getroot()
 hyper = [g for g in root.iter(ns + 'g') if 'onmousemove' in g.attrib]
+# a legend entry's group holds its text; the plots' own hold none
+data = [g for g in root.iter(ns + 'g')
+        if g.get('id', '').startswith('gnuplot_plot_')
+        and not any(True for _ in g.iter(ns + 'text'))]
+def rgb(s):
+    return re.sub(r'\s', '', s or '')
+def vertices(d):
+    return [len(re.findall(r'-?[\d.]+,-?[\d.]+', s)) for s in d.split('M')[1:]]
 for check in sys.argv[2:]:
     if check == 'points':
         print(len(hyper))
     elif check.startswith('color='):
-        want = re.sub(r'\s', '', check[6:])
+        want = rgb(check[6:])
         print(sum(1 for g in hyper for u in g.iter(ns + 'use')
-                  if re.sub(r'\s', '', u.get('color', '')) == want))
+                  if rgb(u.get('color')) == want))
     elif check == 'texts':
         print('|'.join((t.text or '') for t in root.iter(ns + 'text')))
     elif check == 'tips':
@@ -34,6 +49,26 @@ for check in sys.argv[2:]:
         print(sum(1 for _ in root.iter(ns + 'image')))
     elif check == 'paths':
         print(sum(1 for _ in root.iter(ns + 'path')))
+    elif check == 'subpaths' or check.startswith('subpaths='):
+        want, n = rgb(check[9:]), {}
+        for p in (p for g in data for p in g.iter(ns + 'path')):
+            if p.get('stroke') == 'none' or (want and rgb(p.get('stroke')) != want):
+                continue
+            for v in vertices(p.get('d', '')):
+                n[v] = n.get(v, 0) + 1
+        print(' '.join('%dx%d' % (n[v], v) for v in sorted(n)))
+    elif check.startswith('uses='):
+        print(sum(1 for g in data for u in g.iter(ns + 'use')
+                  if u.get('{http://www.w3.org/1999/xlink}href') == check[5:]))
+    elif check == 'circles':
+        r = []
+        for p in (p for g in data for p in g.iter(ns + 'polygon')):
+            xs = [float(v.split(',')[0]) for v in p.get('points').split()]
+            r.append((max(xs) - min(xs)) / 2)
+        print(len(r), ' '.join('%.2f' % (v / r[0]) for v in r))
+    elif check == 'faint':
+        print(sum(1 for g in data for u in g.iter(ns + 'use')
+                  if float(u.get('opacity', '1')) < 1))
 EOF
 svg() { "$PY" svg.py "$@"; }
 
@@ -72,15 +107,47 @@ fails "missing gnuplot: one line naming the package" 1 \
 	"^mlv-plot: /nonexistent/gnuplot not found \\(install it: apt-get install gnuplot-nox\\)$" \
 	env MLV_GNUPLOT=/nonexistent/gnuplot mlv-plot -o none.svg map.mlv
 check "missing gnuplot leaves no file" sh -c '[ -z "$(ls -A | grep none)" ]'
-fails "an unknown kind" 2 "^mlv-plot: -k pie: not scatter, heatmap or lines" mlv-plot -k pie map.mlv
+fails "an unknown kind" 2 "^mlv-plot: -k pie: not one of scatter, trajectories, averages, parallel, heatmap, lines, dendrogram$" mlv-plot -k pie map.mlv
 fails "an unknown extension" 2 "^mlv-plot: -o map.txt: name the type with -t" mlv-plot -o map.txt map.mlv
-fails "--color with --highlight" 2 "choose one" mlv-plot -c id --highlight label.part=b --script map.mlv
+fails "--color with --color-column" 2 "^mlv-plot: --color and --color-column: choose one$" mlv-plot -c id --color-column 1 --script map.mlv
 fails "--color-column past the columns" 1 "^mlv-plot: record 1 \\(id=gen/0\\): --color-column 3, but it has 2 columns$" \
 	mlv-plot --color-column 3 --script map.mlv
 
+# ---- options that do not fit the kind, and input a kind cannot draw ----
+fails "--clusters goes with dendrograms" 2 "^mlv-plot: --clusters goes with -k dendrogram, not scatter$" \
+	mlv-plot -k scatter --clusters 2 --script map.mlv
+fails "--color-column colours rows, not trajectories" 2 "^mlv-plot: --color-column colours rows, and -k trajectories draws whole records" \
+	mlv-plot -k trajectories --color-column 1 --script map.mlv
+fails "--with-points goes with averages" 2 "^mlv-plot: --with-points goes with -k averages, not parallel$" \
+	mlv-plot -k parallel --with-points --script map.mlv
+# map.mlv's kind=test makes it a scatter plot, known only after reading
+fails "--sort-variance on a kind taken from the data" 2 "^mlv-plot: --sort-variance and --columns go with -k parallel or heatmap, not scatter$" \
+	mlv-plot --sort-variance --script map.mlv
+mlv-gen --rows 5 --cols 1 >one.mlv
+fails "parallel of one column" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 column to draw; parallel coordinates need 2 or more$" \
+	mlv-plot -k parallel --script one.mlv
+mlv-gen --rows 5 --cols 3 >three.mlv
+fails "parallel of one column besides the colour" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 column besides the colour column to draw" \
+	mlv-plot -k parallel --columns 5 --color-column 2 --script map.mlv
+fails "parallel of records of two widths" 1 "^mlv-plot: record 7 \\(id=gen/0\\): 3 columns, but record 1 has 2; parallel coordinates need one width$" \
+	sh -c 'cat map.mlv three.mlv | mlv-plot -k parallel --script'
+fails "trajectories of one column" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 column; a trajectory needs 2$" \
+	mlv-plot -k trajectories --script one.mlv
+mlv-gen --records 3 --rows 16 --cols 2 --separation 20 --seed 5 >blobs.mlv
+mlv-cluster -k 2 --tree tree.mlv blobs.mlv >/dev/null
+fails "dendrogram of a record that is no tree" 1 "^mlv-plot: record 1 \\(id=gen/0\\): kind=test, not a merge tree \\(kind=tree, from mlv-cluster --tree\\)$" \
+	mlv-plot -k dendrogram --script one.mlv
+fails "dendrogram: more clusters than points" 1 "^mlv-plot: --clusters 49: the tree has 48 points$" \
+	mlv-plot --clusters 49 --script tree.mlv
+mlv-cat -t tsv tree.mlv | sed '1s/^[0-9]*/99/' |
+	mlv-cat -f tsv --set id=tree --set kind=tree >badtree.mlv
+fails "dendrogram of a broken tree" 1 "^mlv-plot: record 1 \\(id=tree\\): merge tree row 0: cluster 99 is not one of the 48 formed so far$" \
+	mlv-plot --script badtree.mlv
+
 if ! command -v "${MLV_GNUPLOT:-gnuplot}" >/dev/null 2>&1; then
 	for c in scatter colour-column highlight escaping heatmap lines \
-		training-log png pdf gnuplot-error atomic; do
+		training-log trajectories averages parallel dendrogram \
+		kind-from-data png pdf gnuplot-error atomic; do
 		skip "$c" "gnuplot is not installed (apt-get install gnuplot-nox)"
 	done
 	exit 0
@@ -123,7 +190,7 @@ contains "escaping: the legend entry is drawn as text" \
 # gnuplot copies tooltips into a JavaScript string in an attribute
 # unescaped, so quotes come out as their typographic look-alikes
 contains "escaping: tooltips keep < and &" \
-	"showHypertext(evt,'<a href=”x”>Tom & Jerry’s</a>\\nt=0.000 s')" svg esc.svg tips
+	"showHypertext(evt,'<a href=”x”>Tom & Jerry’s</a>\\nlabel.part=a\\nt=0.000 s')" svg esc.svg tips
 check "escaping: < and & are entities in the file" sh -c '
 	grep -q "&lt;a href=\"x\">Tom &amp; Jerry" esc.svg && ! grep -q "<b>" esc.svg'
 printf 'MLV1 1 2 id=bad%%FF%%01x\n' >bad.mlv
@@ -154,6 +221,131 @@ printf '1\t2.0\t2.2\n2\t1.0\t1.5\n3\t0.5\t1.2\n4\t0.3\t1.1\n' |
 mlv-plot -k lines -o log.svg log.mlv
 contains "lines: a training log, each column against the first" "|epoch|train|validation|run1" svg log.svg texts
 
+# ---- -c with --highlight: the subset coloured by the key, the rest grey ----
+mlv-plot -c id --highlight label.part=b -o hlc.svg map.mlv
+expect "-c with --highlight: the subset by id over grey" "120
+40
+40
+40" svg hlc.svg "color=rgb(187,187,187)" "color=rgb(230,159,0)" "color=rgb(86,180,233)" "color=rgb(0,158,115)"
+contains "-c with --highlight: legend of the key's values" "|id|other|gen/1|gen/3|gen/5|" svg hlc.svg texts
+
+# ---- trajectories ----
+mlv-gen --records 4 --rows 30 --cols 2 --separation 6 --seed 2 >tr.mlv
+mlv-plot -k trajectories -o tr.svg tr.mlv
+expect "trajectories: a line per record, a vertex per row" 4x30 svg tr.svg subpaths
+expect "trajectories: each start and end marked (open circle, triangle)" "4
+4" svg tr.svg "uses=#gpPt5" "uses=#gpPt8"
+expect "trajectories: a colour per record by default" "1x30
+1x30" svg tr.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(0,158,115)"
+contains "trajectories: legend of the ids, start and end" "|id|gen/0|gen/1|gen/2|gen/3|start|end|" svg tr.svg texts
+contains "trajectories: a tooltip at each vertex" \
+	"showHypertext(evt,'gen/1\\nlabel.part=b\\nt=10.025 s')" svg tr.svg tips
+expect "trajectories: tooltips for every row" 120 svg tr.svg points
+mlv-plot -k trajectories -c label.part -o trc.svg tr.mlv
+expect "trajectories -c: a colour per label" "2x30
+2x30" svg trc.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(86,180,233)"
+mlv-gen --records 40 --rows 3 --cols 2 >forty.mlv
+mlv-plot -k trajectories -o forty.svg forty.mlv
+expect "trajectories of 40 records: 40 lines" 40x3 svg forty.svg subpaths
+contains "trajectories of 40 records: 30 in the legend, then how many more" \
+	"|gen/28|gen/29|and 10 more|start|end|" svg forty.svg texts
+mlv-plot -c id -o forty-map.svg forty.mlv
+contains "scatter of 40 ids: 30 in the legend, then how many more" \
+	"|gen/29|and 10 more|" svg forty-map.svg texts
+mlv-plot -k trajectories --highlight id=gen/2 -o trh.svg tr.mlv
+expect "trajectories --highlight: one strong line over grey" "1x30
+3x30" svg trh.svg "subpaths=rgb(213,94,0)" "subpaths=rgb(187,187,187)"
+
+# ---- averages: records of known spread ----
+# four points s away from (10s, 0) along the axes: the mean (10s, 0), the
+# variance s^2/2 in each column, so a spread of s/sqrt(2)
+for s in 0.5 1 2; do
+	awk -v s=$s 'BEGIN { c = 10 * s; printf "%g\t0\n%g\t0\n%g\t%g\n%g\t%g\n",
+		c + s, c - s, c, s, c, -s }' |
+		mlv-cat -f tsv --set id=r$s --set label.spread=$s
+done >spread.mlv
+mlv-plot -k averages -c id -o av.svg spread.mlv
+expect "averages: a circle per record, radii as the spreads" "3 1.00 2.00 4.00" svg av.svg circles
+contains "averages: tooltips with id, labels and rows" \
+	"showHypertext(evt,'r2\\nlabel.spread=2\\n4 rows')" svg av.svg tips
+check "averages: the centres at the means" sh -c '
+	mlv-plot -k averages -c id --script spread.mlv | grep -qx "20 0 1.41421356 3"'
+mlv-plot -k averages -c id --with-points -o avp.svg spread.mlv
+expect "averages --with-points: the rows, faint, behind" "12
+3 1.00 2.00 4.00" svg avp.svg faint circles
+
+# ---- parallel coordinates ----
+# columns of standard deviations 1, 4, 0.5 and 2: by variance z1 z3 z0 z2
+awk 'BEGIN { srand(7); for (i = 0; i < 60; i++)
+	printf "%.5f\t%.5f\t%.5f\t%.5f\n", rand() - 0.5, 4 * (rand() - 0.5),
+		0.5 * (rand() - 0.5), 2 * (rand() - 0.5) }' |
+	mlv-cat -f tsv --set id=lat --set kind=latent --set label.part=x >lat.mlv
+mlv-plot -k parallel -o par.svg lat.mlv
+expect "parallel: a line per row across the four axes" 60x4 svg par.svg subpaths
+contains "parallel: axes z0 to z3, each with its own tics" "z0|z1|z2|z3|-0.4|-0.3|" svg par.svg texts
+mlv-plot -k parallel --sort-variance -o pars.svg lat.mlv
+contains "parallel --sort-variance: the axes by variance" "z1|z3|z0|z2|" svg pars.svg texts
+mlv-plot -k parallel --sort-variance --columns 2 -o par2.svg lat.mlv
+expect "parallel --columns 2: the two of most variance" 60x2 svg par2.svg subpaths
+expect "parallel --columns 2: their names" "z1|z3" sh -c "\"$PY\" svg.py par2.svg texts | cut -d\"|\" -f1-2"
+awk 'BEGIN { for (i = 0; i < 60; i++) print i % 3 }' | mlv-cat -f tsv --set id=c >ids60.mlv
+mlv-paste lat.mlv ids60.mlv >latc.mlv
+mlv-plot -k parallel --color-column 5 -o parc.svg latc.mlv
+expect "parallel --color-column: a colour per cluster, not an axis" "20x4
+20x4
+20x4" svg parc.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(86,180,233)" "subpaths=rgb(0,158,115)"
+contains "parallel --color-column: legend" "|column 5|0|1|2|" svg parc.svg texts
+mlv-plot -k parallel --max-rows 25 -o parm.svg lat.mlv
+expect "parallel --max-rows: an even sample" 25x4 svg parm.svg subpaths
+contains "parallel --max-rows: said on the plot" "drawn: 25 of 60 rows, evenly spaced" svg parm.svg texts
+mlv-gen --rows 4 --cols 3 | mlv-cat --set "colnames=a<b,c&d,e'f" >escp.mlv
+contains "parallel: column names drawn as text" "a<b|c&d|e'f|" svg "$(mlv-plot -k parallel -o escp.svg escp.mlv && echo escp.svg)" texts
+
+# ---- heatmap --sort-variance ----
+printf '1\t10\t0\t5\n2\t30\t0.1\t1\n3\t20\t0.2\t9\n' |
+	mlv-cat -f tsv --set id=m --set colnames=a,b,c,d >hv.mlv
+mlv-plot -k heatmap --sort-variance -o hv.svg hv.mlv
+contains "heatmap --sort-variance: rows named by column, by variance" \
+	"b|d|a|c|-0.5|" svg hv.svg texts
+check "heatmap --sort-variance: the matrix's columns in that order, largest on top" sh -c '
+	mlv-plot -k heatmap --sort-variance --script hv.mlv >hv.gp &&
+	[ "$(sed -n "/^\$m << EOD/{n;p;}" hv.gp)" = "10 5 1 0" ] &&
+	grep -qx "set yrange \[3.5:-0.5\]" hv.gp'
+mlv-plot -k heatmap --sort-variance --columns 2 -o hv2.svg hv.mlv
+contains "heatmap --columns 2: the two of most variance" "b|d|-0.5|" svg hv2.svg texts
+
+# ---- dendrogram: 3 records, two blobs 20 apart (a: gen/0 and gen/2) ----
+mlv-plot -o den.svg tree.mlv
+expect "dendrogram: kind=tree drawn as one without -k, n-1 U links" 47x4 svg den.svg subpaths
+expect "dendrogram: one colour without --clusters" 47x4 svg den.svg "subpaths=rgb(230,159,0)"
+mlv-plot --clusters 2 -o den2.svg tree.mlv
+expect "dendrogram --clusters 2: two colours over 16 and 32 leaves, one link above" "15x4
+31x4
+1x4" svg den2.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(86,180,233)" "subpaths=rgb(85,85,85)"
+contains "dendrogram --clusters 2: legend and cut" "|point|cluster 1: 16 points|cluster 2: 32 points|cut: 2 clusters|tree" svg den2.svg texts
+# a leaf's blob: points 0-15 and 32-47 are gen/0 and gen/2 (a), 16-31
+# gen/1 (b); the smaller cluster, b, comes first
+check "dendrogram --clusters 2: the leaves of each colour are one blob's" sh -c '
+	mlv-plot --clusters 2 --script tree.mlv |
+	sed -n "s/^set xtics .*(\(.*\))\$/\1/p" | tr "," "\n" | tr -d "'"'"'" |
+	awk "{ b = int(\$1 / 16) % 2; if (NR <= 16 ? b != 1 : b != 0) bad++ }
+	     END { exit NR != 48 || bad }"'
+if "$PY" -c 'import scipy' 2>/dev/null; then
+	mlv-cat -t tsv tree.mlv >tree.tsv
+	check "dendrogram: leaves in scipy's dendrogram order" sh -c '
+		want=$('"$PY"' -c "import numpy, scipy.cluster.hierarchy as h
+print(\" \".join(map(str, h.leaves_list(numpy.loadtxt(\"tree.tsv\")))))")
+		got=$(mlv-plot --script tree.mlv | sed -n "s/^set xtics .*(\(.*\))\$/\1/p" |
+			tr "," "\n" | tr -d "'"'"'" | awk "{ print \$1 }" | paste -sd " ")
+		[ "$want" = "$got" ] || { echo "scipy: $want"; echo "ours:  $got"; exit 1; }'
+else
+	skip "dendrogram: leaves in scipy's dendrogram order" "no scipy"
+fi
+
+# ---- the kind from the records' kind key ----
+expect "kind=simmat drawn as a heatmap" 1 svg "$(mlv-plot -o simk.svg sim.mlv && echo simk.svg)" images
+expect "kind=latent drawn as parallel coordinates" 60x4 svg "$(mlv-plot -o latk.svg lat.mlv && echo latk.svg)" subpaths
+
 # ---- other types, chosen by the extension or -t ----
 mlv-plot -c label.part -o map.png map.mlv
 check "png by extension" sh -c 'head -c 8 map.png | od -An -c | grep -q "P   N   G"'
@@ -161,6 +353,15 @@ mlv-plot -o map.pdf map.mlv
 check "pdf by extension" sh -c 'head -c 5 map.pdf | grep -q "^%PDF-"'
 mlv-plot -t png map.mlv >stdout.png
 check "-t png to stdout" sh -c 'head -c 8 stdout.png | od -An -c | grep -q "P   N   G"'
+for k in trajectories averages parallel; do
+	mlv-plot -k $k -c label.part -o $k.png map.mlv
+done
+mlv-plot --clusters 2 -o den.pdf tree.mlv
+check "png and pdf of the new kinds" sh -c '
+	for k in trajectories averages parallel; do
+		head -c 8 $k.png | od -An -c | grep -q "P   N   G" || exit 1
+	done
+	head -c 5 den.pdf | grep -q "^%PDF-"'
 
 # ---- gnuplot errors and atomic output ----
 echo keep >keep.svg

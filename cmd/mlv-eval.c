@@ -1,0 +1,566 @@
+/* mlv-eval - the numbers of the experiments, as TSV: neighbour agreement,
+ * probe classifiers, cluster and section-boundary scores. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "eval.h"
+#include "points.h"
+#include "pool.h"
+#include "simmat.h"
+#include "stream.h"
+#include "util.h"
+
+enum subcommand { NEIGHBOURS, CLASSIFY, CLUSTERS, BOUNDARIES, NSUB };
+static const char *const subnames[NSUB] = {"neighbours", "classify",
+                                           "clusters", "boundaries"};
+
+/* The options, each a bit, so a subcommand can refuse those it would
+ * ignore. */
+enum {
+	O_K = 1 << 0, O_LABEL = 1 << 1, O_METRIC = 1 << 2, O_EXCLUDE = 1 << 3,
+	O_TRAIN = 1 << 4, O_CLASSIFIER = 1 << 5, O_C = 1 << 6,
+	O_MAXITER = 1 << 7, O_NOSTD = 1 << 8, O_PRED = 1 << 9,
+	O_TRUTH = 1 << 10, O_TOL = 1 << 11, O_JOBS = 1 << 12
+};
+static const unsigned allowed[NSUB] = {
+	[NEIGHBOURS] = O_K | O_LABEL | O_METRIC | O_EXCLUDE | O_JOBS,
+	[CLASSIFY] = O_K | O_LABEL | O_METRIC | O_TRAIN | O_CLASSIFIER | O_C |
+	             O_MAXITER | O_NOSTD | O_PRED | O_JOBS,
+	[CLUSTERS] = O_TRUTH | O_JOBS,
+	[BOUNDARIES] = O_TRUTH | O_TOL | O_JOBS,
+};
+
+/* The TSV lines, written once every number is known: a run that fails
+ * half-way prints nothing. */
+static char *tsv;
+static size_t tsv_len, tsv_cap;
+
+static void
+usage(void)
+{
+	printf("usage: mlv-eval neighbours --label KEY [--label KEY...] [-k K] "
+	       "[-m MEASURE]\n"
+	       "                           [--exclude KEY] [common] [FILE...]\n"
+	       "       mlv-eval classify --train FILE --label KEY [-c logreg|knn] "
+	       "[-k K]\n"
+	       "                         [-m MEASURE] [--C C] [--max-iter N] "
+	       "[--no-standardize]\n"
+	       "                         [--predictions FILE] [common] "
+	       "[TEST...]\n"
+	       "       mlv-eval clusters --truth KEY [common] [FILE...]\n"
+	       "       mlv-eval boundaries --truth TSV [--tolerance S] [common] "
+	       "[FILE...]\n"
+	       "Score a latent space: TSV lines of metric, key, value and n, the "
+	       "items the\nvalue was computed over.\n\n"
+	       "neighbours: leave-one-out k-NN over all rows of all records; per "
+	       "label,\nknn_agreement, knn_accuracy and chance_agreement.\n"
+	       "      --label KEY        a label to score (label.NAME)\n"
+	       "  -k, --neighbours K     neighbours (10; classify -c knn: 5)\n"
+	       "  -m, --measure M        euclidean (default), cosine, correlation, "
+	       "dot\n"
+	       "      --exclude KEY      pass over neighbours sharing the row's KEY "
+	       "(its track)\n\n"
+	       "classify: fit on --train, predict every test row; accuracy, "
+	       "balanced_accuracy,\nmajority_baseline and classes.\n"
+	       "      --train FILE       the training rows (split by track, never "
+	       "by clip)\n"
+	       "      --label KEY        the label to predict\n"
+	       "  -c, --classifier C     logreg (multinomial, L2 penalty; the "
+	       "default) or knn\n"
+	       "      --C C              logreg's inverse penalty strength (1)\n"
+	       "      --max-iter N       logreg's L-BFGS iterations (2000)\n"
+	       "      --no-standardize   keep the columns' scales (default: "
+	       "standardise with the\n"
+	       "                         training rows' mean and std)\n"
+	       "      --predictions FILE the test records with one column, the "
+	       "predicted class\n\n"
+	       "clusters: ari, nmi, purity, clusters and classes of mlv-cluster's "
+	       "output.\n"
+	       "      --truth KEY        the label to compare with\n\n"
+	       "boundaries: precision, recall and f_measure of mlv-simmat "
+	       "--novelty's\nboundaries, per record and over all.\n"
+	       "      --truth TSV        sections: columns file (or path), start_s "
+	       "(or start)\n"
+	       "      --tolerance S      seconds (default: one row, the record's "
+	       "dt)\n\n"
+	       "Common:\n"
+	       "      --no-header        no header line\n"
+	       "  -j, --jobs N           threads (default: all cores)\n"
+	       "  -o, --output FILE      write FILE (atomically) instead of "
+	       "stdout\n"
+	       "  -h, --help             show this help\n"
+	       "      --version          show the version\n");
+	exit(0);
+}
+
+/* One TSV line; keys are ids and label names, whose tabs and newlines
+ * would break the line. */
+static void
+emit(const char *metric, const char *key, double value, size_t n)
+{
+	size_t need = strlen(metric) + strlen(key) + 64;
+	if (tsv_len + need > tsv_cap) {
+		tsv_cap = 2 * (tsv_len + need);
+		tsv = mlv_realloc(tsv, tsv_cap);
+	}
+	char *k = tsv + tsv_len + strlen(metric) + 1;
+	tsv_len += (size_t)snprintf(tsv + tsv_len, tsv_cap - tsv_len,
+	                            "%s\t%s\t%.6g\t%zu\n", metric, key, value, n);
+	for (size_t i = 0; key[i]; i++)
+		if (k[i] == '\t' || k[i] == '\n' || k[i] == '\r')
+			k[i] = ' ';
+}
+
+/* Each row's class of key, dying with the record that has none; c gets
+ * the classes (sorted names). */
+static int32_t *
+row_classes(const mlv_points *p, const char *key, const char *opt,
+            mlv_classes *c)
+{
+	char err[512];
+	int32_t *cls = mlv_malloc((p->n ? p->n : 1) * sizeof *cls);
+	if (mlv_classes_collect(c, p, key, err, sizeof err) ||
+	    mlv_classes_of_rows(c, p, key, cls, err, sizeof err))
+		mlv_die("%s (%s %s)", err, opt, key);
+	return cls;
+}
+
+static void
+one_class_check(const mlv_classes *c, const char *input, const char *key,
+                const char *why)
+{
+	if (c->n < 2)
+		mlv_die("%s: one class only, %s=%s (%s)", input, key,
+		        c->n ? c->names[0] : "", why);
+}
+
+static void
+neighbours(const mlv_points *p, const char *input, char **labels,
+           size_t nlabels, const char *exclude, mlv_sim_kind kind, size_t k,
+           int nthreads)
+{
+	char err[512];
+	if (p->n < k + 1)
+		mlv_die("%s: %zu rows; -k %zu needs at least %zu", input, p->n, k,
+		        k + 1);
+	/* Every label first: a bad one fails before the long part. */
+	int32_t **cls = mlv_malloc(nlabels * sizeof *cls);
+	size_t *ncls = mlv_malloc(nlabels * sizeof *ncls);
+	for (size_t l = 0; l < nlabels; l++) {
+		mlv_classes c;
+		cls[l] = row_classes(p, labels[l], "--label", &c);
+		one_class_check(&c, input, labels[l], "agreement would be 1 "
+		                "whatever the neighbours");
+		ncls[l] = c.n;
+		mlv_classes_free(&c);
+	}
+	int32_t *group = NULL;
+	if (exclude) {
+		mlv_classes g;
+		group = row_classes(p, exclude, "--exclude", &g);
+		size_t *size = mlv_calloc(g.n, sizeof *size);
+		for (size_t i = 0; i < p->n; i++)
+			size[group[i]]++;
+		for (size_t r = 0; r < p->nrecs; r++)
+			if (p->recs[r].rows && p->n - size[group[p->first[r]]] < k)
+				mlv_die("%s: %zu rows outside its %s=%s, fewer than -k %zu",
+				        p->where[r], p->n - size[group[p->first[r]]],
+				        exclude, g.names[group[p->first[r]]], k);
+		free(size);
+		mlv_classes_free(&g);
+	}
+	uint32_t *nbr = mlv_malloc(mlv_mul_size(p->n, k * sizeof *nbr,
+	                                        "neighbours"));
+	if (mlv_neighbours(kind, p->x, p->n, p->d, k, group, nbr, nthreads, err,
+	                   sizeof err))
+		mlv_die("%s: %s", input, err);
+	for (size_t l = 0; l < nlabels; l++) {
+		mlv_knn_scores s;
+		mlv_knn_score(nbr, p->n, k, cls[l], ncls[l], &s);
+		emit("knn_agreement", labels[l], s.agreement, p->n);
+		emit("knn_accuracy", labels[l], s.accuracy, p->n);
+		emit("chance_agreement", labels[l],
+		     mlv_chance_agreement(cls[l], group, p->n), p->n);
+		free(cls[l]);
+	}
+	free(nbr);
+	free(group);
+	free(cls);
+	free(ncls);
+}
+
+/* The test rows' predicted classes as a column of the test records, and
+ * what each number means. */
+static void
+write_predictions(mlv_points *te, const char *path, const int32_t *pred,
+                  const mlv_classes *c, const char *label,
+                  const char *classifier)
+{
+	float *y = mlv_malloc((te->n ? te->n : 1) * sizeof *y);
+	for (size_t i = 0; i < te->n; i++)
+		y[i] = (float)pred[i];
+	for (size_t r = 0; r < te->nrecs; r++) {
+		mlv_meta_set(&te->recs[r], "predicted", label);
+		mlv_meta_set(&te->recs[r], "classifier", classifier);
+		mlv_meta_setf(&te->recs[r], "classes", "%zu", c->n);
+		for (size_t k = 0; k < c->n; k++) {
+			char key[32];
+			snprintf(key, sizeof key, "class.%zu", k);
+			mlv_meta_set(&te->recs[r], key, c->names[k]);
+		}
+	}
+	mlv_writer *w = mlv_writer_open_or_die(path);
+	mlv_points_write(te, w, y, 1, "prediction", "class", 0);
+	mlv_writer_close_or_die(w);
+	free(y);
+}
+
+static void
+classify(mlv_points *te, const char *input, const char *train_path,
+         const char *label, int use_knn, size_t k, mlv_sim_kind kind,
+         const mlv_logreg_opts *lo, const char *predictions, int nthreads)
+{
+	char err[512];
+	mlv_points tr;
+	char *tpath = (char *)train_path;
+	mlv_points_read(&tr, &tpath, 1);
+	if (!tr.n)
+		mlv_die("%s: no training rows (--train)", train_path);
+	if (!te->n)
+		mlv_die("%s: no test rows", input);
+	if (te->d != tr.d)
+		mlv_die("%s: %zu columns, but the training rows (%s) have %zu",
+		        input, te->d, train_path, tr.d);
+	mlv_classes c, tc;
+	int32_t *y = row_classes(&tr, label, "--label", &c);
+	one_class_check(&c, train_path, label, "nothing to tell apart");
+	if (use_knn && k > tr.n)
+		mlv_die("%s: %zu training rows; -k %zu needs at least %zu",
+		        train_path, tr.n, k, k);
+	/* Test classes: the training ones, then any the training rows lack
+	 * (never predicted, so their rows count as errors). */
+	int32_t *tt = row_classes(te, label, "--label", &tc);
+	int32_t *map = mlv_malloc(tc.n * sizeof *map);
+	size_t extra = 0;
+	for (size_t j = 0; j < tc.n; j++) {
+		map[j] = mlv_classes_find(&c, tc.names[j]);
+		if (map[j] < 0) {
+			mlv_warn("%s: %s=%s is not among the training classes (its "
+			         "rows count as errors)", input, label, tc.names[j]);
+			map[j] = (int32_t)(c.n + extra++);
+		}
+	}
+	for (size_t i = 0; i < te->n; i++)
+		tt[i] = map[tt[i]];
+
+	int32_t *pred = mlv_malloc(te->n * sizeof *pred);
+	if (use_knn) {
+		float *a = tr.x, *b = te->x;
+		if (lo->standardize) {
+			double *mean = mlv_malloc(2 * tr.d * sizeof *mean);
+			mlv_standardize_fit(tr.x, tr.n, tr.d, mean, mean + tr.d);
+			mlv_standardize_apply(mean, mean + tr.d, a, tr.n, tr.d);
+			mlv_standardize_apply(mean, mean + tr.d, b, te->n, tr.d);
+			free(mean);
+		}
+		if (mlv_knn_classify(kind, a, tr.n, y, c.n, b, te->n, tr.d, k, pred,
+		                     nthreads, err, sizeof err))
+			mlv_die("%s: %s", input, err);
+	} else {
+		mlv_logreg m;
+		if (mlv_logreg_fit(&m, tr.x, tr.n, tr.d, y, c.n, lo, err,
+		                   sizeof err))
+			mlv_die("%s: %s", train_path, err);
+		if (m.fit.status == MLV_LBFGS_MAX_ITER)
+			mlv_warn("%s: logistic regression not converged after %d "
+			         "iterations (largest gradient %.3g); raise --max-iter",
+			         train_path, m.fit.iterations, m.fit.gmax);
+		mlv_logreg_predict(&m, te->x, te->n, pred);
+		mlv_logreg_free(&m);
+	}
+	double acc, bal;
+	mlv_classify_score(tt, pred, te->n, c.n + extra, &acc, &bal);
+	int32_t major = mlv_majority_class(y, tr.n, c.n);
+	size_t hits = 0;
+	for (size_t i = 0; i < te->n; i++)
+		hits += tt[i] == major;
+	emit("accuracy", label, acc, te->n);
+	emit("balanced_accuracy", label, bal, te->n);
+	emit("majority_baseline", label, (double)hits / (double)te->n, te->n);
+	emit("classes", label, (double)c.n, tr.n);
+	if (predictions)
+		write_predictions(te, predictions, pred, &c, label,
+		                  use_knn ? "knn" : "logreg");
+	free(pred);
+	free(map);
+	free(tt);
+	free(y);
+	mlv_classes_free(&c);
+	mlv_classes_free(&tc);
+	mlv_points_free(&tr);
+}
+
+static void
+clusters(const mlv_points *p, const char *input, const char *key)
+{
+	char err[512];
+	if (!p->n)
+		mlv_die("%s: no rows to score", input);
+	int32_t *ids = mlv_malloc(p->n * sizeof *ids);
+	size_t nclusters;
+	if (mlv_cluster_ids(p, ids, &nclusters, err, sizeof err))
+		mlv_die("%s", err);
+	mlv_classes c;
+	int32_t *truth = row_classes(p, key, "--truth", &c);
+	one_class_check(&c, input, key, "no partition to compare with");
+	emit("ari", key, mlv_ari(truth, ids, p->n), p->n);
+	emit("nmi", key, mlv_nmi(truth, ids, p->n), p->n);
+	emit("purity", key, mlv_purity(truth, ids, p->n), p->n);
+	emit("clusters", key, (double)nclusters, p->n);
+	emit("classes", key, (double)c.n, p->n);
+	mlv_classes_free(&c);
+	free(truth);
+	free(ids);
+}
+
+static void
+boundaries(const mlv_points *p, const char *input, const char *truth,
+           double tolerance)
+{
+	char err[512];
+	mlv_sections sec;
+	if (mlv_sections_read(&sec, truth, err, sizeof err))
+		mlv_die("%s", err);
+	if (!p->nrecs)
+		mlv_die("%s: no records to score", input);
+	double **ref = mlv_malloc(p->nrecs * sizeof *ref);
+	double **est = mlv_malloc(p->nrecs * sizeof *est);
+	size_t *nref = mlv_malloc(3 * p->nrecs * sizeof *nref);
+	size_t *nest = nref + p->nrecs, *hits = nest + p->nrecs;
+	/* Every record is checked before any line is printed. */
+	for (size_t r = 0; r < p->nrecs; r++) {
+		const mlv_record *rec = &p->recs[r];
+		const char *b = mlv_meta_get(rec, "boundaries");
+		if (!b)
+			mlv_die("%s: no boundaries (records of mlv-simmat --novelty "
+			        "have them)", p->where[r]);
+		if (mlv_parse_times(b, &est[r], &nest[r], err, sizeof err))
+			mlv_die("%s: boundaries %s", p->where[r], err);
+		double tol = tolerance;
+		if (tol < 0 && (mlv_meta_get_double(rec, "dt", &tol) || !(tol > 0)))
+			mlv_die("%s: no dt for the default tolerance (give "
+			        "--tolerance)", p->where[r]);
+		ref[r] = mlv_malloc((sec.n ? sec.n : 1) * sizeof **ref);
+		const char *src = mlv_meta_get(rec, "src");
+		const char *id = mlv_meta_get(rec, "id");
+		if (!(src && mlv_sections_boundaries(&sec, src, ref[r], &nref[r])) &&
+		    !(id && mlv_sections_boundaries(&sec, id, ref[r], &nref[r])))
+			mlv_die("%s: no line of %s is about %s (its file's basename "
+			        "must match that of src or id)", p->where[r], truth,
+			        src ? src : id ? id : "this record (no src, no id)");
+		hits[r] = mlv_match_events(ref[r], nref[r], est[r], nest[r], tol);
+	}
+	size_t th = 0, tr = 0, te = 0;
+	double pr, re, f;
+	for (size_t r = 0; r < p->nrecs; r++) {
+		const char *id = mlv_meta_get(&p->recs[r], "id");
+		char name[32];
+		if (!id) {
+			snprintf(name, sizeof name, "record %zu", r + 1);
+			id = name;
+		}
+		mlv_prf(hits[r], nref[r], nest[r], &pr, &re, &f);
+		emit("precision", id, pr, nest[r]);
+		emit("recall", id, re, nref[r]);
+		emit("f_measure", id, f, nref[r] + nest[r]);
+		th += hits[r];
+		tr += nref[r];
+		te += nest[r];
+		free(ref[r]);
+		free(est[r]);
+	}
+	mlv_prf(th, tr, te, &pr, &re, &f);
+	emit("precision", "all", pr, te);
+	emit("recall", "all", re, tr);
+	emit("f_measure", "all", f, tr + te);
+	free(ref);
+	free(est);
+	free(nref);
+	mlv_sections_free(&sec);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_LABEL = 256, OPT_EXCLUDE, OPT_TRAIN, OPT_C, OPT_MAXITER,
+	       OPT_NOSTD, OPT_PRED, OPT_TRUTH, OPT_TOL, OPT_NOHEADER,
+	       OPT_VERSION };
+	static const struct option longopts[] = {
+		{"neighbours", required_argument, NULL, 'k'},
+		{"label", required_argument, NULL, OPT_LABEL},
+		{"measure", required_argument, NULL, 'm'},
+		{"exclude", required_argument, NULL, OPT_EXCLUDE},
+		{"train", required_argument, NULL, OPT_TRAIN},
+		{"classifier", required_argument, NULL, 'c'},
+		{"C", required_argument, NULL, OPT_C},
+		{"max-iter", required_argument, NULL, OPT_MAXITER},
+		{"no-standardize", no_argument, NULL, OPT_NOSTD},
+		{"predictions", required_argument, NULL, OPT_PRED},
+		{"truth", required_argument, NULL, OPT_TRUTH},
+		{"tolerance", required_argument, NULL, OPT_TOL},
+		{"no-header", no_argument, NULL, OPT_NOHEADER},
+		{"jobs", required_argument, NULL, 'j'},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	static const struct { unsigned bit; const char *name; } optnames[] = {
+		{O_K, "-k"}, {O_LABEL, "--label"}, {O_METRIC, "-m"},
+		{O_EXCLUDE, "--exclude"}, {O_TRAIN, "--train"},
+		{O_CLASSIFIER, "-c"}, {O_C, "--C"}, {O_MAXITER, "--max-iter"},
+		{O_NOSTD, "--no-standardize"}, {O_PRED, "--predictions"},
+		{O_TRUTH, "--truth"}, {O_TOL, "--tolerance"},
+	};
+	mlv_init(argv);
+	if (argc < 2)
+		mlv_usage_error("a subcommand is needed: neighbours, classify, "
+		                "clusters or boundaries");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		usage();
+	if (!strcmp(argv[1], "--version")) {
+		mlv_print_version();
+		return 0;
+	}
+	enum subcommand sub = NSUB;
+	for (int s = 0; s < NSUB; s++)
+		if (!strcmp(argv[1], subnames[s]))
+			sub = (enum subcommand)s;
+	if (sub == NSUB)
+		mlv_usage_error("%s: unknown subcommand (neighbours, classify, "
+		                "clusters or boundaries)", argv[1]);
+	/* getopt names argv[0] in its messages: keep it "mlv-eval". */
+	argv[1] = argv[0];
+	argc--;
+	argv++;
+
+	const char *output = "-", *exclude = NULL, *train = NULL;
+	const char *predictions = NULL, *truth = NULL;
+	char **labels = mlv_malloc((size_t)argc * sizeof *labels);
+	size_t nlabels = 0, k = 0;
+	mlv_sim_kind kind = MLV_SIM_EUCLIDEAN;
+	mlv_logreg_opts lo;
+	mlv_logreg_defaults(&lo);
+	int use_knn = 0, header = 1, nthreads = mlv_default_threads(), c;
+	double tolerance = -1;
+	unsigned given = 0;
+	while ((c = getopt_long(argc, argv, "k:m:c:j:o:h", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'k':
+			k = (size_t)mlv_parse_int(optarg, 1, 1LL << 31, "-k");
+			given |= O_K;
+			break;
+		case OPT_LABEL:
+		case OPT_EXCLUDE:
+			if (!mlv_key_valid(optarg))
+				mlv_usage_error("%s %s: not a metadata key", c == OPT_LABEL ?
+				                "--label" : "--exclude", optarg);
+			if (c == OPT_LABEL)
+				labels[nlabels++] = optarg;
+			else
+				exclude = optarg;
+			given |= c == OPT_LABEL ? O_LABEL : O_EXCLUDE;
+			break;
+		case 'm':
+			if (mlv_sim_parse(optarg, &kind))
+				mlv_usage_error("-m %s: unknown measure (euclidean, cosine, "
+				                "correlation or dot)", optarg);
+			given |= O_METRIC;
+			break;
+		case OPT_TRAIN: train = optarg; given |= O_TRAIN; break;
+		case 'c':
+			if (strcmp(optarg, "logreg") && strcmp(optarg, "knn"))
+				mlv_usage_error("-c %s: unknown classifier (logreg or knn)",
+				                optarg);
+			use_knn = !strcmp(optarg, "knn");
+			given |= O_CLASSIFIER;
+			break;
+		case OPT_C:
+			lo.C = mlv_parse_double(optarg, 1e-300, 1e300, "--C");
+			given |= O_C;
+			break;
+		case OPT_MAXITER:
+			lo.max_iter = (int)mlv_parse_int(optarg, 1, 1 << 30,
+			                                 "--max-iter");
+			given |= O_MAXITER;
+			break;
+		case OPT_NOSTD: lo.standardize = 0; given |= O_NOSTD; break;
+		case OPT_PRED: predictions = optarg; given |= O_PRED; break;
+		case OPT_TRUTH: truth = optarg; given |= O_TRUTH; break;
+		case OPT_TOL:
+			tolerance = mlv_parse_double(optarg, 0, 1e300, "--tolerance");
+			given |= O_TOL;
+			break;
+		case OPT_NOHEADER: header = 0; break;
+		case 'j': nthreads = mlv_parse_jobs(optarg); given |= O_JOBS; break;
+		case 'o': output = optarg; break;
+		case 'h': usage(); break;
+		case OPT_VERSION: mlv_print_version(); return 0;
+		default: mlv_try_help();
+		}
+	}
+	for (size_t i = 0; i < sizeof optnames / sizeof *optnames; i++)
+		if (given & optnames[i].bit & ~allowed[sub])
+			mlv_usage_error("%s does not go with %s", optnames[i].name,
+			                subnames[sub]);
+	if ((sub == NEIGHBOURS || sub == CLASSIFY) && !nlabels)
+		mlv_usage_error("%s needs --label KEY", subnames[sub]);
+	if (sub == CLASSIFY && nlabels > 1)
+		mlv_usage_error("classify predicts one --label");
+	if (sub == CLASSIFY && !train)
+		mlv_usage_error("classify needs --train FILE");
+	if ((sub == CLUSTERS || sub == BOUNDARIES) && !truth)
+		mlv_usage_error("%s needs --truth", subnames[sub]);
+	if (sub == CLUSTERS && !mlv_key_valid(truth))
+		mlv_usage_error("--truth %s: not a metadata key", truth);
+	if (!k)
+		k = sub == NEIGHBOURS ? 10 : 5;
+
+	mlv_points p;
+	mlv_points_read(&p, argv + optind, argc - optind);
+	const char *input = optind < argc ? argv[optind] : "<stdin>";
+	if (header) {
+		tsv = mlv_strdup("metric\tkey\tvalue\tn\n");
+		tsv_len = strlen(tsv);
+		tsv_cap = tsv_len + 1;
+	}
+	switch (sub) {
+	case NEIGHBOURS:
+		neighbours(&p, input, labels, nlabels, exclude, kind, k, nthreads);
+		break;
+	case CLASSIFY:
+		classify(&p, input, train, labels[0], use_knn, k, kind, &lo,
+		         predictions, nthreads);
+		break;
+	case CLUSTERS:
+		clusters(&p, input, truth);
+		break;
+	case BOUNDARIES:
+		boundaries(&p, input, truth, tolerance);
+		break;
+	case NSUB:
+		break;
+	}
+	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_write_bytes_or_die(w, tsv, tsv_len);
+	mlv_writer_close_or_die(w);
+	mlv_points_free(&p);
+	free(labels);
+	free(tsv);
+	return 0;
+}

@@ -1,0 +1,807 @@
+/* eval.c - see eval.h */
+#include "eval.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "knn.h"
+#include "stats.h"
+#include "util.h"
+
+/* ---- class labels ------------------------------------------------- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+mlv_classes_collect(mlv_classes *c, const mlv_points *p, const char *key,
+                    char *err, size_t errlen)
+{
+	c->names = NULL;
+	c->n = 0;
+	if (!p->nrecs)
+		return 0;
+	const char **v = mlv_malloc(p->nrecs * sizeof *v);
+	size_t nv = 0;
+	for (size_t r = 0; r < p->nrecs; r++) {
+		const char *val = mlv_meta_get(&p->recs[r], key);
+		if (!val) {
+			free(v);
+			return mlv_errf(err, errlen, "%s: no %s", p->where[r], key);
+		}
+		/* A class is a class of rows: an empty record adds none. */
+		if (p->recs[r].rows)
+			v[nv++] = val;
+	}
+	qsort(v, nv, sizeof *v, cmp_str);
+	c->names = mlv_malloc((nv ? nv : 1) * sizeof *c->names);
+	for (size_t r = 0; r < nv; r++)
+		if (r == 0 || strcmp(v[r], v[r - 1]))
+			c->names[c->n++] = mlv_strdup(v[r]);
+	free(v);
+	return 0;
+}
+
+int32_t
+mlv_classes_find(const mlv_classes *c, const char *name)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int s = strcmp(c->names[mid], name);
+		if (!s)
+			return (int32_t)mid;
+		if (s < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+int
+mlv_classes_of_rows(const mlv_classes *c, const mlv_points *p,
+                    const char *key, int32_t *out, char *err, size_t errlen)
+{
+	for (size_t r = 0; r < p->nrecs; r++) {
+		const char *v = mlv_meta_get(&p->recs[r], key);
+		if (!v)
+			return mlv_errf(err, errlen, "%s: no %s", p->where[r], key);
+		int32_t k = mlv_classes_find(c, v);
+		for (size_t i = 0; i < p->recs[r].rows; i++)
+			out[p->first[r] + i] = k;
+	}
+	return 0;
+}
+
+void
+mlv_classes_free(mlv_classes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	c->names = NULL;
+	c->n = 0;
+}
+
+/* ---- nearest-neighbour agreement ---------------------------------- */
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* How many of the n sorted values equal v. */
+static size_t
+count_sorted(const uint64_t *sorted, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sorted[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t first = lo;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sorted[mid] <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - first;
+}
+
+/* The size of the largest group. */
+static size_t
+largest_group(const int32_t *group, size_t n)
+{
+	int32_t *g = mlv_malloc(n * sizeof *g);
+	memcpy(g, group, n * sizeof *g);
+	qsort(g, n, sizeof *g, cmp_i32);
+	size_t best = 0;
+	for (size_t i = 0, run = 0; i < n; i++) {
+		run = i && g[i] == g[i - 1] ? run + 1 : 1;
+		if (run > best)
+			best = run;
+	}
+	free(g);
+	return best;
+}
+
+int
+mlv_neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d,
+               size_t k, const int32_t *group, uint32_t *nbr, int nthreads,
+               char *err, size_t errlen)
+{
+	if (k == 0 || k >= n)
+		return mlv_errf(err, errlen, "%zu neighbours of %zu rows: k must "
+		                "be 1 to the rows less one", k, n);
+	/* Every row of the largest group but the row itself may come
+	 * before its k usable neighbours. */
+	size_t kk = k + (group ? largest_group(group, n) - 1 : 0);
+	if (kk > n - 1)
+		kk = n - 1;
+	uint32_t *idx = mlv_malloc(mlv_mul_size(n, kk * sizeof *idx,
+	                                        "neighbours"));
+	float *val = mlv_malloc(mlv_mul_size(n, kk * sizeof *val, "neighbours"));
+	int ret = mlv_sim_topk(kind, x, n, d, NULL, 0, d, kk, idx, val, nthreads,
+	                       err, errlen);
+	for (size_t i = 0; !ret && i < n; i++) {
+		size_t m = 0;
+		for (size_t j = 0; j < kk && m < k; j++) {
+			uint32_t c = idx[i * kk + j];
+			if (!group || group[c] != group[i])
+				nbr[i * k + m++] = c;
+		}
+		if (m < k)
+			ret = mlv_errf(err, errlen, "row %zu: %zu rows outside its "
+			               "group, fewer than the %zu neighbours asked for",
+			               i, m, k);
+	}
+	free(idx);
+	free(val);
+	return ret;
+}
+
+int32_t
+mlv_vote(const uint32_t *nbr, size_t k, const int32_t *labels,
+         size_t nclasses, uint32_t *counts)
+{
+	if (!k)
+		return -1;
+	memset(counts, 0, nclasses * sizeof *counts);
+	uint32_t most = 0;
+	for (size_t j = 0; j < k; j++) {
+		uint32_t c = ++counts[labels[nbr[j]]];
+		if (c > most)
+			most = c;
+	}
+	for (size_t j = 0;; j++)
+		if (counts[labels[nbr[j]]] == most)
+			return labels[nbr[j]];
+}
+
+void
+mlv_knn_score(const uint32_t *nbr, size_t n, size_t k, const int32_t *labels,
+              size_t nclasses, mlv_knn_scores *s)
+{
+	uint32_t *counts = mlv_malloc(nclasses * sizeof *counts);
+	double agree = 0;
+	size_t right = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t *row = nbr + i * k;
+		size_t same = 0;
+		for (size_t j = 0; j < k; j++)
+			same += labels[row[j]] == labels[i];
+		agree += (double)same / (double)k;
+		right += mlv_vote(row, k, labels, nclasses, counts) == labels[i];
+	}
+	s->agreement = n ? agree / (double)n : NAN;
+	s->accuracy = n ? (double)right / (double)n : NAN;
+	free(counts);
+}
+
+static uint64_t
+pair_code(int32_t a, int32_t b)
+{
+	return (uint64_t)(uint32_t)a << 32 | (uint32_t)b;
+}
+
+double
+mlv_chance_agreement(const int32_t *labels, const int32_t *group, size_t n)
+{
+	/* Row i may meet the rows outside its group (without groups: every
+	 * other row), of which (its class) - (its class in its group) share
+	 * its class; the counts come from sorted codes by binary search. */
+	uint64_t *cls = mlv_malloc(mlv_mul_size(3 * sizeof *cls, n, "chance"));
+	uint64_t *grp = cls + n, *both = grp + n;
+	for (size_t i = 0; i < n; i++) {
+		cls[i] = (uint32_t)labels[i];
+		if (group) {
+			grp[i] = (uint32_t)group[i];
+			both[i] = pair_code(group[i], labels[i]);
+		}
+	}
+	qsort(cls, n, sizeof *cls, cmp_u64);
+	if (group) {
+		qsort(grp, n, sizeof *grp, cmp_u64);
+		qsort(both, n, sizeof *both, cmp_u64);
+	}
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t own = 1, own_class = 1;
+		if (group) {
+			own = count_sorted(grp, n, (uint32_t)group[i]);
+			own_class = count_sorted(both, n, pair_code(group[i],
+			                                            labels[i]));
+		}
+		if (n == own) {
+			sum = NAN;
+			break;
+		}
+		sum += (double)(count_sorted(cls, n, (uint32_t)labels[i]) -
+		                own_class) / (double)(n - own);
+	}
+	free(cls);
+	return n ? sum / (double)n : NAN;
+}
+
+/* ---- classifiers -------------------------------------------------- */
+
+void
+mlv_standardize_fit(const float *x, size_t n, size_t d, double *mean,
+                    double *scale)
+{
+	mlv_column_stats(x, n, d, mean, scale);
+	for (size_t j = 0; j < d; j++) {
+		/* scikit-learn's test for a constant column: a variance
+		 * within the rounding error of its computation. */
+		double var = scale[j], eps = DBL_EPSILON, nn = (double)n;
+		double bound = nn * eps * var + (nn * mean[j] * eps) *
+		               (nn * mean[j] * eps);
+		scale[j] = var <= bound ? 1 : sqrt(var);
+	}
+}
+
+void
+mlv_standardize_apply(const double *mean, const double *scale, float *x,
+                      size_t n, size_t d)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < d; j++)
+			x[i * d + j] = (float)((x[i * d + j] - mean[j]) / scale[j]);
+}
+
+void
+mlv_logreg_defaults(mlv_logreg_opts *o)
+{
+	o->C = 1;
+	o->max_iter = 2000;
+	o->tol = 1e-6;
+	o->standardize = 1;
+}
+
+typedef struct {
+	const double *x;
+	const int32_t *y;
+	size_t n, d, k;
+	double C;
+	double *z; /* n x k: logits, then their gradient */
+} logreg_ctx;
+
+/* The objective and its gradient: Z = X W^T + b by dgemm, then per row
+ * the log-sum-exp shifted by its maximum (no overflow), and
+ * dW = (P - Y)^T X + W / C, db = column sums of P - Y. */
+static double
+logreg_eval(const logreg_ctx *c, const double *w, double *grad)
+{
+	size_t n = c->n, d = c->d, k = c->k;
+	const double *b = w + k * d;
+	if (n && d)
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k,
+		            (int)d, 1.0, c->x, (int)d, w, (int)d, 0.0, c->z, (int)k);
+	else
+		memset(c->z, 0, n * k * sizeof *c->z);
+	double loss = 0;
+	for (size_t i = 0; i < n; i++) {
+		double *z = c->z + i * k, top = -INFINITY, sum = 0;
+		for (size_t j = 0; j < k; j++) {
+			z[j] += b[j];
+			if (z[j] > top)
+				top = z[j];
+		}
+		for (size_t j = 0; j < k; j++)
+			sum += exp(z[j] - top);
+		double lse = top + log(sum);
+		loss += lse - z[c->y[i]];
+		for (size_t j = 0; j < k; j++)
+			z[j] = exp(z[j] - lse);
+		z[c->y[i]] -= 1;
+	}
+	double norm2 = 0;
+	for (size_t i = 0; i < k * d; i++)
+		norm2 += w[i] * w[i];
+	if (grad) {
+		for (size_t i = 0; i < k * d; i++)
+			grad[i] = w[i] / c->C;
+		if (n && d)
+			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k,
+			            (int)d, (int)n, 1.0, c->z, (int)k, c->x, (int)d, 1.0,
+			            grad, (int)d);
+		double *gb = grad + k * d;
+		memset(gb, 0, k * sizeof *gb);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < k; j++)
+				gb[j] += c->z[i * k + j];
+	}
+	return loss + norm2 / (2 * c->C);
+}
+
+double
+mlv_logreg_loss(const double *w, const double *x, size_t n, size_t d,
+                const int32_t *y, size_t nclasses, double C, double *grad)
+{
+	logreg_ctx c = {x, y, n, d, nclasses, C, NULL};
+	c.z = mlv_malloc(mlv_mul_size(n, nclasses * sizeof *c.z, "logits"));
+	double f = logreg_eval(&c, w, grad);
+	free(c.z);
+	return f;
+}
+
+/* L-BFGS sees the objective divided by the rows, so its tolerances mean
+ * the same for 100 rows as for 100,000 (scikit-learn >= 1.2 scales its
+ * loss the same way); the minimiser is the same. */
+static double
+logreg_mean(void *ctx, const double *w, double *grad, size_t nw)
+{
+	const logreg_ctx *c = ctx;
+	double f = logreg_eval(c, w, grad);
+	for (size_t i = 0; i < nw; i++)
+		grad[i] /= (double)c->n;
+	return f / (double)c->n;
+}
+
+int
+mlv_logreg_fit(mlv_logreg *m, const float *x, size_t n, size_t d,
+               const int32_t *y, size_t nclasses, const mlv_logreg_opts *o,
+               char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	if (!n || !d)
+		return mlv_errf(err, errlen, "%zu rows of %zu columns: nothing to "
+		                "fit", n, d);
+	if (nclasses < 2)
+		return mlv_errf(err, errlen, "%zu class: a classifier needs at "
+		                "least 2", nclasses);
+	if (!(o->C > 0) || !isfinite(o->C) || o->max_iter < 1 || !(o->tol >= 0))
+		return mlv_errf(err, errlen, "bad options (C %g, max_iter %d, tol "
+		                "%g)", o->C, o->max_iter, o->tol);
+	size_t *count = mlv_calloc(nclasses, sizeof *count);
+	for (size_t i = 0; i < n; i++) {
+		if (y[i] < 0 || (size_t)y[i] >= nclasses) {
+			free(count);
+			return mlv_errf(err, errlen, "row %zu: class %d is not in 0..%zu",
+			                i, y[i], nclasses - 1);
+		}
+		count[y[i]]++;
+	}
+	for (size_t c = 0; c < nclasses; c++)
+		if (!count[c]) {
+			free(count);
+			/* Its intercept would run off to -infinity. */
+			return mlv_errf(err, errlen, "class %zu has no rows", c);
+		}
+	free(count);
+	m->d = d;
+	m->nclasses = nclasses;
+	m->mean = mlv_malloc(2 * d * sizeof *m->mean);
+	m->scale = m->mean + d;
+	size_t nw = mlv_mul_size(d + 1, nclasses, "coefficients");
+	m->coef = mlv_calloc(nw, sizeof *m->coef);
+	m->intercept = m->coef + d * nclasses;
+	/* Centred columns, standardised or not: W x + b = W (x - mean) +
+	 * (b + W mean) and b is not penalised, so centring changes nothing
+	 * but the conditioning, which columns far from 0 ruin (L-BFGS, and
+	 * scikit-learn's too, then stops far from the optimum). */
+	mlv_standardize_fit(x, n, d, m->mean, m->scale);
+	if (!o->standardize)
+		for (size_t j = 0; j < d; j++)
+			m->scale[j] = 1;
+	double *xs = mlv_malloc(mlv_mul_size(n, d * sizeof *xs, "rows"));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < d; j++)
+			xs[i * d + j] = (x[i * d + j] - m->mean[j]) / m->scale[j];
+	logreg_ctx c = {xs, y, n, d, nclasses, o->C, NULL};
+	c.z = mlv_malloc(mlv_mul_size(n, nclasses * sizeof *c.z, "logits"));
+	mlv_lbfgs_opts lo;
+	mlv_lbfgs_defaults(&lo);
+	lo.max_iter = o->max_iter;
+	lo.gtol = o->tol;
+	/* OpenBLAS on one thread: its split of a product among threads can
+	 * change the last bits, and the fit must not depend on the machine. */
+	int blas = mlv_blas_single_thread();
+	int ret = mlv_lbfgs(m->coef, nw, logreg_mean, &c, &lo, &m->fit, err,
+	                    errlen);
+	if (!ret)
+		m->objective = logreg_eval(&c, m->coef, NULL);
+	mlv_blas_restore(blas);
+	free(c.z);
+	free(xs);
+	return ret;
+}
+
+void
+mlv_logreg_predict(const mlv_logreg *m, const float *x, size_t n,
+                   int32_t *pred)
+{
+	size_t d = m->d, k = m->nclasses;
+	double *xs = mlv_malloc(d * sizeof *xs);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < d; j++)
+			xs[j] = (x[i * d + j] - m->mean[j]) / m->scale[j];
+		double best = -INFINITY;
+		pred[i] = 0;
+		for (size_t c = 0; c < k; c++) {
+			double z = m->intercept[c];
+			for (size_t j = 0; j < d; j++)
+				z += m->coef[c * d + j] * xs[j];
+			if (z > best) {
+				best = z;
+				pred[i] = (int32_t)c;
+			}
+		}
+	}
+	free(xs);
+}
+
+void
+mlv_logreg_free(mlv_logreg *m)
+{
+	free(m->mean);
+	free(m->coef);
+	memset(m, 0, sizeof *m);
+}
+
+int
+mlv_knn_classify(mlv_sim_kind kind, const float *train, size_t n,
+                 const int32_t *y, size_t nclasses, const float *test,
+                 size_t nt, size_t d, size_t k, int32_t *pred, int nthreads,
+                 char *err, size_t errlen)
+{
+	if (k == 0 || k > n)
+		return mlv_errf(err, errlen, "%zu neighbours among %zu training "
+		                "rows: k must be 1 to the rows", k, n);
+	if (!nt)
+		return 0;
+	uint32_t *idx = mlv_malloc(mlv_mul_size(nt, k * sizeof *idx,
+	                                        "neighbours"));
+	float *val = mlv_malloc(mlv_mul_size(nt, k * sizeof *val, "neighbours"));
+	uint32_t *counts = mlv_malloc(nclasses * sizeof *counts);
+	int ret = mlv_sim_topk(kind, test, nt, d, train, n, d, k, idx, val,
+	                       nthreads, err, errlen);
+	for (size_t i = 0; !ret && i < nt; i++)
+		pred[i] = mlv_vote(idx + i * k, k, y, nclasses, counts);
+	free(idx);
+	free(val);
+	free(counts);
+	return ret;
+}
+
+void
+mlv_classify_score(const int32_t *truth, const int32_t *pred, size_t n,
+                   size_t nclasses, double *accuracy, double *balanced)
+{
+	size_t *rows = mlv_calloc(2 * nclasses, sizeof *rows), *right =
+	        rows + nclasses, total = 0;
+	for (size_t i = 0; i < n; i++) {
+		rows[truth[i]]++;
+		if (pred[i] == truth[i]) {
+			right[truth[i]]++;
+			total++;
+		}
+	}
+	double sum = 0;
+	size_t present = 0;
+	for (size_t c = 0; c < nclasses; c++)
+		if (rows[c]) {
+			sum += (double)right[c] / (double)rows[c];
+			present++;
+		}
+	*accuracy = n ? (double)total / (double)n : NAN;
+	*balanced = present ? sum / (double)present : NAN;
+	free(rows);
+}
+
+int32_t
+mlv_majority_class(const int32_t *y, size_t n, size_t nclasses)
+{
+	size_t *count = mlv_calloc(nclasses, sizeof *count);
+	for (size_t i = 0; i < n; i++)
+		count[y[i]]++;
+	size_t best = 0;
+	for (size_t c = 1; c < nclasses; c++)
+		if (count[c] > count[best])
+			best = c;
+	free(count);
+	return (int32_t)best;
+}
+
+/* ---- clusters ----------------------------------------------------- */
+
+int
+mlv_cluster_ids(const mlv_points *p, int32_t *ids, size_t *nclusters,
+                char *err, size_t errlen)
+{
+	for (size_t r = 0; r < p->nrecs; r++) {
+		const char *kind = mlv_meta_get(&p->recs[r], "kind");
+		if (!kind || strcmp(kind, "cluster"))
+			return mlv_errf(err, errlen, "%s: kind=%s, not cluster (cluster "
+			                "ids come from mlv-cluster)", p->where[r],
+			                kind ? kind : "(none)");
+		if (p->recs[r].cols != 1)
+			return mlv_errf(err, errlen, "%s: %zu columns; cluster ids are "
+			                "one", p->where[r], p->recs[r].cols);
+		for (size_t i = 0; i < p->recs[r].rows; i++) {
+			float v = p->x[p->first[r] + i];
+			if (v != floorf(v) || v < -2147483648.0f || v >= 2147483648.0f)
+				return mlv_errf(err, errlen, "%s: row %zu: %g is not a "
+				                "cluster id (an integer)", p->where[r], i + 1,
+				                (double)v);
+			ids[p->first[r] + i] = (int32_t)v;
+		}
+	}
+	int32_t *s = mlv_malloc((p->n ? p->n : 1) * sizeof *s);
+	memcpy(s, ids, p->n * sizeof *s);
+	qsort(s, p->n, sizeof *s, cmp_i32);
+	*nclusters = 0;
+	for (size_t i = 0; i < p->n; i++)
+		*nclusters += i == 0 || s[i] != s[i - 1];
+	free(s);
+	return 0;
+}
+
+/* ---- section boundaries ------------------------------------------- */
+
+/* Kuhn's augmenting paths: try to give reference r an estimate, moving
+ * the estimates' current partners along if they can go elsewhere. */
+static int
+augment(size_t r, const double *ref, const double *est, size_t nest,
+        double tol, size_t *owner, unsigned char *seen)
+{
+	for (size_t e = 0; e < nest; e++) {
+		if (seen[e] || !(fabs(est[e] - ref[r]) <= tol))
+			continue;
+		seen[e] = 1;
+		if (owner[e] == SIZE_MAX ||
+		    augment(owner[e], ref, est, nest, tol, owner, seen)) {
+			owner[e] = r;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+size_t
+mlv_match_events(const double *ref, size_t nref, const double *est,
+                 size_t nest, double tol)
+{
+	size_t *owner = mlv_malloc((nest ? nest : 1) * sizeof *owner);
+	unsigned char *seen = mlv_malloc(nest ? nest : 1);
+	for (size_t e = 0; e < nest; e++)
+		owner[e] = SIZE_MAX;
+	size_t hits = 0;
+	for (size_t r = 0; r < nref; r++) {
+		memset(seen, 0, nest);
+		hits += (size_t)augment(r, ref, est, nest, tol, owner, seen);
+	}
+	free(owner);
+	free(seen);
+	return hits;
+}
+
+void
+mlv_prf(size_t hits, size_t nref, size_t nest, double *precision,
+        double *recall, double *f)
+{
+	*precision = nest ? (double)hits / (double)nest : 0;
+	*recall = nref ? (double)hits / (double)nref : 0;
+	*f = *precision + *recall > 0 ?
+	     2 * *precision * *recall / (*precision + *recall) : 0;
+}
+
+int
+mlv_parse_times(const char *text, double **out, size_t *n, char *err,
+                size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	if (!*text)
+		return 0;
+	size_t cap = 1;
+	for (const char *s = text; *s; s++)
+		cap += *s == ',';
+	double *v = mlv_malloc(cap * sizeof *v);
+	const char *s = text;
+	for (;;) {
+		char *end;
+		errno = 0;
+		double t = strtod(s, &end);
+		if (end == s || (*end && *end != ',') || errno || !isfinite(t)) {
+			free(v);
+			return mlv_errf(err, errlen, "\"%s\" is not a comma-separated "
+			                "list of times", text);
+		}
+		v[(*n)++] = t;
+		if (!*end)
+			break;
+		s = end + 1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The name of a file without its directories and a "#..." fragment, as
+ * a pointer into name and a length. */
+static const char *
+base_name(const char *name, size_t *len)
+{
+	const char *slash = strrchr(name, '/');
+	const char *b = slash ? slash + 1 : name;
+	const char *hash = strchr(b, '#');
+	*len = hash ? (size_t)(hash - b) : strlen(b);
+	return b;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Split a line at tabs in place: fields[] point into it. */
+static size_t
+split_tabs(char *line, char ***fields, size_t *cap)
+{
+	size_t n = 0;
+	for (char *s = line;;) {
+		if (n == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*fields = mlv_realloc(*fields, *cap * sizeof **fields);
+		}
+		(*fields)[n++] = s;
+		char *tab = strchr(s, '\t');
+		if (!tab)
+			break;
+		*tab = '\0';
+		s = tab + 1;
+	}
+	return n;
+}
+
+int
+mlv_sections_read(mlv_sections *s, const char *path, char *err,
+                  size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return mlv_errf(err, errlen, "%s: cannot open (%s)", path,
+		                strerror(errno));
+	char *line = NULL, **fields = NULL;
+	size_t linecap = 0, fcap = 0, cap = 0, lineno = 0;
+	long file_col = -1, start_col = -1;
+	ssize_t len;
+	int ret = 0;
+	while (!ret && (len = getline(&line, &linecap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		size_t nf = split_tabs(line, &fields, &fcap);
+		if (file_col < 0) {
+			for (size_t i = 0; i < nf; i++) {
+				if (file_col < 0 && (!strcmp(fields[i], "file") ||
+				                     !strcmp(fields[i], "path")))
+					file_col = (long)i;
+				if (start_col < 0 && (!strcmp(fields[i], "start_s") ||
+				                      !strcmp(fields[i], "start")))
+					start_col = (long)i;
+			}
+			if (file_col < 0 || start_col < 0)
+				ret = mlv_errf(err, errlen, "%s: line %zu: no %s column in "
+				               "the header (\"file\" or \"path\", "
+				               "\"start_s\" or \"start\")", path, lineno,
+				               file_col < 0 ? "file" : "start");
+			continue;
+		}
+		if ((long)nf <= file_col || (long)nf <= start_col) {
+			ret = mlv_errf(err, errlen, "%s: line %zu: %zu fields, the "
+			               "header has more", path, lineno, nf);
+			break;
+		}
+		char *end;
+		errno = 0;
+		double t = strtod(fields[start_col], &end);
+		if (end == fields[start_col] || *end || errno || !isfinite(t)) {
+			ret = mlv_errf(err, errlen, "%s: line %zu: start \"%s\" is not "
+			               "a number of seconds", path, lineno,
+			               fields[start_col]);
+			break;
+		}
+		if (s->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			s->file = mlv_realloc(s->file, cap * sizeof *s->file);
+			s->start = mlv_realloc(s->start, cap * sizeof *s->start);
+		}
+		s->file[s->n] = mlv_strdup(fields[file_col]);
+		s->start[s->n++] = t;
+	}
+	if (!ret && ferror(f))
+		ret = mlv_errf(err, errlen, "%s: read error (%s)", path,
+		               strerror(errno));
+	else if (!ret && file_col < 0)
+		ret = mlv_errf(err, errlen, "%s: empty (a header line and a line "
+		               "per section were expected)", path);
+	fclose(f);
+	free(line);
+	free(fields);
+	if (ret)
+		mlv_sections_free(s);
+	return ret;
+}
+
+size_t
+mlv_sections_boundaries(const mlv_sections *s, const char *name, double *out,
+                        size_t *nout)
+{
+	size_t blen, matched = 0, m = 0;
+	const char *b = base_name(name, &blen);
+	for (size_t i = 0; i < s->n; i++) {
+		size_t flen;
+		const char *fb = base_name(s->file[i], &flen);
+		if (flen != blen || memcmp(fb, b, blen))
+			continue;
+		matched++;
+		if (s->start[i] > 0)
+			out[m++] = s->start[i];
+	}
+	qsort(out, m, sizeof *out, cmp_double);
+	*nout = 0;
+	for (size_t i = 0; i < m; i++)
+		if (i == 0 || out[i] != out[i - 1])
+			out[(*nout)++] = out[i];
+	return matched;
+}
+
+void
+mlv_sections_free(mlv_sections *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->file[i]);
+	free(s->file);
+	free(s->start);
+	memset(s, 0, sizeof *s);
+}

@@ -99,6 +99,31 @@ install_check() {
 	rm -rf "$dest"
 }
 suite "build/install" install_check
+
+# Every option a tool's --help lists is completed by bash and by zsh.
+completion_check() {
+	for src in cmd/mlv-*.c; do
+		t=$(basename "$src" .c)
+		opts=$(bash -c '. completions/bash/mlv; _mlv_spec "$1" && echo $opts' _ "$t")
+		zblock=$(awk -v t="$t)" '$0 == t { on = 1; next } on && /^  ;;/ { exit } on' completions/zsh/_mlv)
+		for o in $(bin/$t --help | grep -E '^ +(-[a-zA-Z0-9], )?--[a-zA-Z]' |
+		           grep -oE -- '--[a-zA-Z][a-zA-Z0-9-]*' | sort -u); do
+			case " $opts " in
+			*" $o "*) echo "ok bash completes $t $o" ;;
+			*) echo "not ok bash completes $t $o" ;;
+			esac
+			case $o in
+			--help | --version | --output) continue ;;
+			esac
+			if printf '%s\n' "$zblock" | grep -q -- "$o[]=[}]"; then
+				echo "ok zsh completes $t $o"
+			else
+				echo "not ok zsh completes $t $o"
+			fi
+		done
+	done
+}
+suite "completions (bash, zsh)" completion_check
 if command -v mandoc >/dev/null 2>&1; then
 	suite "man/mandoc-lint" sh -c '
 		for m in man/*.[157]; do

@@ -28,7 +28,7 @@ usage(void)
 	       "  -m, --method M         pca (default), std-pca (each column "
 	       "standardised\n"
 	       "                         first), tsne, umap\n"
-	       "      --dims N           output columns (2)\n"
+	       "      --dims N           output columns (2; --apply: the fit's)\n"
 	       "      --fit FILE         pca, std-pca: also save the fit to FILE\n"
 	       "      --apply FILE       pca, std-pca: project with a saved fit "
 	       "instead\n"
@@ -179,6 +179,7 @@ main(int argc, char **argv)
 	enum method method = PCA;
 	const char *output = "-", *fit = NULL, *apply = NULL, *init = NULL;
 	size_t dims = 2;
+	int dims_given = 0;
 	uint64_t seed = 0;
 	int quality = 0, nthreads = mlv_default_threads(), c;
 	int tsne_given = 0, umap_given = 0;
@@ -201,6 +202,7 @@ main(int argc, char **argv)
 		}
 		case OPT_DIMS:
 			dims = (size_t)mlv_parse_int(optarg, 1, 1 << 16, "--dims");
+			dims_given = 1;
 			break;
 		case OPT_FIT: fit = optarg; break;
 		case OPT_APPLY: apply = optarg; break;
@@ -309,16 +311,22 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof stale / sizeof *stale; i++)
 			mlv_meta_unset(&p.recs[r], stale[i]);
 	char err[1024];
+	mlv_pca fitted;
+	memset(&fitted, 0, sizeof fitted);
+	if (apply) {
+		load_pca(apply, &fitted);
+		/* A fit applied to test data gives all its components unless
+		 * asked for fewer: the same space as the training rows. */
+		if (!dims_given)
+			dims = fitted.k;
+	}
 	float *y = mlv_malloc(mlv_mul_size(p.n ? p.n : 1, dims, "map") *
 	                      sizeof(float));
 	mlv_record info;
 	mlv_record_init(&info);
 	mlv_meta_set(&info, "projection", method_names[method]);
 	if (pca) {
-		mlv_pca fitted;
-		memset(&fitted, 0, sizeof fitted);
 		if (apply) {
-			load_pca(apply, &fitted);
 			if (p.n && p.d != fitted.d)
 				mlv_die("%s: rows of %zu values, but %s was fitted on %zu",
 				        input, p.d, apply, fitted.d);

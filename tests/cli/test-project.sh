@@ -18,6 +18,8 @@ check "the fit is saved as a stream" sh -c '[ "$(mlv-cat -H pca.mlv | cut -d " "
 mlv-project --apply pca.mlv blobs.mlv >applied.mlv 2>/dev/null
 same "--apply of the fit maps the fitted data exactly as the fit did" applied.mlv fit.mlv
 check "--apply maps other data" sh -c '[ "$(mlv-project --apply pca.mlv other.mlv 2>/dev/null | mlv-cat -H | wc -l)" -eq 2 ]'
+mlv-project --dims 5 --fit pca5.mlv blobs.mlv >/dev/null 2>&1
+check "--apply gives all the fit's components unless --dims asks for fewer" sh -c '[ "$(mlv-project --apply pca5.mlv other.mlv 2>/dev/null | mlv-cat -H | cut -d " " -f 3 | sort -u)" = 5 ] && [ "$(mlv-project --apply pca5.mlv --dims 3 other.mlv 2>/dev/null | mlv-cat -H | cut -d " " -f 3 | sort -u)" = 3 ]'
 check "PCA's first axis separates the blobs" sh -c 'mlv-cluster -k 2 --truth label.part fit.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
 # a constant column: STD-PCA must not divide by zero
 awk 'BEGIN { srand(3); for (i = 0; i < 50; i++) printf "%f\t5\t%f\n", rand(), rand() }' | mlv-cat -f tsv >const.mlv

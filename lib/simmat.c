@@ -504,6 +504,37 @@ before(float v, uint32_t j, float bv, uint32_t bj)
 	return v > bv || (v == bv && j < bj);
 }
 
+/* The k distances of query q found by |q|^2 + |x|^2 - 2 q.x, recomputed
+ * from the differences in double: the expansion loses about
+ * FLT_EPSILON * |x|^2 to cancellation, which shows as a distance of
+ * 0.004 between identical rows of norm 10.  The order is restored
+ * (ties by index) since exact values can swap near neighbours. */
+static void
+exact_distances(const prepared *p, size_t q, size_t k, uint32_t *idx,
+                float *val)
+{
+	const float *a = p->a + q * p->d;
+	for (size_t s = 0; s < k; s++) {
+		const float *b = p->b + (size_t)idx[s] * p->d;
+		double sum = 0;
+		for (size_t j = 0; j < p->d; j++) {
+			double e = (double)a[j] - b[j];
+			sum += e * e;
+		}
+		val[s] = (float)sqrt(sum);
+	}
+	for (size_t s = 1; s < k; s++)
+		for (size_t t = s; t > 0 && (val[t] < val[t - 1] ||
+		     (val[t] == val[t - 1] && idx[t] < idx[t - 1])); t--) {
+			float v = val[t];
+			val[t] = val[t - 1];
+			val[t - 1] = v;
+			uint32_t i = idx[t];
+			idx[t] = idx[t - 1];
+			idx[t - 1] = i;
+		}
+}
+
 /* Lists are kept as scores, larger = closer: the similarity itself, or
  * minus the distance, so one selection serves every measure.  Scores are
  * the values the caller gets (clamped cosines, square-rooted distances),
@@ -566,8 +597,9 @@ topk_blocks(void *vctx, size_t begin, size_t end, int thread)
 			}
 		}
 		if (eucl)
-			for (size_t i = 0; i < qn * k; i++)
-				c->val[q0 * k + i] = -c->val[q0 * k + i] + 0.0f;
+			for (size_t i = 0; i < qn; i++)
+				exact_distances(p, q0 + i, k, c->idx + (q0 + i) * k,
+				                c->val + (q0 + i) * k);
 	}
 }
 

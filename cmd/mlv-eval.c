@@ -24,10 +24,11 @@ enum {
 	O_K = 1 << 0, O_LABEL = 1 << 1, O_METRIC = 1 << 2, O_EXCLUDE = 1 << 3,
 	O_TRAIN = 1 << 4, O_CLASSIFIER = 1 << 5, O_C = 1 << 6,
 	O_MAXITER = 1 << 7, O_NOSTD = 1 << 8, O_PRED = 1 << 9,
-	O_TRUTH = 1 << 10, O_TOL = 1 << 11, O_JOBS = 1 << 12
+	O_TRUTH = 1 << 10, O_TOL = 1 << 11, O_JOBS = 1 << 12,
+	O_WITHIN = 1 << 13
 };
 static const unsigned allowed[NSUB] = {
-	[NEIGHBOURS] = O_K | O_LABEL | O_METRIC | O_EXCLUDE | O_JOBS,
+	[NEIGHBOURS] = O_K | O_LABEL | O_METRIC | O_EXCLUDE | O_WITHIN | O_JOBS,
 	[CLASSIFY] = O_K | O_LABEL | O_METRIC | O_TRAIN | O_CLASSIFIER | O_C |
 	             O_MAXITER | O_NOSTD | O_PRED | O_JOBS,
 	[CLUSTERS] = O_TRUTH | O_JOBS,
@@ -44,7 +45,8 @@ usage(void)
 {
 	printf("usage: mlv-eval neighbours --label KEY [--label KEY...] [-k K] "
 	       "[-m MEASURE]\n"
-	       "                           [--exclude KEY] [common] [FILE...]\n"
+	       "                           [--exclude KEY] [--within KEY] [common] "
+	       "[FILE...]\n"
 	       "       mlv-eval classify --train FILE --label KEY [-c logreg|knn] "
 	       "[-k K]\n"
 	       "                         [-m MEASURE] [--C C] [--max-iter N] "
@@ -63,7 +65,9 @@ usage(void)
 	       "  -m, --measure M        euclidean (default), cosine, correlation, "
 	       "dot\n"
 	       "      --exclude KEY      pass over neighbours sharing the row's KEY "
-	       "(its track)\n\n"
+	       "(its track)\n"
+	       "      --within KEY       only neighbours sharing the row's KEY "
+	       "(its pitch)\n\n"
 	       "classify: fit on --train, predict every test row; accuracy, "
 	       "balanced_accuracy,\nmajority_baseline and classes.\n"
 	       "      --train FILE       the training rows (split by track, never "
@@ -140,8 +144,8 @@ one_class_check(const mlv_classes *c, const char *input, const char *key,
 
 static void
 neighbours(const mlv_points *p, const char *input, char **labels,
-           size_t nlabels, const char *exclude, mlv_sim_kind kind, size_t k,
-           int nthreads)
+           size_t nlabels, const char *exclude, const char *within,
+           mlv_sim_kind kind, size_t k, int nthreads)
 {
 	char err[512];
 	if (p->n < k + 1)
@@ -173,21 +177,29 @@ neighbours(const mlv_points *p, const char *input, char **labels,
 		free(size);
 		mlv_classes_free(&g);
 	}
+	int32_t *inside = NULL;
+	if (within) {
+		mlv_classes w;
+		inside = row_classes(p, within, "--within", &w);
+		mlv_classes_free(&w);
+	}
 	uint32_t *nbr = mlv_malloc(mlv_mul_size(p->n, k * sizeof *nbr,
 	                                        "neighbours"));
-	if (mlv_neighbours(kind, p->x, p->n, p->d, k, group, nbr, nthreads, err,
-	                   sizeof err))
-		mlv_die("%s: %s", input, err);
+	if (mlv_neighbours_within(kind, p->x, p->n, p->d, k, inside, group, nbr,
+	                          nthreads, err, sizeof err))
+		mlv_die("%s: %s%s%s", input, err, within ? " (--within " : "",
+		        within ? within : "");
 	for (size_t l = 0; l < nlabels; l++) {
 		mlv_knn_scores s;
 		mlv_knn_score(nbr, p->n, k, cls[l], ncls[l], &s);
 		emit("knn_agreement", labels[l], s.agreement, p->n);
 		emit("knn_accuracy", labels[l], s.accuracy, p->n);
 		emit("chance_agreement", labels[l],
-		     mlv_chance_agreement(cls[l], group, p->n), p->n);
+		     mlv_chance_agreement_within(cls[l], group, inside, p->n), p->n);
 		free(cls[l]);
 	}
 	free(nbr);
+	free(inside);
 	free(group);
 	free(cls);
 	free(ncls);
@@ -396,7 +408,7 @@ boundaries(const mlv_points *p, const char *input, const char *truth,
 int
 main(int argc, char **argv)
 {
-	enum { OPT_LABEL = 256, OPT_EXCLUDE, OPT_TRAIN, OPT_C, OPT_MAXITER,
+	enum { OPT_LABEL = 256, OPT_EXCLUDE, OPT_WITHIN, OPT_TRAIN, OPT_C, OPT_MAXITER,
 	       OPT_NOSTD, OPT_PRED, OPT_TRUTH, OPT_TOL, OPT_NOHEADER,
 	       OPT_VERSION };
 	static const struct option longopts[] = {
@@ -404,6 +416,7 @@ main(int argc, char **argv)
 		{"label", required_argument, NULL, OPT_LABEL},
 		{"measure", required_argument, NULL, 'm'},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE},
+		{"within", required_argument, NULL, OPT_WITHIN},
 		{"train", required_argument, NULL, OPT_TRAIN},
 		{"classifier", required_argument, NULL, 'c'},
 		{"C", required_argument, NULL, OPT_C},
@@ -421,7 +434,8 @@ main(int argc, char **argv)
 	};
 	static const struct { unsigned bit; const char *name; } optnames[] = {
 		{O_K, "-k"}, {O_LABEL, "--label"}, {O_METRIC, "-m"},
-		{O_EXCLUDE, "--exclude"}, {O_TRAIN, "--train"},
+		{O_EXCLUDE, "--exclude"}, {O_WITHIN, "--within"},
+		{O_TRAIN, "--train"},
 		{O_CLASSIFIER, "-c"}, {O_C, "--C"}, {O_MAXITER, "--max-iter"},
 		{O_NOSTD, "--no-standardize"}, {O_PRED, "--predictions"},
 		{O_TRUTH, "--truth"}, {O_TOL, "--tolerance"},
@@ -448,7 +462,8 @@ main(int argc, char **argv)
 	argc--;
 	argv++;
 
-	const char *output = "-", *exclude = NULL, *train = NULL;
+	const char *output = "-", *exclude = NULL, *within = NULL;
+	const char *train = NULL;
 	const char *predictions = NULL, *truth = NULL;
 	char **labels = mlv_malloc((size_t)argc * sizeof *labels);
 	size_t nlabels = 0, k = 0;
@@ -467,14 +482,19 @@ main(int argc, char **argv)
 			break;
 		case OPT_LABEL:
 		case OPT_EXCLUDE:
+		case OPT_WITHIN:
 			if (!mlv_key_valid(optarg))
 				mlv_usage_error("%s %s: not a metadata key", c == OPT_LABEL ?
-				                "--label" : "--exclude", optarg);
+				                "--label" : c == OPT_EXCLUDE ? "--exclude" :
+				                "--within", optarg);
 			if (c == OPT_LABEL)
 				labels[nlabels++] = optarg;
-			else
+			else if (c == OPT_EXCLUDE)
 				exclude = optarg;
-			given |= c == OPT_LABEL ? O_LABEL : O_EXCLUDE;
+			else
+				within = optarg;
+			given |= c == OPT_LABEL ? O_LABEL : c == OPT_EXCLUDE ?
+			         O_EXCLUDE : O_WITHIN;
 			break;
 		case 'm':
 			if (mlv_sim_parse(optarg, &kind))
@@ -541,7 +561,8 @@ main(int argc, char **argv)
 	}
 	switch (sub) {
 	case NEIGHBOURS:
-		neighbours(&p, input, labels, nlabels, exclude, kind, k, nthreads);
+		neighbours(&p, input, labels, nlabels, exclude, within, kind, k,
+		           nthreads);
 		break;
 	case CLASSIFY:
 		classify(&p, input, train, labels[0], use_knn, k, kind, &lo,

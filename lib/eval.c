@@ -267,6 +267,102 @@ mlv_chance_agreement(const int32_t *labels, const int32_t *group, size_t n)
 	return n ? sum / (double)n : NAN;
 }
 
+/* The rows of each class of within, in row order: rows[start[c] ..
+ * start[c + 1]) are class c's; nclasses is the largest class + 1. */
+static void
+rows_by_class(const int32_t *within, size_t n, size_t *nclasses,
+              size_t **start, uint32_t **rows)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		m = (size_t)within[i] + 1 > m ? (size_t)within[i] + 1 : m;
+	*nclasses = m;
+	*start = mlv_calloc(m + 1, sizeof **start);
+	*rows = mlv_malloc((n ? n : 1) * sizeof **rows);
+	for (size_t i = 0; i < n; i++)
+		(*start)[within[i] + 1]++;
+	for (size_t c = 0; c < m; c++)
+		(*start)[c + 1] += (*start)[c];
+	size_t *fill = mlv_malloc((m ? m : 1) * sizeof *fill);
+	memcpy(fill, *start, m * sizeof *fill);
+	for (size_t i = 0; i < n; i++)
+		(*rows)[fill[within[i]]++] = (uint32_t)i;
+	free(fill);
+}
+
+int
+mlv_neighbours_within(mlv_sim_kind kind, const float *x, size_t n, size_t d,
+                      size_t k, const int32_t *within, const int32_t *group,
+                      uint32_t *nbr, int nthreads, char *err, size_t errlen)
+{
+	if (!within)
+		return mlv_neighbours(kind, x, n, d, k, group, nbr, nthreads, err,
+		                      errlen);
+	size_t m, *start;
+	uint32_t *rows;
+	rows_by_class(within, n, &m, &start, &rows);
+	size_t big = 0;
+	for (size_t c = 0; c < m; c++)
+		big = start[c + 1] - start[c] > big ? start[c + 1] - start[c] : big;
+	float *sx = mlv_malloc(mlv_mul_size(big ? big : 1, d * sizeof *sx,
+	                                    "neighbours within"));
+	int32_t *sg = group ? mlv_malloc(big * sizeof *sg) : NULL;
+	uint32_t *snbr = mlv_malloc(mlv_mul_size(big ? big : 1,
+	                                         k * sizeof *snbr, "neighbours"));
+	int rc = 0;
+	for (size_t c = 0; c < m && !rc; c++) {
+		size_t cn = start[c + 1] - start[c];
+		const uint32_t *r = rows + start[c];
+		if (!cn)
+			continue;
+		for (size_t i = 0; i < cn; i++) {
+			memcpy(sx + i * d, x + (size_t)r[i] * d, d * sizeof *sx);
+			if (group)
+				sg[i] = group[r[i]];
+		}
+		rc = mlv_neighbours(kind, sx, cn, d, k, sg, snbr, nthreads, err,
+		                    errlen);
+		for (size_t i = 0; i < cn && !rc; i++)
+			for (size_t j = 0; j < k; j++)
+				nbr[(size_t)r[i] * k + j] = r[snbr[i * k + j]];
+	}
+	free(snbr);
+	free(sg);
+	free(sx);
+	free(rows);
+	free(start);
+	return rc;
+}
+
+double
+mlv_chance_agreement_within(const int32_t *labels, const int32_t *group,
+                            const int32_t *within, size_t n)
+{
+	if (!within)
+		return mlv_chance_agreement(labels, group, n);
+	size_t m, *start;
+	uint32_t *rows;
+	rows_by_class(within, n, &m, &start, &rows);
+	int32_t *sl = mlv_malloc((n ? n : 1) * sizeof *sl);
+	int32_t *sg = group ? mlv_malloc(n * sizeof *sg) : NULL;
+	double sum = 0;
+	for (size_t c = 0; c < m; c++) {
+		size_t cn = start[c + 1] - start[c];
+		for (size_t i = 0; i < cn; i++) {
+			sl[i] = labels[rows[start[c] + i]];
+			if (group)
+				sg[i] = group[rows[start[c] + i]];
+		}
+		if (cn)
+			sum += (double)cn * mlv_chance_agreement(sl, sg, cn);
+	}
+	free(sg);
+	free(sl);
+	free(rows);
+	free(start);
+	return n ? sum / (double)n : NAN;
+}
+
 /* ---- classifiers -------------------------------------------------- */
 
 void

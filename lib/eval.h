@@ -59,6 +59,17 @@ int mlv_neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d,
                    size_t k, const int32_t *group, uint32_t *nbr,
                    int nthreads, char *err, size_t errlen);
 
+/* mlv_neighbours within each class of `within` (n classes, or NULL for
+ * one class of all rows): a row's neighbours are only rows of its own
+ * within-class, e.g. notes of its pitch, to ask whether the nearest notes
+ * of the same pitch have the same instrument when pitch dominates the
+ * space.  nbr holds indices into all n rows.  -1 with a message when a
+ * within-class has too few rows for k. */
+int mlv_neighbours_within(mlv_sim_kind kind, const float *x, size_t n,
+                          size_t d, size_t k, const int32_t *within,
+                          const int32_t *group, uint32_t *nbr, int nthreads,
+                          char *err, size_t errlen);
+
 /* The majority class among the k rows nbr[0..k) of labels (in
  * 0..nclasses-1); of classes with equal counts, the one whose first
  * member comes first, i.e. the nearest.  counts: nclasses scratch.
@@ -86,6 +97,11 @@ void mlv_knn_score(const uint32_t *nbr, size_t n, size_t k,
  * some row has no row to be compared with. */
 double mlv_chance_agreement(const int32_t *labels, const int32_t *group,
                             size_t n);
+/* The same when rows are compared only within their class of `within`
+ * (NULL: mlv_chance_agreement). */
+double mlv_chance_agreement_within(const int32_t *labels,
+                                   const int32_t *group,
+                                   const int32_t *within, size_t n);
 
 /* ---- classifiers -------------------------------------------------- */
 

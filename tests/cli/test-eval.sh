@@ -208,3 +208,16 @@ echo keep >kept.tsv
 mlv-eval neighbours --label label.nope -o kept.tsv blobs.mlv 2>/dev/null
 check "a failed run leaves -o's file alone" sh -c '[ "$(cat kept.tsv)" = keep ] && [ "$(ls -a | grep -c "^\\.kept")" -eq 0 ]'
 check "--help and --version" sh -c 'mlv-eval --help | grep -q "^usage: mlv-eval neighbours" && mlv-eval --version | grep -q mlv'
+
+# --within: neighbours only among rows sharing a key.  Four records of 3
+# rows on a line; within label.g, a row's nearest is in its own record
+# when records 1,2 (g=x) and 3,4 (g=y) are 100 apart but their records
+# only 1 apart.
+for r in 0 1 2 3; do
+	awk -v r=$r 'BEGIN { for (i = 0; i < 3; i++) printf "%g\n", (r % 2) * 1 + int(r / 2) * 100 + i * 0.01 }' |
+		mlv-cat -f tsv --set id=w$r --set label.g=$( [ $r -lt 2 ] && echo x || echo y) --set label.c=$r
+done >within.mlv
+check "--within: among rows of one group, the nearest are the record's own" sh -c '
+	[ "$(mlv-eval neighbours -k 2 --within label.g --label label.c --no-header within.mlv | head -n 1 | cut -f 3)" = 1 ] &&
+	[ "$(mlv-eval neighbours -k 2 --within label.g --label label.c --no-header within.mlv | sed -n 3p | cut -f 3)" = 0.4 ]'
+fails "--within a group smaller than k + 1" 1 "--within label.g" mlv-eval neighbours -k 6 --within label.g --label label.c within.mlv

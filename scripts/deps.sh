@@ -11,8 +11,8 @@ set -u
 BUILD="gcc make pkg-config libsndfile1-dev libkissfft-dev libopenblas-dev liblapacke-dev libyaml-dev libsoxr-dev"
 # mlv-plot runs gnuplot; make check lints the man pages with mandoc,
 # compiles with clang too, and checks SVG and the examples/mlv.py round
-# trips with python3 and numpy.
-TEST="gnuplot-nox mandoc clang python3-numpy"
+# trips with python3 and numpy; examples/parallel shards with GNU parallel.
+TEST="gnuplot-nox mandoc clang python3-numpy parallel"
 PKGCONFIG="sndfile kissfft-float openblas lapacke yaml-0.1 soxr"
 
 mode=${1:-install}

@@ -1,0 +1,53 @@
+# common.mk - what every experiment's Makefile shares: where mlv's
+# programs are, and the few settings all of them take.
+#
+# Inside mlv's source tree the programs are built on first use.  To run
+# a copied experiment elsewhere, install mlv (make install) and run it
+# with MLV_BIN= MLV_TOOLS=DIR (DIR holding mlv-corpus, or AUDIO=dir).
+
+EXAMPLES := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+TOP := $(abspath $(EXAMPLES)/..)
+MLV_BIN ?= $(TOP)/bin
+MLV_TOOLS ?= $(TOP)/build/tools
+MODELS ?= $(EXAMPLES)/models
+export PATH := $(if $(MLV_BIN),$(MLV_BIN):)$(if $(MLV_TOOLS),$(MLV_TOOLS):)$(PATH)
+
+# Where everything goes; the seed of every random step (corpus, training,
+# maps, clusters); threads for the tools that take -j (empty: all cores).
+OUT ?= out
+SEED ?= 0
+JOBS ?=
+J := $(if $(JOBS),-j $(JOBS))
+
+# Your own audio: AUDIO=dir with dir/labels.tsv (a header line, a `file`
+# column relative to dir, optional start_s and end_s, and the labels the
+# experiment scores against; see each experiment's README).  Empty: the
+# experiment makes its own corpus with mlv-corpus.
+AUDIO ?=
+AUDIO_DIR := $(if $(AUDIO),$(abspath $(AUDIO)),$(abspath $(OUT))/audio)
+LABELS := $(AUDIO_DIR)/labels.tsv
+
+# Recipes run in bash with pipefail, so that a tool failing anywhere in a
+# pipeline fails the step (and .DELETE_ON_ERROR removes its target).
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+# Build mlv in its source tree when the experiment uses that tree's
+# programs (a sanitizer build or an installed mlv is used as it is).
+ifeq ($(MLV_BIN),$(TOP)/bin)
+MLV_READY := $(OUT)/.mlv
+$(MLV_READY): FORCE
+	@$(MAKE) -s -C $(TOP) all build/tools/mlv-corpus
+	@mkdir -p $(@D) && touch $@
+FORCE:
+.PHONY: FORCE
+endif
+
+# print-results: the table, aligned, on stdout.
+define show_results
+	@echo "== $(1)"
+	@awk -f $(EXAMPLES)/table.awk $(1)
+endef

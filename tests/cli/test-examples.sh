@@ -1,0 +1,139 @@
+#!/bin/sh
+# test-examples.sh - the experiments of examples/ and the demo's index,
+# end to end on tiny generated corpora (short notes, a few epochs): every
+# Makefile runs, its results.tsv holds the scores it promises, in range,
+# its plots are SVG, and the sharded extraction equals the single run.
+# Scores that need real training to be good are only range-checked here;
+# raw-space scores on the synthetic notes must beat chance.
+. "$(dirname "$0")/lib.sh"
+EX=$TESTS_DIR/../examples
+command -v gnuplot >/dev/null 2>&1 || { skip "examples (gnuplot is not installed)"; exit 0; }
+
+# run NAME DIR VAR=VALUE...: make the experiment into $SCRATCH/NAME.
+run() {
+	name=$1 dir=$2
+	shift 2
+	if out=$(make -s -C "$EX/$dir" OUT="$SCRATCH/$name" MLV_BIN="$MLV_BIN" \
+	         MLV_TOOLS="$MLV_TOOLS" "$@" 2>&1); then
+		ok "examples/$dir runs ($*)"
+	else
+		not_ok "examples/$dir runs ($*)" "$(echo "$out" | tail -n 20)"
+	fi
+}
+
+# value FILE COLUMN=VALUE... : the value column of the one line matching.
+value() {
+	f=$1
+	shift
+	awk -F '\t' -v conds="$(printf '%s\n' "$@")" 'NR == 1 {
+		for (i = 1; i <= NF; i++) col[$i] = i; n = split(conds, c, "\n"); next }
+		{ ok = 1; for (j = 1; j <= n; j++) { split(c[j], kv, "=");
+			if ($col[kv[1]] != kv[2]) ok = 0 } }
+		ok { print $col["value"]; found++ }
+		END { if (found != 1) exit 1 }' "$f"
+}
+
+# in_range NAME LO HI VALUE
+in_range() {
+	if awk -v v="$4" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 >= lo && v + 0 <= hi) }'; then
+		ok "$1 ($4)"
+	else
+		not_ok "$1" "value '$4' not in [$2, $3]"
+	fi
+}
+
+svgs_ok() {
+	n=0 bad=
+	for f in "$SCRATCH/$1"/*.svg; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		grep -q '</svg>' "$f" || bad="$bad $f"
+	done
+	if [ "$n" -ge "$2" ] && [ -z "$bad" ]; then ok "$1: $n plots, all complete SVG"; else
+		not_ok "$1: at least $2 complete SVG plots" "found $n; incomplete:$bad"
+	fi
+}
+
+# T1 on 0.2-s notes, 3 epochs.
+run notes notes NOTE_SECONDS=0.2 EPOCHS=3 PERPLEXITY=10
+r=$SCRATCH/notes/results.tsv
+# In raw spectra the nearest notes share the pitch, and among notes of
+# one pitch the loudness; the rest is range-checked (3 epochs train
+# nothing much).
+for key in pitch loudness; do
+	u=notes
+	[ $key = loudness ] && u='same pitch'
+	a=$(value "$r" space=raw "unit=$u" metric=knn_agreement key=label.$key)
+	c=$(value "$r" space=raw "unit=$u" metric=chance_agreement key=label.$key)
+	in_range "notes: raw $key agreement ($u) beats chance ($c)" "$c" 1 "$a"
+done
+for key in pitch instrument loudness; do
+	in_range "notes: latent $key agreement is a share" 0 1 \
+		"$(value "$r" space=latent unit=columns metric=knn_agreement key=label.$key)"
+done
+in_range "notes: the octave probe's instrument accuracy is a share" 0 1 \
+	"$(awk -F '\t' '$1 == "latent" && $2 ~ /^probe/ && $3 == "accuracy" && $4 == "label.instrument" { print $5 }' "$r")"
+svgs_ok notes 10
+
+# T2 on 12-s renditions.
+run performers performers PIECE_SECONDS=12 SEGMENT_HOP=1 EPOCHS_FC=2 \
+	EPOCHS_LSTM=3 PERPLEXITY=5
+r=$SCRATCH/performers/results.tsv
+check "performers: an ARI per piece and pair" sh -c \
+	"[ \$(grep -c '	ari	' '$r') -eq 9 ]"
+in_range "performers: ARI of the paper's pair" -1 1 \
+	"$(awk -F '\t' '$1 == "paper" && $3 == "ari" { print $5; exit }' "$r")"
+sed 1d "$SCRATCH/performers/separation.tsv" | cut -f 6 >fisher.got
+sort -gr fisher.got >fisher.sorted
+check "performers: 16 dimensions ranked by Fisher's ratio" sh -c \
+	'[ $(wc -l <fisher.got) -eq 16 ] && cmp -s fisher.got fisher.sorted'
+svgs_ok performers 5
+
+# T3 on 20-s sections: two segments each.
+run sections sections SECTION_SECONDS=20 KERNEL=1 EPOCHS_FC=2 EPOCHS_LSTM=3
+r=$SCRATCH/sections/results.tsv
+for s in lstm mean; do
+	in_range "sections: F-measure over all pieces ($s)" 0 1 \
+		"$(value "$r" space=$s metric=f_measure key=all)"
+done
+svgs_ok sections 8
+
+# The demo's page links every plot and table of the runs above.
+sh "$EX/index.sh" "$SCRATCH" >/dev/null
+check "index.html links every plot" sh -c "[ \$(grep -c '<img ' '$SCRATCH/index.html') -eq \$(ls '$SCRATCH'/*/*.svg | wc -l) ] && grep -q '<h2 id=\"sections\">' '$SCRATCH/index.html'"
+
+# Symphony2vec's protocol on 3 composers x 3 tracks of 10 s, 5-s clips.
+run composers composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
+	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=2 K=3
+r=$SCRATCH/composers/results.tsv
+for e in raw pca ae; do
+	for c in logreg knn; do
+		in_range "composers: $e + $c accuracy" 0 1 \
+			"$(value "$r" embedding=$e classifier=$c metric=accuracy key=label.composer)"
+	done
+done
+check "composers: no test track among the training tracks" sh -c \
+	"cut -f 1 '$SCRATCH/composers/train.tsv' | sed 1d | sort >tr.got; cut -f 1 '$SCRATCH/composers/test.tsv' | sed 1d | sort >te.got; [ -s te.got ] && [ -z \"\$(comm -12 tr.got te.got)\" ]"
+
+# music-explore's workflow on the same kind of collection.
+run explore explore COMPOSERS=3 TRACKS=2 TRACK_SECONDS=20 PCA_DIMS=5 \
+	PLAYLIST_LENGTH=3 PERPLEXITY=5
+r=$SCRATCH/explore/results.tsv
+for m in pca std-pca tsne umap; do
+	in_range "explore: $m map's trustworthiness" 0 1 \
+		"$(value "$r" space=$m metric=trustworthiness)"
+done
+check "explore: a playlist of 3 tracks" sh -c "[ \$(sed 1d '$SCRATCH/explore/playlist.tsv' | wc -l) -eq 3 ]"
+svgs_ok explore 8
+
+# Sharded extraction, merged with cat, equals the single run; the Slurm
+# script's tasks run here one by one, and GNU parallel's --sshlogin path
+# on the local machine (':').
+if command -v parallel >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q GNU; then
+	run parallel parallel COMPOSERS=2 TRACKS=2 TRACK_SECONDS=4 SHARDS=3
+	check "parallel: merged shards equal the single run" grep -q identical "$SCRATCH/parallel/results.tsv"
+	run parallel parallel COMPOSERS=2 TRACKS=2 TRACK_SECONDS=4 SHARDS=3 slurm-local
+	run parallel parallel COMPOSERS=2 TRACKS=2 TRACK_SECONDS=4 SHARDS=3 SSHLOGIN=: ssh
+else
+	skip "examples/parallel (GNU parallel is not installed)"
+fi

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "util.h"
 
 /* Strong Wolfe constants: sufficient decrease and curvature (Nocedal and
@@ -33,15 +34,6 @@ mlv_lbfgs_status_text(mlv_lbfgs_status status)
 	case MLV_LBFGS_LINE_SEARCH: return "stopped: no step lowered the objective";
 	}
 	return "?";
-}
-
-static double
-dot(const double *a, const double *b, size_t n)
-{
-	double s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += a[i] * b[i];
-	return s;
 }
 
 static double
@@ -74,7 +66,7 @@ phi(line *l, double a, double *dphi)
 	double f = l->fn(l->ctx, l->xt, l->gt, l->n);
 	l->evals++;
 	l->total++;
-	*dphi = dot(l->gt, l->d, l->n);
+	*dphi = mlv_dot(l->gt, l->d, l->n);
 	/* An overflow is a step too long: the search backs off from it. */
 	if (!isfinite(f) || !isfinite(*dphi)) {
 		f = INFINITY;
@@ -194,7 +186,7 @@ direction(double *d, const double *g, size_t n, const double *s,
 		d[i] = -g[i];
 	for (int j = 0; j < k; j++) {
 		int p = ((head - 1 - j) % m + m) % m;
-		alpha[p] = rho[p] * dot(s + (size_t)p * n, d, n);
+		alpha[p] = rho[p] * mlv_dot(s + (size_t)p * n, d, n);
 		const double *yp = y + (size_t)p * n;
 		for (size_t i = 0; i < n; i++)
 			d[i] -= alpha[p] * yp[i];
@@ -202,13 +194,13 @@ direction(double *d, const double *g, size_t n, const double *s,
 	if (k > 0) {
 		int p = ((head - 1) % m + m) % m;
 		const double *yp = y + (size_t)p * n;
-		double gamma = 1 / (rho[p] * dot(yp, yp, n));
+		double gamma = 1 / (rho[p] * mlv_dot(yp, yp, n));
 		for (size_t i = 0; i < n; i++)
 			d[i] *= gamma;
 	}
 	for (int j = k - 1; j >= 0; j--) {
 		int p = ((head - 1 - j) % m + m) % m;
-		double beta = rho[p] * dot(y + (size_t)p * n, d, n);
+		double beta = rho[p] * mlv_dot(y + (size_t)p * n, d, n);
 		const double *sp = s + (size_t)p * n;
 		for (size_t i = 0; i < n; i++)
 			d[i] += (alpha[p] - beta) * sp[i];
@@ -237,7 +229,7 @@ mlv_lbfgs(double *x, size_t n, mlv_objective_fn fn, void *ctx,
 	line l = {fn, ctx, n, x, d, xt, gt, 0, 0, 0, 1};
 	double f = fn(ctx, x, g, n);
 	int ret = 0;
-	if (!isfinite(f) || !isfinite(dot(g, g, n))) {
+	if (!isfinite(f) || !isfinite(mlv_dot(g, g, n))) {
 		ret = mlv_errf(err, errlen, "L-BFGS: the objective or its gradient "
 		               "is not finite at the starting point");
 		goto done;
@@ -254,14 +246,14 @@ mlv_lbfgs(double *x, size_t n, mlv_objective_fn fn, void *ctx,
 			break;
 		}
 		direction(d, g, n, s, y, rho, alpha, m, k, head);
-		l.dphi0 = dot(g, d, n);
+		l.dphi0 = mlv_dot(g, d, n);
 		if (!(l.dphi0 < 0)) {
 			/* Rounding spoiled the curvature pairs: start afresh
 			 * from steepest descent. */
 			k = 0;
 			for (size_t i = 0; i < n; i++)
 				d[i] = -g[i];
-			l.dphi0 = -dot(g, g, n);
+			l.dphi0 = -mlv_dot(g, g, n);
 		}
 		l.f0 = f;
 		/* Without curvature pairs the direction has the gradient's
@@ -278,7 +270,7 @@ mlv_lbfgs(double *x, size_t n, mlv_objective_fn fn, void *ctx,
 			sp[i] = xt[i] - x[i];
 			yp[i] = gt[i] - g[i];
 		}
-		double sy = dot(sp, yp, n);
+		double sy = mlv_dot(sp, yp, n);
 		/* Keep the pair only when it has positive curvature, which
 		 * keeps H positive definite. */
 		if (sy > 0) {

@@ -102,3 +102,12 @@ mlv_column_means(const float *x, size_t rows, size_t cols, double *mean)
 	for (size_t j = 0; j < cols; j++)
 		mean[j] /= (double)rows;
 }
+
+double
+mlv_dot(const double *a, const double *b, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}

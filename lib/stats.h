@@ -25,6 +25,9 @@ void mlv_summarize(const float *x, size_t n, mlv_summary *s);
  * non-finite; rows == 0 gives NaN. */
 void mlv_column_stats(const float *x, size_t rows, size_t cols,
                       double *mean, double *var);
+/* The dot product of two vectors of n doubles, summed in order. */
+double mlv_dot(const double *a, const double *b, size_t n);
+
 /* The column means alone (one pass, in double). */
 void mlv_column_means(const float *x, size_t rows, size_t cols, double *mean);
 

@@ -23,6 +23,7 @@
 #include "pca.h"
 #include "pool.h"
 #include "rng.h"
+#include "stats.h"
 #include "util.h"
 
 /* Independent random streams of one seed (rng.h's mlv_rng_stream). */
@@ -442,15 +443,6 @@ lap_apply(const lap_op *op, const double *x, double *y)
 	}
 }
 
-static double
-dot(const double *a, const double *b, size_t n)
-{
-	double s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += a[i] * b[i];
-	return s;
-}
-
 /* w -= its components along u (unit) and the k rows of v (orthonormal),
  * twice (classical Gram-Schmidt twice is enough: Giraud et al., Numer.
  * Math. 101, 2005); h (k, may be NULL) gets the coefficients. */
@@ -461,11 +453,11 @@ orthogonalize(double *w, const double *u, const double *v, size_t k,
 	if (h)
 		memset(h, 0, k * sizeof *h);
 	for (int pass = 0; pass < 2; pass++) {
-		double cu = dot(u, w, n);
+		double cu = mlv_dot(u, w, n);
 		for (size_t i = 0; i < n; i++)
 			w[i] -= cu * u[i];
 		for (size_t r = 0; r < k; r++)
-			c[r] = dot(v + r * n, w, n);
+			c[r] = mlv_dot(v + r * n, w, n);
 		for (size_t r = 0; r < k; r++) {
 			const double *vr = v + r * n;
 			for (size_t i = 0; i < n; i++)
@@ -485,7 +477,7 @@ random_orthogonal(double *w, const double *u, const double *v, size_t k,
 		for (size_t i = 0; i < n; i++)
 			w[i] = mlv_rng_normal(g);
 		orthogonalize(w, u, v, k, n, NULL, c);
-		double nrm = sqrt(dot(w, w, n));
+		double nrm = sqrt(mlv_dot(w, w, n));
 		if (nrm > 1e-8) {
 			for (size_t i = 0; i < n; i++)
 				w[i] /= nrm;
@@ -561,7 +553,7 @@ mlv_umap_spectral(const mlv_umap_graph *g, size_t dims, uint64_t seed,
 			orthogonalize(w, u, v, j + 1, n, hc, c);
 			for (size_t r = 0; r <= j; r++)
 				h[r * m + j] = h[j * m + r] = hc[r];
-			beta = sqrt(dot(w, w, n));
+			beta = sqrt(mlv_dot(w, w, n));
 			if (beta > 1e-10) {
 				for (size_t i = 0; i < n; i++)
 					w[i] /= beta;
@@ -618,7 +610,7 @@ mlv_umap_spectral(const mlv_umap_graph *g, size_t dims, uint64_t seed,
 			for (size_t i = 0; i < n; i++)
 				kr[i] += sq * vq[i];
 		}
-		double nrm = sqrt(dot(kr, kr, n)), big = 0;
+		double nrm = sqrt(mlv_dot(kr, kr, n)), big = 0;
 		for (size_t i = 0; i < n; i++)
 			if (fabs(kr[i]) > fabs(big))
 				big = kr[i];

@@ -4,7 +4,7 @@
 # synthesises, the gallery of every plot kind, and DIR/index.html linking
 # every plot and results table.  DEMO_DIR (default out/) is where it all
 # goes; make variables after `--` reach every experiment, e.g.
-#   sh scripts/demo.sh -- EPOCHS=20
+#   sh scripts/demo.sh -- EPOCHS_FC=20
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 out=${DEMO_DIR:-$ROOT/out}

@@ -513,6 +513,39 @@ TEST(neighbour_agreement_excluding_the_own_track)
 	CHECK(isnan(mlv_chance_agreement(line_label, big + 0, 1)));
 }
 
+TEST(neighbours_within_a_group)
+{
+	/* Within the line's halves {0 1 3} and {10 11 13} (within = 0 0 0 1
+	 * 1 1), k = 1: 0 -> 1, 1 -> 0, 2 -> 1, 3 -> 4, 4 -> 3, 5 -> 4; the
+	 * same as without, since the halves are far apart.  Within tracks
+	 * instead (0 0 1 1 2 2) each row's only candidate is its partner. */
+	static const int32_t half[6] = {0, 0, 0, 1, 1, 1};
+	uint32_t nbr[6];
+	char err[256];
+	CHECK_INT(mlv_neighbours_within(MLV_SIM_EUCLIDEAN, line_x, 6, 1, 1, half,
+	                                NULL, nbr, 1, err, sizeof err), 0);
+	static const uint32_t want[6] = {1, 0, 1, 4, 3, 4};
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(nbr[i], want[i]);
+	CHECK_INT(mlv_neighbours_within(MLV_SIM_EUCLIDEAN, line_x, 6, 1, 1,
+	                                line_track, NULL, nbr, 1, err,
+	                                sizeof err), 0);
+	static const uint32_t pairs[6] = {1, 0, 3, 2, 5, 4};
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(nbr[i], pairs[i]);
+	/* labels a a b b a b within tracks: rows 0, 1 meet a partner of
+	 * their class, rows 2, 3 too, rows 4, 5 do not */
+	CHECK_NEAR(mlv_chance_agreement_within(line_label, NULL, line_track, 6),
+	           4.0 / 6, 1e-12);
+	/* within the halves, excluding tracks: row 0 (track 0) has one row
+	 * of its half outside its track, row 2, too few for k = 2; and a
+	 * half of 3 rows cannot give k = 3 */
+	CHECK_INT(mlv_neighbours_within(MLV_SIM_EUCLIDEAN, line_x, 6, 1, 2, half,
+	                                line_track, nbr, 1, err, sizeof err), -1);
+	CHECK_INT(mlv_neighbours_within(MLV_SIM_EUCLIDEAN, line_x, 6, 1, 3, half,
+	                                NULL, nbr, 1, err, sizeof err), -1);
+}
+
 TEST(cosine_neighbours)
 {
 	/* directions: 0 and 1 close to the x axis, 2 and 3 to the y axis;
@@ -788,6 +821,7 @@ main(void)
 	RUN(standardize_like_standard_scaler);
 	RUN(neighbour_agreement_by_hand);
 	RUN(neighbour_agreement_excluding_the_own_track);
+	RUN(neighbours_within_a_group);
 	RUN(cosine_neighbours);
 	RUN(vote_ties_go_to_the_nearest);
 	RUN(chance_level);

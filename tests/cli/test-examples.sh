@@ -55,7 +55,7 @@ svgs_ok() {
 }
 
 # T1 on 0.2-s notes, 3 epochs.
-run notes notes NOTE_SECONDS=0.2 EPOCHS=3 PERPLEXITY=10
+run notes notes NOTE_SECONDS=0.2 EPOCHS_FC=3 PERPLEXITY=10
 r=$SCRATCH/notes/results.tsv
 # In raw spectra the nearest notes share the pitch, and among notes of
 # one pitch the loudness; the rest is range-checked (3 epochs train

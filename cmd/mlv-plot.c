@@ -96,13 +96,6 @@ read_all(char **paths, int npaths, size_t *nrecs)
 	return recs;
 }
 
-static void
-write_stdout(const char *buf, size_t len)
-{
-	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) || fclose(stdout))
-		mlv_die("<stdout>: write error (%s)", strerror(errno));
-}
-
 int
 main(int argc, char **argv)
 {
@@ -234,7 +227,10 @@ main(int argc, char **argv)
 	free(extra);
 
 	if (script) {
-		write_stdout(buf, len);
+		/* The stream writer, for its quiet exit on a closed pipe. */
+		mlv_writer *w = mlv_writer_open_or_die("-");
+		mlv_write_bytes_or_die(w, buf, len);
+		mlv_writer_close_or_die(w);
 		free(buf);
 		return 0;
 	}

@@ -377,3 +377,8 @@ check "atomic: a failed run keeps the old file and leaves no temporary" sh -c '
 	[ "$(cat keep.svg)" = keep ] && [ -z "$(ls -A | grep "^\.keep")" ]'
 mlv-plot -o keep.svg map.mlv
 expect "atomic: a good run replaces it" 240 svg keep.svg points
+
+# A reader that goes away early ends mlv-plot --script quietly.
+mlv-gen --records 4 --rows 5000 --cols 2 >big.mlv
+mlv-plot --script big.mlv 2>pipe.err | head -n 1 >/dev/null
+check "--script into a closed pipe: no message" sh -c '! [ -s pipe.err ]'

@@ -24,8 +24,30 @@ J := $(if $(JOBS),-j $(JOBS))
 # experiment scores against; see each experiment's README).  Empty: the
 # experiment makes its own corpus with mlv-corpus.
 AUDIO ?=
+# make cannot quote paths with spaces: a link without spaces will do.
+$(if $(word 2,$(AUDIO)),$(error AUDIO=$(AUDIO): a path with spaces (make cannot quote it; use a link without spaces)))
+$(if $(word 2,$(OUT)),$(error OUT=$(OUT): a path with spaces (make cannot quote it)))
 AUDIO_DIR := $(if $(AUDIO),$(abspath $(AUDIO)),$(abspath $(OUT))/audio)
 LABELS := $(AUDIO_DIR)/labels.tsv
+
+# The settings of this run: the variables given on the command line and
+# the Makefile itself.  The first steps depend on this stamp, which is
+# rewritten only when they change, so another AUDIO, FEATURE or SEED
+# reruns the experiment instead of showing an earlier run's numbers.
+CONFIG_STAMP := $(OUT)/.config
+$(CONFIG_STAMP): $(firstword $(MAKEFILE_LIST)) FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(sort $(filter-out OUT=%,$(MAKEOVERRIDES))) >$@.new; \
+	if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+FORCE:
+.PHONY: FORCE
+
+# need_columns FILE COLUMN...: fail unless the TSV's header has them.
+need_columns = awk -F '\t' -v want='$(2)' -v f='$(1)' 'NR == 1 { \
+	n = split(want, w, " "); for (i = 1; i <= NF; i++) have[$$i] = 1; \
+	for (i = 1; i <= n; i++) if (!(w[i] in have)) { \
+		print f ": no column " w[i] " (the header has: " $$0 ")" >"/dev/stderr"; \
+		bad = 1 } exit } END { exit bad }' '$(1)'
 
 # Recipes run in bash with pipefail, so that a tool failing anywhere in a
 # pipeline fails the step (and .DELETE_ON_ERROR removes its target).
@@ -42,8 +64,6 @@ MLV_READY := $(OUT)/.mlv
 $(MLV_READY): FORCE
 	@$(MAKE) -s -C $(TOP) all build/tools/mlv-corpus
 	@mkdir -p $(@D) && touch $@
-FORCE:
-.PHONY: FORCE
 endif
 
 # print-results: the table, aligned, on stdout.

@@ -5,8 +5,8 @@
 # -> the LSTM segment autoencoder -> a 16-d segment latent per segment.
 #
 # The including Makefile includes common.mk first, sets SPEC_INPUT (the
-# manifest of the audio) and may set any variable below before including
-# this file.  Targets, in $(OUT): spec.mlv, fc.mlv and fc-loss.mlv,
+# manifest of the audio) and NEED_COLUMNS (the label columns it scores
+# against), and may set any variable below before including this file.  Targets, in $(OUT): spec.mlv, fc.mlv and fc-loss.mlv,
 # note-latents.mlv, sequences.mlv, lstm.mlv and lstm-loss.mlv,
 # segment-latents.mlv, and NAME-loss.svg for either loss log.
 
@@ -26,7 +26,8 @@ EPOCHS_LSTM ?= 150
 # 10 s of 0.025-s columns, every 20th kept, 4 steps of 5.
 SEGMENT_HOP ?= 10
 
-$(OUT)/spec.mlv: $(SPEC_INPUT) | $(MLV_READY)
+$(OUT)/spec.mlv: $(SPEC_INPUT) $(CONFIG_STAMP) | $(MLV_READY)
+	$(call need_columns,$(LABELS),file $(NEED_COLUMNS))
 	mlv-spec --list $< $(SPEC_OPTS) $(J) -o $@
 
 $(OUT)/fc.mlv $(OUT)/fc-loss.mlv &: $(OUT)/spec.mlv

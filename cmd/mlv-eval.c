@@ -25,12 +25,12 @@ enum {
 	O_TRAIN = 1 << 4, O_CLASSIFIER = 1 << 5, O_C = 1 << 6,
 	O_MAXITER = 1 << 7, O_NOSTD = 1 << 8, O_PRED = 1 << 9,
 	O_TRUTH = 1 << 10, O_TOL = 1 << 11, O_JOBS = 1 << 12,
-	O_WITHIN = 1 << 13
+	O_WITHIN = 1 << 13, O_TRACK = 1 << 14
 };
 static const unsigned allowed[NSUB] = {
 	[NEIGHBOURS] = O_K | O_LABEL | O_METRIC | O_EXCLUDE | O_WITHIN | O_JOBS,
 	[CLASSIFY] = O_K | O_LABEL | O_METRIC | O_TRAIN | O_CLASSIFIER | O_C |
-	             O_MAXITER | O_NOSTD | O_PRED | O_JOBS,
+	             O_MAXITER | O_NOSTD | O_PRED | O_TRACK | O_JOBS,
 	[CLUSTERS] = O_TRUTH | O_JOBS,
 	[BOUNDARIES] = O_TRUTH | O_TOL | O_JOBS,
 };
@@ -51,8 +51,8 @@ usage(void)
 	       "[-k K]\n"
 	       "                         [-m MEASURE] [--C C] [--max-iter N] "
 	       "[--no-standardize]\n"
-	       "                         [--predictions FILE] [common] "
-	       "[TEST...]\n"
+	       "                         [--predictions FILE] [--track KEY] "
+	       "[common] [TEST...]\n"
 	       "       mlv-eval clusters --truth KEY [common] [FILE...]\n"
 	       "       mlv-eval boundaries --truth TSV [--tolerance S] [common] "
 	       "[FILE...]\n"
@@ -69,7 +69,8 @@ usage(void)
 	       "      --within KEY       only neighbours sharing the row's KEY "
 	       "(its pitch)\n\n"
 	       "classify: fit on --train, predict every test row; accuracy, "
-	       "balanced_accuracy,\nmajority_baseline and classes.\n"
+	       "balanced_accuracy,\nchance_balanced, track_accuracy, "
+	       "majority_baseline and classes.\n"
 	       "      --train FILE       the training rows (split by track, never "
 	       "by clip)\n"
 	       "      --label KEY        the label to predict\n"
@@ -81,7 +82,10 @@ usage(void)
 	       "standardise with the\n"
 	       "                         training rows' mean and std)\n"
 	       "      --predictions FILE the test records with one column, the "
-	       "predicted class\n\n"
+	       "predicted class\n"
+	       "      --track KEY        the test rows' tracks for track_accuracy "
+	       "(default: src,\n"
+	       "                         else id without its #fragment)\n\n"
 	       "clusters: ari, nmi, purity, clusters and classes of mlv-cluster's "
 	       "output.\n"
 	       "      --truth KEY        the label to compare with\n\n"
@@ -162,33 +166,41 @@ neighbours(const mlv_points *p, const char *input, char **labels,
 		ncls[l] = c.n;
 		mlv_classes_free(&c);
 	}
-	int32_t *group = NULL;
-	if (exclude) {
-		mlv_classes g;
+	int32_t *group = NULL, *inside = NULL;
+	mlv_classes g = {NULL, 0}, w = {NULL, 0};
+	if (exclude)
 		group = row_classes(p, exclude, "--exclude", &g);
-		size_t *size = mlv_calloc(g.n, sizeof *size);
-		for (size_t i = 0; i < p->n; i++)
-			size[group[i]]++;
-		for (size_t r = 0; r < p->nrecs; r++)
-			if (p->recs[r].rows && p->n - size[group[p->first[r]]] < k)
-				mlv_die("%s: %zu rows outside its %s=%s, fewer than -k %zu",
-				        p->where[r], p->n - size[group[p->first[r]]],
-				        exclude, g.names[group[p->first[r]]], k);
-		free(size);
-		mlv_classes_free(&g);
-	}
-	int32_t *inside = NULL;
-	if (within) {
-		mlv_classes w;
+	if (within)
 		inside = row_classes(p, within, "--within", &w);
-		mlv_classes_free(&w);
+	/* Keys are per record, so are the rows a row may meet: each
+	 * record with rows needs k of them. */
+	size_t *avail = mlv_malloc((p->n ? p->n : 1) * sizeof *avail);
+	mlv_comparable_rows(inside, group, p->n, avail);
+	for (size_t r = 0; r < p->nrecs; r++) {
+		size_t i = p->first[r];
+		if (!p->recs[r].rows || avail[i] >= k)
+			continue;
+		if (!within)
+			mlv_die("%s: %zu rows outside its %s=%s, fewer than -k %zu",
+			        p->where[r], avail[i], exclude, g.names[group[i]], k);
+		if (!exclude)
+			mlv_die("%s: %zu other rows share its %s=%s, fewer than -k "
+			        "%zu (--within %s)", p->where[r], avail[i], within,
+			        w.names[inside[i]], k, within);
+		mlv_die("%s: %zu rows share its %s=%s outside its %s=%s, fewer "
+		        "than -k %zu (--within %s --exclude %s)", p->where[r],
+		        avail[i], within, w.names[inside[i]], exclude,
+		        g.names[group[i]], k, within, exclude);
 	}
+	free(avail);
+	mlv_classes_free(&g);
+	mlv_classes_free(&w);
 	uint32_t *nbr = mlv_malloc(mlv_mul_size(p->n, k * sizeof *nbr,
 	                                        "neighbours"));
 	if (mlv_neighbours_within(kind, p->x, p->n, p->d, k, inside, group, nbr,
 	                          nthreads, err, sizeof err))
-		mlv_die("%s: %s%s%s", input, err, within ? " (--within " : "",
-		        within ? within : "");
+		mlv_die("%s: %s%s%s%s", input, err, within ? " (--within " : "",
+		        within ? within : "", within ? ")" : "");
 	for (size_t l = 0; l < nlabels; l++) {
 		mlv_knn_scores s;
 		mlv_knn_score(nbr, p->n, k, cls[l], ncls[l], &s);
@@ -208,7 +220,7 @@ neighbours(const mlv_points *p, const char *input, char **labels,
 /* The test rows' predicted classes as a column of the test records, and
  * what each number means. */
 static void
-write_predictions(mlv_points *te, const char *path, const int32_t *pred,
+write_predictions(mlv_points *te, mlv_writer *w, const int32_t *pred,
                   const mlv_classes *c, const char *label,
                   const char *classifier)
 {
@@ -225,16 +237,15 @@ write_predictions(mlv_points *te, const char *path, const int32_t *pred,
 			mlv_meta_set(&te->recs[r], key, c->names[k]);
 		}
 	}
-	mlv_writer *w = mlv_writer_open_or_die(path);
 	mlv_points_write(te, w, y, 1, "prediction", "class", 0);
-	mlv_writer_close_or_die(w);
 	free(y);
 }
 
 static void
 classify(mlv_points *te, const char *input, const char *train_path,
          const char *label, int use_knn, size_t k, mlv_sim_kind kind,
-         const mlv_logreg_opts *lo, const char *predictions, int nthreads)
+         const mlv_logreg_opts *lo, const char *track,
+         mlv_writer *predictions, int nthreads)
 {
 	char err[512];
 	mlv_points tr;
@@ -294,14 +305,30 @@ classify(mlv_points *te, const char *input, const char *train_path,
 		mlv_logreg_predict(&m, te->x, te->n, pred);
 		mlv_logreg_free(&m);
 	}
-	double acc, bal;
+	double acc, bal, tacc;
 	mlv_classify_score(tt, pred, te->n, c.n + extra, &acc, &bal);
+	int32_t *tracks = mlv_malloc(te->n * sizeof *tracks);
+	size_t ntracks, conflict[2];
+	if (mlv_tracks_of_rows(te, track, tracks, &ntracks, err, sizeof err))
+		mlv_die("%s (--track %s)", err, track);
+	if (mlv_track_accuracy(tt, pred, tracks, te->n, c.n + extra, &tacc,
+	                       &ntracks, conflict)) {
+		size_t r0 = mlv_points_record_of(te, conflict[0]);
+		size_t r1 = mlv_points_record_of(te, conflict[1]);
+		mlv_die("%s: %s=%s, but %s=%s in %s of the same track (%s)",
+		        te->where[r1], label, mlv_meta_get(&te->recs[r1], label),
+		        label, mlv_meta_get(&te->recs[r0], label), te->where[r0],
+		        track ? track : "tracks by src, else id: give --track");
+	}
+	free(tracks);
 	int32_t major = mlv_majority_class(y, tr.n, c.n);
 	size_t hits = 0;
 	for (size_t i = 0; i < te->n; i++)
 		hits += tt[i] == major;
 	emit("accuracy", label, acc, te->n);
 	emit("balanced_accuracy", label, bal, te->n);
+	emit("chance_balanced", label, 1.0 / (double)c.n, te->n);
+	emit("track_accuracy", label, tacc, ntracks);
 	emit("majority_baseline", label, (double)hits / (double)te->n, te->n);
 	emit("classes", label, (double)c.n, tr.n);
 	if (predictions)
@@ -369,10 +396,20 @@ boundaries(const mlv_points *p, const char *input, const char *truth,
 		ref[r] = mlv_malloc((sec.n ? sec.n : 1) * sizeof **ref);
 		const char *src = mlv_meta_get(rec, "src");
 		const char *id = mlv_meta_get(rec, "id");
-		if (!(src && mlv_sections_boundaries(&sec, src, ref[r], &nref[r])) &&
-		    !(id && mlv_sections_boundaries(&sec, id, ref[r], &nref[r])))
-			mlv_die("%s: no line of %s is about %s (its file's basename "
-			        "must match that of src or id)", p->where[r], truth,
+		size_t lines = 0;
+		/* src names the file; an id such as mlv-spec's is the file
+		 * with a fragment */
+		if (src && mlv_sections_boundaries(&sec, src, ref[r], &nref[r],
+		                                   &lines, err, sizeof err))
+			mlv_die("%s: src %s", p->where[r], err);
+		if (!lines && id && mlv_sections_boundaries(&sec, id, ref[r],
+		                                            &nref[r], &lines, err,
+		                                            sizeof err))
+			mlv_die("%s: id %s", p->where[r], err);
+		if (!lines)
+			mlv_die("%s: no line of %s is about %s (a line's file must "
+			        "end src or id, or be ended by it, in whole path "
+			        "components)", p->where[r], truth,
 			        src ? src : id ? id : "this record (no src, no id)");
 		hits[r] = mlv_match_events(ref[r], nref[r], est[r], nest[r], tol);
 	}
@@ -409,7 +446,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_LABEL = 256, OPT_EXCLUDE, OPT_WITHIN, OPT_TRAIN, OPT_C, OPT_MAXITER,
-	       OPT_NOSTD, OPT_PRED, OPT_TRUTH, OPT_TOL, OPT_NOHEADER,
+	       OPT_NOSTD, OPT_PRED, OPT_TRACK, OPT_TRUTH, OPT_TOL, OPT_NOHEADER,
 	       OPT_VERSION };
 	static const struct option longopts[] = {
 		{"neighbours", required_argument, NULL, 'k'},
@@ -423,6 +460,7 @@ main(int argc, char **argv)
 		{"max-iter", required_argument, NULL, OPT_MAXITER},
 		{"no-standardize", no_argument, NULL, OPT_NOSTD},
 		{"predictions", required_argument, NULL, OPT_PRED},
+		{"track", required_argument, NULL, OPT_TRACK},
 		{"truth", required_argument, NULL, OPT_TRUTH},
 		{"tolerance", required_argument, NULL, OPT_TOL},
 		{"no-header", no_argument, NULL, OPT_NOHEADER},
@@ -438,6 +476,7 @@ main(int argc, char **argv)
 		{O_TRAIN, "--train"},
 		{O_CLASSIFIER, "-c"}, {O_C, "--C"}, {O_MAXITER, "--max-iter"},
 		{O_NOSTD, "--no-standardize"}, {O_PRED, "--predictions"},
+		{O_TRACK, "--track"},
 		{O_TRUTH, "--truth"}, {O_TOL, "--tolerance"},
 	};
 	mlv_init(argv);
@@ -464,7 +503,7 @@ main(int argc, char **argv)
 
 	const char *output = "-", *exclude = NULL, *within = NULL;
 	const char *train = NULL;
-	const char *predictions = NULL, *truth = NULL;
+	const char *predictions = NULL, *truth = NULL, *track = NULL;
 	char **labels = mlv_malloc((size_t)argc * sizeof *labels);
 	size_t nlabels = 0, k = 0;
 	mlv_sim_kind kind = MLV_SIM_EUCLIDEAN;
@@ -521,6 +560,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_NOSTD: lo.standardize = 0; given |= O_NOSTD; break;
 		case OPT_PRED: predictions = optarg; given |= O_PRED; break;
+		case OPT_TRACK:
+			if (!mlv_key_valid(optarg))
+				mlv_usage_error("--track %s: not a metadata key", optarg);
+			track = optarg;
+			given |= O_TRACK;
+			break;
 		case OPT_TRUTH: truth = optarg; given |= O_TRUTH; break;
 		case OPT_TOL:
 			tolerance = mlv_parse_double(optarg, 0, 1e300, "--tolerance");
@@ -551,6 +596,11 @@ main(int argc, char **argv)
 	if (!k)
 		k = sub == NEIGHBOURS ? 10 : 5;
 
+	/* Both outputs are opened first, to fail before the work, and
+	 * committed together at the end: a failed run leaves neither. */
+	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_writer *pw = predictions ? mlv_writer_open_or_die(predictions) :
+	                 NULL;
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";
@@ -566,7 +616,7 @@ main(int argc, char **argv)
 		break;
 	case CLASSIFY:
 		classify(&p, input, train, labels[0], use_knn, k, kind, &lo,
-		         predictions, nthreads);
+		         track, pw, nthreads);
 		break;
 	case CLUSTERS:
 		clusters(&p, input, truth);
@@ -577,8 +627,9 @@ main(int argc, char **argv)
 	case NSUB:
 		break;
 	}
-	mlv_writer *w = mlv_writer_open_or_die(output);
 	mlv_write_bytes_or_die(w, tsv, tsv_len);
+	if (pw)
+		mlv_writer_close_or_die(pw);
 	mlv_writer_close_or_die(w);
 	mlv_points_free(&p);
 	free(labels);

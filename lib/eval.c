@@ -132,6 +132,12 @@ count_sorted(const uint64_t *sorted, size_t n, uint64_t v)
 	return lo - first;
 }
 
+static uint64_t
+pair_code(int32_t a, int32_t b)
+{
+	return (uint64_t)(uint32_t)a << 32 | (uint32_t)b;
+}
+
 /* The size of the largest group. */
 static size_t
 largest_group(const int32_t *group, size_t n)
@@ -149,39 +155,205 @@ largest_group(const int32_t *group, size_t n)
 	return best;
 }
 
-int
-mlv_neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d,
-               size_t k, const int32_t *group, uint32_t *nbr, int nthreads,
-               char *err, size_t errlen)
+/* Whether a list of kk candidates of which the k-th best has the value
+ * v certainly holds every candidate as good as v: v is strictly better
+ * than the last one's (distances grow, similarities shrink), or the list
+ * holds the whole collection of m.  Otherwise candidates equal to v but
+ * of lower index may have been left out. */
+static int
+list_decides(mlv_sim_kind kind, float v, const float *val, size_t kk,
+             size_t m)
 {
-	if (k == 0 || k >= n)
+	if (kk >= m)
+		return 1;
+	return kind == MLV_SIM_EUCLIDEAN ? v < val[kk - 1] : v > val[kk - 1];
+}
+
+/* Candidates asked for beyond k, so that rows whose own group is close
+ * and ties at the k-th place rarely need a second search. */
+static size_t
+spare_candidates(size_t k)
+{
+	return 2 * k + 64;
+}
+
+/* The distances mlv_sim_topk reports for query row q of x among all n
+ * rows of x, for the kk candidates idx (rows map[idx]) of a search among
+ * some of them, and the candidates in their order: mlv_sim_topk moves
+ * the origin to its collection's mean (mean) and recomputes the
+ * distances of the centred rows in double, so the same pair at another
+ * origin can round to another value and break a tie the other way. */
+static void
+distances_among_all(const float *x, size_t d, const double *mean,
+                    uint32_t q, const uint32_t *map, size_t kk,
+                    uint32_t *idx, float *val)
+{
+	for (size_t s = 0; s < kk; s++) {
+		const float *b = x + (size_t)map[idx[s]] * d;
+		double sum = 0;
+		for (size_t j = 0; j < d; j++) {
+			double e = (double)(float)(x[(size_t)q * d + j] - mean[j]) -
+			           (double)(float)(b[j] - mean[j]);
+			sum += e * e;
+		}
+		val[s] = (float)sqrt(sum);
+	}
+	for (size_t s = 1; s < kk; s++)
+		for (size_t t = s; t > 0 && (val[t] < val[t - 1] ||
+		     (val[t] == val[t - 1] && idx[t] < idx[t - 1])); t--) {
+			float v = val[t];
+			val[t] = val[t - 1];
+			val[t - 1] = v;
+			uint32_t i = idx[t];
+			idx[t] = idx[t - 1];
+			idx[t - 1] = i;
+		}
+}
+
+/* The rows whose candidate lists did not decide their neighbours: their
+ * k neighbours from the rows outside their group, one group at a time,
+ * searching a copy of those rows (kept in row order, so ties still go
+ * to the lower row), with twice the candidates while a tie at the k-th
+ * place runs past the list's end.  A group costs its rows times the
+ * others, however large it is. */
+static int
+neighbours_outside(mlv_sim_kind kind, const float *x, size_t n, size_t d,
+                   size_t k, const int32_t *group, const uint32_t *row_name,
+                   const uint32_t *todo, size_t ntodo, uint32_t *nbr,
+                   int nthreads, char *err, size_t errlen)
+{
+	/* by group, then row: each group's rows become one query block */
+	uint64_t *sorted = mlv_malloc(ntodo * sizeof *sorted);
+	for (size_t i = 0; i < ntodo; i++)
+		sorted[i] = pair_code(group[todo[i]], (int32_t)todo[i]);
+	qsort(sorted, ntodo, sizeof *sorted, cmp_u64);
+	float *q = mlv_malloc(mlv_mul_size(ntodo, d * sizeof *q, "queries"));
+	float *coll = mlv_malloc(mlv_mul_size(n, d * sizeof *coll, "rows"));
+	uint32_t *map = mlv_malloc(n * sizeof *map);
+	uint32_t *idx = NULL;
+	float *val = NULL;
+	double *mean = NULL;
+	if (kind == MLV_SIM_EUCLIDEAN) {
+		mean = mlv_malloc(d * sizeof *mean);
+		mlv_column_means(x, n, d, mean);
+	}
+	int ret = 0;
+	for (size_t a = 0, b; a < ntodo && !ret; a = b) {
+		int32_t g = group[(uint32_t)sorted[a]];
+		for (b = a; b < ntodo && sorted[b] >> 32 == sorted[a] >> 32; b++)
+			memcpy(q + (b - a) * d, x + (size_t)(uint32_t)sorted[b] * d,
+			       d * sizeof *q);
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (group[i] != g) {
+				memcpy(coll + m * d, x + i * d, d * sizeof *coll);
+				map[m++] = (uint32_t)i;
+			}
+		if (m < k) {
+			uint32_t r = (uint32_t)sorted[a];
+			ret = mlv_errf(err, errlen, "row %lu: %zu rows outside its "
+			               "group, fewer than the %zu neighbours asked for",
+			               (unsigned long)(row_name ? row_name[r] : r), m,
+			               k);
+			break;
+		}
+		size_t kk = k + spare_candidates(k), decided;
+		do {
+			kk = kk < m ? kk : m;
+			idx = mlv_realloc(idx, mlv_mul_size(b - a, kk * sizeof *idx,
+			                                    "neighbours"));
+			val = mlv_realloc(val, mlv_mul_size(b - a, kk * sizeof *val,
+			                                    "neighbours"));
+			ret = mlv_sim_topk(kind, q, b - a, d, coll, m, d, kk, idx, val,
+			                   nthreads, err, errlen);
+			for (size_t i = a; mean && !ret && i < b; i++)
+				distances_among_all(x, d, mean, (uint32_t)sorted[i], map, kk,
+				                    idx + (i - a) * kk, val + (i - a) * kk);
+			decided = 0;
+			while (!ret && decided < b - a &&
+			       list_decides(kind, val[decided * kk + k - 1],
+			                    val + decided * kk, kk, m))
+				decided++;
+			kk *= 2;
+		} while (!ret && decided < b - a);
+		kk = kk / 2 < m ? kk / 2 : m;
+		for (size_t i = a; i < b && !ret; i++)
+			for (size_t j = 0; j < k; j++)
+				nbr[(size_t)(uint32_t)sorted[i] * k + j] =
+				        map[idx[(i - a) * kk + j]];
+	}
+	free(mean);
+	free(val);
+	free(idx);
+	free(map);
+	free(coll);
+	free(q);
+	free(sorted);
+	return ret;
+}
+
+/* mlv_neighbours, naming row i as row_name[i] (NULL: i) in messages. */
+static int
+neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d, size_t k,
+           const int32_t *group, const uint32_t *row_name, uint32_t *nbr,
+           int nthreads, char *err, size_t errlen)
+{
+	if (k == 0 || k >= n) {
+		if (row_name && n)
+			return mlv_errf(err, errlen, "row %lu: %zu rows in its "
+			                "within-group; %zu neighbours need at least %zu",
+			                (unsigned long)row_name[0], n, k, k + 1);
 		return mlv_errf(err, errlen, "%zu neighbours of %zu rows: k must "
 		                "be 1 to the rows less one", k, n);
-	/* Every row of the largest group but the row itself may come
-	 * before its k usable neighbours. */
-	size_t kk = k + (group ? largest_group(group, n) - 1 : 0);
+	}
+	/* A few candidates beyond k serve most rows; the rows whose group
+	 * crowds them out are searched again outside their group.  Asking
+	 * every row for k + (largest group - 1) candidates instead costs
+	 * n^2 (k + largest) when one group is most of the rows. */
+	size_t kk = k;
+	if (group) {
+		size_t spare = largest_group(group, n) - 1;
+		kk += spare < spare_candidates(k) ? spare : spare_candidates(k);
+	}
 	if (kk > n - 1)
 		kk = n - 1;
 	uint32_t *idx = mlv_malloc(mlv_mul_size(n, kk * sizeof *idx,
 	                                        "neighbours"));
 	float *val = mlv_malloc(mlv_mul_size(n, kk * sizeof *val, "neighbours"));
+	uint32_t *todo = NULL;
+	size_t ntodo = 0;
 	int ret = mlv_sim_topk(kind, x, n, d, NULL, 0, d, kk, idx, val, nthreads,
 	                       err, errlen);
 	for (size_t i = 0; !ret && i < n; i++) {
-		size_t m = 0;
-		for (size_t j = 0; j < kk && m < k; j++) {
+		size_t m = 0, j = 0;
+		for (; j < kk && m < k; j++) {
 			uint32_t c = idx[i * kk + j];
 			if (!group || group[c] != group[i])
 				nbr[i * k + m++] = c;
 		}
-		if (m < k)
-			ret = mlv_errf(err, errlen, "row %zu: %zu rows outside its "
-			               "group, fewer than the %zu neighbours asked for",
-			               i, m, k);
+		if (m < k || (group && !list_decides(kind, val[i * kk + j - 1],
+		                                     val + i * kk, kk, n - 1))) {
+			if (!todo)
+				todo = mlv_malloc(n * sizeof *todo);
+			todo[ntodo++] = (uint32_t)i;
+		}
 	}
 	free(idx);
 	free(val);
+	if (!ret && ntodo)
+		ret = neighbours_outside(kind, x, n, d, k, group, row_name, todo,
+		                         ntodo, nbr, nthreads, err, errlen);
+	free(todo);
 	return ret;
+}
+
+int
+mlv_neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d,
+               size_t k, const int32_t *group, uint32_t *nbr, int nthreads,
+               char *err, size_t errlen)
+{
+	return neighbours(kind, x, n, d, k, group, NULL, nbr, nthreads, err,
+	                  errlen);
 }
 
 int32_t
@@ -220,12 +392,6 @@ mlv_knn_score(const uint32_t *nbr, size_t n, size_t k, const int32_t *labels,
 	s->agreement = n ? agree / (double)n : NAN;
 	s->accuracy = n ? (double)right / (double)n : NAN;
 	free(counts);
-}
-
-static uint64_t
-pair_code(int32_t a, int32_t b)
-{
-	return (uint64_t)(uint32_t)a << 32 | (uint32_t)b;
 }
 
 double
@@ -320,8 +486,8 @@ mlv_neighbours_within(mlv_sim_kind kind, const float *x, size_t n, size_t d,
 			if (group)
 				sg[i] = group[r[i]];
 		}
-		rc = mlv_neighbours(kind, sx, cn, d, k, sg, snbr, nthreads, err,
-		                    errlen);
+		rc = neighbours(kind, sx, cn, d, k, sg, r, snbr, nthreads, err,
+		                errlen);
 		for (size_t i = 0; i < cn && !rc; i++)
 			for (size_t j = 0; j < k; j++)
 				nbr[(size_t)r[i] * k + j] = r[snbr[i * k + j]];
@@ -332,6 +498,30 @@ mlv_neighbours_within(mlv_sim_kind kind, const float *x, size_t n, size_t d,
 	free(rows);
 	free(start);
 	return rc;
+}
+
+void
+mlv_comparable_rows(const int32_t *within, const int32_t *group, size_t n,
+                    size_t *out)
+{
+	/* Row i's within-class less the rows of it in i's group, the
+	 * counts coming from sorted codes by binary search. */
+	uint64_t *w = mlv_malloc(mlv_mul_size(2 * sizeof *w, n ? n : 1,
+	                                      "comparable rows"));
+	uint64_t *both = w + n;
+	for (size_t i = 0; i < n; i++) {
+		w[i] = within ? (uint32_t)within[i] : 0;
+		both[i] = pair_code(within ? within[i] : 0,
+		                    group ? group[i] : (int32_t)i);
+	}
+	qsort(w, n, sizeof *w, cmp_u64);
+	qsort(both, n, sizeof *both, cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		out[i] = count_sorted(w, n, within ? (uint32_t)within[i] : 0) -
+		         count_sorted(both, n, pair_code(within ? within[i] : 0,
+		                                         group ? group[i] :
+		                                         (int32_t)i));
+	free(w);
 }
 
 double
@@ -629,6 +819,99 @@ mlv_classify_score(const int32_t *truth, const int32_t *pred, size_t n,
 	free(rows);
 }
 
+typedef struct {
+	char *name; /* NULL: a record without a name, a track of its own */
+	size_t rec;
+} track_name;
+
+static int
+cmp_track_name(const void *a, const void *b)
+{
+	const track_name *x = a, *y = b;
+	if (x->name && y->name) {
+		int s = strcmp(x->name, y->name);
+		if (s)
+			return s;
+	} else if (x->name || y->name) {
+		return x->name ? 1 : -1;
+	}
+	return (x->rec > y->rec) - (x->rec < y->rec);
+}
+
+int
+mlv_tracks_of_rows(const mlv_points *p, const char *key, int32_t *track,
+                   size_t *ntracks, char *err, size_t errlen)
+{
+	track_name *t = mlv_calloc(p->nrecs ? p->nrecs : 1, sizeof *t);
+	int ret = 0;
+	for (size_t r = 0; r < p->nrecs && !ret; r++) {
+		const mlv_record *rec = &p->recs[r];
+		const char *v = mlv_meta_get(rec, key ? key : "src");
+		t[r].rec = r;
+		if (v) {
+			t[r].name = mlv_strdup(v);
+		} else if (key) {
+			ret = mlv_errf(err, errlen, "%s: no %s", p->where[r], key);
+		} else if ((v = mlv_meta_get(rec, "id"))) {
+			t[r].name = mlv_strdup(v);
+			t[r].name[strcspn(t[r].name, "#")] = '\0';
+		}
+	}
+	*ntracks = 0;
+	if (!ret) {
+		qsort(t, p->nrecs, sizeof *t, cmp_track_name);
+		for (size_t i = 0; i < p->nrecs; i++) {
+			if (i == 0 || !t[i].name || !t[i - 1].name ||
+			    strcmp(t[i].name, t[i - 1].name))
+				(*ntracks)++;
+			const mlv_record *rec = &p->recs[t[i].rec];
+			for (size_t j = 0; j < rec->rows; j++)
+				track[p->first[t[i].rec] + j] = (int32_t)(*ntracks - 1);
+		}
+	}
+	for (size_t r = 0; r < p->nrecs; r++)
+		free(t[r].name);
+	free(t);
+	return ret;
+}
+
+int
+mlv_track_accuracy(const int32_t *truth, const int32_t *pred,
+                   const int32_t *track, size_t n, size_t nclasses,
+                   double *accuracy, size_t *ntracks, size_t conflict[2])
+{
+	/* the rows of each track, in row order */
+	uint64_t *code = mlv_malloc((n ? n : 1) * sizeof *code);
+	for (size_t i = 0; i < n; i++)
+		code[i] = pair_code(track[i], (int32_t)i);
+	qsort(code, n, sizeof *code, cmp_u64);
+	uint32_t *rows = mlv_malloc((n ? n : 1) * sizeof *rows);
+	uint32_t *counts = mlv_malloc((nclasses ? nclasses : 1) *
+	                              sizeof *counts);
+	size_t tracks = 0, right = 0;
+	int ret = 0;
+	for (size_t a = 0, b; a < n && !ret; a = b) {
+		size_t m = 0;
+		for (b = a; b < n && code[b] >> 32 == code[a] >> 32; b++)
+			rows[m++] = (uint32_t)code[b];
+		for (size_t j = 1; j < m && !ret; j++)
+			if (truth[rows[j]] != truth[rows[0]]) {
+				conflict[0] = rows[0];
+				conflict[1] = rows[j];
+				ret = -1;
+			}
+		tracks++;
+		right += mlv_vote(rows, m, pred, nclasses, counts) ==
+		         truth[rows[0]];
+	}
+	*ntracks = tracks;
+	*accuracy = tracks ? (double)right / (double)tracks : NAN;
+	free(counts);
+	free(rows);
+	free(code);
+	return ret;
+}
+
 int32_t
 mlv_majority_class(const int32_t *y, size_t n, size_t nclasses)
 {
@@ -757,18 +1040,6 @@ mlv_parse_times(const char *text, double **out, size_t *n, char *err,
 	return 0;
 }
 
-/* The name of a file without its directories and a "#..." fragment, as
- * a pointer into name and a length. */
-static const char *
-base_name(const char *name, size_t *len)
-{
-	const char *slash = strrchr(name, '/');
-	const char *b = slash ? slash + 1 : name;
-	const char *hash = strchr(b, '#');
-	*len = hash ? (size_t)(hash - b) : strlen(b);
-	return b;
-}
-
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -869,27 +1140,126 @@ mlv_sections_read(mlv_sections *s, const char *path, char *err,
 	return ret;
 }
 
-size_t
-mlv_sections_boundaries(const mlv_sections *s, const char *name, double *out,
-                        size_t *nout)
+/* The path components of name, last first: comp[i] (not terminated)
+ * of length len[i], leaving out empty and "." components and a "#..."
+ * fragment after the last slash (mlv-spec's "#t=0,10").  At most max;
+ * returns how many there are. */
+static size_t
+path_components(const char *name, const char **comp, size_t *len,
+                size_t max)
 {
-	size_t blen, matched = 0, m = 0;
-	const char *b = base_name(name, &blen);
+	const char *slash = strrchr(name, '/');
+	const char *hash = strchr(slash ? slash + 1 : name, '#');
+	const char *end = hash ? hash : name + strlen(name);
+	size_t n = 0;
+	while (end > name) {
+		const char *c = end;
+		while (c > name && c[-1] != '/')
+			c--;
+		size_t l = (size_t)(end - c);
+		if (l && !(l == 1 && *c == '.')) {
+			if (n < max) {
+				comp[n] = c;
+				len[n] = l;
+			}
+			n++;
+		}
+		end = c > name ? c - 1 : name;
+	}
+	return n;
+}
+
+#define MAX_COMPONENTS 64
+
+/* How many trailing components two paths share when all of the shorter
+ * one's are shared (disc1/01.wav and /music/disc1/01.wav: 2), else 0:
+ * sub/p2.wav and /b/p2.wav are different files. */
+static size_t
+suffix_match(const char *const *ac, const size_t *al, size_t an,
+             const char *path)
+{
+	const char *bc[MAX_COMPONENTS];
+	size_t bl[MAX_COMPONENTS];
+	size_t bn = path_components(path, bc, bl, MAX_COMPONENTS);
+	size_t m = an < bn ? an : bn;
+	if (m > MAX_COMPONENTS)
+		m = MAX_COMPONENTS;
+	for (size_t i = 0; i < m; i++)
+		if (al[i] != bl[i] || memcmp(ac[i], bc[i], al[i]))
+			return 0;
+	return m;
+}
+
+/* Whether two annotation paths name the same file (a/x.wav, ./a/x.wav). */
+static int
+same_path(const char *a, const char *b)
+{
+	const char *ac[MAX_COMPONENTS];
+	size_t al[MAX_COMPONENTS];
+	size_t an = path_components(a, ac, al, MAX_COMPONENTS);
+	const char *bc[MAX_COMPONENTS];
+	size_t bl[MAX_COMPONENTS];
+	return an == path_components(b, bc, bl, MAX_COMPONENTS) &&
+	       suffix_match(ac, al, an, b) == (an < MAX_COMPONENTS ? an :
+	                                       MAX_COMPONENTS);
+}
+
+int
+mlv_sections_boundaries(const mlv_sections *s, const char *name, double *out,
+                        size_t *nout, size_t *nlines, char *err,
+                        size_t errlen)
+{
+	const char *nc[MAX_COMPONENTS];
+	size_t nl[MAX_COMPONENTS];
+	size_t nn = path_components(name, nc, nl, MAX_COMPONENTS);
+	size_t best = 0, first = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		size_t flen;
-		const char *fb = base_name(s->file[i], &flen);
-		if (flen != blen || memcmp(fb, b, blen))
+		size_t m = suffix_match(nc, nl, nn, s->file[i]);
+		if (m > best) {
+			best = m;
+			first = i;
+		}
+	}
+	*nout = *nlines = 0;
+	if (!best)
+		return 0;
+	/* The files other than the first that match as well: naming them
+	 * all, up to what err holds, tells which path to lengthen. */
+	size_t others = 0, len = 0;
+	char list[256] = "";
+	for (size_t i = first + 1; i < s->n; i++) {
+		if (suffix_match(nc, nl, nn, s->file[i]) != best ||
+		    same_path(s->file[i], s->file[first]))
 			continue;
-		matched++;
+		int dup = 0;
+		for (size_t j = first + 1; j < i && !dup; j++)
+			dup = suffix_match(nc, nl, nn, s->file[j]) == best &&
+			      same_path(s->file[j], s->file[i]);
+		if (dup)
+			continue;
+		others++;
+		if (len < sizeof list)
+			len += (size_t)snprintf(list + len, sizeof list - len, ", %s",
+			                        s->file[i]);
+	}
+	if (others)
+		return mlv_errf(err, errlen, "%s matches %zu annotated files "
+		                "equally well: %s%s (ambiguous; more of the path would tell "
+		                "them apart)", name,
+		                others + 1, s->file[first], list);
+	size_t m = 0;
+	for (size_t i = first; i < s->n; i++) {
+		if (!same_path(s->file[i], s->file[first]))
+			continue;
+		(*nlines)++;
 		if (s->start[i] > 0)
 			out[m++] = s->start[i];
 	}
 	qsort(out, m, sizeof *out, cmp_double);
-	*nout = 0;
 	for (size_t i = 0; i < m; i++)
 		if (i == 0 || out[i] != out[i - 1])
 			out[(*nout)++] = out[i];
-	return matched;
+	return 0;
 }
 
 void

@@ -52,9 +52,12 @@ void mlv_classes_free(mlv_classes *c);
  * rows by the measure kind, closest first with equal values in row
  * order (mlv_sim_topk's order).  With group (n ids, e.g. the class of
  * label.track), rows of a row's own group are passed over: a clip is
- * never judged by clips of its own track.  Memory: n x (k + the largest
- * group) candidates.  -1 with a message for k == 0, k >= n, a row with
- * fewer than k rows outside its group, or what mlv_sim_topk refuses. */
+ * never judged by clips of its own track.  Each row first gets a few
+ * candidates beyond k (at most 2k + 64 more); the rows whose group
+ * takes them all are searched again among the rows outside their group,
+ * so a large group costs no more than a small one.  -1 with a message
+ * for k == 0, k >= n, a row with fewer than k rows outside its group,
+ * or what mlv_sim_topk refuses. */
 int mlv_neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d,
                    size_t k, const int32_t *group, uint32_t *nbr,
                    int nthreads, char *err, size_t errlen);
@@ -63,12 +66,19 @@ int mlv_neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d,
  * one class of all rows): a row's neighbours are only rows of its own
  * within-class, e.g. notes of its pitch, to ask whether the nearest notes
  * of the same pitch have the same instrument when pitch dominates the
- * space.  nbr holds indices into all n rows.  -1 with a message when a
- * within-class has too few rows for k. */
+ * space.  nbr holds indices into all n rows.  -1 with a message naming
+ * a row (an index into all n rows) when its within-class has too few
+ * rows for k. */
 int mlv_neighbours_within(mlv_sim_kind kind, const float *x, size_t n,
                           size_t d, size_t k, const int32_t *within,
                           const int32_t *group, uint32_t *nbr, int nthreads,
                           char *err, size_t errlen);
+
+/* out[n]: how many rows each row may take its neighbours from: those of
+ * its class of within (NULL: all rows) outside its group (NULL: other
+ * than itself).  mlv_neighbours_within needs k of them for every row. */
+void mlv_comparable_rows(const int32_t *within, const int32_t *group,
+                         size_t n, size_t *out);
 
 /* The majority class among the k rows nbr[0..k) of labels (in
  * 0..nclasses-1); of classes with equal counts, the one whose first
@@ -185,6 +195,21 @@ int mlv_knn_classify(mlv_sim_kind kind, const float *train, size_t n,
  * n == 0 gives NaN. */
 void mlv_classify_score(const int32_t *truth, const int32_t *pred, size_t n,
                         size_t nclasses, double *accuracy, double *balanced);
+/* Clip-level predictions scored per track: the fraction of the
+ * *ntracks tracks (track: n ids >= 0 of rows, e.g. of their recording)
+ * whose rows' majority prediction is their class; ties go to the class
+ * predicted first in row order.  NaN for n == 0.  -1 when a track's
+ * rows differ in class, with two such rows in conflict. */
+/* track[p->n]: each row's track, numbered by the sorted names: the
+ * record's value of key, or without key (NULL) its src, else its id
+ * without a "#..." fragment (mlv-spec's clips of one file), else the
+ * record alone; *ntracks gets how many.  -1 with a message naming a
+ * record without key. */
+int mlv_tracks_of_rows(const mlv_points *p, const char *key, int32_t *track,
+                       size_t *ntracks, char *err, size_t errlen);
+int mlv_track_accuracy(const int32_t *truth, const int32_t *pred,
+                       const int32_t *track, size_t n, size_t nclasses,
+                       double *accuracy, size_t *ntracks, size_t conflict[2]);
 /* The most frequent class of y, the lowest on ties (scikit-learn's
  * DummyClassifier(strategy='most_frequent')). */
 int32_t mlv_majority_class(const int32_t *y, size_t n, size_t nclasses);
@@ -233,12 +258,18 @@ typedef struct {
 int mlv_sections_read(mlv_sections *s, const char *path, char *err,
                       size_t errlen);
 /* The reference boundaries of one recording: the section starts above 0
- * of the lines whose file has the basename of name (a path or an id; a
- * "#..." fragment such as mlv-spec's "#t=0,10" is ignored), sorted,
- * without repeats, into out (room for s->n values) and *nout.  Returns
- * the number of lines that matched (0: the file is not annotated). */
-size_t mlv_sections_boundaries(const mlv_sections *s, const char *name,
-                               double *out, size_t *nout);
+ * of the lines about name (a path or an id; a "#..." fragment after the
+ * last slash, such as mlv-spec's "#t=0,10", is ignored), sorted, without
+ * repeats, into out (room for s->n values) and *nout; *nlines gets the
+ * number of those lines (0: the file is not annotated).  A line is about
+ * name when the shorter of its path and name is a trailing part of the
+ * other in whole components (disc1/01.wav of /m/disc1/01.wav, not of
+ * /m/disc2/01.wav; sub/p2.wav is not /b/p2.wav); of several files, the
+ * one sharing the most components.  -1 with a message naming them when
+ * several different files share the most. */
+int mlv_sections_boundaries(const mlv_sections *s, const char *name,
+                            double *out, size_t *nout, size_t *nlines,
+                            char *err, size_t errlen);
 void mlv_sections_free(mlv_sections *s);
 
 #endif

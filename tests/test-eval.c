@@ -546,6 +546,140 @@ TEST(neighbours_within_a_group)
 	                                NULL, nbr, 1, err, sizeof err), -1);
 }
 
+/* The neighbours as they were found before the retry outside the group:
+ * k + (largest group - 1) candidates for every row, filtered. */
+static int
+neighbours_by_all_candidates(mlv_sim_kind kind, const float *x, size_t n,
+                             size_t d, size_t k, const int32_t *group,
+                             uint32_t *nbr)
+{
+	size_t big = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t s = 0;
+		for (size_t j = 0; j < n; j++)
+			s += group[j] == group[i];
+		big = s > big ? s : big;
+	}
+	size_t kk = k + big - 1 < n - 1 ? k + big - 1 : n - 1;
+	uint32_t *idx = malloc(n * kk * sizeof *idx);
+	float *val = malloc(n * kk * sizeof *val);
+	char err[256];
+	int ret = mlv_sim_topk(kind, x, n, d, NULL, 0, d, kk, idx, val, 1, err,
+	                       sizeof err);
+	for (size_t i = 0; !ret && i < n; i++) {
+		size_t m = 0;
+		for (size_t j = 0; j < kk && m < k; j++)
+			if (group[idx[i * kk + j]] != group[i])
+				nbr[i * k + m++] = idx[i * kk + j];
+		ret = m < k ? -1 : 0;
+	}
+	free(idx);
+	free(val);
+	return ret;
+}
+
+/* Euclidean neighbours outside the group by brute force: the distances
+ * mlv_sim_topk reports (in double, rounded to float), ties by row. */
+static void
+euclidean_outside_by_brute_force(const float *x, size_t n, size_t d,
+                                 size_t k, const int32_t *group,
+                                 uint32_t *nbr)
+{
+	float *dist = malloc(n * sizeof *dist);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			double s = 0;
+			for (size_t c = 0; c < d; c++) {
+				double e = (double)x[i * d + c] - x[j * d + c];
+				s += e * e;
+			}
+			dist[j] = group[j] == group[i] ? INFINITY : (float)sqrt(s);
+		}
+		/* selection: the k best in order, each the lowest row of the
+		 * smallest distance left */
+		for (size_t m = 0; m < k; m++) {
+			size_t best = 0;
+			for (size_t j = 1; j < n; j++)
+				if (dist[j] < dist[best])
+					best = j;
+			nbr[i * k + m] = (uint32_t)best;
+			dist[best] = INFINITY;
+		}
+	}
+	free(dist);
+}
+
+TEST(excluding_large_groups_finds_the_same_neighbours)
+{
+	/* groups of 300, 120, 70, 40 and many of 1 to 5 rows, shuffled;
+	 * coarse values (integers 0..3) make many exact ties, whose order
+	 * must not change either; moving the large groups apart makes
+	 * their rows' first candidates all their own (the retry) */
+	enum { N = 700, D = 3 };
+	static float x[N * D];
+	static int32_t group[N];
+	static uint32_t got[N * 12], want[N * 12];
+	static const size_t sizes[4] = {300, 120, 70, 40};
+	mlv_rng g;
+	mlv_rng_seed(&g, 11);
+	size_t i = 0;
+	int32_t id = 0;
+	for (size_t s = 0; s < 4; s++, id++)
+		for (size_t j = 0; j < sizes[s]; j++)
+			group[i++] = id;
+	while (i < N) {
+		size_t s = 1 + (size_t)mlv_rng_below(&g, 5);
+		for (size_t j = 0; j < s && i < N; j++)
+			group[i++] = id;
+		id++;
+	}
+	for (i = N - 1; i > 0; i--) {
+		size_t j = (size_t)mlv_rng_below(&g, i + 1);
+		int32_t t = group[i];
+		group[i] = group[j];
+		group[j] = t;
+	}
+	static const mlv_sim_kind kinds[4] = {MLV_SIM_EUCLIDEAN, MLV_SIM_COSINE,
+	                                      MLV_SIM_CORRELATION, MLV_SIM_DOT};
+	static const size_t ks[3] = {1, 5, 12};
+	char err[256];
+	for (int mode = 0; mode < 4; mode++) {
+		int coarse = mode & 1, apart = mode & 2;
+		for (i = 0; i < N * D; i++) {
+			x[i] = coarse ? (float)mlv_rng_below(&g, 4) :
+			       (float)mlv_rng_normal(&g);
+			if (apart && group[i / D] < 4)
+				x[i] += (float)(10 * (group[i / D] + 1) * (i % D + 1));
+		}
+		for (size_t kind = 0; kind < 4; kind++)
+			for (size_t t = 0; t < 3; t++) {
+				size_t k = ks[t];
+				CHECK_INT(mlv_neighbours(kinds[kind], x, N, D, k, group,
+				                         got, 2, err, sizeof err), 0);
+				int eucl = kinds[kind] == MLV_SIM_EUCLIDEAN;
+				size_t diff = 0;
+				/* the old way's neighbours; but its lists could end
+				 * amid exact ties of coarse rows, decided there by the
+				 * rounding of the products (3 rows of 700 here) */
+				if (!(coarse && eucl)) {
+					CHECK_INT(neighbours_by_all_candidates(kinds[kind], x, N,
+					                                       D, k, group,
+					                                       want), 0);
+					for (i = 0; i < N * k; i++)
+						diff += got[i] != want[i];
+				}
+				/* and the exact order, ties to the lower row */
+				if (eucl) {
+					euclidean_outside_by_brute_force(x, N, D, k, group,
+					                                 want);
+					for (i = 0; i < N * k; i++)
+						diff += got[i] != want[i];
+				}
+				CHECK_INT(diff, 0);
+			}
+	}
+}
+
 TEST(cosine_neighbours)
 {
 	/* directions: 0 and 1 close to the x axis, 2 and 3 to the y axis;
@@ -780,15 +914,24 @@ TEST(section_annotations)
 	CHECK_INT(mlv_sections_read(&s, path, err, sizeof err), 0);
 	CHECK_INT(s.n, 6);
 	double b[6];
-	size_t nb;
-	CHECK_INT(mlv_sections_boundaries(&s, "/data/x/koto.flac#t=0,10", b, &nb),
-	          4);
+	size_t nb, nl;
+	CHECK_INT(mlv_sections_boundaries(&s, "/data/sections/koto.flac#t=0,10",
+	                                  b, &nb, &nl, err, sizeof err), 0);
+	CHECK_INT(nl, 4);
 	CHECK_INT(nb, 2);
 	CHECK_NEAR(b[0], 30, 0);
 	CHECK_NEAR(b[1], 90, 0);
-	CHECK_INT(mlv_sections_boundaries(&s, "pipa.flac", b, &nb), 2);
+	CHECK_INT(mlv_sections_boundaries(&s, "pipa.flac", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 2);
 	CHECK_INT(nb, 1);
-	CHECK_INT(mlv_sections_boundaries(&s, "koto.wav", b, &nb), 0);
+	CHECK_INT(mlv_sections_boundaries(&s, "koto.wav", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 0);
+	/* sections/koto.flac is not /data/x/koto.flac */
+	CHECK_INT(mlv_sections_boundaries(&s, "/data/x/koto.flac", b, &nb, &nl,
+	                                  err, sizeof err), 0);
+	CHECK_INT(nl, 0);
 	mlv_sections_free(&s);
 
 	write_file(path, "path\tstart\nk.flac\t12x\n");
@@ -808,6 +951,139 @@ TEST(section_annotations)
 	CHECK(strstr(err, "cannot open") != NULL);
 }
 
+TEST(sections_match_whole_trailing_path_components)
+{
+	const char *base = getenv("TMPDIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/mlv-test-eval-paths-%d.tsv",
+	         base && *base ? base : "/tmp", (int)getpid());
+	write_file(path, "file\tstart\n"
+	                 "disc1/01.wav\t10\n"
+	                 "disc2/01.wav\t20\n"
+	                 "./disc1/01.wav\t15\n"
+	                 "p2.wav\t30\n"
+	                 "sub/p2.wav\t40\n"
+	                 "only/q.wav\t50\n");
+	mlv_sections s;
+	char err[512];
+	CHECK_INT(mlv_sections_read(&s, path, err, sizeof err), 0);
+	unlink(path);
+	double b[6];
+	size_t nb, nl;
+	/* the disc decides; ./disc1/01.wav is disc1/01.wav */
+	CHECK_INT(mlv_sections_boundaries(&s, "/m/disc1/01.wav#t=0,5", b, &nb,
+	                                  &nl, err, sizeof err), 0);
+	CHECK_INT(nl, 2);
+	CHECK_INT(nb, 2);
+	CHECK_NEAR(b[0], 10, 0);
+	CHECK_NEAR(b[1], 15, 0);
+	CHECK_INT(mlv_sections_boundaries(&s, "/m/disc2/01.wav", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 1);
+	CHECK_NEAR(b[0], 20, 0);
+	/* a bare name fits both discs: ambiguous, both named */
+	CHECK_INT(mlv_sections_boundaries(&s, "01.wav", b, &nb, &nl, err,
+	                                  sizeof err), -1);
+	CHECK_STR(err, "01.wav matches 2 annotated files equally well: "
+	          "disc1/01.wav, disc2/01.wav (ambiguous; more of the path "
+	          "would tell them apart)");
+	CHECK_INT(mlv_sections_boundaries(&s, "/m/disc3/01.wav", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 0);
+	/* /b/p2.wav is p2.wav, not sub/p2.wav; /x/sub/p2.wav the other */
+	CHECK_INT(mlv_sections_boundaries(&s, "/b/p2.wav", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 1);
+	CHECK_NEAR(b[0], 30, 0);
+	CHECK_INT(mlv_sections_boundaries(&s, "/x/sub/p2.wav", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 1);
+	CHECK_NEAR(b[0], 40, 0);
+	/* a name shorter than the annotated path, which holds it whole */
+	CHECK_INT(mlv_sections_boundaries(&s, "q.wav", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 1);
+	CHECK_INT(mlv_sections_boundaries(&s, "/b/q.wav", b, &nb, &nl, err,
+	                                  sizeof err), 0);
+	CHECK_INT(nl, 0);
+	mlv_sections_free(&s);
+}
+
+TEST(within_errors_name_rows_of_all_rows)
+{
+	/* within the halves, all of the second half one track: row 3 (the
+	 * within-group's first) has no row outside its track */
+	static const int32_t half[6] = {0, 0, 0, 1, 1, 1};
+	static const int32_t track[6] = {0, 0, 1, 2, 2, 2};
+	uint32_t nbr[12];
+	char err[256];
+	CHECK_INT(mlv_neighbours_within(MLV_SIM_EUCLIDEAN, line_x, 6, 1, 1, half,
+	                                track, nbr, 1, err, sizeof err), -1);
+	CHECK_STR(err, "row 3: 0 rows outside its group, fewer than the 1 "
+	          "neighbours asked for");
+	static const int32_t small[6] = {0, 0, 0, 0, 1, 1};
+	CHECK_INT(mlv_neighbours_within(MLV_SIM_EUCLIDEAN, line_x, 6, 1, 2, small,
+	                                NULL, nbr, 1, err, sizeof err), -1);
+	CHECK_STR(err, "row 4: 2 rows in its within-group; 2 neighbours need at "
+	          "least 3");
+	size_t avail[6];
+	mlv_comparable_rows(half, track, 6, avail);
+	static const size_t want[6] = {1, 1, 2, 0, 0, 0};
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(avail[i], want[i]);
+	mlv_comparable_rows(NULL, NULL, 6, avail);
+	CHECK_INT(avail[5], 5);
+	mlv_comparable_rows(half, NULL, 6, avail);
+	CHECK_INT(avail[0], 2);
+	mlv_comparable_rows(NULL, track, 6, avail);
+	CHECK_INT(avail[0], 4);
+	CHECK_INT(avail[3], 3);
+}
+
+TEST(track_accuracy_by_majority_vote)
+{
+	/* tracks 5 5 5 | 2 2 | 9 | 7 7 7 7 (ids need not be in order):
+	 * votes 0 0 1 -> 0 right; 1 0 tie -> 1 (first) wrong; 1 right;
+	 * 2 2 0 0 tie -> 2 (first) right */
+	static const int32_t track[10] = {5, 5, 5, 2, 2, 9, 7, 7, 7, 7};
+	static const int32_t truth[10] = {0, 0, 0, 0, 0, 1, 2, 2, 2, 2};
+	static const int32_t pred[10] = {0, 1, 0, 1, 0, 1, 2, 0, 2, 0};
+	double acc;
+	size_t n, conflict[2];
+	CHECK_INT(mlv_track_accuracy(truth, pred, track, 10, 3, &acc, &n,
+	                             conflict), 0);
+	CHECK_INT(n, 4);
+	CHECK_NEAR(acc, 3.0 / 4, 1e-12);
+	static const int32_t mixed[10] = {0, 0, 0, 0, 1, 1, 2, 2, 2, 2};
+	CHECK_INT(mlv_track_accuracy(mixed, pred, track, 10, 3, &acc, &n,
+	                             conflict), -1);
+	CHECK_INT(conflict[0], 3);
+	CHECK_INT(conflict[1], 4);
+	CHECK_INT(mlv_track_accuracy(truth, pred, track, 0, 3, &acc, &n,
+	                             conflict), 0);
+	CHECK(isnan(acc) && n == 0);
+
+	/* tracks by key, src, id without its fragment, or the record */
+	static const char *const meta[5] = {
+		"id=a.wav#t=0,10 t=x", "id=a.wav#t=10,20 t=y",
+		"id=c src=b.wav t=x", "id=d src=b.wav t=x", "t=y"};
+	static const float v[5] = {0, 0, 0, 0, 0};
+	mlv_points p;
+	make_points(&p, meta, v, 5);
+	int32_t tr[5];
+	char err[256];
+	CHECK_INT(mlv_tracks_of_rows(&p, NULL, tr, &n, err, sizeof err), 0);
+	CHECK_INT(n, 3);
+	CHECK(tr[0] == tr[1] && tr[2] == tr[3] && tr[0] != tr[2] &&
+	      tr[4] != tr[0] && tr[4] != tr[2]);
+	CHECK_INT(mlv_tracks_of_rows(&p, "t", tr, &n, err, sizeof err), 0);
+	CHECK_INT(n, 2);
+	CHECK(tr[0] == 0 && tr[1] == 1 && tr[3] == 0 && tr[4] == 1);
+	CHECK_INT(mlv_tracks_of_rows(&p, "u", tr, &n, err, sizeof err), -1);
+	CHECK_STR(err, "t.mlv: record 1: no u");
+	mlv_points_free(&p);
+}
+
 int
 main(void)
 {
@@ -822,6 +1098,7 @@ main(void)
 	RUN(neighbour_agreement_by_hand);
 	RUN(neighbour_agreement_excluding_the_own_track);
 	RUN(neighbours_within_a_group);
+	RUN(excluding_large_groups_finds_the_same_neighbours);
 	RUN(cosine_neighbours);
 	RUN(vote_ties_go_to_the_nearest);
 	RUN(chance_level);
@@ -831,5 +1108,8 @@ main(void)
 	RUN(matching_is_maximal_not_greedy);
 	RUN(parse_times);
 	RUN(section_annotations);
+	RUN(sections_match_whole_trailing_path_components);
+	RUN(within_errors_name_rows_of_all_rows);
+	RUN(track_accuracy_by_majority_vote);
 	return TEST_EXIT();
 }

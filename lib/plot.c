@@ -795,6 +795,41 @@ need_columns(const mlv_record *recs, size_t nrecs, size_t need,
 	return 0;
 }
 
+/* Some record has rows; otherwise a message naming the record, or saying
+ * none of them has any, rather than gnuplot's "x range is invalid". */
+static int
+need_rows(const mlv_record *recs, size_t nrecs, char *err, size_t errlen)
+{
+	for (size_t k = 0; k < nrecs; k++)
+		if (recs[k].rows)
+			return 0;
+	if (nrecs == 1)
+		return mlv_errf(err, errlen, "record 1 (id=%s): no rows to plot",
+		                id_of(&recs[0]));
+	return mlv_errf(err, errlen, "no rows to plot: none of the %zu records "
+	                "has any", nrecs);
+}
+
+/* Some row has finite values in its first two columns, a point on a map
+ * (every record with rows has two columns). */
+static int
+need_finite_xy(const mlv_record *recs, size_t nrecs, char *err,
+               size_t errlen)
+{
+	for (size_t k = 0; k < nrecs; k++)
+		for (size_t i = 0; i < recs[k].rows; i++) {
+			const float *x = recs[k].data + i * recs[k].cols;
+			if (isfinite(x[0]) && isfinite(x[1]))
+				return 0;
+		}
+	if (nrecs == 1)
+		return mlv_errf(err, errlen, "record 1 (id=%s): no row with finite "
+		                "values in columns 1 and 2, so no point to draw",
+		                id_of(&recs[0]));
+	return mlv_errf(err, errlen, "no row of the %zu records has finite "
+	                "values in columns 1 and 2, so no point to draw", nrecs);
+}
+
 /* first[nrecs + 1]: the number of each record's first row over all. */
 static size_t *
 record_starts(const mlv_record *recs, size_t nrecs)
@@ -871,14 +906,11 @@ static int
 map_groups(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
            const mlv_plot_opts *o, const char *what, char *err, size_t errlen)
 {
-	if (need_columns(recs, nrecs, 2, what, err, errlen) ||
-	    mlv_plot_group_rows(g, recs, nrecs, o, err, errlen))
+	if (need_rows(recs, nrecs, err, errlen) ||
+	    need_columns(recs, nrecs, 2, what, err, errlen) ||
+	    need_finite_xy(recs, nrecs, err, errlen))
 		return -1;
-	if (!g->rows) {
-		mlv_plot_groups_free(g);
-		return mlv_errf(err, errlen, "no rows to plot");
-	}
-	return 0;
+	return mlv_plot_group_rows(g, recs, nrecs, o, err, errlen);
 }
 
 /* ---- scatter: a point per row ------------------------------------------- */
@@ -1179,6 +1211,8 @@ common_width(const mlv_record *recs, size_t nrecs, size_t *cols,
 {
 	size_t k0 = 0;
 	*cols = *rows = 0;
+	if (need_rows(recs, nrecs, err, errlen))
+		return -1;
 	for (size_t k = 0; k < nrecs; k++) {
 		if (!recs[k].rows)
 			continue;
@@ -1193,7 +1227,7 @@ common_width(const mlv_record *recs, size_t nrecs, size_t *cols,
 		}
 		*rows += recs[k].rows;
 	}
-	return *rows ? 0 : mlv_errf(err, errlen, "no rows to plot");
+	return 0;
 }
 
 /* axis[]: the columns drawn, left to right: all but the colour column,
@@ -1224,6 +1258,22 @@ parallel_axes(const mlv_record *recs, size_t nrecs, size_t cols,
 		free(x);
 	}
 	return o->columns && o->columns < na ? o->columns : na;
+}
+
+/* Whether some row has finite values on two neighbouring axes: gnuplot
+ * draws no line to or from an undefined value. */
+static int
+parallel_finite(const mlv_record *recs, size_t nrecs, const uint32_t *axis,
+                size_t na)
+{
+	for (size_t k = 0; k < nrecs; k++)
+		for (size_t r = 0; r < recs[k].rows; r++) {
+			const float *x = recs[k].data + r * recs[k].cols;
+			for (size_t j = 0; j + 1 < na; j++)
+				if (isfinite(x[axis[j]]) && isfinite(x[axis[j + 1]]))
+					return 1;
+		}
+	return 0;
 }
 
 /* Each axis its own range, from its finite values, into lo[na], hi[na]. */
@@ -1343,13 +1393,22 @@ parallel(FILE *f, const mlv_record *recs, size_t nrecs,
 		k0++;
 	uint32_t *axis = mlv_malloc(cols * sizeof *axis);
 	size_t na = parallel_axes(recs, nrecs, cols, rows, o, axis);
-	if (na < 2) {
+	int bad = na < 2 || !parallel_finite(recs, nrecs, axis, na);
+	if (na < 2)
+		mlv_errf(err, errlen, "record %zu (id=%s): %zu column%s%s to draw; "
+		         "parallel coordinates need 2 or more", k0 + 1,
+		         id_of(&recs[k0]), na, na == 1 ? "" : "s",
+		         o->color_column ? " besides the colour column" : "");
+	else if (bad && nrecs == 1)
+		mlv_errf(err, errlen, "record 1 (id=%s): no finite values in the "
+		         "columns drawn, so no line to draw", id_of(&recs[0]));
+	else if (bad)
+		mlv_errf(err, errlen, "none of the %zu records has finite values in "
+		         "the columns drawn, so no line to draw", nrecs);
+	if (bad) {
 		free(axis);
 		mlv_plot_groups_free(&g);
-		return mlv_errf(err, errlen, "record %zu (id=%s): %zu column%s%s to "
-		                "draw; parallel coordinates need 2 or more", k0 + 1,
-		                id_of(&recs[k0]), na, na == 1 ? "" : "s",
-		                o->color_column ? " besides the colour column" : "");
+		return -1;
 	}
 	double *lo = mlv_malloc(na * sizeof *lo), *hi = mlv_malloc(na * sizeof *hi);
 	int keyed = o->color_key || o->color_column || o->hl_key;
@@ -1427,10 +1486,23 @@ heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		return mlv_errf(err, errlen, "a heatmap draws one record, and the "
 		                "input has %zu; select one with mlv-cat --id", nrecs);
 	const mlv_record *r = &recs[0];
-	if (!r->rows || !r->cols)
-		return mlv_errf(err, errlen, "record 1 (id=%s): an empty matrix",
-		                id_of(r));
+	if (need_rows(recs, nrecs, err, errlen))
+		return -1;
+	/* gnuplot draws no image of fewer than 2 x 2 points, only a warning */
+	if (r->rows < 2 || r->cols < 2)
+		return mlv_errf(err, errlen, "record 1 (id=%s): %zu x %zu; a heatmap "
+		                "needs 2 or more rows and 2 or more columns", id_of(r),
+		                r->rows, r->cols);
 	size_t ncol = o->columns && o->columns < r->cols ? o->columns : r->cols;
+	if (ncol < 2)
+		return mlv_errf(err, errlen, "--columns %zu: a heatmap needs 2 or "
+		                "more columns", ncol);
+	size_t nfinite = 0;
+	for (size_t i = 0; i < r->rows * r->cols; i++)
+		nfinite += isfinite(r->data[i]) != 0;
+	if (!nfinite)
+		return mlv_errf(err, errlen, "record 1 (id=%s): no finite values, so "
+		                "no colours to draw", id_of(r));
 	uint32_t *col = mlv_malloc(r->cols * sizeof *col);
 	if (o->sort_variance)
 		mlv_plot_variance_order(r->data, r->rows, r->cols, col);
@@ -1505,15 +1577,53 @@ lines_block(FILE *f, const mlv_record *r, size_t k)
 	fputs("EOD\n", f);
 }
 
+/* The points of column j of r that a line joins: rows with j and the x
+ * (column 0, or the row's time with one column) finite. */
+static size_t
+lines_points(const mlv_record *r, size_t j)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->rows; i++) {
+		const float *x = r->data + i * r->cols;
+		n += isfinite(x[j]) && isfinite(x[0]);
+	}
+	return n;
+}
+
+/* Every record has rows and columns, each one a line or more in the
+ * legend, and some line has two points to join. */
+static int
+lines_check(const mlv_record *recs, size_t nrecs, char *err, size_t errlen)
+{
+	size_t most = 0;
+	for (size_t k = 0; k < nrecs; k++) {
+		const mlv_record *r = &recs[k];
+		if (!r->rows || !r->cols)
+			return mlv_errf(err, errlen, "record %zu (id=%s): no %s to plot",
+			                k + 1, id_of(r), r->rows ? "columns" : "rows");
+		for (size_t j = r->cols > 1 ? 1 : 0; j < r->cols; j++) {
+			size_t n = lines_points(r, j);
+			most = n > most ? n : most;
+		}
+	}
+	if (most >= 2)
+		return 0;
+	if (nrecs == 1)
+		return mlv_errf(err, errlen, "record 1 (id=%s): fewer than two rows "
+		                "with finite values, so no line to draw", id_of(&recs[0]));
+	return mlv_errf(err, errlen, "none of the %zu records has two rows with "
+	                "finite values, so no line to draw", nrecs);
+}
+
 static int
 lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
       char *err, size_t errlen)
 {
 	size_t nseries = 0, series = 0;
+	if (lines_check(recs, nrecs, err, errlen))
+		return -1;
 	for (size_t k = 0; k < nrecs; k++)
 		nseries += recs[k].cols > 1 ? recs[k].cols - 1 : recs[k].cols;
-	if (!nseries)
-		return mlv_errf(err, errlen, "no columns to plot");
 	const mlv_record *r0 = &recs[0];
 	double t0, dt;
 	if (r0->cols > 1)

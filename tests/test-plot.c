@@ -1,5 +1,6 @@
 /* test-plot.c - gnuplot quoting, kinds and options, colour groups,
  * tooltips, variance order, spreads and dendrogram layout. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "plot.h"
@@ -437,6 +438,59 @@ TEST(scripts_of_each_kind)
 	mlv_record_free(&m);
 }
 
+TEST(nothing_to_draw_is_refused_by_name)
+{
+	static const float v[6] = {1, 2, 3, 4, 5, 6};
+	const float nan = NAN;
+	const float nans[4] = {nan, nan, nan, nan};
+	mlv_record row, col, empty, blank;
+	make(&row, 1, 3, v, (const char *const[]){"id=row"}, 1);
+	make(&col, 2, 1, v, (const char *const[]){"id=col"}, 1);
+	make(&empty, 0, 3, v, (const char *const[]){"id=none"}, 1);
+	make(&blank, 2, 2, nans, (const char *const[]){"id=nan"}, 1);
+	mlv_plot_opts o;
+	char err[256], *s;
+	mlv_plot_defaults(&o);
+	o.kind = MLV_PLOT_HEATMAP;
+	s = script(&row, 1, &o, err, sizeof err);
+	CHECK(s == NULL);
+	CHECK_STR(err, "record 1 (id=row): 1 x 3; a heatmap needs 2 or more "
+	          "rows and 2 or more columns");
+	s = script(&col, 1, &o, err, sizeof err);
+	CHECK(s == NULL);
+	CHECK_STR(err, "record 1 (id=col): 2 x 1; a heatmap needs 2 or more "
+	          "rows and 2 or more columns");
+	s = script(&blank, 1, &o, err, sizeof err);
+	CHECK(s == NULL);
+	CHECK_STR(err, "record 1 (id=nan): no finite values, so no colours to "
+	          "draw");
+	o.kind = MLV_PLOT_LINES;
+	s = script(&empty, 1, &o, err, sizeof err);
+	CHECK(s == NULL);
+	CHECK_STR(err, "record 1 (id=none): no rows to plot");
+	s = script(&row, 1, &o, err, sizeof err);
+	CHECK(s == NULL);
+	CHECK_STR(err, "record 1 (id=row): fewer than two rows with finite "
+	          "values, so no line to draw");
+	s = script(&col, 1, &o, err, sizeof err);
+	CHECK(s != NULL);
+	free(s);
+	o.kind = MLV_PLOT_SCATTER;
+	s = script(&blank, 1, &o, err, sizeof err);
+	CHECK(s == NULL);
+	CHECK_STR(err, "record 1 (id=nan): no row with finite values in "
+	          "columns 1 and 2, so no point to draw");
+	o.kind = MLV_PLOT_PARALLEL;
+	s = script(&blank, 1, &o, err, sizeof err);
+	CHECK(s == NULL);
+	CHECK_STR(err, "record 1 (id=nan): no finite values in the columns "
+	          "drawn, so no line to draw");
+	mlv_record_free(&row);
+	mlv_record_free(&col);
+	mlv_record_free(&empty);
+	mlv_record_free(&blank);
+}
+
 int
 main(void)
 {
@@ -452,5 +506,6 @@ main(void)
 	RUN(leaf_order_and_places_as_scipy);
 	RUN(tree_cut_colours_left_to_right);
 	RUN(scripts_of_each_kind);
+	RUN(nothing_to_draw_is_refused_by_name);
 	return TEST_EXIT();
 }

@@ -144,6 +144,40 @@ mlv-cat -t tsv tree.mlv | sed '1s/^[0-9]*/99/' |
 fails "dendrogram of a broken tree" 1 "^mlv-plot: record 1 \\(id=tree\\): merge tree row 0: cluster 99 is not one of the 48 formed so far$" \
 	mlv-plot --script badtree.mlv
 
+# ---- input with nothing to draw: refused, naming the record, before gnuplot ----
+printf 'MLV1 0 3 id=empty\n' >empty.mlv
+for k in scatter trajectories averages parallel heatmap lines; do
+	fails "$k of a record without rows" 1 "^mlv-plot: record 1 \\(id=empty\\): no rows to plot$" \
+		mlv-plot -k $k -o none.svg empty.mlv
+done
+fails "lines: an empty record among others is named" 1 "^mlv-plot: record 2 \\(id=empty\\): no rows to plot$" \
+	sh -c 'cat three.mlv empty.mlv | mlv-plot -k lines -o none.svg'
+fails "scatter of records all without rows" 1 "^mlv-plot: no rows to plot: none of the 2 records has any$" \
+	sh -c 'cat empty.mlv empty.mlv | mlv-plot -o none.svg'
+mlv-gen --rows 4 --cols 3 --nan 12 >allnan.mlv
+for k in scatter trajectories averages; do
+	fails "$k of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): no row with finite values in columns 1 and 2, so no point to draw$" \
+		mlv-plot -k $k -o none.svg allnan.mlv
+done
+fails "parallel of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): no finite values in the columns drawn, so no line to draw$" \
+	mlv-plot -k parallel -o none.svg allnan.mlv
+fails "heatmap of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): no finite values, so no colours to draw$" \
+	mlv-plot -k heatmap -o none.svg allnan.mlv
+fails "lines of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): fewer than two rows with finite values, so no line to draw$" \
+	mlv-plot -k lines -o none.svg allnan.mlv
+mlv-gen --rows 1 --cols 3 >row1.mlv
+fails "lines of one row: no line to draw" 1 "^mlv-plot: record 1 \\(id=gen/0\\): fewer than two rows with finite values" \
+	mlv-plot -k lines -o none.svg row1.mlv
+# gnuplot draws no image under 2 x 2 points, and only warns
+fails "heatmap of one row" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 x 3; a heatmap needs 2 or more rows and 2 or more columns$" \
+	mlv-plot -k heatmap -o none.svg row1.mlv
+mlv-gen --rows 2 --cols 1 >col1.mlv
+fails "heatmap of one column" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 2 x 1; a heatmap needs 2 or more rows and 2 or more columns$" \
+	mlv-plot -k heatmap -o none.svg col1.mlv
+fails "heatmap --columns 1" 1 "^mlv-plot: --columns 1: a heatmap needs 2 or more columns$" \
+	mlv-plot -k heatmap --columns 1 -o none.svg three.mlv
+check "refused input leaves no file" sh -c '[ -z "$(ls -A | grep none)" ]'
+
 if ! command -v "${MLV_GNUPLOT:-gnuplot}" >/dev/null 2>&1; then
 	for c in scatter colour-column highlight escaping heatmap lines \
 		training-log trajectories averages parallel dendrogram \

@@ -104,7 +104,9 @@ frame_record(mlv_writer *w, mlv_reader *rd, mlv_record *r, mlv_record *out,
 	size_t nwin = mlv_segment_count(&o, r->rows);
 	size_t kept = mlv_segment_kept(&o);
 	if (!nwin && whole)
-		mlv_die("%s: no rows to pool", mlv_reader_where(rd, r));
+		mlv_die("%s: no rows, so no window%s (--whole)",
+		        mlv_reader_where(rd, r), pool ? " to pool" :
+		        stack ? " to stack" : "");
 	if (!nwin) {
 		mlv_warn("%s: %zu rows, shorter than one window of %zu (--tail "
 		         "pad keeps it)", mlv_reader_where(rd, r), r->rows,

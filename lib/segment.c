@@ -58,8 +58,10 @@ mlv_segment_pool(const mlv_segment_opts *o, mlv_pool_kind kind,
 		size_t n = 0;
 		for (size_t i = 0; i < kept && start + i * every < rows; i++, n++) {
 			double v = x[(start + i * every) * cols + j];
+			/* a NaN stays, as it does in a sum: max and mean agree
+			 * on which windows have no summary */
 			if (kind == MLV_POOL_MAX)
-				acc = v > acc ? v : acc;
+				acc = isnan(v) || v > acc ? v : acc;
 			else
 				acc += v;
 		}

@@ -38,7 +38,8 @@ void mlv_segment_copy(const mlv_segment_opts *o, const float *x, size_t rows,
 size_t mlv_segment_pooled_cols(mlv_pool_kind kind, size_t cols);
 /* Pool the kept rows of window w that lie inside the record (a padded tail
  * window pools only its real rows) into out (mlv_segment_pooled_cols
- * values).  Sums are taken in double. */
+ * values).  Sums are taken in double.  A NaN among a column's rows makes
+ * its summary NaN, for max as for mean and meanstd. */
 void mlv_segment_pool(const mlv_segment_opts *o, mlv_pool_kind kind,
                       const float *x, size_t rows, size_t cols, size_t w,
                       float *out);

@@ -47,6 +47,15 @@ check "--whole --pool meanstd: means, then population standard deviations" awk -
 check "--pool sets pool= and dt of the hop" sh -c 'mlv-frame -l 2 --pool mean x.mlv | mlv-cat -H | tr " " "\n" | grep -x -e pool=mean -e dt=1 | wc -l | grep -qx 2'
 check "--whole --every keeps every kth row" sh -c '[ "$(mlv-frame --whole --every 2 --pool mean x.mlv | mlv-cat -t tsv)" = "$(printf "3\t30")" ]'
 
+# a NaN in a window: every summary NaN, max as mean (not -inf, not skipped)
+printf '1\tnan\tnan\n2\t5\tnan\n3\t1\tnan\n' | mlv-cat -f tsv --set id=n 2>/dev/null >nan.mlv
+for how in mean max; do
+	check "--pool $how: a NaN in the window gives NaN" sh -c "
+		[ \"\$(mlv-frame -l 2 --tail pad --pool $how nan.mlv | mlv-cat -t tsv 2>/dev/null | cut -f 2-)\" = \"\$(printf 'nan\tnan\n1\tnan')\" ]"
+done
+check "--pool max of finite values is still their maximum" sh -c '
+	[ "$(mlv-frame -l 2 --tail pad --pool max nan.mlv | mlv-cat -t tsv 2>/dev/null | cut -f 1)" = "$(printf "2\n3")" ]'
+
 # bad input
 printf '1\t2\n' | mlv-cat -f tsv --set id=nodt >nodt.mlv
 fails "--seconds without dt" 1 "^mlv-frame: nodt.mlv: record 1 \\(id=nodt\\): no dt" mlv-frame --seconds 1 nodt.mlv
@@ -55,6 +64,11 @@ cat nodt.mlv x.mlv >mixed.mlv
 mlv-frame -l 4 --stack mixed.mlv >mixed.out 2>mixed.err
 status=$?
 check "a record shorter than a window: warned, skipped, exit 1" sh -c "[ $status -eq 1 ] && grep -q 'record 1 (id=nodt): 1 rows, shorter than one window of 4' mixed.err && [ \"\$(mlv-cat -H mixed.out | cut -d ' ' -f 2,4)\" = '2 id=x' ]"
+printf 'MLV1 0 2 id=empty\n' >empty.mlv
+fails "--whole of a record without rows: no window" 1 "^mlv-frame: empty.mlv: record 1 \\(id=empty\\): no rows, so no window \\(--whole\\)$" \
+	mlv-frame --whole empty.mlv
+fails "--whole --pool of a record without rows" 1 "^mlv-frame: empty.mlv: record 1 \\(id=empty\\): no rows, so no window to pool \\(--whole\\)$" \
+	mlv-frame --whole --pool max empty.mlv
 fails "no window size" 2 "give the window as --length ROWS, --seconds S or --whole" mlv-frame x.mlv
 fails "--whole with a hop" 2 "--whole is one window: no hop" mlv-frame --whole --hop 2 --pool mean x.mlv
 fails "--stack with --pool" 2 "--stack and --pool exclude each other" mlv-frame -l 2 --stack --pool mean x.mlv

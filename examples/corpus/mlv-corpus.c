@@ -1037,10 +1037,14 @@ typedef struct {
 	void (*play)(score *s, int kind, const beat_clock *ck, double beats,
 	             mlv_rng *g);
 	section_def sec[5];
+	/* each section's length over --section-seconds: unequal, and in
+	 * another order in every piece, so sections do not change at a
+	 * fixed period that a boundary every so many seconds would hit */
+	double scale[5];
 } piece_def;
 
 /* A tempo change: the theme at 96 bpm with tremolo, then in running
- * eighths at 160, then slow and low. */
+ * eighths at 168, then slow and low. */
 static void
 play_pipa(score *s, int kind, const beat_clock *ck, double beats, mlv_rng *g)
 {
@@ -1127,41 +1131,67 @@ play_koto(score *s, int kind, const beat_clock *ck, double beats, mlv_rng *g)
 	play_drums(s, ck, 0, beats, 105, g);
 }
 
+/* Nominal tempos fill 10 s with whole bars (steps of 24 bpm in 4/4, 18 in
+ * 3/4), so a section of any length plays at its nominal tempo, and
+ * sections that share a label sound the same. */
 static const piece_def pieces[] = {
 	{"pipa_tempo", &pentatonic, play_pipa, {
 		{"A", 0, 96, "pipa", "mf",
 		 "theme, moderate tempo, plucked with tremolo on long notes"},
-		{"B", 1, 160, "pipa", "f",
+		{"B", 1, 168, "pipa", "f",
 		 "sudden speed change: theme in running eighths at a fast tempo, "
 		 "loud"},
 		{"A", 0, 96, "pipa", "mf", "return of the first section, identical "
 		 "notes"},
-		{"C", 2, 64, "pipa", "p", "soft and slow: theme an octave lower, "
+		{"C", 2, 72, "pipa", "p", "soft and slow: theme an octave lower, "
 		 "in long tremolo notes"},
-		{"B", 1, 160, "pipa", "f", "fast section again"}}},
+		{"B", 1, 168, "pipa", "f", "fast section again"}},
+	 {1, 1.5, 0.75, 1.25, 0.5}},
 	{"orchestration", &greensleeves, play_orchestration, {
-		{"flute_solo", 0, 120, "bamboo_flute", "mf",
+		{"flute_solo", 0, 126, "bamboo_flute", "mf",
 		 "Greensleeves, flute alone"},
-		{"strings", 1, 120, "erhu+strings+cello", "mf",
+		{"strings", 1, 126, "erhu+strings+cello", "mf",
 		 "same melody on erhu with string chords and cello bass"},
-		{"brass", 2, 120, "brass", "mf",
+		{"brass", 2, 126, "brass", "mf",
 		 "same melody on low brass with horn-like chords and tuba-like bass"},
-		{"flute_solo", 0, 120, "bamboo_flute", "mf",
+		{"flute_solo", 0, 126, "bamboo_flute", "mf",
 		 "flute alone again, identical notes"},
-		{"tutti", 3, 120, "bamboo_flute+erhu+brass+strings+cello", "ff",
-		 "everything together, loud"}}},
+		{"tutti", 3, 126, "bamboo_flute+erhu+brass+strings+cello", "ff",
+		 "everything together, loud"}},
+	 {1.25, 0.75, 1, 1.5, 0.5}},
 	{"koto_texture", &ode, play_koto, {
-		{"intro", 0, 64, "zheng", "pp", "slow soft zheng arpeggios"},
+		{"intro", 0, 72, "zheng", "pp", "slow soft zheng arpeggios"},
 		{"A", 1, 96, "zheng+zheng", "mf",
 		 "Ode to Joy melody on zheng over zheng arpeggios, moderate"},
 		{"B", 2, 144, "zheng+strings+bass+drums", "ff",
 		 "same tune in D minor, fast and loud, with drums, bass and strings"},
 		{"A", 1, 96, "zheng+zheng", "mf", "return of A, identical notes"},
-		{"coda", 0, 60, "zheng", "pp", "slow soft zheng arpeggios"}}},
+		{"coda", 0, 48, "zheng", "pp", "the intro's arpeggios, slower"}},
+	 {0.5, 1.5, 1.25, 0.75, 1}},
 };
 
 #define NSECTIONS 5
 #define SEGMENT_SECONDS 10.0
+
+/* Section k's length: its scale times `seconds`, rounded to whole 10-s
+ * segments and at least one, so every change falls on a segment
+ * boundary. */
+static double
+section_length(const piece_def *p, int k, double seconds)
+{
+	return SEGMENT_SECONDS * fmax(1, round(p->scale[k] * seconds /
+	                                       SEGMENT_SECONDS));
+}
+
+/* Where section k starts; k = NSECTIONS gives the piece's length. */
+static double
+section_start(const piece_def *p, int k, double seconds)
+{
+	double t = 0;
+	for (int j = 0; j < k; j++)
+		t += section_length(p, j, seconds);
+	return t;
+}
 
 /* Whole bars that fill a section of `seconds` at about `tempo`, so every
  * boundary falls exactly on a bar line. */
@@ -1182,9 +1212,11 @@ sections_item(void *ctx, size_t i, int thread)
 	score s = {0};
 	for (int k = 0; k < NSECTIONS; k++) {
 		const section_def *sd = &p->sec[k];
-		double beats = section_beats(p, sd, seconds);
+		double len = section_length(p, k, seconds);
+		double beats = section_beats(p, sd, len);
 		beat_clock ck;
-		clock_init(&ck, k * seconds, beats * 60 / seconds, beats, 0, 1, 0);
+		clock_init(&ck, section_start(p, k, seconds), beats * 60 / len,
+		           beats, 0, 1, 0);
 		/* Seeded by the kind, so a section that returns is note for
 		 * note the same. */
 		mlv_rng g;
@@ -1196,7 +1228,8 @@ sections_item(void *ctx, size_t i, int thread)
 	snprintf(name, sizeof name, "%s.wav", p->name);
 	mlv_rng g;
 	mlv_rng_stream(&g, seed, 64 * i + 63);
-	finish_file(name, &s, (size_t)llround(NSECTIONS * seconds * rate), 1, &g);
+	finish_file(name, &s, (size_t)llround(section_start(p, NSECTIONS,
+	            seconds) * rate), 1, &g);
 	free(s.e);
 }
 
@@ -1207,14 +1240,16 @@ make_sections(double seconds)
 	mlv_writer *w = labels_open("segments.tsv");
 	mlv_writer_printf_or_die(w, "file\tsegment\tstart_s\tend_s\tsection\t"
 	                         "label\tpurity\n");
-	double total = (double)llround(NSECTIONS * seconds * rate) / rate;
 	for (size_t i = 0; i < LEN(pieces); i++) {
+		const piece_def *p = &pieces[i];
+		double total = section_start(p, NSECTIONS, seconds);
 		for (int k = 0; (k + 1) * SEGMENT_SECONDS <= total + 1e-9; k++) {
 			double a = k * SEGMENT_SECONDS, b = a + SEGMENT_SECONDS;
 			int best = 0;
 			double cover = 0;
 			for (int j = 0; j < NSECTIONS; j++) {
-				double c = fmin(b, (j + 1) * seconds) - fmax(a, j * seconds);
+				double c = fmin(b, section_start(p, j + 1, seconds)) -
+				           fmax(a, section_start(p, j, seconds));
 				if (c > cover + 1e-9) {
 					cover = c;
 					best = j;
@@ -1233,15 +1268,17 @@ make_sections(double seconds)
 	                         "end_s\ttempo_bpm\tinstruments\tdynamics\t"
 	                         "description\n");
 	for (size_t i = 0; i < LEN(pieces); i++) {
+		const piece_def *p = &pieces[i];
 		for (int k = 0; k < NSECTIONS; k++) {
-			const section_def *sd = &pieces[i].sec[k];
+			const section_def *sd = &p->sec[k];
+			double start = section_start(p, k, seconds);
+			double len = section_length(p, k, seconds);
 			mlv_writer_printf_or_die(w, "%s.wav\t%s\t%d\t%s\t%.3f\t%.3f\t"
-			                         "%.2f\t%s\t%s\t%s\n", pieces[i].name,
-			                         pieces[i].name, k + 1, sd->label,
-			                         k * seconds, (k + 1) * seconds,
-			                         section_beats(&pieces[i], sd, seconds) *
-			                         60 / seconds, sd->instruments,
-			                         sd->dynamics, sd->description);
+			                         "%.2f\t%s\t%s\t%s\n", p->name, p->name,
+			                         k + 1, sd->label, start, start + len,
+			                         section_beats(p, sd, len) * 60 / len,
+			                         sd->instruments, sd->dynamics,
+			                         sd->description);
 		}
 	}
 	mlv_writer_close_or_die(w);
@@ -1535,7 +1572,8 @@ usage(void)
 "  sections     T3: pipa_tempo (tempo changes), orchestration (instrument\n"
 "               changes), koto_texture (texture and dynamics changes), 5\n"
 "               sections each (A B A C B; solo, strings, brass, solo, tutti;\n"
-"               intro A B A coda).  labels.tsv has one row per section: file\n"
+"               intro A B A coda) of unequal lengths, whole 10-s segments.\n"
+"               labels.tsv has one row per section: file\n"
 "               piece section label start_s end_s tempo_bpm instruments\n"
 "               dynamics description; segments.tsv one per 10-s segment:\n"
 "               file segment start_s end_s section label purity\n"
@@ -1552,7 +1590,9 @@ usage(void)
 "      --seconds S          notes: length of a note (0.5, 0.05..10);\n"
 "                           performers: of a file (60); composers: of a\n"
 "                           track (40); 1..600\n"
-"      --section-seconds S  sections: length of a section (30, 2..300)\n"
+"      --section-seconds S  sections: the base length of a section (30,\n"
+"                           10..300); each is 0.5 to 1.5 times it, by\n"
+"                           piece, rounded to whole 10 s\n"
 "      --composers N        composers: how many (4, 1..%d)\n"
 "      --tracks N           composers: tracks per composer (6, 1..99)\n"
 "  -j, --jobs N             threads (default: all cores, at most 8)\n"
@@ -1635,7 +1675,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_SECTION:
 			only_for(corpus, 1u << C_SECTIONS, "--section-seconds");
-			section_seconds = mlv_parse_double(optarg, 2, 300,
+			section_seconds = mlv_parse_double(optarg, 10, 300,
 			                                   "--section-seconds");
 			break;
 		case OPT_COMPOSERS:

@@ -89,7 +89,7 @@ check "performers: 16 dimensions ranked by Fisher's ratio" sh -c \
 	'[ $(wc -l <fisher.got) -eq 16 ] && cmp -s fisher.got fisher.sorted'
 svgs_ok performers 5
 
-# T3 on 20-s sections: two segments each.
+# T3 on sections of 10 to 30 s (--section-seconds 20): 1 to 3 segments each.
 run sections sections SECTION_SECONDS=20 KERNEL=1 EPOCHS_FC=2 EPOCHS_LSTM=3
 r=$SCRATCH/sections/results.tsv
 for s in lstm mean; do

@@ -198,16 +198,7 @@ distances_among_all(const float *x, size_t d, const double *mean,
 		}
 		val[s] = (float)sqrt(sum);
 	}
-	for (size_t s = 1; s < kk; s++)
-		for (size_t t = s; t > 0 && (val[t] < val[t - 1] ||
-		     (val[t] == val[t - 1] && idx[t] < idx[t - 1])); t--) {
-			float v = val[t];
-			val[t] = val[t - 1];
-			val[t - 1] = v;
-			uint32_t i = idx[t];
-			idx[t] = idx[t - 1];
-			idx[t - 1] = i;
-		}
+	mlv_sort_distances(val, idx, kk);
 }
 
 /* The rows whose candidate lists did not decide their neighbours: their

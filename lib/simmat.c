@@ -504,6 +504,22 @@ before(float v, uint32_t j, float bv, uint32_t bj)
 	return v > bv || (v == bv && j < bj);
 }
 
+void
+mlv_sort_distances(float *val, uint32_t *idx, size_t k)
+{
+	/* Insertion sort: the lists are short and nearly sorted already. */
+	for (size_t s = 1; s < k; s++)
+		for (size_t t = s; t > 0 && (val[t] < val[t - 1] ||
+		     (val[t] == val[t - 1] && idx[t] < idx[t - 1])); t--) {
+			float v = val[t];
+			val[t] = val[t - 1];
+			val[t - 1] = v;
+			uint32_t i = idx[t];
+			idx[t] = idx[t - 1];
+			idx[t - 1] = i;
+		}
+}
+
 /* The k distances of query q found by |q|^2 + |x|^2 - 2 q.x, recomputed
  * from the differences in double: the expansion loses about
  * FLT_EPSILON * |x|^2 to cancellation, which shows as a distance of
@@ -523,16 +539,7 @@ exact_distances(const prepared *p, size_t q, size_t k, uint32_t *idx,
 		}
 		val[s] = (float)sqrt(sum);
 	}
-	for (size_t s = 1; s < k; s++)
-		for (size_t t = s; t > 0 && (val[t] < val[t - 1] ||
-		     (val[t] == val[t - 1] && idx[t] < idx[t - 1])); t--) {
-			float v = val[t];
-			val[t] = val[t - 1];
-			val[t - 1] = v;
-			uint32_t i = idx[t];
-			idx[t] = idx[t - 1];
-			idx[t - 1] = i;
-		}
+	mlv_sort_distances(val, idx, k);
 }
 
 /* Lists are kept as scores, larger = closer: the similarity itself, or

@@ -169,4 +169,8 @@ int mlv_pick_peaks(const float *x, size_t n, double rel, size_t min_dist,
                    uint32_t *peaks, size_t *npeaks, char *err,
                    size_t errlen);
 
+/* Sort k (distance, row) pairs by distance, equal distances by row: the
+ * order mlv_sim_topk returns euclidean neighbours in. */
+void mlv_sort_distances(float *val, uint32_t *idx, size_t k);
+
 #endif

@@ -24,13 +24,13 @@ matplotlib.use(\"Agg\")
 import matplotlib.pyplot as plt
 x = np.load(\"$WORK/plot_xy.npy\")
 fig = plt.figure(figsize=(8, 6), dpi=100)
-plt.scatter(x[:, 0], x[:, 1], s=1, c=np.repeat(np.arange(10), 10000), cmap=\"tab10\")
+plt.scatter(x[:, 0], x[:, 1], s=2, c=np.repeat(np.arange(10), 10000), cmap=\"tab10\")
 fig.savefig(\"$WORK/scatter_mpl.png\")
 '")
 fi
 row "matplotlib scatter, savefig PNG (peer)" "${tp:--}" ""
 row "mlv-plot scatter, coloured by record" "$t" "$(ratio "$t" "$tp")"
 t=$(best_of "mlv-plot -k trajectories -o '$WORK/traj.png' '$xy'")
-row "mlv-plot trajectories, 10 records" "$t" ""
+row "mlv-plot trajectories (random points: long crossing lines)" "$t" ""
 t=$(best_of "mlv-plot -k parallel -o '$WORK/par.png' '$lat'")
 row "mlv-plot parallel, 16 axes, 10,000 rows drawn" "$t" ""

@@ -155,7 +155,10 @@ mlv_plot_run(const char *script, size_t len, char *err, size_t errlen)
 		close(report[0]);
 		dup2(in[0], 0);
 		close(in[0]);
-		execlp(cmd, cmd, (char *)NULL);
+		/* The script as a file argument: gnuplot reads standard input
+		 * line by line as if typed, which takes twice as long for the
+		 * data blocks of 100,000 points. */
+		execlp(cmd, cmd, "/dev/stdin", (char *)NULL);
 		/* tell the parent why through the close-on-exec pipe */
 		int e = errno;
 		if (write(report[1], &e, sizeof e) < 0)
@@ -940,10 +943,15 @@ scatter(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	plot_begin(f, o);
 	const char *sep = "";
 	size_t shown = 0;
+	/* Dense maps get smaller dots, down to half size at 80,000 points:
+	 * less overplotting, and cairo draws them faster. */
+	size_t npoints = g.start[g.n];
+	double dense = npoints > 20000 ? sqrt(20000.0 / (double)npoints) : 1;
+	dense = dense < 0.5 ? 0.5 : dense;
 	for (size_t i = 0; i < g.n; i++) {
 		if (g.start[i] == g.start[i + 1])
 			continue; /* gnuplot warns of an empty data block */
-		double ps = !g.other ? 0.6 : i ? 0.8 : 0.5;
+		double ps = dense * (!g.other ? 0.6 : i ? 0.8 : 0.5);
 		fprintf(f, "%s$g%zu using 1:2%s with %s pt %d ps %g lc rgb '%s' ",
 		        sep, i, svg ? ":(tip[int($3)])" : "",
 		        svg ? "labels hypertext point" : "points",

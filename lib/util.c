@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -16,21 +17,28 @@
 const char *mlv_progname = "mlv";
 
 /* Fixed storage, not a malloc'd list: the signal handler reads it, and a
- * handler may touch only memory that is never freed or resized. */
-#define MAX_CLEANUP 16
+ * handler may touch only memory that is never freed or resized.  Threads
+ * writing files at once (mlv-corpus) take the lock to change it; the
+ * handler reads it without (it cannot wait), at worst missing a name
+ * being written. */
+#define MAX_CLEANUP 64
 static char cleanup_paths[MAX_CLEANUP][PATH_MAX];
+static pthread_mutex_t cleanup_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 mlv_cleanup_add(const char *path)
 {
+	if (strlen(path) >= PATH_MAX)
+		mlv_die("%s: path too long", path);
+	pthread_mutex_lock(&cleanup_lock);
 	for (int i = 0; i < MAX_CLEANUP; i++) {
 		if (!cleanup_paths[i][0]) {
-			if (strlen(path) >= PATH_MAX)
-				mlv_die("%s: path too long", path);
 			strcpy(cleanup_paths[i], path);
+			pthread_mutex_unlock(&cleanup_lock);
 			return;
 		}
 	}
+	pthread_mutex_unlock(&cleanup_lock);
 	mlv_die("%s: too many temporary files open", path);
 }
 
@@ -68,9 +76,11 @@ mlv_temp_beside(const char *path, char **tmp)
 void
 mlv_cleanup_remove(const char *path)
 {
+	pthread_mutex_lock(&cleanup_lock);
 	for (int i = 0; i < MAX_CLEANUP; i++)
 		if (!strcmp(cleanup_paths[i], path))
 			cleanup_paths[i][0] = '\0';
+	pthread_mutex_unlock(&cleanup_lock);
 }
 
 static void

@@ -15,7 +15,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,9 +398,6 @@ static const char *outdir;
 static double rate = 22050;
 static uint64_t seed;
 static int threads;
-/* mlv_temp_beside's list of files to remove at death is not shared
- * safely between threads. */
-static pthread_mutex_t temp_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static char *
 path_in_dir(const char *name)
@@ -457,9 +453,7 @@ write_wav(const char *name, const float *x, size_t n, double gain, mlv_rng *g)
 		pcm[i] = (short)s;
 		sum += (double)s * (double)s;
 	}
-	pthread_mutex_lock(&temp_lock);
 	int fd = mlv_temp_beside(path, &tmp);
-	pthread_mutex_unlock(&temp_lock);
 	if (fd < 0)
 		mlv_die("%s: cannot create (%s)", path, strerror(errno));
 	SF_INFO info = {.samplerate = (int)rate, .channels = 1,
@@ -473,9 +467,7 @@ write_wav(const char *name, const float *x, size_t n, double gain, mlv_rng *g)
 		mlv_die("%s: write error", path);
 	if (rename(tmp, path))
 		mlv_die("%s: cannot rename into place (%s)", path, strerror(errno));
-	pthread_mutex_lock(&temp_lock);
 	mlv_cleanup_remove(tmp);
-	pthread_mutex_unlock(&temp_lock);
 	free(tmp);
 	free(pcm);
 	free(path);
@@ -1595,7 +1587,7 @@ usage(void)
 "                           piece, rounded to whole 10 s\n"
 "      --composers N        composers: how many (4, 1..%d)\n"
 "      --tracks N           composers: tracks per composer (6, 1..99)\n"
-"  -j, --jobs N             threads (default: all cores, at most 8)\n"
+"  -j, --jobs N             threads (default: all cores, at most 32)\n"
 "  -h, --help               show this help\n"
 "      --version            show the version\n", MAX_COMPOSERS);
 	exit(0);
@@ -1699,8 +1691,10 @@ main(int argc, char **argv)
 	 * short. */
 	if (threads <= 0)
 		threads = mlv_default_threads();
-	if (threads > 8)
-		threads = 8;
+	/* Each thread has one temporary file open at a time, and lib/util
+	 * keeps room for 64 to remove at death. */
+	if (threads > 32)
+		threads = 32;
 	make_dir(outdir);
 	sine_init();
 	switch (corpus) {

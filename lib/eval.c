@@ -210,15 +210,15 @@ distances_among_all(const float *x, size_t d, const double *mean,
 static int
 neighbours_outside(mlv_sim_kind kind, const float *x, size_t n, size_t d,
                    size_t k, const int32_t *group, const uint32_t *row_name,
-                   const uint32_t *todo, size_t ntodo, uint32_t *nbr,
+                   const uint32_t *undecided, size_t nundecided, uint32_t *nbr,
                    int nthreads, char *err, size_t errlen)
 {
 	/* by group, then row: each group's rows become one query block */
-	uint64_t *sorted = mlv_malloc(ntodo * sizeof *sorted);
-	for (size_t i = 0; i < ntodo; i++)
-		sorted[i] = pair_code(group[todo[i]], (int32_t)todo[i]);
-	qsort(sorted, ntodo, sizeof *sorted, cmp_u64);
-	float *q = mlv_malloc(mlv_mul_size(ntodo, d * sizeof *q, "queries"));
+	uint64_t *sorted = mlv_malloc(nundecided * sizeof *sorted);
+	for (size_t i = 0; i < nundecided; i++)
+		sorted[i] = pair_code(group[undecided[i]], (int32_t)undecided[i]);
+	qsort(sorted, nundecided, sizeof *sorted, cmp_u64);
+	float *q = mlv_malloc(mlv_mul_size(nundecided, d * sizeof *q, "queries"));
 	float *coll = mlv_malloc(mlv_mul_size(n, d * sizeof *coll, "rows"));
 	uint32_t *map = mlv_malloc(n * sizeof *map);
 	uint32_t *idx = NULL;
@@ -229,9 +229,9 @@ neighbours_outside(mlv_sim_kind kind, const float *x, size_t n, size_t d,
 		mlv_column_means(x, n, d, mean);
 	}
 	int ret = 0;
-	for (size_t a = 0, b; a < ntodo && !ret; a = b) {
+	for (size_t a = 0, b; a < nundecided && !ret; a = b) {
 		int32_t g = group[(uint32_t)sorted[a]];
-		for (b = a; b < ntodo && sorted[b] >> 32 == sorted[a] >> 32; b++)
+		for (b = a; b < nundecided && sorted[b] >> 32 == sorted[a] >> 32; b++)
 			memcpy(q + (b - a) * d, x + (size_t)(uint32_t)sorted[b] * d,
 			       d * sizeof *q);
 		size_t m = 0;
@@ -311,8 +311,8 @@ neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d, size_t k,
 	uint32_t *idx = mlv_malloc(mlv_mul_size(n, kk * sizeof *idx,
 	                                        "neighbours"));
 	float *val = mlv_malloc(mlv_mul_size(n, kk * sizeof *val, "neighbours"));
-	uint32_t *todo = NULL;
-	size_t ntodo = 0;
+	uint32_t *undecided = NULL;
+	size_t nundecided = 0;
 	int ret = mlv_sim_topk(kind, x, n, d, NULL, 0, d, kk, idx, val, nthreads,
 	                       err, errlen);
 	for (size_t i = 0; !ret && i < n; i++) {
@@ -324,17 +324,17 @@ neighbours(mlv_sim_kind kind, const float *x, size_t n, size_t d, size_t k,
 		}
 		if (m < k || (group && !list_decides(kind, val[i * kk + j - 1],
 		                                     val + i * kk, kk, n - 1))) {
-			if (!todo)
-				todo = mlv_malloc(n * sizeof *todo);
-			todo[ntodo++] = (uint32_t)i;
+			if (!undecided)
+				undecided = mlv_malloc(n * sizeof *undecided);
+			undecided[nundecided++] = (uint32_t)i;
 		}
 	}
 	free(idx);
 	free(val);
-	if (!ret && ntodo)
-		ret = neighbours_outside(kind, x, n, d, k, group, row_name, todo,
-		                         ntodo, nbr, nthreads, err, errlen);
-	free(todo);
+	if (!ret && nundecided)
+		ret = neighbours_outside(kind, x, n, d, k, group, row_name, undecided,
+		                         nundecided, nbr, nthreads, err, errlen);
+	free(undecided);
 	return ret;
 }
 

@@ -887,6 +887,15 @@ TEST(parse_times)
 	CHECK(strstr(err, "\"12s\" is not a comma-separated list") != NULL);
 }
 
+/* A scratch file name of this process, under $TMPDIR or /tmp. */
+static void
+temp_path(char *path, size_t len, const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(path, len, "%s/mlv-test-eval-%s-%d.tsv",
+	         base && *base ? base : "/tmp", tag, (int)getpid());
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -897,10 +906,8 @@ write_file(const char *path, const char *text)
 
 TEST(section_annotations)
 {
-	const char *base = getenv("TMPDIR");
 	char path[512];
-	snprintf(path, sizeof path, "%s/mlv-test-eval-%d.tsv",
-	         base && *base ? base : "/tmp", (int)getpid());
+	temp_path(path, sizeof path, "sections");
 	write_file(path, "piece\tfile\tsection\tstart_s\r\n"
 	                 "koto\tsections/koto.flac\tintro\t0.000\r\n"
 	                 "koto\tsections/koto.flac\tA\t30.000\r\n"
@@ -953,10 +960,8 @@ TEST(section_annotations)
 
 TEST(sections_match_whole_trailing_path_components)
 {
-	const char *base = getenv("TMPDIR");
 	char path[512];
-	snprintf(path, sizeof path, "%s/mlv-test-eval-paths-%d.tsv",
-	         base && *base ? base : "/tmp", (int)getpid());
+	temp_path(path, sizeof path, "paths");
 	write_file(path, "file\tstart\n"
 	                 "disc1/01.wav\t10\n"
 	                 "disc2/01.wav\t20\n"

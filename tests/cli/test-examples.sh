@@ -137,3 +137,17 @@ if command -v parallel >/dev/null 2>&1 && parallel --version 2>/dev/null | grep 
 else
 	skip "examples/parallel (GNU parallel is not installed)"
 fi
+
+# Your own audio without the labels an experiment scores against: one
+# clear line, a failed make, nothing computed.
+mkdir -p nolabels
+printf 'file\tpitch\nx.wav\tD4\n' >nolabels/labels.tsv
+out=$(make -s -C "$EX/notes" OUT="$SCRATCH/nolabels-out" AUDIO="$SCRATCH/nolabels" \
+	MLV_BIN="$MLV_BIN" MLV_TOOLS="$MLV_TOOLS" 2>&1)
+status=$?
+if [ $status -ne 0 ] && echo "$out" | grep -q "labels.tsv: no column instrument" &&
+   [ ! -e "$SCRATCH/nolabels-out/spec.mlv" ]; then
+	ok "examples: AUDIO without a label column fails naming it"
+else
+	not_ok "examples: AUDIO without a label column fails naming it" "status $status" "$out"
+fi

@@ -6,6 +6,15 @@ include config.mk
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# Compile lines are short ("CC lib/dsp.c"); `make V=1` shows them whole.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
 CPPFLAGS += -Ilib -DMLV_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARNFLAGS) -pthread
 LDLIBS += $(PKG_LIBS) -lm -pthread
@@ -33,7 +42,9 @@ MAN1 := $(sort $(wildcard man/*.1))
 MAN5 := $(sort $(wildcard man/*.5))
 MAN7 := $(sort $(wildcard man/*.7))
 
-all: deps-check lib/libmlv.a $(BINS)
+# Everything the tests, benches and examples run: the tools, and the data
+# generators beside them.
+all: deps-check lib/libmlv.a $(BINS) $(TEST_TOOLS)
 
 deps-check:
 	@sh scripts/deps.sh --check
@@ -42,58 +53,71 @@ deps:
 	@sh scripts/deps.sh
 
 lib/libmlv.a: $(LIB_OBJ)
-	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	$(call say,AR,$@)rm -f $@
+	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 build/lib/%.o: lib/%.c $(LIB_HDR) config.mk
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 bin/%: cmd/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
+	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
 
 build/tests/%: tests/%.c tests/test.h lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< lib/libmlv.a $(LDLIBS)
+	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< lib/libmlv.a $(LDLIBS)
 
 build/tools/%: tests/tools/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
+	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
 
 build/tools/%: examples/corpus/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
+	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
 
 # The same library, tools and unit tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer.
 build/asan/libmlv.a: $(ASAN_LIB_OBJ)
-	rm -f $@
-	$(AR) rcs $@ $(ASAN_LIB_OBJ)
+	$(call say,AR,$@)rm -f $@
+	$(Q)$(AR) rcs $@ $(ASAN_LIB_OBJ)
 
 build/asan/lib/%.o: lib/%.c $(LIB_HDR) config.mk
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
 build/asan/bin/%: cmd/%.c build/asan/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $< build/asan/libmlv.a $(LDLIBS)
+	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $< build/asan/libmlv.a $(LDLIBS)
 
 build/asan/tests/%: tests/%.c tests/test.h build/asan/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests -o $@ $< build/asan/libmlv.a $(LDLIBS)
+	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests -o $@ $< build/asan/libmlv.a $(LDLIBS)
 
-check: deps all $(TESTS) $(TEST_TOOLS) $(ASAN_TESTS) $(ASAN_BINS)
+# `make check` and `make demo` first install the packages that are missing,
+# then go on in a second make: pkg-config's flags above were read when this
+# make started, before the install, and would lack the new packages.
+ifeq ($(MLV_DEPS_READY),)
+check demo:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory MLV_DEPS_READY=1 $@
+else
+check: all $(TESTS) $(ASAN_TESTS) $(ASAN_BINS)
 	@sh tests/run.sh
 
-bench: all $(TEST_TOOLS)
+# README's first command: the main job, on data it makes itself.
+demo: all
+	@sh scripts/demo.sh
+endif
+
+bench: all
 	@sh bench/run.sh
 
 # Build with the other compiler too (warnings are errors here) to keep the
 # tree clean under both gcc and clang.
 compilers:
-	$(MAKE) clean && $(MAKE) CC=gcc WARNFLAGS="$(WARNFLAGS) -Werror" all $(TESTS) $(TEST_TOOLS)
-	$(MAKE) clean && $(MAKE) CC=clang WARNFLAGS="$(WARNFLAGS) -Werror" all $(TESTS) $(TEST_TOOLS)
+	$(MAKE) clean && $(MAKE) CC=gcc WARNFLAGS="$(WARNFLAGS) -Werror" all $(TESTS)
+	$(MAKE) clean && $(MAKE) CC=clang WARNFLAGS="$(WARNFLAGS) -Werror" all $(TESTS)
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7)
@@ -123,10 +147,5 @@ uninstall:
 clean:
 	rm -rf build bin lib/libmlv.a
 
-.PHONY: all deps deps-check check bench compilers lint-man install uninstall clean
+.PHONY: all deps deps-check check demo bench compilers lint-man install uninstall clean
 .SECONDARY:
-
-# README's first command: the main job, on data it makes itself.
-demo: deps all $(TEST_TOOLS)
-	@sh scripts/demo.sh
-.PHONY: demo

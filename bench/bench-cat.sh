@@ -4,9 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 f=$WORK/cat-1g.mlv
-if [ ! -s "$f" ]; then
-	mlv-gen --records 64 --rows 2048 --cols 2048 --seed 1 >"$f" || exit 1
-fi
+make_input "$f" "mlv-gen --records 64 --rows 2048 --cols 2048 --seed 1"
 bytes=$(wc -c <"$f")
 gb=$(echo "$bytes" | awk '{print $1 / 1e9}')
 cat "$f" >/dev/null # warm the page cache

@@ -9,9 +9,9 @@
 
 xy=$WORK/plot_xy.mlv
 lat=$WORK/plot_lat.mlv
-[ -s "$xy" ] || mlv-gen --records 10 --rows 10000 --cols 2 --seed 1 >"$xy"
-[ -s "$lat" ] || mlv-gen --records 10 --rows 10000 --cols 16 --seed 2 >"$lat"
-[ -s "$WORK/plot_xy.npy" ] || mlv-cat -t npy --stack -o "$WORK/plot_xy.npy" "$xy"
+make_input "$xy" "mlv-gen --records 10 --rows 10000 --cols 2 --seed 1"
+make_input "$lat" "mlv-gen --records 10 --rows 10000 --cols 16 --seed 2"
+make_input "$WORK/plot_xy.npy" "mlv-cat -t npy --stack '$xy'"
 
 echo "== 100,000 points to an 800x600 PNG"
 t=$(best_of "mlv-plot -c id -o '$WORK/scatter.png' '$xy'")

@@ -9,7 +9,7 @@ field() { echo "$1" | sed -n "s/^$2 //p" | tail -n 1; }
 n=20000
 for dim in 16 256; do
 	x=$WORK/cos_${dim}.mlv
-	[ -s "$x" ] || mlv-gen --rows $n --cols $dim --seed 1 >"$x"
+	make_input "$x" "mlv-gen --rows $n --cols $dim --seed 1"
 	echo "== cosine self-similarity, $n x $dim -> $n x $n float32"
 	t=$(best_of "mlv-simmat --all '$x' >/dev/null")
 	rep=$(peer_report cosine_numpy.py --dim $dim)

@@ -9,8 +9,8 @@ wav=$PEERS/data/sig_600s_20k.wav
 if [ ! -s "$wav" ]; then
 	# Same shape of data when the peers' generator has not been run.
 	wav=$WORK/sig_600s_20k.wav
-	[ -s "$wav" ] || mlv-synth --sr 20000 --seconds 600 --tone 220:0.2 \
-		--tone 661:0.1 --tone 1870:0.05 --noise 0.05 --seed 1 -o "$wav" || exit 1
+	make_input "$wav" "mlv-synth --sr 20000 --seconds 600 --tone 220:0.2 \
+		--tone 661:0.1 --tone 1870:0.05 --noise 0.05 --seed 1 -o /dev/stdout"
 fi
 echo "== mlv-spec: MusicLatentVIS STFT of $(basename "$wav") (600 s at 20 kHz -> 24001 x 501)"
 out=$WORK/spec.mlv

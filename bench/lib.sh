@@ -38,6 +38,25 @@ peer_python() {
 	done
 }
 
+# make_input FILE CMD: FILE, written from the stdout of `sh -c CMD` when it
+# is missing.  A bench stops with a message when its input cannot be made
+# or is empty, so no figure is ever measured on nothing.
+make_input() {
+	if [ ! -s "$1" ]; then
+		if ! sh -c "$2" >"$1.tmp"; then
+			rm -f "$1.tmp"
+			echo "bench: cannot make $1: $2 failed" >&2
+			exit 1
+		fi
+		mv "$1.tmp" "$1"
+	fi
+	if [ ! -s "$1" ]; then
+		rm -f "$1"
+		echo "bench: $1 is empty (made by: $2)" >&2
+		exit 1
+	fi
+}
+
 row() { printf '%-44s %8s s  %s\n' "$1" "$2" "$3"; }
 
 # peer SCRIPT ARGS...: the median seconds a peer script of $PEERS reports

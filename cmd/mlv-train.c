@@ -217,6 +217,7 @@ main(int argc, char **argv)
 	int saved = resume != NULL && ckpt && !strcmp(ckpt, resume);
 	mlv_progress prog;
 	mlv_progress_begin(&prog, "training");
+	size_t first_epoch = m->epoch;
 	while (m->epoch < m->cfg.epochs) {
 		mlv_epoch_report rep;
 		if (mlv_model_train_epoch(m, p.x, p.n, &rep, err, sizeof err))
@@ -234,8 +235,13 @@ main(int argc, char **argv)
 		/* One line per epoch on a terminal, as Keras prints: the loss
 		 * curve stays on screen. */
 		if (prog.active) {
-			fprintf(stderr, "%s: epoch %zu/%zu: loss %.6g", mlv_progname,
-			        m->epoch, m->cfg.epochs, rep.train_loss);
+			char eta[32];
+			fprintf(stderr, "%s: epoch %zu/%zu (%s): loss %.6g",
+			        mlv_progname, m->epoch, m->cfg.epochs,
+			        mlv_eta(eta, sizeof eta, mlv_now() - prog.start,
+			                m->epoch - first_epoch,
+			                m->cfg.epochs - first_epoch),
+			        rep.train_loss);
 			if (!isnan(rep.val_loss))
 				fprintf(stderr, ", validation %.6g", rep.val_loss);
 			fputc('\n', stderr);

@@ -53,6 +53,10 @@ need_columns = awk -F '\t' -v want='$(2)' -v f='$(1)' 'NR == 1 { \
 # pipeline fails the step (and .DELETE_ON_ERROR removes its target).
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
+# STAGES=1: one line per tool run, with its time (the demo's progress).
+ifneq ($(STAGES),)
+SHELL := $(EXAMPLES)/stage.sh
+endif
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -322,6 +322,25 @@ mlv_ncpu(void)
 	return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }
 
+const char *
+mlv_eta(char *buf, size_t len, double elapsed, uint64_t done, uint64_t total)
+{
+	if (done == 0 || done > total) {
+		snprintf(buf, len, "time left unknown");
+		return buf;
+	}
+	double left = elapsed * (double)(total - done) / (double)done;
+	if (left < 60)
+		snprintf(buf, len, "%.0f s left", left);
+	else if (left < 3600)
+		snprintf(buf, len, "%.0f min %02.0f s left", floor(left / 60),
+		         fmod(left, 60));
+	else
+		snprintf(buf, len, "%.0f h %02.0f min left", floor(left / 3600),
+		         fmod(left / 60, 60));
+	return buf;
+}
+
 void
 mlv_progress_begin(mlv_progress *p, const char *what)
 {
@@ -340,11 +359,12 @@ mlv_progress_update(mlv_progress *p, uint64_t done, uint64_t total,
 	if (t - p->last < 0.1 && done < total)
 		return;
 	p->last = t;
+	char eta[32];
 	if (total)
-		fprintf(stderr, "\r%s: %s: %llu/%llu %s (%.0f%%, %.1f s)\033[K",
+		fprintf(stderr, "\r%s: %s: %llu/%llu %s (%.0f%%, %.1f s, %s)\033[K",
 		        mlv_progname, p->what, (unsigned long long)done,
 		        (unsigned long long)total, unit, 100.0 * done / total,
-		        t - p->start);
+		        t - p->start, mlv_eta(eta, sizeof eta, t - p->start, done, total));
 	else
 		fprintf(stderr, "\r%s: %s: %llu %s (%.1f s)\033[K", mlv_progname,
 		        p->what, (unsigned long long)done, unit, t - p->start);

@@ -94,6 +94,10 @@ typedef struct {
 	int active;
 } mlv_progress;
 void mlv_progress_begin(mlv_progress *p, const char *what);
+/* "12 s left", "3 min 05 s left": the rest of a job that took elapsed
+ * seconds for done of total units, at the same rate; written to buf. */
+const char *mlv_eta(char *buf, size_t len, double elapsed, uint64_t done,
+                    uint64_t total);
 void mlv_progress_update(mlv_progress *p, uint64_t done, uint64_t total,
                          const char *unit);
 void mlv_progress_end(mlv_progress *p);

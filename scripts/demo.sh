@@ -13,7 +13,8 @@ mkdir -p "$out"
 start=$(date +%s)
 for e in notes performers sections gallery; do
 	echo "== examples/$e"
-	make -s -C "$ROOT/examples/$e" OUT="$out/$e" "$@"
+	make -s -C "$ROOT/examples/$e" OUT="$out/$e" STAGES=1 "$@"
+	echo "== examples/$e: done at $(( $(date +%s) - start )) s"
 	echo
 done
 sh "$ROOT/examples/index.sh" "$out" >/dev/null

@@ -169,6 +169,17 @@ TEST(checked_mul)
 	CHECK(mlv_checked_mul(0, SIZE_MAX, &out) == 0 && out == 0);
 }
 
+TEST(eta_reads_as_time_left)
+{
+	char b[32];
+	CHECK(!strcmp(mlv_eta(b, sizeof b, 10, 1, 3), "20 s left"));
+	CHECK(!strcmp(mlv_eta(b, sizeof b, 60, 1, 4), "3 min 00 s left"));
+	CHECK(!strcmp(mlv_eta(b, sizeof b, 125, 1, 2), "2 min 05 s left"));
+	CHECK(!strcmp(mlv_eta(b, sizeof b, 3600, 1, 3), "2 h 00 min left"));
+	CHECK(!strcmp(mlv_eta(b, sizeof b, 5, 4, 4), "0 s left"));
+	CHECK(!strcmp(mlv_eta(b, sizeof b, 5, 0, 4), "time left unknown"));
+}
+
 TEST(parse_numbers)
 {
 	CHECK_INT(mlv_parse_int("42", 0, 100, "--n"), 42);
@@ -274,6 +285,7 @@ main(void)
 	RUN(pool_covers_each_item_once);
 	RUN(summary);
 	RUN(checked_mul);
+	RUN(eta_reads_as_time_left);
 	RUN(parse_numbers);
 	RUN(text_read);
 	RUN(npy_header_round_trip);

@@ -44,7 +44,7 @@ MAN7 := $(sort $(wildcard man/*.7))
 
 # Everything the tests, benches and examples run: the tools, and the data
 # generators beside them.
-all: deps-check lib/libmlv.a $(BINS) $(TEST_TOOLS)
+all: deps-check lib/libmlv.a lib/libmlv.so $(BINS) $(TEST_TOOLS)
 
 deps-check:
 	@sh scripts/deps.sh --check
@@ -52,13 +52,19 @@ deps-check:
 deps:
 	@sh scripts/deps.sh
 
+# The shared library: the same objects (compiled -fPIC), a soname that
+# changes with the major version.
+SONAME := libmlv.so.$(firstword $(subst ., ,$(VERSION)))
+lib/libmlv.so: $(LIB_OBJ)
+	$(call say,CCLD,$@)$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $(LIB_OBJ) $(LDLIBS)
+
 lib/libmlv.a: $(LIB_OBJ)
 	$(call say,AR,$@)rm -f $@
 	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 build/lib/%.o: lib/%.c $(LIB_HDR) config.mk
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PICFLAGS) -c -o $@ $<
 
 bin/%: cmd/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -122,12 +128,23 @@ compilers:
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7)
 
+# Paths in mlv.pc relative to ${prefix} where they are under it, so that
+# pkg-config --define-prefix finds a relocated install.
+under_prefix = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/mlv
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
 	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	cp -f $(BINS) $(DESTDIR)$(BINDIR)/
 	cp -f lib/libmlv.a $(DESTDIR)$(LIBDIR)/
+	cp -f lib/libmlv.so $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmlv.so
+	mkdir -p $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' \
+		-e 's|@LIBDIR@|$(call under_prefix,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(call under_prefix,$(INCLUDEDIR))|' \
+		lib/mlv.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/mlv.pc
 	cp -f $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/mlv/
 	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
 	cp -f $(MAN5) $(DESTDIR)$(MANPREFIX)/man5/
@@ -139,13 +156,15 @@ install: all
 uninstall:
 	for t in $(CMD_SRC:cmd/%.c=%); do \
 		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; done
-	rm -f $(DESTDIR)$(LIBDIR)/libmlv.a $(DESTDIR)$(ZSHCOMPDIR)/_mlv
+	rm -f $(DESTDIR)$(LIBDIR)/libmlv.a $(DESTDIR)$(LIBDIR)/libmlv.so \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/pkgconfig/mlv.pc \
+		$(DESTDIR)$(ZSHCOMPDIR)/_mlv
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/mlv
 	for m in $(MAN1) $(MAN5) $(MAN7); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANPREFIX)/man$$s/$${m#man/}; done
 
 clean:
-	rm -rf build bin lib/libmlv.a
+	rm -rf build bin lib/libmlv.a lib/libmlv.so
 
 .PHONY: all deps deps-check check demo bench compilers lint-man install uninstall clean
 .SECONDARY:

@@ -9,10 +9,11 @@
 set -u
 
 BUILD="gcc make pkg-config libsndfile1-dev libkissfft-dev libopenblas-dev liblapacke-dev libyaml-dev libsoxr-dev"
-# mlv-plot runs gnuplot; make check lints the man pages with mandoc,
+# mlv-plot runs gnuplot; make check lints the man pages with mandoc (and
+# looks them up with man after an install),
 # compiles with clang too, and checks SVG and the examples/mlv.py round
 # trips with python3 and numpy; examples/parallel shards with GNU parallel.
-TEST="gnuplot-nox mandoc clang python3-numpy parallel"
+TEST="gnuplot-nox mandoc man-db clang python3-numpy parallel"
 PKGCONFIG="sndfile kissfft-float openblas lapacke yaml-0.1 soxr"
 
 mode=${1:-install}

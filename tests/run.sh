@@ -90,13 +90,56 @@ install_check() {
 		done
 		"$dest/usr/bin/$t" --version >/dev/null 2>&1 && echo "ok installed $t runs" || echo "not ok installed $t runs"
 	done
-	for f in usr/lib/libmlv.a usr/include/mlv/stream.h usr/share/man/man5/mlv.5 usr/share/man/man7/mlv.7 usr/share/zsh/site-functions/_mlv; do
+	for f in usr/lib/libmlv.a usr/lib/libmlv.so usr/lib/libmlv.so.0 usr/lib/pkgconfig/mlv.pc usr/include/mlv/stream.h usr/share/man/man5/mlv.5 usr/share/man/man7/mlv.7 usr/share/zsh/site-functions/_mlv; do
 		[ -e "$dest/$f" ] && echo "ok installed $f" || echo "not ok installed $f"
 	done
 	make -s uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
-	left=$(find "$dest" -type f | wc -l)
+	left=$(find "$dest" \( -type f -o -type l \) | wc -l)
 	[ "$left" -eq 0 ] && echo "ok make uninstall removes every file" || echo "not ok make uninstall left $left files"
 	rm -rf "$dest"
+	library_check
+}
+
+# Installed under a prefix of one's own, libmlv is found by pkg-config and
+# a program built with its flags links the shared library and runs; the
+# format's man page is found by man.
+library_check() {
+	prefix=$(mktemp -d "${TMPDIR:-/tmp}/mlv-prefix.XXXXXX")
+	make -s install PREFIX="$prefix" >/dev/null 2>&1
+	cat >"$prefix/count.c" <<-'EOF'
+	#include <mlv/stream.h>
+	#include <stdio.h>
+	int main(void)
+	{
+		mlv_reader *rd = mlv_reader_open("-");
+		mlv_record r;
+		mlv_record_init(&r);
+		size_t n = 0;
+		while (rd && mlv_read(rd, &r) > 0)
+			n++;
+		printf("%zu records\n", n);
+		return 0;
+	}
+	EOF
+	flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs mlv 2>&1)
+	if out=$(cc -o "$prefix/count" "$prefix/count.c" $flags 2>&1); then
+		echo "ok a program builds with pkg-config --cflags --libs mlv"
+	else
+		echo "not ok a program builds with pkg-config --cflags --libs mlv"
+		echo "$out" | sed 's/^/#   /'
+	fi
+	n=$(build/tools/mlv-gen --records 3 --rows 2 --cols 2 --seed 1 |
+	    LD_LIBRARY_PATH="$prefix/lib" "$prefix/count" 2>&1)
+	[ "$n" = "3 records" ] && echo "ok it runs with the shared libmlv" || echo "not ok it runs with the shared libmlv: $n"
+	LD_LIBRARY_PATH="$prefix/lib" ldd "$prefix/count" 2>/dev/null | grep -q "libmlv.so.0 => $prefix/lib/" &&
+		echo "ok it links libmlv.so.0" || echo "not ok it links libmlv.so.0"
+	if command -v man >/dev/null 2>&1; then
+		[ "$(MANPATH="$prefix/share/man" man -w 5 mlv 2>&1)" = "$prefix/share/man/man5/mlv.5" ] &&
+			echo "ok man 5 mlv finds the format" || echo "not ok man 5 mlv finds the format"
+	else
+		echo "skip man 5 mlv (man is not installed)"
+	fi
+	rm -rf "$prefix"
 }
 suite "build/install" install_check
 

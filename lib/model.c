@@ -1434,6 +1434,37 @@ check_header(mlv_reader *rd, const mlv_record *r, const char *key,
 	return 0;
 }
 
+/* The parameters of the description's network, counted without allocating
+ * them, so that a model file's header can be checked against the
+ * architecture and against the bytes that follow before anything of that
+ * size is allocated. */
+static int
+config_params(const mlv_model_config *c, size_t *total, char *err,
+              size_t errlen)
+{
+	size_t *yaml_layer, *latent_layer;
+	mlv_nn *nn = build_net(c, "model", &yaml_layer, &latent_layer, err,
+	                       errlen);
+	if (!nn)
+		return -1;
+	int rc = 0;
+	*total = 0;
+	for (size_t i = 0; i < nn->nlayers && !rc; i++)
+		for (size_t k = 0; k < nn->layers[i].ntensors && !rc; k++) {
+			size_t n;
+			if (mlv_checked_mul(nn->layers[i].tensor[k].rows,
+			                    nn->layers[i].tensor[k].cols, &n) ||
+			    *total > SIZE_MAX / (3 * sizeof(float)) - n)
+				rc = mlv_errf(err, errlen, "model: too many parameters");
+			else
+				*total += n;
+		}
+	free(yaml_layer);
+	free(latent_layer);
+	mlv_nn_free(nn);
+	return rc;
+}
+
 mlv_model *
 mlv_model_read(mlv_reader *rd, char *err, size_t errlen)
 {
@@ -1469,17 +1500,33 @@ mlv_model_read(mlv_reader *rd, char *err, size_t errlen)
 	snprintf(cname, sizeof cname, "%s: config", where);
 	if (mlv_model_config_parse(&cfg, yaml, strlen(yaml), cname, err, errlen))
 		goto fail;
+	size_t checkpoint, epoch, params;
+	uint64_t left;
+	if (config_params(&cfg, &params, err, errlen) ||
+	    check_header(rd, &r, "params", params, err, errlen) ||
+	    meta_size(rd, &r, "checkpoint", &checkpoint, err, errlen))
+		goto fail;
+	if (checkpoint > 1) {
+		snprintf(err, errlen, "%s: checkpoint=%zu (0 or 1)", where,
+		         checkpoint);
+		goto fail;
+	}
+	/* Parameters, and Adam's two moments in a checkpoint, as float32. */
+	uint64_t need = (uint64_t)params * sizeof(float) * (checkpoint ? 3 : 1);
+	if (mlv_reader_bytes_left(rd, &left) == 0 && need > left) {
+		snprintf(err, errlen, "%s: truncated model (params=%zu need %llu "
+		         "bytes of values; the file holds %llu more)", where, params,
+		         (unsigned long long)need, (unsigned long long)left);
+		goto fail;
+	}
 	m = mlv_model_new(&cfg, err, errlen);
 	if (!m)
 		goto fail;
-	size_t checkpoint, epoch;
 	if (check_header(rd, &r, "steps", m->cfg.steps, err, errlen) ||
 	    check_header(rd, &r, "features", m->cfg.features, err, errlen) ||
 	    check_header(rd, &r, "latent", mlv_model_latent_size(m), err,
 	                 errlen) ||
-	    check_header(rd, &r, "params", m->net->nparams, err, errlen) ||
 	    check_header(rd, &r, "tensors", count_tensors(m->net), err, errlen) ||
-	    meta_size(rd, &r, "checkpoint", &checkpoint, err, errlen) ||
 	    meta_size(rd, &r, "epoch", &epoch, err, errlen))
 		goto fail;
 	const char *norm = mlv_meta_get(&r, "norm");
@@ -1487,11 +1534,6 @@ mlv_model_read(mlv_reader *rd, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: norm=%s, its config says normalise: %s",
 		         where, norm ? norm : "(missing)",
 		         mlv_norm_name(m->cfg.norm));
-		goto fail;
-	}
-	if (checkpoint > 1) {
-		snprintf(err, errlen, "%s: checkpoint=%zu (0 or 1)", where,
-		         checkpoint);
 		goto fail;
 	}
 	m->epoch = epoch;

@@ -360,6 +360,17 @@ mlv_reader_offset(const mlv_reader *rd)
 	return rd->offset;
 }
 
+int
+mlv_reader_bytes_left(const mlv_reader *rd, uint64_t *left)
+{
+	struct stat st;
+	if (fstat(rd->fd, &st) || !S_ISREG(st.st_mode))
+		return -1;
+	uint64_t at = rd->consumed + rd->pos;
+	*left = (uint64_t)st.st_size > at ? (uint64_t)st.st_size - at : 0;
+	return 0;
+}
+
 const char *
 mlv_reader_where(mlv_reader *rd, const mlv_record *r)
 {

@@ -100,3 +100,11 @@ tail -n +2 m.mlv >>huge-model.mlv
 fails "a model file claiming more parameters than it holds" 1 \
 	"^mlv-encode: huge-model.mlv: record 1 \\(id=model\\): truncated model \\(params=201326675 need 805306700 bytes of values; the file holds [0-9]+ more\\)$" \
 	mlv-encode -m huge-model.mlv d.mlv
+
+# Descriptions nested deeper than any model are refused before libyaml
+# builds them (100,000 '[' took 44 s); a layer's name copied before a bad
+# field of the same layer is freed (the sanitizer run of this test checks).
+{ printf 'input: {features: 8}\nlayers: '; awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; print "" }'; } >deep.yaml
+fails "a description nested 100,000 deep" 1 "^mlv-train: deep.yaml:2: lists and mappings nested more than 16 deep$" mlv-train -m deep.yaml -o x.mlv d.mlv
+printf 'input: {features: 8}\nlayers:\n  - {kind: dense, name: z, units: 0}\nlatent: z\n' >badunits.yaml
+fails "a bad field after a layer's name" 1 "^mlv-train: badunits.yaml:3: layers\\[0\\]\\.units" mlv-train -m badunits.yaml -o x.mlv d.mlv

@@ -108,6 +108,43 @@ mlv_meta_get(const mlv_record *r, const char *key)
 	return kv ? kv->val : NULL;
 }
 
+static void
+meta_append(mlv_record *r, const char *key, const char *val)
+{
+	if (r->nmeta == r->meta_cap) {
+		r->meta_cap = r->meta_cap ? 2 * r->meta_cap : 16;
+		r->meta = mlv_realloc(r->meta, r->meta_cap * sizeof *r->meta);
+	}
+	r->meta[r->nmeta].key = mlv_strdup(key);
+	r->meta[r->nmeta].val = mlv_strdup(val);
+	r->nmeta++;
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key that a header gives twice, or NULL: found by sorting, since a
+ * header may hold thousands of keys (a pairwise check took seconds). */
+static const char *
+duplicate_key(const mlv_record *r)
+{
+	if (r->nmeta < 2)
+		return NULL;
+	const char **keys = mlv_malloc(r->nmeta * sizeof *keys);
+	for (size_t i = 0; i < r->nmeta; i++)
+		keys[i] = r->meta[i].key;
+	qsort(keys, r->nmeta, sizeof *keys, compare_keys);
+	const char *dup = NULL;
+	for (size_t i = 1; i < r->nmeta && !dup; i++)
+		if (!strcmp(keys[i - 1], keys[i]))
+			dup = keys[i];
+	free(keys);
+	return dup;
+}
+
 void
 mlv_meta_set(mlv_record *r, const char *key, const char *val)
 {
@@ -118,13 +155,7 @@ mlv_meta_set(mlv_record *r, const char *key, const char *val)
 		kv->val = v;
 		return;
 	}
-	if (r->nmeta == r->meta_cap) {
-		r->meta_cap = r->meta_cap ? 2 * r->meta_cap : 16;
-		r->meta = mlv_realloc(r->meta, r->meta_cap * sizeof *r->meta);
-	}
-	r->meta[r->nmeta].key = mlv_strdup(key);
-	r->meta[r->nmeta].val = mlv_strdup(val);
-	r->nmeta++;
+	meta_append(r, key, val);
 }
 
 void
@@ -566,11 +597,11 @@ parse_header(mlv_reader *rd, char *line, mlv_record *r, size_t *rows,
 		if (mlv_decode(eq + 1))
 			return read_error(rd, "bad header (bad percent-encoding "
 			                  "in value of '%.40s')", tok);
-		if (mlv_meta_get(r, tok))
-			return read_error(rd, "bad header (duplicate key '%.40s')",
-			                  tok);
-		mlv_meta_set(r, tok, eq + 1);
+		meta_append(r, tok, eq + 1);
 	}
+	const char *dup = duplicate_key(r);
+	if (dup)
+		return read_error(rd, "bad header (duplicate key '%.40s')", dup);
 	return 0;
 }
 

@@ -224,6 +224,26 @@ TEST(bad_headers)
 	CHECK(refuses("MLV1 0 0 a=b\r\n", 14, "byte 0x0D"));
 }
 
+/* A header of 8,000 distinct keys reads, and one more key given twice,
+ * far apart, is found (the check sorts the keys: pairwise it took
+ * seconds per record). */
+TEST(many_keys)
+{
+	size_t cap = 8000 * 8 + 64, n = 0;
+	char *h = malloc(cap);
+	n += (size_t)sprintf(h + n, "MLV1 0 0 dup=1");
+	for (int i = 0; i < 8000; i++)
+		n += (size_t)sprintf(h + n, " k%d=", i);
+	char err[256];
+	size_t records;
+	memcpy(h + n, "\n", 2);
+	CHECK_INT(read_all(h, n + 1, &records, err, sizeof err), 0);
+	CHECK_INT(records, 1);
+	memcpy(h + n, " dup=2\n", 8);
+	CHECK(refuses(h, n + 7, "duplicate key 'dup'"));
+	free(h);
+}
+
 TEST(error_names_record_and_offset)
 {
 	/* Record 2 starts at byte 13; its payload is short. */
@@ -314,6 +334,7 @@ main(void)
 	RUN(header_is_readable_text);
 	RUN(empty_stream);
 	RUN(bad_headers);
+	RUN(many_keys);
 	RUN(error_names_record_and_offset);
 	RUN(long_header_refused);
 	RUN(record_cap_from_environment);

@@ -37,7 +37,8 @@ usage(void)
 	       "      --quality          report trustworthiness and 10-NN "
 	       "preservation\n"
 	       "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for large N):\n"
-	       "      --perplexity P     30\n"
+	       "      --perplexity P     exactly P (default 30, lowered for few "
+	       "points)\n"
 	       "      --exaggeration E   early exaggeration (12)\n"
 	       "      --exaggeration-iter N  its iterations (250)\n"
 	       "      --learning-rate LR (N / exaggeration, at least 50)\n"
@@ -48,7 +49,8 @@ usage(void)
 	       "      --exact, --fft     the gradient (default: exact up to 1000 "
 	       "points)\n"
 	       "  UMAP (McInnes, Healy and Melville 2018):\n"
-	       "      --neighbors K      15\n"
+	       "      --neighbors K      exactly K (default 15, lowered for few "
+	       "points)\n"
 	       "      --min-dist D       0.01\n"
 	       "      --spread S         1\n"
 	       "      --epochs N         (500 up to 10,000 points, else 200)\n"
@@ -183,6 +185,7 @@ main(int argc, char **argv)
 	uint64_t seed = 0;
 	int quality = 0, nthreads = mlv_default_threads(), c;
 	int tsne_given = 0, umap_given = 0;
+	int perplexity_given = 0, neighbors_given = 0;
 	mlv_tsne_opts to;
 	mlv_umap_opts uo;
 	mlv_tsne_defaults(&to);
@@ -212,7 +215,7 @@ main(int argc, char **argv)
 		case OPT_QUALITY: quality = 1; break;
 		case OPT_PERP:
 			to.perplexity = mlv_parse_double(optarg, 1, 1e5, "--perplexity");
-			tsne_given = 1;
+			tsne_given = perplexity_given = 1;
 			break;
 		case OPT_EXAG:
 			to.early_exaggeration = mlv_parse_double(optarg, 1, 1e4,
@@ -239,7 +242,7 @@ main(int argc, char **argv)
 		case OPT_NEIGH:
 			uo.n_neighbors = (size_t)mlv_parse_int(optarg, 2, 1 << 20,
 			                                       "--neighbors");
-			umap_given = 1;
+			umap_given = neighbors_given = 1;
 			break;
 		case OPT_MINDIST:
 			uo.min_dist = mlv_parse_double(optarg, 0, 1e6, "--min-dist");
@@ -371,12 +374,23 @@ main(int argc, char **argv)
 		to.progress = tsne_progress;
 		to.progress_ctx = &prog;
 		double kl;
-		/* The affinities need floor(3 perplexity) neighbours per point. */
-		size_t need = (size_t)floor(3 * to.perplexity) + 2;
-		if (p.n < need)
+		/* The default perplexity gives way to what the data allow, as
+		 * openTSNE does; a value asked for with --perplexity does not. */
+		size_t need = mlv_tsne_min_points(to.perplexity);
+		double most = mlv_tsne_max_perplexity(p.n);
+		if (p.n < need && !perplexity_given && most > 0) {
+			mlv_warn("%s: %zu points; t-SNE with perplexity %g instead of "
+			         "%g (the most they allow)", input, p.n, most,
+			         to.perplexity);
+			to.perplexity = most;
+		} else if (most == 0) {
+			mlv_die("%s: %zu points; t-SNE needs at least %zu", input, p.n,
+			        mlv_tsne_min_points(1));
+		} else if (p.n < need) {
 			mlv_die("%s: %zu points; t-SNE with perplexity %g needs at "
-			        "least %zu (or a lower --perplexity)", input, p.n,
-			        to.perplexity, need);
+			        "least %zu (--perplexity %g at the most)", input, p.n,
+			        to.perplexity, need, most);
+		}
 		if (mlv_tsne_run(p.x, p.n, p.d, &to, y, &kl, err, sizeof err))
 			mlv_die("%s: %s", input, err);
 		mlv_progress_end(&prog);
@@ -389,10 +403,19 @@ main(int argc, char **argv)
 		uo.dims = dims;
 		uo.seed = seed;
 		uo.nthreads = nthreads;
-		if (p.n <= uo.n_neighbors)
+		/* As umap-learn, the default gives way to the data's n - 1. */
+		if (p.n <= uo.n_neighbors && !neighbors_given && p.n > 2) {
+			mlv_warn("%s: %zu points; UMAP with %zu neighbours instead of "
+			         "%zu (the most they allow)", input, p.n, p.n - 1,
+			         uo.n_neighbors);
+			uo.n_neighbors = p.n - 1;
+		} else if (p.n <= 2) {
+			mlv_die("%s: %zu points; UMAP needs at least 3", input, p.n);
+		} else if (p.n <= uo.n_neighbors) {
 			mlv_die("%s: %zu points; UMAP with --neighbors %zu needs at "
 			        "least %zu", input, p.n, uo.n_neighbors,
 			        uo.n_neighbors + 1);
+		}
 		mlv_umap_info ui;
 		if (mlv_umap(p.x, p.n, p.d, &uo, y, &ui, err, sizeof err))
 			mlv_die("%s: %s", input, err);

@@ -85,6 +85,20 @@ mlv_tsne_defaults(mlv_tsne_opts *o)
 	o->fft_box = DEFAULT_BOX;
 }
 
+size_t
+mlv_tsne_min_points(double perplexity)
+{
+	return (size_t)floor(3 * perplexity) + 2;
+}
+
+double
+mlv_tsne_max_perplexity(size_t n)
+{
+	/* The largest whole number of hundredths m with 3 m < 100 (n - 1). */
+	double p = n < 2 ? 0 : (double)((100 * (n - 1) - 1) / 3) / 100;
+	return p >= 1 ? p : 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Perplexity calibration */
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "knn.h"
+#include "blas.h"
 #include "pool.h"
 #include "rng.h"
 #include "stats.h"

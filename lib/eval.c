@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "knn.h"
+#include "blas.h"
 #include "stats.h"
 #include "util.h"
 

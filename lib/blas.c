@@ -147,3 +147,14 @@ mlv_find_nonfinite(const float *x, size_t n, size_t d, size_t *row,
 			}
 	return 0;
 }
+
+int
+mlv_check_finite(const float *x, size_t n, size_t d, const char *needs,
+                 char *err, size_t errlen)
+{
+	size_t i, j;
+	if (mlv_find_nonfinite(x, n, d, &i, &j))
+		return mlv_errf(err, errlen, "row %zu column %zu is %g (%s needs "
+		                "finite values)", i, j, (double)x[i * d + j], needs);
+	return 0;
+}

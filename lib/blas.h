@@ -74,5 +74,9 @@ double mlv_dist2_double(const float *a, const float *b, size_t d);
  * value's row and column. */
 int mlv_find_nonfinite(const float *x, size_t n, size_t d, size_t *row,
                        size_t *col);
+/* 0 when the n x d values are finite; else -1 and the message "row R
+ * column C is V (<needs> needs finite values)". */
+int mlv_check_finite(const float *x, size_t n, size_t d, const char *needs,
+                     char *err, size_t errlen);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "labels.h"
 #include "points.h"
 #include "pool.h"
 #include "stream.h"
@@ -54,33 +55,6 @@ usage(void)
 	       "  -h, --help             show this help\n"
 	       "      --version          show the version\n");
 	exit(0);
-}
-
-/* Class numbers for a label's values, in order of first appearance. */
-static size_t
-truth_classes(const mlv_points *p, const char *key, int32_t *truth)
-{
-	char **seen = NULL;
-	size_t nseen = 0;
-	for (size_t r = 0; r < p->nrecs; r++) {
-		const char *v = mlv_meta_get(&p->recs[r], key);
-		if (!v)
-			mlv_die("%s: no %s to score against (--truth)", p->where[r],
-			        key);
-		size_t c = 0;
-		while (c < nseen && strcmp(seen[c], v))
-			c++;
-		if (c == nseen) {
-			seen = mlv_realloc(seen, (nseen + 1) * sizeof *seen);
-			seen[nseen++] = mlv_strdup(v);
-		}
-		for (size_t i = 0; i < p->recs[r].rows; i++)
-			truth[p->first[r] + i] = (int32_t)c;
-	}
-	for (size_t c = 0; c < nseen; c++)
-		free(seen[c]);
-	free(seen);
-	return nseen;
 }
 
 int
@@ -267,10 +241,15 @@ main(int argc, char **argv)
 
 	if (truth_key) {
 		int32_t *truth = mlv_malloc(p.n * sizeof *truth);
-		size_t classes = truth_classes(&p, truth_key, truth);
+		mlv_classes classes;
+		if (mlv_classes_of_key(&classes, &p, truth_key, truth, err,
+		                       sizeof err))
+			mlv_die("%s (--truth %s)", err, truth_key);
+		mlv_partition_scores s;
+		mlv_partition_compare(truth, labels, p.n, &s);
 		mlv_warn("against %s (%zu classes): ARI %.4f, NMI %.4f, purity %.4f",
-		         truth_key, classes, mlv_ari(truth, labels, p.n),
-		         mlv_nmi(truth, labels, p.n), mlv_purity(truth, labels, p.n));
+		         truth_key, classes.n, s.ari, s.nmi, s.purity);
+		mlv_classes_free(&classes);
 		free(truth);
 	}
 	if (silhouette) {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
 #include "eval.h"
+#include "partition.h"
 #include "points.h"
 #include "pool.h"
 #include "simmat.h"
@@ -131,8 +131,7 @@ row_classes(const mlv_points *p, const char *key, const char *opt,
 {
 	char err[512];
 	int32_t *cls = mlv_malloc((p->n ? p->n : 1) * sizeof *cls);
-	if (mlv_classes_collect(c, p, key, err, sizeof err) ||
-	    mlv_classes_of_rows(c, p, key, cls, err, sizeof err))
+	if (mlv_classes_of_key(c, p, key, cls, err, sizeof err))
 		mlv_die("%s (%s %s)", err, opt, key);
 	return cls;
 }
@@ -356,9 +355,11 @@ clusters(const mlv_points *p, const char *input, const char *key)
 	mlv_classes c;
 	int32_t *truth = row_classes(p, key, "--truth", &c);
 	one_class_check(&c, input, key, "no partition to compare with");
-	emit("ari", key, mlv_ari(truth, ids, p->n), p->n);
-	emit("nmi", key, mlv_nmi(truth, ids, p->n), p->n);
-	emit("purity", key, mlv_purity(truth, ids, p->n), p->n);
+	mlv_partition_scores s;
+	mlv_partition_compare(truth, ids, p->n, &s);
+	emit("ari", key, s.ari, p->n);
+	emit("nmi", key, s.nmi, p->n);
+	emit("purity", key, s.purity, p->n);
 	emit("clusters", key, (double)nclusters, p->n);
 	emit("classes", key, (double)c.n, p->n);
 	mlv_classes_free(&c);

@@ -84,6 +84,14 @@ mlv_classes_free(mlv_classes *c)
 	c->n = 0;
 }
 
+int
+mlv_classes_of_key(mlv_classes *c, const mlv_points *p, const char *key,
+                   int32_t *out, char *err, size_t errlen)
+{
+	return mlv_classes_collect(c, p, key, err, errlen) ||
+	       mlv_classes_of_rows(c, p, key, out, err, errlen) ? -1 : 0;
+}
+
 static int
 cmp_i32(const void *a, const void *b)
 {

@@ -29,6 +29,11 @@ int mlv_classes_of_rows(const mlv_classes *c, const mlv_points *p,
                         const char *key, int32_t *out, char *err,
                         size_t errlen);
 void mlv_classes_free(mlv_classes *c);
+/* Both steps for one key: c gets the classes of key over p, out[p->n]
+ * each row's class.  -1 with a message naming the first record without
+ * key (c is then empty). */
+int mlv_classes_of_key(mlv_classes *c, const mlv_points *p, const char *key,
+                       int32_t *out, char *err, size_t errlen);
 
 /* The size of the largest set of rows with equal ids (n > 0). */
 size_t mlv_largest_class(const int32_t *ids, size_t n);

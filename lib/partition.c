@@ -196,6 +196,15 @@ mlv_purity(const int32_t *truth, const int32_t *pred, size_t n)
 	return (double)s / (double)n;
 }
 
+void
+mlv_partition_compare(const int32_t *truth, const int32_t *pred, size_t n,
+                      mlv_partition_scores *s)
+{
+	s->ari = mlv_ari(truth, pred, n);
+	s->nmi = mlv_nmi(truth, pred, n);
+	s->purity = mlv_purity(truth, pred, n);
+}
+
 /* ---- silhouette --------------------------------------------------------- */
 
 #define SIL_COLS 2048

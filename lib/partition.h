@@ -29,6 +29,13 @@ double mlv_nmi(const int32_t *truth, const int32_t *pred, size_t n);
 /* Fraction of points whose true class is the most common one in their
  * predicted cluster; 1 for n == 0. */
 double mlv_purity(const int32_t *truth, const int32_t *pred, size_t n);
+/* The three above, as mlv-cluster --truth and mlv-eval clusters report
+ * them. */
+typedef struct {
+	double ari, nmi, purity;
+} mlv_partition_scores;
+void mlv_partition_compare(const int32_t *truth, const int32_t *pred,
+                           size_t n, mlv_partition_scores *s);
 /* Mean silhouette (Rousseeuw 1987), Euclidean: for each point,
  * (b - a) / max(a, b) with a its mean distance to the rest of its cluster
  * and b the lowest mean distance to another cluster; 0 for a point alone

@@ -312,7 +312,7 @@ main(int argc, char **argv)
 		truth = mlv_malloc(p.n * sizeof *truth);
 		if (mlv_classes_of_key(&classes, &p, s.truth_key, truth, err,
 		                       sizeof err))
-			mlv_die("%s (--truth %s)", err, s.truth_key);
+			mlv_die("%s to score against (--truth)", err);
 	}
 	int32_t *labels = mlv_malloc(p.n * sizeof *labels);
 	mlv_record info;

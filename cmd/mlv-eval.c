@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
 #include "eval.h"
+#include "partition.h"
 #include "points.h"
 #include "pool.h"
 #include "simmat.h"
@@ -131,8 +131,7 @@ row_classes(const mlv_points *p, const char *key, const char *opt,
 {
 	char err[512];
 	int32_t *cls = mlv_malloc((p->n ? p->n : 1) * sizeof *cls);
-	if (mlv_classes_collect(c, p, key, err, sizeof err) ||
-	    mlv_classes_of_rows(c, p, key, cls, err, sizeof err))
+	if (mlv_classes_of_key(c, p, key, cls, err, sizeof err))
 		mlv_die("%s (%s %s)", err, opt, key);
 	return cls;
 }
@@ -356,9 +355,11 @@ clusters(const mlv_points *p, const char *input, const char *key)
 	mlv_classes c;
 	int32_t *truth = row_classes(p, key, "--truth", &c);
 	one_class_check(&c, input, key, "no partition to compare with");
-	emit("ari", key, mlv_ari(truth, ids, p->n), p->n);
-	emit("nmi", key, mlv_nmi(truth, ids, p->n), p->n);
-	emit("purity", key, mlv_purity(truth, ids, p->n), p->n);
+	mlv_partition_scores s;
+	mlv_partition_compare(truth, ids, p->n, &s);
+	emit("ari", key, s.ari, p->n);
+	emit("nmi", key, s.nmi, p->n);
+	emit("purity", key, s.purity, p->n);
 	emit("clusters", key, (double)nclusters, p->n);
 	emit("classes", key, (double)c.n, p->n);
 	mlv_classes_free(&c);
@@ -442,8 +443,23 @@ boundaries(const mlv_points *p, const char *input, const char *truth,
 	mlv_sections_free(&sec);
 }
 
-int
-main(int argc, char **argv)
+/* What the subcommand and its options ask for. */
+typedef struct {
+	enum subcommand sub;
+	const char *output, *exclude, *within, *train, *predictions, *truth;
+	const char *track;
+	char **labels;
+	size_t nlabels, k;
+	mlv_sim_kind kind;
+	mlv_logreg_opts lo;
+	int use_knn, header, nthreads;
+	double tolerance;
+} settings;
+
+/* Parses the subcommand and the options; returns argv from the
+ * subcommand on, for optind. */
+static char **
+parse_options(int argc, char **argv, settings *s)
 {
 	enum { OPT_LABEL = 256, OPT_EXCLUDE, OPT_WITHIN, OPT_TRAIN, OPT_C, OPT_MAXITER,
 	       OPT_NOSTD, OPT_PRED, OPT_TRACK, OPT_TRUTH, OPT_TOL, OPT_NOHEADER,
@@ -479,7 +495,7 @@ main(int argc, char **argv)
 		{O_TRACK, "--track"},
 		{O_TRUTH, "--truth"}, {O_TOL, "--tolerance"},
 	};
-	mlv_init(argv);
+	memset(s, 0, sizeof *s);
 	if (argc < 2)
 		mlv_usage_error("a subcommand is needed: neighbours, classify, "
 		                "clusters or boundaries");
@@ -487,13 +503,13 @@ main(int argc, char **argv)
 		usage();
 	if (!strcmp(argv[1], "--version")) {
 		mlv_print_version();
-		return 0;
+		exit(0);
 	}
-	enum subcommand sub = NSUB;
-	for (int s = 0; s < NSUB; s++)
-		if (!strcmp(argv[1], subnames[s]))
-			sub = (enum subcommand)s;
-	if (sub == NSUB)
+	s->sub = NSUB;
+	for (int i = 0; i < NSUB; i++)
+		if (!strcmp(argv[1], subnames[i]))
+			s->sub = (enum subcommand)i;
+	if (s->sub == NSUB)
 		mlv_usage_error("%s: unknown subcommand (neighbours, classify, "
 		                "clusters or boundaries)", argv[1]);
 	/* getopt names argv[0] in its messages: keep it "mlv-eval". */
@@ -501,22 +517,20 @@ main(int argc, char **argv)
 	argc--;
 	argv++;
 
-	const char *output = "-", *exclude = NULL, *within = NULL;
-	const char *train = NULL;
-	const char *predictions = NULL, *truth = NULL, *track = NULL;
-	char **labels = mlv_malloc((size_t)argc * sizeof *labels);
-	size_t nlabels = 0, k = 0;
-	mlv_sim_kind kind = MLV_SIM_EUCLIDEAN;
-	mlv_logreg_opts lo;
-	mlv_logreg_defaults(&lo);
-	int use_knn = 0, header = 1, nthreads = mlv_default_threads(), c;
-	double tolerance = -1;
+	s->output = "-";
+	s->labels = mlv_malloc((size_t)argc * sizeof *s->labels);
+	s->kind = MLV_SIM_EUCLIDEAN;
+	mlv_logreg_defaults(&s->lo);
+	s->header = 1;
+	s->nthreads = mlv_default_threads();
+	s->tolerance = -1;
 	unsigned given = 0;
+	int c;
 	while ((c = getopt_long(argc, argv, "k:m:c:j:o:h", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'k':
-			k = (size_t)mlv_parse_int(optarg, 1, 1LL << 31, "-k");
+			s->k = (size_t)mlv_parse_int(optarg, 1, 1LL << 31, "-k");
 			given |= O_K;
 			break;
 		case OPT_LABEL:
@@ -527,102 +541,113 @@ main(int argc, char **argv)
 				                "--label" : c == OPT_EXCLUDE ? "--exclude" :
 				                "--within", optarg);
 			if (c == OPT_LABEL)
-				labels[nlabels++] = optarg;
+				s->labels[s->nlabels++] = optarg;
 			else if (c == OPT_EXCLUDE)
-				exclude = optarg;
+				s->exclude = optarg;
 			else
-				within = optarg;
+				s->within = optarg;
 			given |= c == OPT_LABEL ? O_LABEL : c == OPT_EXCLUDE ?
 			         O_EXCLUDE : O_WITHIN;
 			break;
 		case 'm':
-			if (mlv_sim_parse(optarg, &kind))
+			if (mlv_sim_parse(optarg, &s->kind))
 				mlv_usage_error("-m %s: unknown measure (euclidean, cosine, "
 				                "correlation or dot)", optarg);
 			given |= O_METRIC;
 			break;
-		case OPT_TRAIN: train = optarg; given |= O_TRAIN; break;
+		case OPT_TRAIN: s->train = optarg; given |= O_TRAIN; break;
 		case 'c':
 			if (strcmp(optarg, "logreg") && strcmp(optarg, "knn"))
 				mlv_usage_error("-c %s: unknown classifier (logreg or knn)",
 				                optarg);
-			use_knn = !strcmp(optarg, "knn");
+			s->use_knn = !strcmp(optarg, "knn");
 			given |= O_CLASSIFIER;
 			break;
 		case OPT_C:
-			lo.C = mlv_parse_double(optarg, 1e-300, 1e300, "--C");
+			s->lo.C = mlv_parse_double(optarg, 1e-300, 1e300, "--C");
 			given |= O_C;
 			break;
 		case OPT_MAXITER:
-			lo.max_iter = (int)mlv_parse_int(optarg, 1, 1 << 30,
-			                                 "--max-iter");
+			s->lo.max_iter = (int)mlv_parse_int(optarg, 1, 1 << 30,
+			                                    "--max-iter");
 			given |= O_MAXITER;
 			break;
-		case OPT_NOSTD: lo.standardize = 0; given |= O_NOSTD; break;
-		case OPT_PRED: predictions = optarg; given |= O_PRED; break;
+		case OPT_NOSTD: s->lo.standardize = 0; given |= O_NOSTD; break;
+		case OPT_PRED: s->predictions = optarg; given |= O_PRED; break;
 		case OPT_TRACK:
 			if (!mlv_key_valid(optarg))
 				mlv_usage_error("--track %s: not a metadata key", optarg);
-			track = optarg;
+			s->track = optarg;
 			given |= O_TRACK;
 			break;
-		case OPT_TRUTH: truth = optarg; given |= O_TRUTH; break;
+		case OPT_TRUTH: s->truth = optarg; given |= O_TRUTH; break;
 		case OPT_TOL:
-			tolerance = mlv_parse_double(optarg, 0, 1e300, "--tolerance");
+			s->tolerance = mlv_parse_double(optarg, 0, 1e300, "--tolerance");
 			given |= O_TOL;
 			break;
-		case OPT_NOHEADER: header = 0; break;
-		case 'j': nthreads = mlv_parse_jobs(optarg); given |= O_JOBS; break;
-		case 'o': output = optarg; break;
+		case OPT_NOHEADER: s->header = 0; break;
+		case 'j': s->nthreads = mlv_parse_jobs(optarg); given |= O_JOBS; break;
+		case 'o': s->output = optarg; break;
 		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
+		case OPT_VERSION: mlv_print_version(); exit(0);
 		default: mlv_try_help();
 		}
 	}
 	for (size_t i = 0; i < sizeof optnames / sizeof *optnames; i++)
-		if (given & optnames[i].bit & ~allowed[sub])
+		if (given & optnames[i].bit & ~allowed[s->sub])
 			mlv_usage_error("%s does not go with %s", optnames[i].name,
-			                subnames[sub]);
-	if ((sub == NEIGHBOURS || sub == CLASSIFY) && !nlabels)
-		mlv_usage_error("%s needs --label KEY", subnames[sub]);
-	if (sub == CLASSIFY && nlabels > 1)
+			                subnames[s->sub]);
+	if ((s->sub == NEIGHBOURS || s->sub == CLASSIFY) && !s->nlabels)
+		mlv_usage_error("%s needs --label KEY", subnames[s->sub]);
+	if (s->sub == CLASSIFY && s->nlabels > 1)
 		mlv_usage_error("classify predicts one --label");
-	if (sub == CLASSIFY && !train)
+	if (s->sub == CLASSIFY && !s->train)
 		mlv_usage_error("classify needs --train FILE");
-	if ((sub == CLUSTERS || sub == BOUNDARIES) && !truth)
-		mlv_usage_error("%s needs --truth", subnames[sub]);
-	if (sub == CLUSTERS && !mlv_key_valid(truth))
-		mlv_usage_error("--truth %s: not a metadata key", truth);
-	if (!k)
-		k = sub == NEIGHBOURS ? 10 : 5;
+	if ((s->sub == CLUSTERS || s->sub == BOUNDARIES) && !s->truth)
+		mlv_usage_error("%s needs --truth", subnames[s->sub]);
+	if (s->sub == CLUSTERS && !mlv_key_valid(s->truth))
+		mlv_usage_error("--truth %s: not a metadata key", s->truth);
+	if (!s->k)
+		s->k = s->sub == NEIGHBOURS ? 10 : 5;
+
+	return argv;
+}
+
+int
+main(int argc, char **argv)
+{
+	settings s;
+	mlv_init(argv);
+	argv = parse_options(argc, argv, &s);
+	argc--;
 
 	/* Both outputs are opened first, to fail before the work, and
 	 * committed together at the end: a failed run leaves neither. */
-	mlv_writer *w = mlv_writer_open_or_die(output);
-	mlv_writer *pw = predictions ? mlv_writer_open_or_die(predictions) :
+	mlv_writer *w = mlv_writer_open_or_die(s.output);
+	mlv_writer *pw = s.predictions ? mlv_writer_open_or_die(s.predictions) :
 	                 NULL;
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";
-	if (header) {
+	if (s.header) {
 		tsv = mlv_strdup("metric\tkey\tvalue\tn\n");
 		tsv_len = strlen(tsv);
 		tsv_cap = tsv_len + 1;
 	}
-	switch (sub) {
+	switch (s.sub) {
 	case NEIGHBOURS:
-		neighbours(&p, input, labels, nlabels, exclude, within, kind, k,
-		           nthreads);
+		neighbours(&p, input, s.labels, s.nlabels, s.exclude, s.within,
+		           s.kind, s.k, s.nthreads);
 		break;
 	case CLASSIFY:
-		classify(&p, input, train, labels[0], use_knn, k, kind, &lo,
-		         track, pw, nthreads);
+		classify(&p, input, s.train, s.labels[0], s.use_knn, s.k, s.kind,
+		         &s.lo, s.track, pw, s.nthreads);
 		break;
 	case CLUSTERS:
-		clusters(&p, input, truth);
+		clusters(&p, input, s.truth);
 		break;
 	case BOUNDARIES:
-		boundaries(&p, input, truth, tolerance);
+		boundaries(&p, input, s.truth, s.tolerance);
 		break;
 	case NSUB:
 		break;
@@ -632,7 +657,7 @@ main(int argc, char **argv)
 		mlv_writer_close_or_die(pw);
 	mlv_writer_close_or_die(w);
 	mlv_points_free(&p);
-	free(labels);
+	free(s.labels);
 	free(tsv);
 	return 0;
 }

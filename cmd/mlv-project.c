@@ -37,7 +37,8 @@ usage(void)
 	       "      --quality          report trustworthiness and 10-NN "
 	       "preservation\n"
 	       "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for large N):\n"
-	       "      --perplexity P     30\n"
+	       "      --perplexity P     exactly P (default 30, lowered for few "
+	       "points)\n"
 	       "      --exaggeration E   early exaggeration (12)\n"
 	       "      --exaggeration-iter N  its iterations (250)\n"
 	       "      --learning-rate LR (N / exaggeration, at least 50)\n"
@@ -48,7 +49,8 @@ usage(void)
 	       "      --exact, --fft     the gradient (default: exact up to 1000 "
 	       "points)\n"
 	       "  UMAP (McInnes, Healy and Melville 2018):\n"
-	       "      --neighbors K      15\n"
+	       "      --neighbors K      exactly K (default 15, lowered for few "
+	       "points)\n"
 	       "      --min-dist D       0.01\n"
 	       "      --spread S         1\n"
 	       "      --epochs N         (500 up to 10,000 points, else 200)\n"
@@ -142,8 +144,20 @@ tsne_progress(void *ctx, int iter, int n_iter, double kl)
 		        mlv_progname, iter, n_iter, kl);
 }
 
-int
-main(int argc, char **argv)
+/* What the options ask for. */
+typedef struct {
+	enum method method;
+	const char *output, *fit, *apply;
+	size_t dims;
+	uint64_t seed;
+	int dims_given, quality, nthreads;
+	int perplexity_given, neighbors_given;
+	mlv_tsne_opts tsne;
+	mlv_umap_opts umap;
+} settings;
+
+static void
+parse_options(int argc, char **argv, settings *s)
 {
 	enum { OPT_DIMS = 256, OPT_FIT, OPT_APPLY, OPT_SEED, OPT_QUALITY,
 	       OPT_PERP, OPT_EXAG, OPT_EXAGIT, OPT_LR, OPT_ITER, OPT_INIT,
@@ -176,18 +190,17 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	enum method method = PCA;
-	const char *output = "-", *fit = NULL, *apply = NULL, *init = NULL;
-	size_t dims = 2;
-	int dims_given = 0;
-	uint64_t seed = 0;
-	int quality = 0, nthreads = mlv_default_threads(), c;
-	int tsne_given = 0, umap_given = 0;
-	mlv_tsne_opts to;
-	mlv_umap_opts uo;
-	mlv_tsne_defaults(&to);
-	mlv_umap_defaults(&uo);
-	mlv_init(argv);
+	memset(s, 0, sizeof *s);
+	s->method = PCA;
+	s->output = "-";
+	s->dims = 2;
+	s->nthreads = mlv_default_threads();
+	mlv_tsne_opts *to = &s->tsne;
+	mlv_umap_opts *uo = &s->umap;
+	mlv_tsne_defaults(to);
+	mlv_umap_defaults(uo);
+	const char *init = NULL;
+	int tsne_given = 0, umap_given = 0, c;
 	while ((c = getopt_long(argc, argv, "m:j:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
@@ -197,102 +210,235 @@ main(int argc, char **argv)
 			if (i == 4)
 				mlv_usage_error("--method %s: unknown (pca, std-pca, tsne "
 				                "or umap)", optarg);
-			method = (enum method)i;
+			s->method = (enum method)i;
 			break;
 		}
 		case OPT_DIMS:
-			dims = (size_t)mlv_parse_int(optarg, 1, 1 << 16, "--dims");
-			dims_given = 1;
+			s->dims = (size_t)mlv_parse_int(optarg, 1, 1 << 16, "--dims");
+			s->dims_given = 1;
 			break;
-		case OPT_FIT: fit = optarg; break;
-		case OPT_APPLY: apply = optarg; break;
+		case OPT_FIT: s->fit = optarg; break;
+		case OPT_APPLY: s->apply = optarg; break;
 		case OPT_SEED:
-			seed = (uint64_t)mlv_parse_int(optarg, 0, INT64_MAX, "--seed");
+			s->seed = (uint64_t)mlv_parse_int(optarg, 0, INT64_MAX, "--seed");
 			break;
-		case OPT_QUALITY: quality = 1; break;
+		case OPT_QUALITY: s->quality = 1; break;
 		case OPT_PERP:
-			to.perplexity = mlv_parse_double(optarg, 1, 1e5, "--perplexity");
-			tsne_given = 1;
+			to->perplexity = mlv_parse_double(optarg, 1, 1e5,
+			                                  "--perplexity");
+			tsne_given = s->perplexity_given = 1;
 			break;
 		case OPT_EXAG:
-			to.early_exaggeration = mlv_parse_double(optarg, 1, 1e4,
-			                                         "--exaggeration");
+			to->early_exaggeration = mlv_parse_double(optarg, 1, 1e4,
+			                                          "--exaggeration");
 			tsne_given = 1;
 			break;
 		case OPT_EXAGIT:
-			to.early_iter = (int)mlv_parse_int(optarg, 0, 1 << 24,
-			                                   "--exaggeration-iter");
+			to->early_iter = (int)mlv_parse_int(optarg, 0, 1 << 24,
+			                                    "--exaggeration-iter");
 			tsne_given = 1;
 			break;
 		case OPT_LR:
-			to.learning_rate = mlv_parse_double(optarg, 1e-6, 1e9,
-			                                    "--learning-rate");
+			to->learning_rate = mlv_parse_double(optarg, 1e-6, 1e9,
+			                                     "--learning-rate");
 			tsne_given = 1;
 			break;
 		case OPT_ITER:
-			to.n_iter = (int)mlv_parse_int(optarg, 1, 1 << 24, "--iter");
+			to->n_iter = (int)mlv_parse_int(optarg, 1, 1 << 24, "--iter");
 			tsne_given = 1;
 			break;
 		case OPT_INIT: init = optarg; break;
-		case OPT_EXACT: to.method = MLV_TSNE_EXACT; tsne_given = 1; break;
-		case OPT_FFT: to.method = MLV_TSNE_FFT; tsne_given = 1; break;
+		case OPT_EXACT: to->method = MLV_TSNE_EXACT; tsne_given = 1; break;
+		case OPT_FFT: to->method = MLV_TSNE_FFT; tsne_given = 1; break;
 		case OPT_NEIGH:
-			uo.n_neighbors = (size_t)mlv_parse_int(optarg, 2, 1 << 20,
-			                                       "--neighbors");
-			umap_given = 1;
+			uo->n_neighbors = (size_t)mlv_parse_int(optarg, 2, 1 << 20,
+			                                        "--neighbors");
+			umap_given = s->neighbors_given = 1;
 			break;
 		case OPT_MINDIST:
-			uo.min_dist = mlv_parse_double(optarg, 0, 1e6, "--min-dist");
+			uo->min_dist = mlv_parse_double(optarg, 0, 1e6, "--min-dist");
 			umap_given = 1;
 			break;
 		case OPT_SPREAD:
-			uo.spread = mlv_parse_double(optarg, 1e-6, 1e6, "--spread");
+			uo->spread = mlv_parse_double(optarg, 1e-6, 1e6, "--spread");
 			umap_given = 1;
 			break;
 		case OPT_EPOCHS:
-			uo.n_epochs = (int)mlv_parse_int(optarg, 0, 1 << 24, "--epochs");
+			uo->n_epochs = (int)mlv_parse_int(optarg, 0, 1 << 24, "--epochs");
 			umap_given = 1;
 			break;
 		case OPT_NEG:
-			uo.negative_sample_rate = mlv_parse_double(optarg, 1e-3, 1e4,
-			                                           "--negative-rate");
+			uo->negative_sample_rate = mlv_parse_double(optarg, 1e-3, 1e4,
+			                                            "--negative-rate");
 			umap_given = 1;
 			break;
-		case OPT_PSGD: uo.sgd_parallel = 1; umap_given = 1; break;
+		case OPT_PSGD: uo->sgd_parallel = 1; umap_given = 1; break;
 		case 'j':
-			nthreads = mlv_parse_jobs(optarg);
+			s->nthreads = mlv_parse_jobs(optarg);
 			break;
-		case 'o': output = optarg; break;
+		case 'o': s->output = optarg; break;
 		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
+		case OPT_VERSION: mlv_print_version(); exit(0);
 		default: mlv_try_help();
 		}
 	}
+	enum method method = s->method;
 	int pca = method == PCA || method == STD_PCA;
 	if (tsne_given && method != TSNE)
 		mlv_usage_error("t-SNE options go with -m tsne");
 	if (umap_given && method != UMAP)
 		mlv_usage_error("UMAP options go with -m umap");
-	if ((fit || apply) && !pca)
+	if ((s->fit || s->apply) && !pca)
 		mlv_usage_error("--fit and --apply go with -m pca or std-pca");
-	if (fit && apply)
+	if (s->fit && s->apply)
 		mlv_usage_error("--fit and --apply exclude each other");
 	if (init && method == TSNE) {
 		if (!strcmp(init, "pca"))
-			to.init = MLV_TSNE_INIT_PCA;
+			to->init = MLV_TSNE_INIT_PCA;
 		else if (!strcmp(init, "random"))
-			to.init = MLV_TSNE_INIT_RANDOM;
+			to->init = MLV_TSNE_INIT_RANDOM;
 		else
 			mlv_usage_error("--init %s: pca or random for t-SNE", init);
 	} else if (init && method == UMAP) {
-		if (mlv_umap_init_parse(init, &uo.init))
+		if (mlv_umap_init_parse(init, &uo->init))
 			mlv_usage_error("--init %s: spectral, pca or random for UMAP",
 			                init);
 	} else if (init) {
 		mlv_usage_error("--init goes with -m tsne or umap");
 	}
-	if (method == TSNE && dims != 2)
+	if (method == TSNE && s->dims != 2)
 		mlv_usage_error("t-SNE maps to 2 dimensions here (--dims 2)");
+}
+
+/* PCA: fit on p (saved to --fit) or take the --apply fit already in
+ * fitted, then map p's rows to y (p->n x dims). */
+static void
+project_pca(const settings *s, const mlv_points *p, const char *input,
+            mlv_pca *fitted, size_t dims, float *y)
+{
+	char err[1024];
+	if (s->apply) {
+		if (p->n && p->d != fitted->d)
+			mlv_die("%s: rows of %zu values, but %s was fitted on %zu",
+			        input, p->d, s->apply, fitted->d);
+		if (dims > fitted->k)
+			mlv_die("--dims %zu: %s holds %zu components", dims, s->apply,
+			        fitted->k);
+	} else {
+		if (dims > p->d)
+			mlv_die("%s: --dims %zu is more than the %zu columns", input,
+			        dims, p->d);
+		if (mlv_pca_fit(fitted, p->x, p->n, p->d, dims,
+		                s->method == STD_PCA, err, sizeof err))
+			mlv_die("%s: %s", input, err);
+		if (s->fit)
+			save_pca(s->fit, fitted);
+	}
+	/* With --apply, the saved fit may hold more components than asked. */
+	size_t k = fitted->k;
+	fitted->k = dims;
+	mlv_pca_apply(fitted, p->x, p->n, y);
+	fitted->k = k;
+}
+
+/* t-SNE of p's rows into y (p->n x 2); its parameters go to info. */
+static void
+map_tsne(const settings *s, const mlv_points *p, const char *input,
+         float *y, mlv_record *info)
+{
+	char err[1024];
+	mlv_tsne_opts to = s->tsne;
+	mlv_progress prog;
+	mlv_progress_begin(&prog, "t-SNE");
+	to.seed = s->seed;
+	to.nthreads = s->nthreads;
+	to.progress = tsne_progress;
+	to.progress_ctx = &prog;
+	double kl;
+	/* The default perplexity gives way to what the data allow, as
+	 * openTSNE does; a value asked for with --perplexity does not. */
+	size_t need = mlv_tsne_min_points(to.perplexity);
+	double most = mlv_tsne_max_perplexity(p->n);
+	if (p->n < need && !s->perplexity_given && most > 0) {
+		mlv_warn("%s: %zu points; t-SNE with perplexity %g instead of %g "
+		         "(the most they allow)", input, p->n, most, to.perplexity);
+		to.perplexity = most;
+	} else if (most == 0) {
+		mlv_die("%s: %zu points; t-SNE needs at least %zu", input, p->n,
+		        mlv_tsne_min_points(1));
+	} else if (p->n < need) {
+		mlv_die("%s: %zu points; t-SNE with perplexity %g needs at least "
+		        "%zu (--perplexity %g at the most)", input, p->n,
+		        to.perplexity, need, most);
+	}
+	if (mlv_tsne_run(p->x, p->n, p->d, &to, y, &kl, err, sizeof err))
+		mlv_die("%s: %s", input, err);
+	mlv_progress_end(&prog);
+	mlv_meta_setf(info, "perplexity", "%g", to.perplexity);
+	mlv_meta_setf(info, "iterations", "%d", to.n_iter);
+	mlv_meta_setf(info, "exaggeration", "%g", to.early_exaggeration);
+	mlv_meta_setf(info, "seed", "%llu", (unsigned long long)s->seed);
+	mlv_meta_setf(info, "kl", "%.6g", kl);
+}
+
+/* UMAP of p's rows into y (p->n x dims); its parameters go to info. */
+static void
+map_umap(const settings *s, const mlv_points *p, const char *input,
+         size_t dims, float *y, mlv_record *info)
+{
+	char err[1024];
+	mlv_umap_opts uo = s->umap;
+	uo.dims = dims;
+	uo.seed = s->seed;
+	uo.nthreads = s->nthreads;
+	/* As umap-learn, the default gives way to the data's n - 1. */
+	if (p->n <= uo.n_neighbors && !s->neighbors_given && p->n > 2) {
+		mlv_warn("%s: %zu points; UMAP with %zu neighbours instead of %zu "
+		         "(the most they allow)", input, p->n, p->n - 1,
+		         uo.n_neighbors);
+		uo.n_neighbors = p->n - 1;
+	} else if (p->n <= 2) {
+		mlv_die("%s: %zu points; UMAP needs at least 3", input, p->n);
+	} else if (p->n <= uo.n_neighbors) {
+		mlv_die("%s: %zu points; UMAP with --neighbors %zu needs at least "
+		        "%zu", input, p->n, uo.n_neighbors, uo.n_neighbors + 1);
+	}
+	mlv_umap_info ui;
+	if (mlv_umap(p->x, p->n, p->d, &uo, y, &ui, err, sizeof err))
+		mlv_die("%s: %s", input, err);
+	mlv_meta_setf(info, "neighbors", "%zu", uo.n_neighbors);
+	mlv_meta_setf(info, "min_dist", "%g", uo.min_dist);
+	mlv_meta_setf(info, "spread", "%g", uo.spread);
+	mlv_meta_setf(info, "epochs", "%d", ui.n_epochs);
+	mlv_meta_setf(info, "seed", "%llu", (unsigned long long)s->seed);
+	mlv_meta_set(info, "init", mlv_umap_init_name(ui.init));
+}
+
+/* Exact up to a size, an unbiased sample beyond it, so the cost stays
+ * bounded whatever the map. */
+static void
+report_quality(const settings *s, const mlv_points *p, const char *input,
+               const float *y, size_t dims)
+{
+	char err[1024];
+	mlv_quality q;
+	if (mlv_map_quality(p->x, p->d, y, dims, p->n, 10,
+	                    mlv_quality_sample(p->n), s->seed, 1, s->nthreads,
+	                    &q, err, sizeof err))
+		mlv_die("%s: %s", input, err);
+	mlv_warn("quality: trustworthiness %.4f, 10-NN preservation %.4f "
+	         "(%zu points%s)", q.trustworthiness, q.knn_preservation,
+	         q.evaluated, q.evaluated < p->n ? ", a sample" : "");
+}
+
+int
+main(int argc, char **argv)
+{
+	settings s;
+	mlv_init(argv);
+	parse_options(argc, argv, &s);
+	enum method method = s.method;
+	size_t dims = s.dims;
 
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
@@ -300,7 +446,7 @@ main(int argc, char **argv)
 	if (!p.n)
 		mlv_die("%s: no rows to map", input);
 	/* Checked before the map is made, not after. */
-	if (quality && p.n < 16)
+	if (s.quality && p.n < 16)
 		mlv_die("%s: %zu points; --quality needs at least 16", input, p.n);
 	/* A point's keys from an earlier projection would describe the wrong
 	 * map. */
@@ -310,14 +456,13 @@ main(int argc, char **argv)
 	for (size_t r = 0; r < p.nrecs; r++)
 		for (size_t i = 0; i < sizeof stale / sizeof *stale; i++)
 			mlv_meta_unset(&p.recs[r], stale[i]);
-	char err[1024];
 	mlv_pca fitted;
 	memset(&fitted, 0, sizeof fitted);
-	if (apply) {
-		load_pca(apply, &fitted);
+	if (s.apply) {
+		load_pca(s.apply, &fitted);
 		/* A fit applied to test data gives all its components unless
 		 * asked for fewer: the same space as the training rows. */
-		if (!dims_given)
+		if (!s.dims_given)
 			dims = fitted.k;
 	}
 	float *y = mlv_malloc(mlv_mul_size(p.n ? p.n : 1, dims, "map") *
@@ -325,29 +470,8 @@ main(int argc, char **argv)
 	mlv_record info;
 	mlv_record_init(&info);
 	mlv_meta_set(&info, "projection", method_names[method]);
-	if (pca) {
-		if (apply) {
-			if (p.n && p.d != fitted.d)
-				mlv_die("%s: rows of %zu values, but %s was fitted on %zu",
-				        input, p.d, apply, fitted.d);
-			if (dims > fitted.k)
-				mlv_die("--dims %zu: %s holds %zu components", dims, apply,
-				        fitted.k);
-		} else {
-			if (dims > p.d)
-				mlv_die("%s: --dims %zu is more than the %zu columns",
-				        input, dims, p.d);
-			if (mlv_pca_fit(&fitted, p.x, p.n, p.d, dims,
-			                method == STD_PCA, err, sizeof err))
-				mlv_die("%s: %s", input, err);
-			if (fit)
-				save_pca(fit, &fitted);
-		}
-		/* With --apply, the saved fit may hold more components than asked. */
-		size_t k = fitted.k;
-		fitted.k = dims;
-		mlv_pca_apply(&fitted, p.x, p.n, y);
-		fitted.k = k;
+	if (method == PCA || method == STD_PCA) {
+		project_pca(&s, &p, input, &fitted, dims, y);
 		char ratios[512] = "";
 		double sum = 0;
 		for (size_t i = 0, o = 0; i < dims && o < sizeof ratios - 16; i++) {
@@ -364,64 +488,19 @@ main(int argc, char **argv)
 		         ratios, 100 * sum, dims);
 		mlv_pca_free(&fitted);
 	} else if (method == TSNE) {
-		mlv_progress prog;
-		mlv_progress_begin(&prog, "t-SNE");
-		to.seed = seed;
-		to.nthreads = nthreads;
-		to.progress = tsne_progress;
-		to.progress_ctx = &prog;
-		double kl;
-		/* The affinities need floor(3 perplexity) neighbours per point. */
-		size_t need = (size_t)floor(3 * to.perplexity) + 2;
-		if (p.n < need)
-			mlv_die("%s: %zu points; t-SNE with perplexity %g needs at "
-			        "least %zu (or a lower --perplexity)", input, p.n,
-			        to.perplexity, need);
-		if (mlv_tsne_run(p.x, p.n, p.d, &to, y, &kl, err, sizeof err))
-			mlv_die("%s: %s", input, err);
-		mlv_progress_end(&prog);
-		mlv_meta_setf(&info, "perplexity", "%g", to.perplexity);
-		mlv_meta_setf(&info, "iterations", "%d", to.n_iter);
-		mlv_meta_setf(&info, "exaggeration", "%g", to.early_exaggeration);
-		mlv_meta_setf(&info, "seed", "%llu", (unsigned long long)seed);
-		mlv_meta_setf(&info, "kl", "%.6g", kl);
+		map_tsne(&s, &p, input, y, &info);
 	} else {
-		uo.dims = dims;
-		uo.seed = seed;
-		uo.nthreads = nthreads;
-		if (p.n <= uo.n_neighbors)
-			mlv_die("%s: %zu points; UMAP with --neighbors %zu needs at "
-			        "least %zu", input, p.n, uo.n_neighbors,
-			        uo.n_neighbors + 1);
-		mlv_umap_info ui;
-		if (mlv_umap(p.x, p.n, p.d, &uo, y, &ui, err, sizeof err))
-			mlv_die("%s: %s", input, err);
-		mlv_meta_setf(&info, "neighbors", "%zu", uo.n_neighbors);
-		mlv_meta_setf(&info, "min_dist", "%g", uo.min_dist);
-		mlv_meta_setf(&info, "spread", "%g", uo.spread);
-		mlv_meta_setf(&info, "epochs", "%d", ui.n_epochs);
-		mlv_meta_setf(&info, "seed", "%llu", (unsigned long long)seed);
-		mlv_meta_set(&info, "init", mlv_umap_init_name(ui.init));
+		map_umap(&s, &p, input, dims, y, &info);
 	}
-	if (quality) {
-		/* Exact up to a size, an unbiased sample beyond it, so the cost
-		 * stays bounded whatever the map. */
-		mlv_quality q;
-		if (mlv_map_quality(p.x, p.d, y, dims, p.n, 10,
-		                    mlv_quality_sample(p.n), seed, 1, nthreads, &q,
-		                    err, sizeof err))
-			mlv_die("%s: %s", input, err);
-		mlv_warn("quality: trustworthiness %.4f, 10-NN preservation %.4f "
-		         "(%zu points%s)", q.trustworthiness, q.knn_preservation,
-		         q.evaluated, q.evaluated < p.n ? ", a sample" : "");
-	}
+	if (s.quality)
+		report_quality(&s, &p, input, y, dims);
 	char names[64];
 	if (dims <= 3)
 		snprintf(names, sizeof names, "%s", dims == 1 ? "x" : dims == 2 ?
 		         "x,y" : "x,y,z");
 	for (size_t r = 0; r < p.nrecs; r++)
 		mlv_meta_merge(&p.recs[r], &info, 1);
-	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_writer *w = mlv_writer_open_or_die(s.output);
 	mlv_points_write(&p, w, y, dims, "xy", dims <= 3 ? names : NULL, 0);
 	mlv_writer_close_or_die(w);
 	mlv_record_free(&info);

@@ -26,16 +26,6 @@ typedef struct {
 	int failed, done;
 } result;
 
-static mlv_spec_opts spec_opts;
-static mlv_audio_opts audio_opts = {.target_sr = 22050};
-static double clip_len, clip_hop;
-static int tail_pad;
-static mlv_norm_kind norm_kind = MLV_NORM_NONE;
-static int norm_per_column;
-static const char *fit_stats_path, *stats_path;
-static mlv_norm saved_stats;
-static mlv_record saved_stats_record;
-static int have_saved_stats;
 /* Statistics fitted on one kind of feature must not scale another of the
  * same width: these keys travel with them and must match. */
 static const char *const stats_keys[] = {
@@ -43,16 +33,30 @@ static const char *const stats_keys[] = {
 	"power", "scale", "ref", "amin", "top_db", "n_mels", "fmin", "fmax",
 	"mel_scale", "mel_norm", "n_mfcc", "tuning",
 };
-static mlv_manifest manifest;
-static int nthreads;
-
-/* Results are written in input order as they complete. */
-static item *items;
-static result *results;
-static size_t nitems, next_to_write, items_done;
-static mlv_progress progress;
-static mlv_writer *out;
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+/* One run: the settings from the options and the state the worker
+ * threads share, handed to them instead of file-level globals. */
+typedef struct {
+	mlv_spec_opts spec_opts;
+	mlv_audio_opts audio_opts;
+	double clip_len, clip_hop;
+	int tail_pad;
+	mlv_norm_kind norm_kind;
+	int norm_per_column;
+	const char *fit_stats_path, *stats_path;
+	mlv_norm saved_stats;
+	mlv_record saved_stats_record;
+	int have_saved_stats;
+	mlv_manifest manifest;
+	int nthreads;
+	int item_threads;           /* threads for one input's frames */
+	/* Results are written in input order as they complete. */
+	item *items;
+	result *results;
+	size_t nitems, next_to_write, items_done;
+	mlv_progress progress;
+	mlv_writer *writer;
+	pthread_mutex_t write_lock;
+} job;
 
 static void
 usage(void)
@@ -131,14 +135,15 @@ set_id(mlv_record *r, const char *path, int ranged, double start, double end)
 
 /* Features of x[0..n) into a new record appended to res. */
 static int
-add_record(result *res, mlv_spec *sp, const float *x, size_t n, int threads,
-           const item *it, const mlv_audio *a, double t_start, double t_end,
-           long clip, char *err, size_t errlen)
+add_record(const job *j, result *res, mlv_spec *sp, const float *x, size_t n,
+           int threads, const item *it, const mlv_audio *a, double t_start,
+           double t_end, long clip, char *err, size_t errlen)
 {
 	size_t frames = mlv_spec_frames(sp, n);
 	if (!frames) {
 		snprintf(err, errlen, "%s: too short for one frame (%zu samples; "
-		         "--n-fft %zu uncentred)", it->path, n, spec_opts.n_fft);
+		         "--n-fft %zu uncentred)", it->path, n,
+		         j->spec_opts.n_fft);
 		return -1;
 	}
 	res->recs = mlv_realloc(res->recs, (res->n + 1) * sizeof *res->recs);
@@ -158,65 +163,69 @@ add_record(result *res, mlv_spec *sp, const float *x, size_t n, int threads,
 	if (clip >= 0)
 		mlv_meta_setf(r, "clip", "%ld", clip);
 	mlv_audio_tags_to_meta(a, r);
-	for (size_t k = 0; it->row && k < manifest.nlabels; k++)
-		mlv_meta_set(r, manifest.label_names[k], it->row->labels[k]);
-	if (have_saved_stats) {
+	for (size_t k = 0; it->row && k < j->manifest.nlabels; k++)
+		mlv_meta_set(r, j->manifest.label_names[k], it->row->labels[k]);
+	if (j->have_saved_stats) {
 		for (size_t k = 0; k < sizeof stats_keys / sizeof *stats_keys; k++) {
-			const char *want = mlv_meta_get(&saved_stats_record,
+			const char *want = mlv_meta_get(&j->saved_stats_record,
 			                                stats_keys[k]);
 			const char *got = mlv_meta_get(r, stats_keys[k]);
 			if ((want || got) && (!want || !got || strcmp(want, got))) {
 				snprintf(err, errlen, "%s: statistics %s were fitted on "
 				         "%s=%s, these features have %s=%s", it->path,
-				         stats_path, stats_keys[k], want ? want : "(none)",
+				         j->stats_path, stats_keys[k],
+				         want ? want : "(none)",
 				         stats_keys[k], got ? got : "(none)");
 				mlv_record_free(r);
 				res->n--;
 				return -1;
 			}
 		}
-		mlv_norm_apply_parallel(&saved_stats, r->data, r->rows, threads);
-	} else if (norm_kind != MLV_NORM_NONE && !fit_stats_path) {
+		mlv_norm_apply_parallel(&j->saved_stats, r->data, r->rows,
+		                        threads);
+	} else if (j->norm_kind != MLV_NORM_NONE && !j->fit_stats_path) {
 		mlv_norm s;
-		mlv_norm_init(&s, norm_kind, norm_per_column, r->cols);
+		mlv_norm_init(&s, j->norm_kind, j->norm_per_column, r->cols);
 		mlv_norm_add_parallel(&s, r->data, r->rows, threads);
 		mlv_norm_apply_parallel(&s, r->data, r->rows, threads);
 		mlv_norm_free(&s);
 	}
-	if (norm_kind != MLV_NORM_NONE || have_saved_stats)
-		mlv_meta_set(r, "norm", have_saved_stats ?
-		             mlv_norm_name(saved_stats.kind) :
-		             mlv_norm_name(norm_kind));
+	if (j->norm_kind != MLV_NORM_NONE || j->have_saved_stats)
+		mlv_meta_set(r, "norm", j->have_saved_stats ?
+		             mlv_norm_name(j->saved_stats.kind) :
+		             mlv_norm_name(j->norm_kind));
 	return 0;
 }
 
 static int
-process(const item *it, result *res, int threads, char *err, size_t errlen)
+process(const job *j, const item *it, result *res, int threads, char *err,
+        size_t errlen)
 {
 	mlv_audio a;
-	mlv_audio_opts ao = audio_opts;
+	mlv_audio_opts ao = j->audio_opts;
 	ao.start = it->start;
 	ao.end = it->end;
 	if (mlv_audio_load(&a, it->path, &ao, err, errlen))
 		return -1;
 	int rc = -1;
 	char why[512];
-	mlv_spec *sp = mlv_spec_new(&spec_opts, a.sr, threads, why, sizeof why);
+	mlv_spec *sp = mlv_spec_new(&j->spec_opts, a.sr, threads, why,
+	                            sizeof why);
 	if (!sp) {
 		snprintf(err, errlen, "%s: %s", it->path, why);
 		goto out;
 	}
-	if (clip_len <= 0) {
-		rc = add_record(res, sp, a.x, a.n, threads, it, &a, a.t0,
+	if (j->clip_len <= 0) {
+		rc = add_record(j, res, sp, a.x, a.n, threads, it, &a, a.t0,
 		                a.t0 + (double)a.n / a.sr, -1, err, errlen);
 		goto out;
 	}
-	size_t len = (size_t)llround(clip_len * a.sr);
-	size_t hop = (size_t)llround(clip_hop * a.sr);
-	if (a.n < len && !tail_pad) {
+	size_t len = (size_t)llround(j->clip_len * a.sr);
+	size_t hop = (size_t)llround(j->clip_hop * a.sr);
+	if (a.n < len && !j->tail_pad) {
 		snprintf(err, errlen, "%s: shorter than one clip (%.3f s < %g s; "
 		         "--tail pad keeps it)", it->path, (double)a.n / a.sr,
-		         clip_len);
+		         j->clip_len);
 		goto out;
 	}
 	float *padded = NULL;
@@ -224,7 +233,7 @@ process(const item *it, result *res, int threads, char *err, size_t errlen)
 	for (size_t at = 0; at < a.n; at += hop, k++) {
 		const float *x = a.x + at;
 		if (at + len > a.n) {
-			if (!tail_pad || (at > 0 && at + len - hop >= a.n))
+			if (!j->tail_pad || (at > 0 && at + len - hop >= a.n))
 				break;
 			if (!padded)
 				padded = mlv_calloc(len, sizeof(float));
@@ -232,7 +241,7 @@ process(const item *it, result *res, int threads, char *err, size_t errlen)
 			x = padded;
 		}
 		double t = a.t0 + (double)at / a.sr;
-		if (add_record(res, sp, x, len, threads, it, &a, t,
+		if (add_record(j, res, sp, x, len, threads, it, &a, t,
 		               t + (double)len / a.sr, k, err, errlen))
 			break;
 	}
@@ -258,55 +267,57 @@ static void
 run_item(void *ctx, size_t i, int thread)
 {
 	(void)thread;
-	int threads = *(int *)ctx;
+	job *j = ctx;
+	int threads = j->item_threads;
 	char err[1024];
-	result *res = &results[i];
-	if (process(&items[i], res, threads, err, sizeof err)) {
+	result *res = &j->results[i];
+	if (process(j, &j->items[i], res, threads, err, sizeof err)) {
 		mlv_warn("%s", err);
 		free_result(res);
 		res->failed = 1;
 	}
-	pthread_mutex_lock(&write_lock);
-	mlv_progress_update(&progress, ++items_done, nitems, "inputs");
-	if (fit_stats_path) {
-		pthread_mutex_unlock(&write_lock);
+	pthread_mutex_lock(&j->write_lock);
+	mlv_progress_update(&j->progress, ++j->items_done, j->nitems, "inputs");
+	if (j->fit_stats_path) {
+		pthread_mutex_unlock(&j->write_lock);
 		return;
 	}
 	res->done = 1;
-	while (next_to_write < nitems && results[next_to_write].done) {
-		result *r = &results[next_to_write++];
+	while (j->next_to_write < j->nitems &&
+	       j->results[j->next_to_write].done) {
+		result *r = &j->results[j->next_to_write++];
 		for (size_t k = 0; k < r->n; k++)
-			mlv_write_or_die(out, &r->recs[k]);
+			mlv_write_or_die(j->writer, &r->recs[k]);
 		free_result(r);
 	}
-	pthread_mutex_unlock(&write_lock);
+	pthread_mutex_unlock(&j->write_lock);
 }
 
 /* --fit-stats: fit on every record, save, then apply the statistics as
  * saved (float32), so this run's data is scaled exactly as data scaled
  * later with --stats. */
 static void
-fit_and_write(void)
+fit_and_write(job *j)
 {
 	size_t width = 0;
-	for (size_t i = 0; i < nitems && !width; i++)
-		if (results[i].n)
-			width = results[i].recs[0].cols;
+	for (size_t i = 0; i < j->nitems && !width; i++)
+		if (j->results[i].n)
+			width = j->results[i].recs[0].cols;
 	if (!width)
 		return;
 	mlv_norm fit, applied;
-	mlv_norm_init(&fit, norm_kind, norm_per_column, width);
-	for (size_t i = 0; i < nitems; i++)
-		for (size_t k = 0; k < results[i].n; k++)
-			mlv_norm_add(&fit, results[i].recs[k].data,
-			             results[i].recs[k].rows);
+	mlv_norm_init(&fit, j->norm_kind, j->norm_per_column, width);
+	for (size_t i = 0; i < j->nitems; i++)
+		for (size_t k = 0; k < j->results[i].n; k++)
+			mlv_norm_add(&fit, j->results[i].recs[k].data,
+			             j->results[i].recs[k].rows);
 	mlv_record st;
 	mlv_record_init(&st);
 	mlv_norm_to_record(&fit, &st);
 	const mlv_record *first = NULL;
-	for (size_t i = 0; i < nitems && !first; i++)
-		if (results[i].n)
-			first = &results[i].recs[0];
+	for (size_t i = 0; i < j->nitems && !first; i++)
+		if (j->results[i].n)
+			first = &j->results[i].recs[0];
 	for (size_t k = 0; k < sizeof stats_keys / sizeof *stats_keys; k++) {
 		const char *v = mlv_meta_get(first, stats_keys[k]);
 		if (v)
@@ -314,17 +325,17 @@ fit_and_write(void)
 	}
 	char err[256];
 	if (mlv_norm_from_record(&applied, &st, width, err, sizeof err))
-		mlv_die("%s: %s", fit_stats_path, err);
-	mlv_writer *w = mlv_writer_open_or_die(fit_stats_path);
+		mlv_die("%s: %s", j->fit_stats_path, err);
+	mlv_writer *w = mlv_writer_open_or_die(j->fit_stats_path);
 	mlv_write_or_die(w, &st);
 	mlv_writer_close_or_die(w);
-	for (size_t i = 0; i < nitems; i++) {
-		for (size_t k = 0; k < results[i].n; k++) {
-			mlv_norm_apply(&applied, results[i].recs[k].data,
-			               results[i].recs[k].rows);
-			mlv_write_or_die(out, &results[i].recs[k]);
+	for (size_t i = 0; i < j->nitems; i++) {
+		for (size_t k = 0; k < j->results[i].n; k++) {
+			mlv_norm_apply(&applied, j->results[i].recs[k].data,
+			               j->results[i].recs[k].rows);
+			mlv_write_or_die(j->writer, &j->results[i].recs[k]);
 		}
-		free_result(&results[i]);
+		free_result(&j->results[i]);
 	}
 	mlv_record_free(&st);
 	mlv_norm_free(&fit);
@@ -332,19 +343,19 @@ fit_and_write(void)
 }
 
 static void
-load_stats(size_t width)
+load_stats(job *j, size_t width)
 {
-	mlv_reader *rd = mlv_reader_open_or_die(stats_path);
+	mlv_reader *rd = mlv_reader_open_or_die(j->stats_path);
 	mlv_record r;
 	mlv_record_init(&r);
 	if (!mlv_read_or_die(rd, &r))
 		mlv_die("%s: empty stream (expected statistics from --fit-stats)",
-		        stats_path);
+		        j->stats_path);
 	char err[256];
-	if (mlv_norm_from_record(&saved_stats, &r, width, err, sizeof err))
+	if (mlv_norm_from_record(&j->saved_stats, &r, width, err, sizeof err))
 		mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
-	have_saved_stats = 1;
-	saved_stats_record = r;
+	j->have_saved_stats = 1;
+	j->saved_stats_record = r;
 	mlv_reader_close(rd);
 }
 
@@ -365,7 +376,7 @@ enum {
 /* Options that only some features or modes read: given elsewhere, they
  * would be ignored, and a Makefile would never know. */
 static void
-refuse_unused(const char *given, enum mlv_feature f)
+refuse_unused(const job *j, const char *given, enum mlv_feature f)
 {
 	static const struct {
 		int opt;
@@ -384,20 +395,21 @@ refuse_unused(const char *given, enum mlv_feature f)
 		if (given[rules[i].opt - 256] && !(rules[i].features & 1u << f))
 			mlv_usage_error("%s applies only with %s", rules[i].name,
 			                rules[i].needs);
-	int db = spec_opts.scale == MLV_SCALE_DB || f == MLV_FEATURE_MFCC;
+	int db = j->spec_opts.scale == MLV_SCALE_DB || f == MLV_FEATURE_MFCC;
 	if ((given[OPT_AMIN - 256] || given[OPT_TOPDB - 256]) && !db)
 		mlv_usage_error("--amin and --top-db apply only with --scale db "
 		                "or -f mfcc");
-	if (given[OPT_REF - 256] && spec_opts.scale != MLV_SCALE_DB)
+	if (given[OPT_REF - 256] && j->spec_opts.scale != MLV_SCALE_DB)
 		mlv_usage_error("--ref applies only with --scale db");
-	if (given[OPT_AXIS - 256] && norm_kind == MLV_NORM_NONE)
+	if (given[OPT_AXIS - 256] && j->norm_kind == MLV_NORM_NONE)
 		mlv_usage_error("--norm-axis goes with --norm minmax or zscore");
-	if (given[OPT_TAIL - 256] && clip_len <= 0)
+	if (given[OPT_TAIL - 256] && j->clip_len <= 0)
 		mlv_usage_error("--tail goes with --clip");
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_options(int argc, char **argv, job *j, const char **output,
+              const char **list)
 {
 	static const struct option longopts[] = {
 		{"feature", required_argument, NULL, 'f'},
@@ -437,93 +449,93 @@ main(int argc, char **argv)
 	};
 	/* The defaults are librosa's and the same for every feature; only
 	 * --power's depends on it, and mlv_spec_new settles that. */
-	mlv_spec_opts_default(&spec_opts, MLV_FEATURE_STFT);
+	mlv_spec_opts *so = &j->spec_opts;
+	mlv_audio_opts *ao = &j->audio_opts;
+	mlv_spec_opts_default(so, MLV_FEATURE_STFT);
 
-	const char *output = "-", *list = NULL;
 	char given[64] = {0};
 	int c;
-	mlv_init(argv);
-	nthreads = mlv_default_threads();
+	j->nthreads = mlv_default_threads();
 	while ((c = getopt_long(argc, argv, "f:j:o:h", longopts, NULL)) != -1) {
 		if (c >= 256 && c < 256 + (int)sizeof given)
 			given[c - 256] = 1;
 		switch (c) {
 		case 'f':
-			if (mlv_feature_parse(optarg, &spec_opts.feature))
+			if (mlv_feature_parse(optarg, &so->feature))
 				mlv_usage_error("--feature %s: unknown (stft, mel, mfcc "
 				                "or chroma)", optarg);
 			break;
 		case OPT_SR:
-			audio_opts.target_sr = mlv_parse_double(optarg, 0,
+			ao->target_sr = mlv_parse_double(optarg, 0,
 			                                        MLV_AUDIO_MAX_SR, "--sr");
 			break;
 		case OPT_CHANNEL:
-			audio_opts.channel = (int)mlv_parse_int(optarg, 1, 1024,
+			ao->channel = (int)mlv_parse_int(optarg, 1, 1024,
 			                                        "--channel");
 			break;
-		case OPT_NFFT: spec_opts.n_fft = parse_count(optarg, "--n-fft"); break;
+		case OPT_NFFT: so->n_fft = parse_count(optarg, "--n-fft"); break;
 		case OPT_WIN:
-			spec_opts.win_length = parse_count(optarg, "--win-length");
+			so->win_length = parse_count(optarg, "--win-length");
 			break;
-		case OPT_HOP: spec_opts.hop = parse_count(optarg, "--hop"); break;
+		case OPT_HOP: so->hop = parse_count(optarg, "--hop"); break;
 		case OPT_WINDOW:
-			if (mlv_window_parse(optarg, &spec_opts.window))
+			if (mlv_window_parse(optarg, &so->window))
 				mlv_usage_error("--window %s: unknown (hann, hamming or "
 				                "blackman)", optarg);
 			break;
 		case OPT_PAD:
-			if (mlv_pad_parse(optarg, &spec_opts.pad) ||
-			    spec_opts.pad == MLV_PAD_NONE)
+			if (mlv_pad_parse(optarg, &so->pad) ||
+			    so->pad == MLV_PAD_NONE)
 				mlv_usage_error("--pad %s: unknown (reflect or constant; "
 				                "--no-center for none)", optarg);
 			break;
-		case OPT_NOCENTER: spec_opts.pad = MLV_PAD_NONE; break;
+		case OPT_NOCENTER: so->pad = MLV_PAD_NONE; break;
 		case OPT_POWER:
-			spec_opts.power = (int)mlv_parse_int(optarg, 1, 2, "--power");
+			so->power = (int)mlv_parse_int(optarg, 1, 2, "--power");
 			break;
 		case OPT_SCALE:
-			if (mlv_scale_parse(optarg, &spec_opts.scale))
+			if (mlv_scale_parse(optarg, &so->scale))
 				mlv_usage_error("--scale %s: unknown (linear, log1p or db)",
 				                optarg);
 			break;
 		case OPT_REF:
-			spec_opts.ref_max = !strcmp(optarg, "max");
-			if (!spec_opts.ref_max)
-				spec_opts.ref = mlv_parse_double(optarg, 1e-30, 1e30,
+			so->ref_max = !strcmp(optarg, "max");
+			if (!so->ref_max)
+				so->ref = mlv_parse_double(optarg, 1e-30, 1e30,
 				                                 "--ref");
 			break;
 		case OPT_AMIN:
-			spec_opts.amin = mlv_parse_double(optarg, 1e-30, 1, "--amin");
+			so->amin = mlv_parse_double(optarg, 1e-30, 1, "--amin");
 			break;
 		case OPT_TOPDB:
-			spec_opts.top_db = !strcmp(optarg, "none") ? -1 :
+			so->top_db = !strcmp(optarg, "none") ? -1 :
 			        mlv_parse_double(optarg, 0, 1e4, "--top-db");
 			break;
 		case OPT_NMELS:
-			spec_opts.n_mels = parse_count(optarg, "--n-mels");
+			so->n_mels = parse_count(optarg, "--n-mels");
 			break;
 		case OPT_FMIN:
-			spec_opts.fmin = mlv_parse_double(optarg, 0, 1e7, "--fmin");
+			so->fmin = mlv_parse_double(optarg, 0, 1e7, "--fmin");
 			break;
 		case OPT_FMAX:
-			spec_opts.fmax = mlv_parse_double(optarg, 1e-3, 1e7, "--fmax");
+			so->fmax = mlv_parse_double(optarg, 1e-3, 1e7, "--fmax");
 			break;
-		case OPT_HTK: spec_opts.htk = 1; break;
+		case OPT_HTK: so->htk = 1; break;
 		case OPT_MELNORM:
 			if (strcmp(optarg, "slaney") && strcmp(optarg, "none"))
 				mlv_usage_error("--mel-norm %s: unknown (slaney or none)",
 				                optarg);
-			spec_opts.mel_norm = !strcmp(optarg, "slaney");
+			so->mel_norm = !strcmp(optarg, "slaney");
 			break;
 		case OPT_NMFCC:
-			spec_opts.n_mfcc = parse_count(optarg, "--n-mfcc");
+			so->n_mfcc = parse_count(optarg, "--n-mfcc");
 			break;
 		case OPT_TUNING:
-			spec_opts.tuning = mlv_parse_double(optarg, -0.5, 0.5,
+			so->tuning = mlv_parse_double(optarg, -0.5, 0.5,
 			                                    "--tuning");
 			break;
 		case OPT_NORM:
-			if (mlv_norm_parse(optarg, &norm_kind))
+			if (mlv_norm_parse(optarg, &j->norm_kind))
 				mlv_usage_error("--norm %s: unknown (none, minmax or "
 				                "zscore)", optarg);
 			break;
@@ -531,114 +543,136 @@ main(int argc, char **argv)
 			if (strcmp(optarg, "global") && strcmp(optarg, "column"))
 				mlv_usage_error("--norm-axis %s: unknown (global or "
 				                "column)", optarg);
-			norm_per_column = !strcmp(optarg, "column");
+			j->norm_per_column = !strcmp(optarg, "column");
 			break;
-		case OPT_FIT: fit_stats_path = optarg; break;
-		case OPT_STATS: stats_path = optarg; break;
+		case OPT_FIT: j->fit_stats_path = optarg; break;
+		case OPT_STATS: j->stats_path = optarg; break;
 		case OPT_CLIP:
-			clip_len = mlv_parse_double(optarg, 1e-3, 1e6, "--clip");
+			j->clip_len = mlv_parse_double(optarg, 1e-3, 1e6, "--clip");
 			break;
 		case OPT_CLIPHOP:
-			clip_hop = mlv_parse_double(optarg, 1e-3, 1e6, "--clip-hop");
+			j->clip_hop = mlv_parse_double(optarg, 1e-3, 1e6, "--clip-hop");
 			break;
 		case OPT_TAIL:
 			if (strcmp(optarg, "drop") && strcmp(optarg, "pad"))
 				mlv_usage_error("--tail %s: unknown (drop or pad)", optarg);
-			tail_pad = !strcmp(optarg, "pad");
+			j->tail_pad = !strcmp(optarg, "pad");
 			break;
-		case OPT_LIST: list = optarg; break;
+		case OPT_LIST: *list = optarg; break;
 		case 'j':
-			nthreads = mlv_parse_jobs(optarg);
+			j->nthreads = mlv_parse_jobs(optarg);
 			break;
-		case 'o': output = optarg; break;
+		case 'o': *output = optarg; break;
 		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
+		case OPT_VERSION: mlv_print_version(); exit(0);
 		default: mlv_try_help();
 		}
 	}
-	refuse_unused(given, spec_opts.feature);
-	if (clip_hop > 0 && clip_len <= 0)
+	refuse_unused(j, given, so->feature);
+	if (j->clip_hop > 0 && j->clip_len <= 0)
 		mlv_usage_error("--clip-hop goes with --clip");
-	if (clip_len > 0 && clip_hop <= 0)
-		clip_hop = clip_len;
-	if (fit_stats_path && stats_path)
+	if (j->clip_len > 0 && j->clip_hop <= 0)
+		j->clip_hop = j->clip_len;
+	if (j->fit_stats_path && j->stats_path)
 		mlv_usage_error("--fit-stats and --stats exclude each other");
-	if (fit_stats_path && norm_kind == MLV_NORM_NONE)
+	if (j->fit_stats_path && j->norm_kind == MLV_NORM_NONE)
 		mlv_usage_error("--fit-stats needs --norm minmax or zscore");
-	if (stats_path && norm_kind != MLV_NORM_NONE)
+	if (j->stats_path && j->norm_kind != MLV_NORM_NONE)
 		mlv_usage_error("--stats brings its own normalisation; drop --norm");
-	if (audio_opts.target_sr > 0 && audio_opts.target_sr < MLV_AUDIO_MIN_SR)
+	if (ao->target_sr > 0 && ao->target_sr < MLV_AUDIO_MIN_SR)
 		mlv_usage_error("--sr %g: too small (minimum %g)",
-		                audio_opts.target_sr, MLV_AUDIO_MIN_SR);
+		                ao->target_sr, MLV_AUDIO_MIN_SR);
+}
+
+/* The inputs: the manifest's rows, the files named, or stdin. */
+static void
+collect_items(job *j, const char *list, int argc, char **argv)
+{
+	char err[512];
+	if (list) {
+		if (optind < argc)
+			mlv_usage_error("give files or --list, not both");
+		if (mlv_manifest_read(&j->manifest, list, err, sizeof err))
+			mlv_die("%s: %s", list, err);
+		j->nitems = j->manifest.n;
+		j->items = mlv_calloc(j->nitems ? j->nitems : 1, sizeof *j->items);
+		for (size_t i = 0; i < j->nitems; i++) {
+			j->items[i].path = j->manifest.rows[i].path;
+			j->items[i].start = j->manifest.rows[i].start;
+			j->items[i].end = j->manifest.rows[i].end;
+			j->items[i].row = &j->manifest.rows[i];
+		}
+	} else {
+		j->nitems = optind < argc ? (size_t)(argc - optind) : 1;
+		j->items = mlv_calloc(j->nitems, sizeof *j->items);
+		for (size_t i = 0; i < j->nitems; i++)
+			j->items[i].path = optind < argc ? argv[optind + (int)i] : "-";
+	}
+	size_t stdin_uses = 0;
+	for (size_t i = 0; i < j->nitems; i++)
+		stdin_uses += !strcmp(j->items[i].path, "-");
+	if (stdin_uses > 1)
+		mlv_usage_error("stdin ('-') can be read only once");
+}
+
+int
+main(int argc, char **argv)
+{
+	job j = {.audio_opts = {.target_sr = 22050},
+	         .norm_kind = MLV_NORM_NONE,
+	         .write_lock = PTHREAD_MUTEX_INITIALIZER};
+	const char *output = "-", *list = NULL;
+	mlv_init(argv);
+	parse_options(argc, argv, &j, &output, &list);
 
 	/* Check the feature parameters before touching any audio, at the
 	 * target rate when it is known (the file's own rate otherwise). */
 	char err[512];
-	double probe_sr = audio_opts.target_sr > 0 ? audio_opts.target_sr :
+	double probe_sr = j.audio_opts.target_sr > 0 ? j.audio_opts.target_sr :
 	                  MLV_AUDIO_MAX_SR;
-	mlv_spec *probe = mlv_spec_new(&spec_opts, probe_sr, 1, err, sizeof err);
+	mlv_spec *probe = mlv_spec_new(&j.spec_opts, probe_sr, 1, err,
+	                               sizeof err);
 	if (!probe)
 		mlv_usage_error("%s", err);
 	size_t width = mlv_spec_width(probe);
 	mlv_spec_free(probe);
-	if (!mlv_fft_size_fast(spec_opts.n_fft))
+	if (!mlv_fft_size_fast(j.spec_opts.n_fft))
 		mlv_warn("--n-fft %zu: KissFFT is several times slower when %s "
 		         "has a prime factor above 5 (try 1000, 1024, 1200, 2048)",
-		         spec_opts.n_fft, spec_opts.n_fft % 2 ? "it" : "its half");
-	if (stats_path)
-		load_stats(width);
+		         j.spec_opts.n_fft,
+		         j.spec_opts.n_fft % 2 ? "it" : "its half");
+	if (j.stats_path)
+		load_stats(&j, width);
 
-	if (list) {
-		if (optind < argc)
-			mlv_usage_error("give files or --list, not both");
-		if (mlv_manifest_read(&manifest, list, err, sizeof err))
-			mlv_die("%s: %s", list, err);
-		nitems = manifest.n;
-		items = mlv_calloc(nitems ? nitems : 1, sizeof *items);
-		for (size_t i = 0; i < nitems; i++) {
-			items[i].path = manifest.rows[i].path;
-			items[i].start = manifest.rows[i].start;
-			items[i].end = manifest.rows[i].end;
-			items[i].row = &manifest.rows[i];
-		}
-	} else {
-		nitems = optind < argc ? (size_t)(argc - optind) : 1;
-		items = mlv_calloc(nitems, sizeof *items);
-		for (size_t i = 0; i < nitems; i++)
-			items[i].path = optind < argc ? argv[optind + (int)i] : "-";
-	}
-	size_t stdin_uses = 0;
-	for (size_t i = 0; i < nitems; i++)
-		stdin_uses += !strcmp(items[i].path, "-");
-	if (stdin_uses > 1)
-		mlv_usage_error("stdin ('-') can be read only once");
+	collect_items(&j, list, argc, argv);
 
-	out = mlv_writer_open_or_die(output);
-	results = mlv_calloc(nitems ? nitems : 1, sizeof *results);
+	j.writer = mlv_writer_open_or_die(output);
+	j.results = mlv_calloc(j.nitems ? j.nitems : 1, sizeof *j.results);
 	/* Many files: one thread each.  One file: its frames in parallel. */
-	int per_item = nitems > 1 ? 1 : nthreads;
-	mlv_progress_begin(&progress, "features");
-	mlv_parallel_items(nitems, nitems > 1 ? nthreads : 1, run_item, &per_item);
-	mlv_progress_end(&progress);
-	if (fit_stats_path)
-		fit_and_write();
+	j.item_threads = j.nitems > 1 ? 1 : j.nthreads;
+	mlv_progress_begin(&j.progress, "features");
+	mlv_parallel_items(j.nitems, j.nitems > 1 ? j.nthreads : 1, run_item,
+	                   &j);
+	mlv_progress_end(&j.progress);
+	if (j.fit_stats_path)
+		fit_and_write(&j);
 	size_t failed = 0;
-	for (size_t i = 0; i < nitems; i++)
-		failed += (size_t)results[i].failed;
+	for (size_t i = 0; i < j.nitems; i++)
+		failed += (size_t)j.results[i].failed;
 	/* Good inputs are written even when others fail; but a run with
 	 * nothing to show leaves an existing -o file alone. */
-	if (failed == nitems && nitems)
-		mlv_writer_abort(out);
+	if (failed == j.nitems && j.nitems)
+		mlv_writer_abort(j.writer);
 	else
-		mlv_writer_close_or_die(out);
-	if (failed && nitems > 1)
-		mlv_warn("%zu of %zu inputs failed", failed, nitems);
-	free(results);
-	free(items);
-	mlv_manifest_free(&manifest);
-	if (have_saved_stats) {
-		mlv_norm_free(&saved_stats);
-		mlv_record_free(&saved_stats_record);
+		mlv_writer_close_or_die(j.writer);
+	if (failed && j.nitems > 1)
+		mlv_warn("%zu of %zu inputs failed", failed, j.nitems);
+	free(j.results);
+	free(j.items);
+	mlv_manifest_free(&j.manifest);
+	if (j.have_saved_stats) {
+		mlv_norm_free(&j.saved_stats);
+		mlv_record_free(&j.saved_stats_record);
 	}
 	return failed ? MLV_EXIT_FAILURE : 0;
 }

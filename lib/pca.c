@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "knn.h"
+#include "blas.h"
 #include "util.h"
 
 /* Rows converted to double per dsyrk call: 4096 x d doubles, enough for

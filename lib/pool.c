@@ -16,6 +16,12 @@ mlv_default_threads(void)
 }
 
 int
+mlv_threads(int nthreads)
+{
+	return nthreads > 0 ? nthreads : mlv_default_threads();
+}
+
+int
 mlv_parse_jobs(const char *arg)
 {
 	int n = (int)mlv_parse_int(arg, 0, 1024, "--jobs");

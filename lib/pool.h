@@ -26,6 +26,9 @@ void mlv_parallel_items(size_t n, int nthreads, mlv_item_fn fn, void *ctx);
 
 /* The thread count a tool uses for -j 0 or no -j: the CPU count. */
 int mlv_default_threads(void);
+/* nthreads, or mlv_default_threads() for nthreads <= 0: what the library
+ * functions taking an nthreads argument run on. */
+int mlv_threads(int nthreads);
 /* A -j/--jobs argument: 1 to 1024 threads, or 0 for the default. */
 int mlv_parse_jobs(const char *arg);
 

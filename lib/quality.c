@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "knn.h"
 #include "pool.h"
 #include "rng.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "knn.h"
+#include "blas.h"
 #include "pool.h"
 #include "stats.h"
 #include "util.h"
@@ -52,12 +52,10 @@ static int
 check_finite(const float *x, size_t n, size_t d, const char *what,
              char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < d; j++)
-			if (!isfinite(x[i * d + j]))
-				return mlv_errf(err, errlen, "%srow %zu column %zu: "
-				            "non-finite value (%g)", what, i, j,
-				            (double)x[i * d + j]);
+	size_t i, j;
+	if (mlv_find_nonfinite(x, n, d, &i, &j))
+		return mlv_errf(err, errlen, "%srow %zu column %zu: non-finite "
+		                "value (%g)", what, i, j, (double)x[i * d + j]);
 	return 0;
 }
 
@@ -440,8 +438,7 @@ simmat_run(mlv_sim_kind kind, const float *a, size_t na, size_t da,
 		          p.nb);
 		goto done;
 	}
-	if (nthreads <= 0)
-		nthreads = mlv_default_threads();
+	nthreads = mlv_threads(nthreads);
 	grid g = {.p = &p, .tr = tile_rows(p.d, p.nb), .tc = TILE_C};
 	g.ntc = (p.nb + g.tc - 1) / g.tc;
 	int blas = mlv_blas_single_thread();
@@ -482,17 +479,11 @@ mlv_simmat(mlv_sim_kind kind, const float *a, size_t na, size_t da,
 
 /* ---- retrieval ---------------------------------------------------- */
 
-/* As in knn.c: one thread's products, QUERY_BLOCK x POINT_BLOCK floats
- * (2 MiB), stay in its cache while the selection reads them. */
-#define QUERY_BLOCK 256
-#define POINT_BLOCK 2048
-
 typedef struct {
 	const prepared *p;
 	size_t k;
 	uint32_t *idx;
 	float *val;
-	float *scratch;
 } topk_ctx;
 
 /* (v, j) ranks before (bv, bj): larger value, then lower index.  The
@@ -547,67 +538,66 @@ exact_distances(const prepared *p, size_t q, size_t k, uint32_t *idx,
  * the values the caller gets (clamped cosines, square-rooted distances),
  * so equal reported values are ordered by index. */
 static void
-topk_blocks(void *vctx, size_t begin, size_t end, int thread)
+topk_begin(void *vctx, size_t q0, size_t qn)
+{
+	topk_ctx *c = vctx;
+	for (size_t i = 0; i < qn * c->k; i++) {
+		c->val[q0 * c->k + i] = -INFINITY;
+		c->idx[q0 * c->k + i] = UINT32_MAX;
+	}
+}
+
+static void
+topk_tile(void *vctx, size_t q0, size_t qn, size_t p0, size_t pn,
+          float *dots)
 {
 	topk_ctx *c = vctx;
 	const prepared *p = c->p;
 	size_t k = c->k;
 	int eucl = p->kind == MLV_SIM_EUCLIDEAN;
-	int clamp = p->kind == MLV_SIM_COSINE || p->kind == MLV_SIM_CORRELATION;
-	float alpha = eucl ? -2.0f : 1.0f;
-	float *dots = c->scratch + (size_t)thread * QUERY_BLOCK * POINT_BLOCK;
-	for (size_t blk = begin; blk < end; blk++) {
-		size_t q0 = blk * QUERY_BLOCK;
-		size_t qn = p->na - q0 < QUERY_BLOCK ? p->na - q0 : QUERY_BLOCK;
-		for (size_t i = 0; i < qn * k; i++) {
-			c->val[q0 * k + i] = -INFINITY;
-			c->idx[q0 * k + i] = UINT32_MAX;
-		}
-		for (size_t p0 = 0; p0 < p->nb; p0 += POINT_BLOCK) {
-			size_t pn = p->nb - p0 < POINT_BLOCK ? p->nb - p0 : POINT_BLOCK;
-			mlv_gemm_abt(p->a + q0 * p->d, p->b + p0 * p->d, dots, qn, pn,
-			             p->d, pn, alpha, 0.0f);
-			if (clamp)
-				finish_tile(p, dots, q0, qn, p0, pn, pn);
-			for (size_t i = 0; i < qn; i++) {
-				float *best = c->val + (q0 + i) * k;
-				uint32_t *bidx = c->idx + (q0 + i) * k;
-				const float *row = dots + i * pn;
-				float an2 = eucl ? p->an2[q0 + i] : 0;
-				for (size_t j = 0; j < pn; j++) {
-					uint32_t jj = (uint32_t)(p0 + j);
-					float v = row[j];
-					if (eucl) {
-						/* Points come in increasing index, so a
-						 * candidate must beat the k-th distance t
-						 * strictly: d2 > t*t (with a margin for
-						 * rounding) cannot, and skips the sqrt. */
-						float d2 = an2 + p->bn2[jj] + v, t = -best[k - 1];
-						if (bidx[k - 1] != UINT32_MAX &&
-						    d2 > t * t * (1 + 1e-6f))
-							continue;
-						v = d2 > 0 ? -sqrtf(d2) : 0;
-					}
-					if (!before(v, jj, best[k - 1], bidx[k - 1]) ||
-					    (p->self && jj == q0 + i))
-						continue;
-					size_t pos = k - 1;
-					while (pos > 0 &&
-					       before(v, jj, best[pos - 1], bidx[pos - 1])) {
-						best[pos] = best[pos - 1];
-						bidx[pos] = bidx[pos - 1];
-						pos--;
-					}
-					best[pos] = v;
-					bidx[pos] = jj;
-				}
+	if (p->kind == MLV_SIM_COSINE || p->kind == MLV_SIM_CORRELATION)
+		finish_tile(p, dots, q0, qn, p0, pn, pn);
+	for (size_t i = 0; i < qn; i++) {
+		float *best = c->val + (q0 + i) * k;
+		uint32_t *bidx = c->idx + (q0 + i) * k;
+		const float *row = dots + i * pn;
+		float an2 = eucl ? p->an2[q0 + i] : 0;
+		for (size_t j = 0; j < pn; j++) {
+			uint32_t jj = (uint32_t)(p0 + j);
+			float v = row[j];
+			if (eucl) {
+				/* Points come in increasing index, so a candidate
+				 * must beat the k-th distance t strictly: d2 > t*t
+				 * (with a margin for rounding) cannot, and skips the
+				 * sqrt. */
+				float d2 = an2 + p->bn2[jj] + v, t = -best[k - 1];
+				if (bidx[k - 1] != UINT32_MAX && d2 > t * t * (1 + 1e-6f))
+					continue;
+				v = d2 > 0 ? -sqrtf(d2) : 0;
 			}
+			if (!before(v, jj, best[k - 1], bidx[k - 1]) ||
+			    (p->self && jj == q0 + i))
+				continue;
+			size_t pos = k - 1;
+			while (pos > 0 && before(v, jj, best[pos - 1], bidx[pos - 1])) {
+				best[pos] = best[pos - 1];
+				bidx[pos] = bidx[pos - 1];
+				pos--;
+			}
+			best[pos] = v;
+			bidx[pos] = jj;
 		}
-		if (eucl)
-			for (size_t i = 0; i < qn; i++)
-				exact_distances(p, q0 + i, k, c->idx + (q0 + i) * k,
-				                c->val + (q0 + i) * k);
 	}
+}
+
+static void
+topk_end(void *vctx, size_t q0, size_t qn)
+{
+	topk_ctx *c = vctx;
+	if (c->p->kind == MLV_SIM_EUCLIDEAN)
+		for (size_t i = 0; i < qn; i++)
+			exact_distances(c->p, q0 + i, c->k, c->idx + (q0 + i) * c->k,
+			                c->val + (q0 + i) * c->k);
 }
 
 int
@@ -633,18 +623,10 @@ mlv_sim_topk(mlv_sim_kind kind, const float *q, size_t nq, size_t dq,
 	if (prepare(&p, kind, q, nq, dq, x, n, dx, "queries: ", "collection: ",
 	            err, errlen))
 		return -1;
-	if (nthreads <= 0)
-		nthreads = mlv_default_threads();
-	size_t nblocks = (p.na + QUERY_BLOCK - 1) / QUERY_BLOCK;
-	if ((size_t)nthreads > nblocks)
-		nthreads = nblocks ? (int)nblocks : 1;
 	topk_ctx c = {.p = &p, .k = k, .idx = idx, .val = val};
-	c.scratch = mlv_malloc(mlv_mul_size((size_t)nthreads,
-	        (size_t)QUERY_BLOCK * POINT_BLOCK * sizeof(float), "top-k"));
-	int blas = mlv_blas_single_thread();
-	mlv_parallel_for(nblocks, nthreads, topk_blocks, &c);
-	mlv_blas_restore(blas);
-	free(c.scratch);
+	mlv_blocked_abt(p.a, p.na, p.b, p.nb, p.d,
+	                kind == MLV_SIM_EUCLIDEAN ? -2.0f : 1.0f, nthreads,
+	                topk_begin, topk_tile, topk_end, &c);
 	prepared_free(&p);
 	return 0;
 }

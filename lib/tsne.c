@@ -59,12 +59,6 @@
 
 typedef float v4f __attribute__((vector_size(16)));
 
-static int
-threads_of(int nthreads)
-{
-	return nthreads > 0 ? nthreads : mlv_default_threads();
-}
-
 void
 mlv_tsne_defaults(mlv_tsne_opts *o)
 {
@@ -83,6 +77,20 @@ mlv_tsne_defaults(mlv_tsne_opts *o)
 	o->kl_every = 50;
 	o->fft_nodes = DEFAULT_NODES;
 	o->fft_box = DEFAULT_BOX;
+}
+
+size_t
+mlv_tsne_min_points(double perplexity)
+{
+	return (size_t)floor(3 * perplexity) + 2;
+}
+
+double
+mlv_tsne_max_perplexity(size_t n)
+{
+	/* The largest whole number of hundredths m with 3 m < 100 (n - 1). */
+	double p = n < 2 ? 0 : (double)((100 * (n - 1) - 1) / 3) / 100;
+	return p >= 1 ? p : 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -170,7 +178,7 @@ mlv_tsne_calibrate(const float *dist, size_t n, size_t k, double perplexity,
 {
 	if (!n || !k)
 		return 0;
-	nthreads = threads_of(nthreads);
+	nthreads = mlv_threads(nthreads);
 	calib_ctx c = {.dist = dist, .p = p, .k = k, .target = log(perplexity)};
 	c.scratch = mlv_malloc(mlv_mul_size(mlv_mul_size((size_t)nthreads, k,
 	                                                 "tsne calibration"),
@@ -350,7 +358,7 @@ mlv_tsne_affinities(const float *x, size_t n, size_t d, double perplexity,
 	memset(P, 0, sizeof *P);
 	if (check_perplexity(perplexity, n, err, errlen) < 0)
 		return -1;
-	nthreads = threads_of(nthreads);
+	nthreads = mlv_threads(nthreads);
 	size_t k = neighbours_for(perplexity, n);
 	size_t nk = mlv_mul_size(n, k, "tsne neighbours");
 	uint32_t *idx = mlv_malloc(mlv_mul_size(nk, sizeof *idx, "tsne neighbours"));
@@ -420,7 +428,7 @@ mlv_tsne_grad_new(size_t n, const mlv_tsne_opts *o)
 	g->n = n;
 	g->fft = o->method == MLV_TSNE_FFT ||
 	         (o->method == MLV_TSNE_AUTO && n > o->exact_max);
-	g->nthreads = threads_of(o->nthreads);
+	g->nthreads = mlv_threads(o->nthreads);
 	g->p = o->fft_nodes >= 2 && o->fft_nodes <= NODES_MAX ? o->fft_nodes :
 	       DEFAULT_NODES;
 	g->box = o->fft_box > 0 ? o->fft_box : DEFAULT_BOX;
@@ -1014,7 +1022,7 @@ mlv_tsne_kl(const mlv_tsne_p *P, const double *y, double z, int nthreads)
 	kl_ctx c = {.P = P, .y = y};
 	c.part = mlv_malloc(mlv_mul_size(P->n ? P->n : 1, 2 * sizeof(double),
 	                                 "tsne kl"));
-	mlv_parallel_for(P->n, threads_of(nthreads), kl_range, &c);
+	mlv_parallel_for(P->n, mlv_threads(nthreads), kl_range, &c);
 	double s = 0, sp = 0;
 	for (size_t i = 0; i < P->n; i++) {
 		s += c.part[2 * i];
@@ -1116,7 +1124,7 @@ mlv_tsne_run(const float *x, size_t n, size_t d, const mlv_tsne_opts *o,
 			       i / d, i % d);
 			return -1;
 		}
-	int nt = threads_of(o->nthreads);
+	int nt = mlv_threads(o->nthreads);
 	if (mlv_tsne_affinities(x, n, d, o->perplexity, nt, &P, err, errlen) < 0)
 		return -1;
 

@@ -86,6 +86,16 @@ typedef struct {
 
 void mlv_tsne_defaults(mlv_tsne_opts *o);
 
+/* Points a perplexity needs: its floor(3 perplexity) neighbours of each
+ * point and one more point, so that the perplexity stays below N - 1. */
+size_t mlv_tsne_min_points(double perplexity);
+/* The largest perplexity n points allow, 3 perplexity < n - 1 (Rtsne's
+ * and openTSNE's checks, strict since floor(3 perplexity) neighbours
+ * besides the point itself must exist), in whole hundredths so that the
+ * value printed is the value used; 0 when even perplexity 1 needs more
+ * points. */
+double mlv_tsne_max_perplexity(size_t n);
+
 /* Embed the n x d rows of x into y (n x 2, row-major float), centred on
  * the origin.  *kl (may be NULL) gets the final KL divergence.
  * Memory, with K = floor(3 perplexity) and the symmetrised P holding

@@ -9,17 +9,6 @@
 #include "rng.h"
 #include "test.h"
 
-static float *
-random_points(size_t n, size_t d, uint64_t seed)
-{
-	mlv_rng g;
-	mlv_rng_seed(&g, seed);
-	float *x = malloc(n * d * sizeof(float));
-	for (size_t i = 0; i < n * d; i++)
-		x[i] = (float)mlv_rng_normal(&g);
-	return x;
-}
-
 /* n points around `blobs` centres far apart: point i in blob i % blobs. */
 static float *
 blob_points(size_t n, size_t d, size_t blobs, double spread, uint64_t seed)
@@ -252,7 +241,7 @@ naive_linkage(const float *x, size_t n, size_t d, mlv_linkage m,
 TEST(all_linkages_match_brute_force)
 {
 	size_t n = 45, d = 3, k = 4;
-	float *x = random_points(n, d, 11);
+	float *x = test_normal_points(n, d, 11);
 	double *z = malloc((n - 1) * 4 * sizeof *z), *h = malloc(n * sizeof *h);
 	int32_t *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
 	char err[256];
@@ -451,7 +440,7 @@ TEST(kmeans_recovers_blobs)
 TEST(kmeans_same_for_any_thread_count)
 {
 	size_t n = 3000, d = 6, k = 7;
-	float *x = random_points(n, d, 31);
+	float *x = test_normal_points(n, d, 31);
 	int32_t *l1 = malloc(n * sizeof *l1), *l2 = malloc(n * sizeof *l2);
 	float c1[7 * 6], c2[7 * 6];
 	double in1, in2;

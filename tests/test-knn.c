@@ -5,17 +5,6 @@
 #include "rng.h"
 #include "test.h"
 
-static float *
-random_points(size_t n, size_t d, uint64_t seed)
-{
-	mlv_rng g;
-	mlv_rng_seed(&g, seed);
-	float *x = malloc(n * d * sizeof(float));
-	for (size_t i = 0; i < n * d; i++)
-		x[i] = (float)mlv_rng_normal(&g);
-	return x;
-}
-
 static double
 dist2(const float *a, const float *b, size_t d)
 {
@@ -60,7 +49,7 @@ matches_brute_force(const float *x, size_t n, const float *q, size_t nq,
 TEST(self_knn_matches_brute_force)
 {
 	size_t n = 3000, d = 16, k = 10;
-	float *x = random_points(n, d, 1);
+	float *x = test_normal_points(n, d, 1);
 	uint32_t *idx = malloc(n * k * sizeof *idx);
 	float *dist = malloc(n * k * sizeof *dist);
 	CHECK_INT(mlv_knn(x, n, x, n, d, k, 1, idx, dist, 2), 0);
@@ -73,7 +62,7 @@ TEST(self_knn_matches_brute_force)
 TEST(queries_against_points)
 {
 	size_t n = 2500, nq = 300, d = 7, k = 5;
-	float *x = random_points(n, d, 2), *q = random_points(nq, d, 3);
+	float *x = test_normal_points(n, d, 2), *q = test_normal_points(nq, d, 3);
 	uint32_t *idx = malloc(nq * k * sizeof *idx);
 	float *dist = malloc(nq * k * sizeof *dist);
 	CHECK_INT(mlv_knn(x, n, q, nq, d, k, 0, idx, dist, 1), 0);
@@ -87,7 +76,7 @@ TEST(queries_against_points)
 TEST(same_result_for_any_thread_count)
 {
 	size_t n = 2000, d = 4, k = 8;
-	float *x = random_points(n, d, 4);
+	float *x = test_normal_points(n, d, 4);
 	/* duplicates make ties that must break the same way every time */
 	memcpy(x + 10 * d, x + 20 * d, d * sizeof(float));
 	memcpy(x + 30 * d, x + 20 * d, d * sizeof(float));

@@ -10,17 +10,6 @@
 static const mlv_sim_kind kinds[] = {MLV_SIM_COSINE, MLV_SIM_DOT,
                                      MLV_SIM_EUCLIDEAN, MLV_SIM_CORRELATION};
 
-static float *
-random_rows(size_t n, size_t d, uint64_t seed)
-{
-	mlv_rng g;
-	mlv_rng_seed(&g, seed);
-	float *x = malloc(n * d * sizeof(float));
-	for (size_t i = 0; i < n * d; i++)
-		x[i] = (float)mlv_rng_normal(&g);
-	return x;
-}
-
 /* The measure in double, straight from its definition. */
 static double
 ref_sim(mlv_sim_kind kind, const float *a, const float *b, size_t d)
@@ -154,7 +143,7 @@ TEST(block_boundaries_match_double_reference)
 	char err[128];
 	for (size_t di = 0; di < 2; di++) {
 		size_t d = dims[di];
-		float *a = random_rows(na, d, 10 + di), *b = random_rows(nb, d, 20);
+		float *a = test_normal_points(na, d, 10 + di), *b = test_normal_points(nb, d, 20);
 		float *s = malloc(na * nb * sizeof(float));
 		float *t = malloc(na * nb * sizeof(float));
 		for (size_t ki = 0; ki < 4; ki++) {
@@ -191,7 +180,7 @@ TEST(block_boundaries_match_double_reference)
 TEST(self_agrees_with_cross)
 {
 	size_t n = 333, d = 13;
-	float *a = random_rows(n, d, 3), *s = malloc(n * n * sizeof(float));
+	float *a = test_normal_points(n, d, 3), *s = malloc(n * n * sizeof(float));
 	float *c = malloc(n * n * sizeof(float));
 	char err[128];
 	for (size_t ki = 0; ki < 4; ki++) {
@@ -238,7 +227,7 @@ TEST(same_bits_for_any_thread_count)
 	char err[128];
 	for (int c = 0; c < 2; c++) {
 		size_t na = nas[c], nb = nbs[c], d = ds[c];
-		float *a = random_rows(na, d, 4), *b = random_rows(nb, d, 5);
+		float *a = test_normal_points(na, d, 4), *b = test_normal_points(nb, d, 5);
 		float *s1 = malloc(na * nb * sizeof(float));
 		float *s = malloc(na * nb * sizeof(float));
 		for (size_t ki = 0; ki < 4; ki++) {
@@ -266,7 +255,7 @@ TEST(same_bits_for_any_thread_count)
 TEST(callback_stops_the_stream)
 {
 	size_t n = 2000, d = 4;
-	float *a = random_rows(n, d, 6), *t = malloc(n * n * sizeof(float));
+	float *a = test_normal_points(n, d, 6), *t = malloc(n * n * sizeof(float));
 	sink k = {.dst = t, .nb = n, .order_ok = 1, .stop_after = 1};
 	char err[64];
 	CHECK_INT(mlv_simmat_stream(MLV_SIM_COSINE, a, n, d, NULL, 0, 0, 2,
@@ -319,7 +308,7 @@ topk_matches_brute_force(mlv_sim_kind kind, const float *q, size_t nq,
 TEST(topk_distances_are_exact)
 {
 	size_t n = 50, d = 16, k = 3;
-	float *x = random_rows(n, d, 9);
+	float *x = test_normal_points(n, d, 9);
 	for (size_t i = 0; i < n * d; i++)
 		x[i] = 100 + x[i];
 	memcpy(x + 7 * d, x + 3 * d, d * sizeof *x);
@@ -342,7 +331,7 @@ TEST(topk_matches_brute_force)
 	/* More queries than a query block (256), more rows than a point
 	 * block (2048). */
 	size_t n = 2300, nq = 300, d = 8, k = 7;
-	float *x = random_rows(n, d, 7), *q = random_rows(nq, d, 8);
+	float *x = test_normal_points(n, d, 7), *q = test_normal_points(nq, d, 8);
 	uint32_t *idx = malloc(n * k * sizeof *idx);
 	float *val = malloc(n * k * sizeof *val);
 	float *s = malloc(nq * n * sizeof *s);
@@ -385,7 +374,7 @@ TEST(topk_matches_brute_force)
 TEST(topk_ties_go_to_the_lower_index)
 {
 	size_t n = 3000, d = 6, k = 12, nq = 40, nd = 50;
-	float *distinct = random_rows(nd, d, 9);
+	float *distinct = test_normal_points(nd, d, 9);
 	float *x = malloc(n * d * sizeof(float));
 	uint32_t *id = malloc(n * sizeof *id);
 	mlv_rng g;
@@ -452,7 +441,7 @@ TEST(topk_ties_go_to_the_lower_index)
 TEST(topk_thread_count_does_not_matter)
 {
 	size_t n = 2600, d = 16, k = 5;
-	float *x = random_rows(n, d, 11);
+	float *x = test_normal_points(n, d, 11);
 	uint32_t *i1 = malloc(n * k * sizeof *i1), *i2 = malloc(n * k * sizeof *i2);
 	float *v1 = malloc(n * k * sizeof *v1), *v2 = malloc(n * k * sizeof *v2);
 	char err[128];
@@ -621,7 +610,7 @@ TEST(peak_picking_rule)
 TEST(column_stats_match_double_reference)
 {
 	size_t rows = 1001, cols = 9;
-	float *x = random_rows(rows, cols, 13);
+	float *x = test_normal_points(rows, cols, 13);
 	/* A large offset on some columns: the float values carry ~1e-3
 	 * resolution, the variance must still come out right. */
 	for (size_t i = 0; i < rows; i++)

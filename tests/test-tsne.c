@@ -380,6 +380,31 @@ TEST(errors)
 	CHECK_INT(mlv_tsne_run(x, 20, 2, &o, y, NULL, err, sizeof err), -1);
 }
 
+/* The largest perplexity n points allow is one the run accepts, and a
+ * hundredth more is not. */
+TEST(max_perplexity)
+{
+	CHECK(mlv_tsne_max_perplexity(4) == 0);
+	CHECK(mlv_tsne_max_perplexity(5) == 1.33);
+	CHECK(mlv_tsne_max_perplexity(20) == 6.33);
+	CHECK(mlv_tsne_max_perplexity(72) == 23.66);
+	CHECK_INT(mlv_tsne_min_points(30), 92);
+	float x[144], y[144];
+	for (int i = 0; i < 144; i++)
+		x[i] = (float)((i * 37) % 101);
+	mlv_tsne_opts o;
+	mlv_tsne_defaults(&o);
+	o.n_iter = 10;
+	o.early_iter = 5;
+	for (size_t n = 5; n <= 72; n++) {
+		double most = mlv_tsne_max_perplexity(n);
+		CHECK(mlv_tsne_min_points(most) <= n);
+		CHECK(mlv_tsne_min_points(most + 0.01) > n);
+		o.perplexity = most;
+		CHECK_INT(mlv_tsne_run(x, n, 2, &o, y, NULL, NULL, 0), 0);
+	}
+}
+
 /* A fixed example against the peer benchmark's knn_quality.py definitions
  * (shared/bench/peers/common.py) and scikit-learn 1.2.1, which agree:
  *
@@ -470,6 +495,7 @@ main(void)
 	RUN(three_blobs);
 	RUN(determinism);
 	RUN(errors);
+	RUN(max_perplexity);
 	RUN(quality_reference);
 	RUN(quality_sample);
 	return TEST_EXIT();

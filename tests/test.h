@@ -9,8 +9,12 @@
 #define MLV_TEST_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "rng.h"
 
 static int test_failed_checks;
 static int test_failures;
@@ -63,5 +67,18 @@ static int test_failures;
 } while (0)
 
 #define TEST_EXIT() (test_failures ? 1 : 0)
+
+/* n x d standard normal values from seed, malloc'd: the random points of
+ * the neighbour, similarity and clustering tests. */
+static inline float *
+test_normal_points(size_t n, size_t d, uint64_t seed)
+{
+	mlv_rng g;
+	mlv_rng_seed(&g, seed);
+	float *x = malloc(n * d * sizeof(float));
+	for (size_t i = 0; i < n * d; i++)
+		x[i] = (float)mlv_rng_normal(&g);
+	return x;
+}
 
 #endif

@@ -34,7 +34,8 @@ mlv-gen --records 2 --rows 10 --cols 3 --nan 1 >nan.mlv
 fails "NaN rows are refused with record and row" 1 "^mlv-cluster: nan.mlv: record 1 \\(id=gen/0\\): row [0-9]+: NaN value" mlv-cluster -k 2 nan.mlv
 mlv-gen --rows 5 --cols 4 | cat blobs.mlv - >mixed.mlv
 fails "rows of different widths" 1 "record 7 \\(id=gen/0\\): 4 columns, but the records before have 5" mlv-cluster -k 2 mixed.mlv
-fails "--truth on a missing label" 1 "no label.nope to score against" mlv-cluster -k 2 --truth label.nope blobs.mlv
+fails "--truth's label is checked before the clustering" 1 "no label.nope to score against \(--truth\)$" mlv-cluster -m average --max-memory 1K -k 2 --truth label.nope blobs.mlv
+fails "--truth on a missing label" 1 "^mlv-cluster: blobs.mlv: record 1 \(id=gen/0\): no label.nope to score against \(--truth\)$" mlv-cluster -k 2 --truth label.nope blobs.mlv
 fails "hierarchical needs a cut" 2 "cut the tree with -k or --height" mlv-cluster blobs.mlv
 fails "k-means options with ward" 2 "go with -m kmeans" mlv-cluster -k 2 --seed 3 blobs.mlv
 

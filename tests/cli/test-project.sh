@@ -35,7 +35,12 @@ check "t-SNE keeps the blobs apart" sh -c 'mlv-cluster -k 2 --truth label.part t
 check "--quality reports trustworthiness and 10-NN preservation" sh -c 'grep -Eq "^mlv-project: quality: trustworthiness 0\.9[0-9]*, 10-NN preservation 0\.[0-9]+ \(360 points\)$" t1.err'
 check "t-SNE records its parameters" sh -c 'mlv-cat -H t1.mlv | head -n 1 | grep -q "projection=tsne perplexity=30 iterations=1000 exaggeration=12 seed=3 kl="'
 mlv-gen --rows 20 --cols 4 >few.mlv
-fails "fewer points than the perplexity needs" 1 "^mlv-project: few.mlv: 20 points; t-SNE with perplexity 30 needs at least 92" mlv-project -m tsne few.mlv
+mlv-project -m tsne few.mlv >few-t.mlv 2>few-t.err
+check "fewer points than perplexity 30 needs: the default gives way, with one warning" sh -c '[ "$(cat few-t.err)" = "mlv-project: few.mlv: 20 points; t-SNE with perplexity 6.33 instead of 30 (the most they allow)" ] && mlv-cat -H few-t.mlv | grep -q "^MLV1 20 2 .* perplexity=6.33 "'
+mlv-project -m tsne --perplexity 6.33 few.mlv >few-6.mlv
+same "the lowered perplexity is the one recorded: asking for it gives the same map" few-t.mlv few-6.mlv
+fails "an explicit --perplexity too large for the points is refused" 1 "^mlv-project: few.mlv: 20 points; t-SNE with perplexity 30 needs at least 92 \(--perplexity 6.33 at the most\)$" mlv-project -m tsne --perplexity 30 few.mlv
+fails "t-SNE on 4 points" 1 "^mlv-project: <stdin>: 4 points; t-SNE needs at least 5$" sh -c 'mlv-gen --rows 4 --cols 3 | mlv-project -m tsne'
 check "a lower perplexity makes do" sh -c 'mlv-project -m tsne --perplexity 5 few.mlv | mlv-cat -H | grep -q "^MLV1 20 2"'
 awk 'BEGIN { for (i = 0; i < 100; i++) print (i < 50 ? "1\t1\t1" : "2\t2\t2") }' | mlv-cat -f tsv >dups.mlv
 check "duplicate points are mapped, finite" sh -c 'mlv-project -m tsne --perplexity 10 dups.mlv | mlv-cat -s | awk -F "\t" "NR > 1 && \$10 != 0 { exit 1 }"'
@@ -45,6 +50,10 @@ mlv-project -m umap --seed 2 blobs.mlv >u1.mlv
 mlv-project -m umap --seed 2 -j 1 blobs.mlv >u2.mlv
 same "UMAP: the same map for a seed, whatever the threads" u1.mlv u2.mlv
 check "UMAP keeps the blobs apart" sh -c 'mlv-cluster -k 2 --truth label.part u1.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+mlv-gen --rows 10 --cols 4 >small.mlv
+mlv-project -m umap small.mlv >small-u.mlv 2>small-u.err
+check "fewer points than 15 neighbours: the default gives way, with one warning" sh -c '[ "$(cat small-u.err)" = "mlv-project: small.mlv: 10 points; UMAP with 9 neighbours instead of 15 (the most they allow)" ] && mlv-cat -H small-u.mlv | grep -q "^MLV1 10 2 .* neighbors=9 "'
+fails "UMAP on 2 points" 1 "^mlv-project: <stdin>: 2 points; UMAP needs at least 3$" sh -c 'mlv-gen --rows 2 --cols 3 | mlv-project -m umap'
 fails "fewer points than neighbours" 1 "^mlv-project: few.mlv: 20 points; UMAP with --neighbors 30 needs at least 31$" mlv-project -m umap --neighbors 30 few.mlv
 
 # ---- bad input and usage ----

@@ -108,8 +108,12 @@ mlv_plot_terminal(FILE *f, enum mlv_plot_type type, int width, int height)
 {
 	switch (type) {
 	case MLV_PLOT_SVG:
-		fprintf(f, "set terminal svg size %d,%d dynamic noenhanced "
-		        "font 'sans,12' background '#ffffff'\n", width, height);
+		/* "mouse standalone" embeds gnuplot_svg's JavaScript, which the
+		 * tooltips' onmousemove handlers call; without it a browser
+		 * shows none and reports gnuplot_svg as undefined. */
+		fprintf(f, "set terminal svg size %d,%d dynamic mouse standalone "
+		        "noenhanced font 'sans,12' background '#ffffff'\n", width,
+		        height);
 		break;
 	case MLV_PLOT_PNG:
 		fprintf(f, "set terminal pngcairo size %d,%d noenhanced "

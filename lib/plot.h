@@ -54,7 +54,8 @@ enum {
 void mlv_plot_string(FILE *f, const char *s, int flags);
 
 /* Write the "set terminal" line for type, width x height pixels (PDF:
- * hundredths of an inch), noenhanced, so text from data is never markup. */
+ * hundredths of an inch), noenhanced, so text from data is never markup;
+ * an SVG carries the script its tooltips need. */
 void mlv_plot_terminal(FILE *f, enum mlv_plot_type type, int width,
                        int height);
 

@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 #   color=RGB      the number of those points drawn in rgb(R, G, B)
 #   texts          every <text> element's text, joined by '|'
 #   tips           every tooltip, joined by '|'
-#   images         the number of <image> elements
+#   images         the number of <image> elements (not the tooltips' own)
 #   paths          the number of <path> elements
 # and, over the plots' own groups (gnuplot_plot_N, less the legend's):
 #   subpaths[=RGB] the lines drawn (in rgb(R, G, B)) as COUNTxVERTICES for
@@ -20,15 +20,20 @@ PY=/usr/bin/python3
 #   circles        the number of filled circles, then each one's radius
 #                  over the first one's
 #   faint          the number of translucent marks
+#   handlers       the objects the event handlers (on*=) call that no
+#                  embedded <script> defines, or "defined"
 cat >svg.py <<'EOF'
 import re, sys
 import xml.etree.ElementTree as ET
 ns = '{http://www.w3.org/2000/svg}'
 root = ET.parse(sys.argv[1]).getroot()
-hyper = [g for g in root.iter(ns + 'g') if 'onmousemove' in g.attrib]
-# a legend entry's group holds its text; the plots' own hold none
+hyper = [g for g in root.iter(ns + 'g')
+         if 'showHypertext' in g.get('onmousemove', '')]
+# a legend entry's group holds its text, or is a _keyentry (the sample
+# gnuplot's script toggles); the plots' own hold none
 data = [g for g in root.iter(ns + 'g')
         if g.get('id', '').startswith('gnuplot_plot_')
+        and not g.get('id').endswith('_keyentry')
         and not any(True for _ in g.iter(ns + 'text'))]
 def rgb(s):
     return re.sub(r'\s', '', s or '')
@@ -46,7 +51,8 @@ for check in sys.argv[2:]:
     elif check == 'tips':
         print('|'.join(g.attrib['onmousemove'] for g in hyper))
     elif check == 'images':
-        print(sum(1 for _ in root.iter(ns + 'image')))
+        print(sum(1 for i in root.iter(ns + 'image')
+                  if i.get('id') != 'hyperimage'))
     elif check == 'paths':
         print(sum(1 for _ in root.iter(ns + 'path')))
     elif check == 'subpaths' or check.startswith('subpaths='):
@@ -66,6 +72,13 @@ for check in sys.argv[2:]:
             xs = [float(v.split(',')[0]) for v in p.get('points').split()]
             r.append((max(xs) - min(xs)) / 2)
         print(len(r), ' '.join('%.2f' % (v / r[0]) for v in r))
+    elif check == 'handlers':
+        called = {m for e in root.iter() for k, v in e.attrib.items()
+                  if k.startswith('on') for m in re.findall(r'(\w+)\.\w+\(', v)}
+        code = ''.join(t.text or '' for t in root.iter(ns + 'script'))
+        undefined = sorted(o for o in called
+                           if not re.search(r'(^|[\s;])%s\s*=' % o, code))
+        print(' '.join(undefined) or 'defined')
     elif check == 'faint':
         print(sum(1 for g in data for u in g.iter(ns + 'use')
                   if float(u.get('opacity', '1')) < 1))
@@ -196,6 +209,7 @@ contains "scatter: legend with the key and its values" "label.part|a|b|gen/0, ge
 contains "scatter: axis labels" "column 2|column 1" svg map.svg texts
 contains "scatter: tooltips with id, colour key and time" \
 	"showHypertext(evt,'gen/1\\nlabel.part=b\\nt=10.025 s')" svg map.svg tips
+expect "scatter: the script the tooltips call is in the file" defined svg map.svg handlers
 
 # cluster ids pasted beside the map, as mlv-paste does
 awk 'BEGIN { for (i = 0; i < 30; i++) print i % 3 }' | mlv-cat -f tsv --set id=c >ids.mlv
@@ -275,6 +289,7 @@ contains "trajectories: legend of the ids, start and end" "|id|gen/0|gen/1|gen/2
 contains "trajectories: a tooltip at each vertex" \
 	"showHypertext(evt,'gen/1\\nlabel.part=b\\nt=10.025 s')" svg tr.svg tips
 expect "trajectories: tooltips for every row" 120 svg tr.svg points
+expect "trajectories: the script the tooltips call is in the file" defined svg tr.svg handlers
 mlv-plot -k trajectories -c label.part -o trc.svg tr.mlv
 expect "trajectories -c: a colour per label" "2x30
 2x30" svg trc.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(86,180,233)"
@@ -302,6 +317,7 @@ mlv-plot -k averages -c id -o av.svg spread.mlv
 expect "averages: a circle per record, radii as the spreads" "3 1.00 2.00 4.00" svg av.svg circles
 contains "averages: tooltips with id, labels and rows" \
 	"showHypertext(evt,'r2\\nlabel.spread=2\\n4 rows')" svg av.svg tips
+expect "averages: the script the tooltips call is in the file" defined svg av.svg handlers
 check "averages: the centres at the means" sh -c '
 	mlv-plot -k averages -c id --script spread.mlv | grep -qx "20 0 1.41421356 3"'
 mlv-plot -k averages -c id --with-points -o avp.svg spread.mlv

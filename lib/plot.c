@@ -45,7 +45,8 @@ mlv_plot_type_of_path(const char *path, enum mlv_plot_type *type)
 	return mlv_plot_type_parse(dot + 1, type);
 }
 
-/* Length of the valid UTF-8 sequence at s (1 to 4), or 0. */
+/* Length of the valid UTF-8 sequence at s (1 to 4) of a character XML
+ * allows, or 0. */
 static size_t
 utf8_len(const unsigned char *s)
 {
@@ -64,17 +65,23 @@ utf8_len(const unsigned char *s)
 			return 0;
 		cp = cp << 6 | (s[i] & 0x3F);
 	}
-	/* overlong forms, surrogates and code points past U+10FFFF */
-	if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+	/* overlong forms, surrogates, code points past U+10FFFF, and
+	 * U+FFFE and U+FFFF, which XML 1.0 forbids */
+	if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF ||
+	    cp == 0xFFFE || cp == 0xFFFF)
 		return 0;
 	return n;
 }
 
+/* Double quotes, since gnuplot 5.4 misreads a single-quoted string that
+ * begins with '' (an apostrophe first); in them gnuplot substitutes
+ * `command`, so a backtick is written as its octal escape. */
 void
 mlv_plot_string(FILE *f, const char *s, int flags)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	putc('\'', f);
+	int hyper = flags & MLV_PLOT_HYPERTEXT;
+	putc('"', f);
 	while (*p) {
 		size_t n = utf8_len(p);
 		if (n > 1) {
@@ -86,21 +93,28 @@ mlv_plot_string(FILE *f, const char *s, int flags)
 		if (!n)
 			putc('?', f);
 		else if (c == '\n' && !(flags & MLV_PLOT_ONELINE))
-			fputs("'.\"\\n\".'", f);
+			fputs("\\n", f);
 		else if (c < 0x20 || c == 0x7F)
 			putc(' ', f);
-		else if ((flags & MLV_PLOT_HYPERTEXT) && c == '\'')
+		else if (hyper && c == '\'')
 			fputs("\xE2\x80\x99", f);
-		else if ((flags & MLV_PLOT_HYPERTEXT) && c == '"')
+		else if (hyper && c == '"')
 			fputs("\xE2\x80\x9D", f);
-		else if ((flags & MLV_PLOT_HYPERTEXT) && c == '\\')
+		else if (hyper && c == '\\')
 			fputs("\xE2\x88\x96", f);
-		else if (c == '\'')
-			fputs("''", f);
+		else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '`')
+			fputs("\\140", f);
+		else if (c == '>' && p >= (const unsigned char *)s + 3 &&
+		         p[-2] == ']' && p[-3] == ']')
+			/* "]]>" may not stand in XML text: a zero-width space
+			 * goes between */
+			fputs("\xE2\x80\x8B>", f);
 		else
 			putc(c, f);
 	}
-	putc('\'', f);
+	putc('"', f);
 }
 
 void

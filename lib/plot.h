@@ -46,11 +46,13 @@ enum {
 	MLV_PLOT_ONELINE = 2,
 };
 
-/* Write s as a gnuplot string expression: single-quoted pieces (' doubled,
- * no backslash processing), joined by ."\n". at newlines unless
- * MLV_PLOT_ONELINE.  Other control characters become spaces and bytes that
- * are not UTF-8 become '?', so the SVG gnuplot writes stays well-formed;
- * gnuplot itself escapes < and & in SVG text. */
+/* Write s as a gnuplot string: double-quoted, with " and \ escaped, a
+ * backtick as \140 (gnuplot substitutes `command` in double quotes) and
+ * newlines as \n unless MLV_PLOT_ONELINE.  Other control characters
+ * become spaces, bytes that are not UTF-8 (and U+FFFE, U+FFFF) '?', and a
+ * zero-width space breaks "]]>", so the SVG gnuplot writes stays
+ * well-formed XML whatever s holds; gnuplot itself escapes < and & there.
+ * The one way text from data enters a script. */
 void mlv_plot_string(FILE *f, const char *s, int flags);
 
 /* Write the "set terminal" line for type, width x height pixels (PDF:

@@ -84,6 +84,12 @@ for check in sys.argv[2:]:
                   if float(u.get('opacity', '1')) < 1))
 EOF
 svg() { "$PY" svg.py "$@"; }
+# well_formed FILE: XML to Python's parser, and to libxml2's (stricter:
+# it refuses U+FFFE, as browsers do) when xmllint is installed.
+well_formed() {
+	"$PY" svg.py "$1" >/dev/null &&
+		{ ! command -v xmllint >/dev/null 2>&1 || xmllint --noout "$1"; }
+}
 
 # expect NAME WANT CMD...: CMD's stdout equals WANT.
 expect() {
@@ -114,7 +120,7 @@ check "--script prints the script without running gnuplot" sh -c '
 	grep -qx "\$g0 << EOD" map.gp && grep -qx "\$g1 << EOD" map.gp &&
 	[ "$(grep -c "^tip\[" map.gp)" -eq 240 ] && ! grep -q "^set output" map.gp'
 check "--script -o names the output, not a temporary" sh -c '
-	mlv-plot --script -o "it'"'"'s.png" map.mlv | grep -qx "set output '"'"'it'"''"'s.png'"'"'" &&
+	mlv-plot --script -o "it'"'"'s.png" map.mlv | grep -qx "set output \"it'"'"'s.png\"" &&
 	mlv-plot --script -o m.png map.mlv | head -n 1 | grep -q "^set terminal pngcairo "'
 fails "missing gnuplot: one line naming the package" 1 \
 	"^mlv-plot: /nonexistent/gnuplot not found \\(install it: apt-get install gnuplot-nox\\)$" \
@@ -245,6 +251,66 @@ printf 'MLV1 1 2 id=bad%%FF%%01x\n' >bad.mlv
 printf '\0\0\200\77\0\0\0\100' >>bad.mlv
 mlv-plot -c id -o bad.svg bad.mlv 2>/dev/null
 contains "escaping: bytes that are not UTF-8 become ?" "|bad? x|" svg bad.svg texts
+
+# ---- hostile text: any id, label or title plots, as SVG that is XML ----
+# one string a line, as printf %b reads it (\n a newline, \\ a backslash,
+# \0NNN a byte in octal)
+cat >nasty.txt <<'EOF'
+'Round Midnight
+'Til Tuesday
+'
+''
+'''
+it's ''twice'' and 'ends'
+"double" and ""
+\\ a backslash, \\\\ two, \\n not a newline, \\047 not a quote
+a]]>b
+]]>
+<![CDATA[ x ]]>
+$HOME ${x} $(echo pwned) $1 $$
+`echo pwned` and `
+@x @@ x@
+line one\nline two\n
+\ttab and\rreturn
+עברית and العربية, ‮override‬ and ⁧isolate⁩
+e\0314\0201 and \0314\0210leading combining, 🎷
+\0357\0277\0276 and \0357\0277\0277, not characters in XML
+notitle; set output '/tmp/x'; title 'x' with lines
+& &amp; &#0; < <b> </svg> -->
+# not a comment { } [ ] ; ,
+EOF
+nasty_svg= nasty_png= nasty_pdf= n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	s=$(printf '%b.' "$line")
+	s=${s%.}
+	mlv-gen --records 2 --rows 3 --cols 2 | mlv-cat --set "id=$s" --set "label.name=$s" >nasty$n.mlv
+	mlv-plot -c label.name --title "$s" -o nasty$n.svg nasty$n.mlv 2>>nasty.err &&
+		well_formed nasty$n.svg 2>>nasty.err || nasty_svg="$nasty_svg [$line]"
+	mlv-plot -c label.name --title "$s" -o nasty$n.png nasty$n.mlv 2>>nasty.err &&
+		head -c 8 nasty$n.png | od -An -c | grep -q "P   N   G" &&
+		tail -c 8 nasty$n.png | grep -q IEND || nasty_png="$nasty_png [$line]"
+	mlv-plot -c label.name --title "$s" -o nasty$n.pdf nasty$n.mlv 2>>nasty.err &&
+		tail -c 8 nasty$n.pdf | grep -q "%%EOF" || nasty_pdf="$nasty_pdf [$line]"
+done <nasty.txt
+for t in svg png pdf; do
+	eval "failed=\$nasty_$t"
+	if [ -z "$failed" ]; then ok "hostile text: $n titles, ids and labels plot as $t"; else
+		not_ok "hostile text: $n titles, ids and labels plot as $t" "failed:$failed" "$(cat nasty.err)"
+	fi
+done
+cat nasty[0-9]*.mlv >nasty-all.mlv
+for k in trajectories averages lines; do
+	if mlv-plot -k $k -o nasty-$k.svg nasty-all.mlv 2>nasty.err &&
+		well_formed nasty-$k.svg 2>>nasty.err; then
+		ok "hostile text: -k $k of them all is XML"
+	else
+		not_ok "hostile text: -k $k of them all is XML" "$(cat nasty.err)"
+	fi
+done
+contains "hostile text: an apostrophe first is drawn as itself" "|'Round Midnight|" svg nasty1.svg texts
+contains "hostile text: backticks are not substituted" "|\`echo pwned\` and \`|" svg nasty13.svg texts
+contains "hostile text: nor is \$" '|$HOME ${x} $(echo pwned) $1 $$|' svg nasty12.svg texts
 
 # ---- heatmap ----
 mlv-gen --rows 20 --cols 4 | mlv-simmat >sim.mlv

@@ -442,6 +442,65 @@ groups_bucket(mlv_plot_groups *g)
 	free(next);
 }
 
+static int
+strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys list shows this many at most, then how many more. */
+#define KEYS_SHOWN 20
+
+/* 0 when some record has key; otherwise -1 and a message for option opt
+ * naming the records' keys and the nearest of them. */
+static int
+key_exists(const mlv_record *recs, size_t nrecs, const char *opt,
+           const char *key, char *err, size_t errlen)
+{
+	size_t total = 0, n = 0;
+	for (size_t k = 0; k < nrecs; k++) {
+		if (mlv_meta_get(&recs[k], key))
+			return 0;
+		total += recs[k].nmeta;
+	}
+	const char **keys = mlv_malloc((total + 1) * sizeof *keys);
+	for (size_t k = 0; k < nrecs; k++)
+		for (size_t j = 0; j < recs[k].nmeta; j++)
+			keys[n++] = recs[k].meta[j].key;
+	qsort(keys, n, sizeof *keys, strcmp_ptr);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!distinct || strcmp(keys[i], keys[distinct - 1]))
+			keys[distinct++] = keys[i];
+	char list[1024] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < distinct && i < KEYS_SHOWN; i++)
+		len += (size_t)snprintf(list + len, len < sizeof list ?
+		                        sizeof list - len : 0, "%s%s",
+		                        i ? ", " : "", keys[i]);
+	if (distinct > KEYS_SHOWN && len < sizeof list)
+		snprintf(list + len, sizeof list - len, " and %zu more",
+		         distinct - KEYS_SHOWN);
+	const char *near = mlv_nearest_key(key, keys, distinct);
+	mlv_errf(err, errlen, "%s %s: no record has this key%s%s%s (%s%s)",
+	         opt, key, near ? "; did you mean " : "", near ? near : "",
+	         near ? "?" : "", distinct ? "the records' keys: " : "the "
+	         "records have no metadata", list);
+	free(keys);
+	return -1;
+}
+
+int
+mlv_plot_keys_exist(const mlv_record *recs, size_t nrecs,
+                    const mlv_plot_opts *o, char *err, size_t errlen)
+{
+	if (o->color_key && key_exists(recs, nrecs, "-c", o->color_key, err,
+	                               errlen))
+		return -1;
+	return o->hl_key ? key_exists(recs, nrecs, "--highlight", o->hl_key, err,
+	                              errlen) : 0;
+}
+
 int
 mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
                     const mlv_plot_opts *o, char *err, size_t errlen)
@@ -1875,6 +1934,8 @@ mlv_plot_script(FILE *f, const mlv_record *recs, size_t nrecs,
 	};
 	if (!nrecs)
 		return mlv_errf(err, errlen, "no records to plot");
+	if (mlv_plot_keys_exist(recs, nrecs, o, err, errlen))
+		return -1;
 	mlv_plot_terminal(f, o->type, o->width, o->height);
 	if (o->output) {
 		fputs("set output ", f);

@@ -154,6 +154,13 @@ typedef struct {
 	size_t *start;    /* [n + 1] group g is order[start[g] .. start[g+1]) */
 } mlv_plot_groups;
 
+/* 0 when some record has the colour key and some the highlight key (each
+ * if set); otherwise -1 and a message naming the option, the keys the
+ * records have and the nearest of them (mlv_nearest_key): a mistyped key
+ * would draw every row as "(none)" or grey. */
+int mlv_plot_keys_exist(const mlv_record *recs, size_t nrecs,
+                        const mlv_plot_opts *o, char *err, size_t errlen);
+
 /* 0, or -1 and a message for a colour column past a record's columns. */
 int mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs,
                         size_t nrecs, const mlv_plot_opts *o, char *err,

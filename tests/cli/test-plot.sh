@@ -129,6 +129,15 @@ check "missing gnuplot leaves no file" sh -c '[ -z "$(ls -A | grep none)" ]'
 fails "an unknown kind" 2 "^mlv-plot: -k pie: not one of scatter, trajectories, averages, parallel, heatmap, lines, dendrogram$" mlv-plot -k pie map.mlv
 fails "an unknown extension" 2 "^mlv-plot: -o map.txt: name the type with -t" mlv-plot -o map.txt map.mlv
 fails "--color with --color-column" 2 "^mlv-plot: --color and --color-column: choose one$" mlv-plot -c id --color-column 1 --script map.mlv
+fails "-c of a key no record has: the keys and the nearest" 1 \
+	"^mlv-plot: -c label.prt: no record has this key; did you mean label.part\\? \\(the records' keys: dt, id, kind, label.part, t0\\)$" \
+	mlv-plot -c label.prt -o none.svg map.mlv
+fails "-c of a key far from any: the keys" 1 \
+	"^mlv-plot: -c label.performer: no record has this key \\(the records' keys: dt, id, kind, label.part, t0\\)$" \
+	mlv-plot -c label.performer --script map.mlv
+fails "--highlight of a key no record has" 1 \
+	"^mlv-plot: --highlight lable.part: no record has this key; did you mean label.part\\? " \
+	mlv-plot --highlight lable.part=a --script map.mlv
 fails "--color-column past the columns" 1 "^mlv-plot: record 1 \\(id=gen/0\\): --color-column 3, but it has 2 columns$" \
 	mlv-plot --color-column 3 --script map.mlv
 

@@ -20,8 +20,9 @@
 #include "util.h"
 
 const char *const mlv_plot_colors[MLV_PLOT_NCOLORS] = {
-	"#E69F00", "#56B4E9", "#009E73", "#F0E442",
-	"#0072B2", "#D55E00", "#CC79A7", "#000000",
+	"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+	"#CC79A7", "#882255", "#332288", "#999933", "#117733", "#661100",
+	"#000000",
 };
 
 int
@@ -336,6 +337,62 @@ id_of(const mlv_record *r)
 	return id ? id : "";
 }
 
+/* An id that is a path from the root or the working directory
+ * ("/tmp/x/a/c.wav", "../a/c.wav") as its last parts components ("c.wav"
+ * for 1), without a leading '/'; any other id ("gen/0", "a/c.wav") whole,
+ * since the user chose it. */
+static const char *
+id_tail(const char *id, size_t parts)
+{
+	if (*id != '/' && *id != '.')
+		return id;
+	const char *p = id + strlen(id);
+	while (p > id && !(p[-1] == '/' && --parts == 0))
+		p--;
+	while (*p == '/')
+		p++;
+	return *p ? p : id;
+}
+
+typedef struct {
+	const char *tail, *id;
+} named;
+
+static int
+named_cmp(const void *pa, const void *pb)
+{
+	const named *a = pa, *b = pb;
+	int c = strcmp(a->tail, b->tail);
+	return c ? c : strcmp(a->id, b->id);
+}
+
+/* The path components the records' short names keep (id_tail): the
+ * fewest that still tell every two different ids apart, so legends and
+ * titles show "330.wav", not a temporary directory's absolute path, nor
+ * "../../data/330.wav". */
+static size_t
+id_parts(const mlv_record *recs, size_t nrecs)
+{
+	named *n = mlv_malloc((nrecs ? nrecs : 1) * sizeof *n);
+	size_t parts;
+	for (parts = 1;; parts++) {
+		int clash = 0, whole = 1;
+		for (size_t k = 0; k < nrecs; k++) {
+			n[k].id = id_of(&recs[k]);
+			n[k].tail = id_tail(n[k].id, parts);
+			whole &= id_tail(n[k].id, parts + 1) == n[k].tail;
+		}
+		qsort(n, nrecs, sizeof *n, named_cmp);
+		for (size_t k = 1; k < nrecs && !clash; k++)
+			clash = !strcmp(n[k].tail, n[k - 1].tail) &&
+			        strcmp(n[k].id, n[k - 1].id);
+		if (!clash || whole)
+			break;
+	}
+	free(n);
+	return parts;
+}
+
 static int
 highlighted(const mlv_record *r, const mlv_plot_opts *o)
 {
@@ -343,10 +400,11 @@ highlighted(const mlv_record *r, const mlv_plot_opts *o)
 	return v && !fnmatch(o->hl_glob, v, 0);
 }
 
-/* The group of row i of r by its colour, as text (in buf for a column). */
+/* The group of row i of r by its colour, as text (in buf for a column);
+ * ids shortened to parts path components (id_parts). */
 static const char *
-group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o, char *buf,
-           size_t len)
+group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o,
+           size_t parts, char *buf, size_t len)
 {
 	if (o->color_column) {
 		snprintf(buf, len, "%g",
@@ -355,6 +413,8 @@ group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o, char *buf,
 	}
 	if (o->color_key) {
 		const char *v = mlv_meta_get(r, o->color_key);
+		if (v && !strcmp(o->color_key, "id"))
+			return id_tail(v, parts);
 		return v ? v : "(none)";
 	}
 	return "";
@@ -518,6 +578,8 @@ mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
 	g->strong = g->other && !o->color_key && !o->color_column;
 	g->of_row = mlv_malloc(g->rows * sizeof *g->of_row);
 	size_t cap = 0, last = 0, row = 0;
+	size_t parts = o->color_key && !strcmp(o->color_key, "id") ?
+	               id_parts(recs, nrecs) : 0;
 	char *strong = NULL, buf[64];
 	if (g->other)
 		group_find(g, "other", &cap, &last);
@@ -529,7 +591,8 @@ mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
 		int grey = g->other && !highlighted(&recs[k], o);
 		for (size_t i = 0; i < recs[k].rows; i++)
 			g->of_row[row++] = grey ? 0 : group_find(g, strong ? strong :
-			                   group_name(&recs[k], i, o, buf, sizeof buf),
+			                   group_name(&recs[k], i, o, parts, buf,
+			                              sizeof buf),
 			                   &cap, &last);
 	}
 	free(strong);
@@ -745,6 +808,48 @@ label(FILE *f, const char *axis, const mlv_record *r, size_t col,
 	free(name);
 }
 
+/* The axis names of a map from the projection that made it (mlv-project's
+ * projection and explained keys): "PC1 (34 %)", "t-SNE 2", "UMAP 1";
+ * otherwise colnames, otherwise "column 1" and "column 2".  A projection
+ * (or equal set) also gets equal units on both axes: its distances are
+ * what it shows. */
+static void
+map_axes(FILE *f, const mlv_record *r, int equal)
+{
+	const char *proj = mlv_meta_get(r, "projection");
+	const char *expl = mlv_meta_get(r, "explained");
+	static const struct {
+		const char *projection, *name;
+	} names[] = {
+		{"pca", "PC"}, {"std-pca", "PC"}, {"tsne", "t-SNE "},
+		{"umap", "UMAP "},
+	};
+	const char *name = NULL;
+	for (size_t i = 0; proj && i < sizeof names / sizeof *names; i++)
+		if (!strcmp(proj, names[i].projection))
+			name = names[i].name;
+	if (proj || equal)
+		fputs("set size ratio -1\n", f);
+	for (size_t col = 0; col < 2; col++) {
+		char text[64], *end;
+		if (!name) {
+			label(f, col ? "y" : "x", r, col, col ? "column 2" : "column 1");
+			continue;
+		}
+		int n = snprintf(text, sizeof text, "%s%zu", name, col + 1);
+		/* explained: each component's ratio, comma-separated */
+		const char *e = expl;
+		for (size_t k = 0; e && k < col; k++)
+			if ((e = strchr(e, ',')))
+				e++;
+		double ratio = e ? strtod(e, &end) : NAN;
+		if (e && end != e && isfinite(ratio))
+			snprintf(text + n, sizeof text - (size_t)n, " (%.0f %%)",
+			         100 * ratio);
+		label(f, col ? "y" : "x", NULL, 0, text);
+	}
+}
+
 static int
 has_time(const mlv_record *r, double *t0, double *dt)
 {
@@ -764,13 +869,13 @@ title(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o)
 		putc('\n', f);
 		return;
 	}
-	/* the distinct ids, the first three of them */
+	/* the distinct ids, the first three of them, shortened */
 	char buf[1024] = "";
-	size_t shown = 0, distinct = 0;
+	size_t shown = 0, distinct = 0, parts = id_parts(recs, nrecs);
 	for (size_t k = 0; k < nrecs; k++) {
-		const char *id = id_of(&recs[k]);
+		const char *id = id_tail(id_of(&recs[k]), parts);
 		size_t j;
-		for (j = 0; j < k && strcmp(id_of(&recs[j]), id); j++)
+		for (j = 0; j < k && strcmp(id_of(&recs[j]), id_of(&recs[k])); j++)
 			;
 		if (j < k)
 			continue;
@@ -1004,8 +1109,7 @@ scatter(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		return -1;
 	int svg = o->type == MLV_PLOT_SVG;
 	size_t *first = record_starts(recs, nrecs);
-	label(f, "x", &recs[0], 0, "column 1");
-	label(f, "y", &recs[0], 1, "column 2");
+	map_axes(f, &recs[0], 0);
 	legend(f, o);
 	if (svg)
 		row_tips(f, recs, nrecs, g.rows, o);
@@ -1101,8 +1205,7 @@ trajectories(FILE *f, const mlv_record *recs, size_t nrecs,
 	if (map_groups(&g, recs, nrecs, &o, "a trajectory", err, errlen))
 		return -1;
 	size_t *first = record_starts(recs, nrecs);
-	label(f, "x", &recs[0], 0, "column 1");
-	label(f, "y", &recs[0], 1, "column 2");
+	map_axes(f, &recs[0], 0);
 	/* room for the start and end marks at the borders */
 	fputs("set offsets graph 0.03, graph 0.03, graph 0.03, graph 0.03\n", f);
 	legend(f, &o);
@@ -1270,11 +1373,9 @@ averages(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		return -1;
 	int rc = averages_compute(&c, recs, nrecs, o->with_points, err, errlen);
 	if (!rc) {
-		/* equal units on both axes, so a radius is a distance */
-		fputs("set size ratio -1\n", f);
 		averages_ranges(f, &c);
-		label(f, "x", &recs[0], 0, "column 1");
-		label(f, "y", &recs[0], 1, "column 2");
+		/* equal units on both axes, so a radius is a distance */
+		map_axes(f, &recs[0], 1);
 		legend(f, o);
 		if (o->type == MLV_PLOT_SVG)
 			averages_tips(f, recs, nrecs, o);
@@ -1675,6 +1776,23 @@ lines_points(const mlv_record *r, size_t j)
 	return n;
 }
 
+/* Whether every finite value the lines draw (all columns but the first,
+ * unless there is one) is above 0, as a log scale needs. */
+static int
+lines_positive(const mlv_record *recs, size_t nrecs)
+{
+	for (size_t k = 0; k < nrecs; k++) {
+		const mlv_record *r = &recs[k];
+		for (size_t i = 0; i < r->rows; i++)
+			for (size_t j = r->cols > 1 ? 1 : 0; j < r->cols; j++) {
+				float v = r->data[i * r->cols + j];
+				if (isfinite(v) && v <= 0)
+					return 0;
+			}
+	}
+	return 1;
+}
+
 /* Every record has rows and columns, each one a line or more in the
  * legend, and some line has two points to join. */
 static int
@@ -1710,13 +1828,22 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	for (size_t k = 0; k < nrecs; k++)
 		nseries += recs[k].cols > 1 ? recs[k].cols - 1 : recs[k].cols;
 	const mlv_record *r0 = &recs[0];
+	const char *kind = mlv_meta_get(r0, "kind");
+	int loss = kind && !strcmp(kind, "loss");
+	size_t parts = id_parts(recs, nrecs);
 	double t0, dt;
 	if (r0->cols > 1)
 		label(f, "x", r0, 0, "column 1");
 	else
 		label(f, "x", NULL, 0, has_time(r0, &t0, &dt) ? "time (s)" : "row");
-	if (nseries == 1 || (nrecs == 1 && r0->cols == 2))
+	if (loss)
+		label(f, "y", NULL, 0, "loss");
+	else if (nseries == 1 || (nrecs == 1 && r0->cols == 2))
 		label(f, "y", r0, r0->cols > 1 ? 1 : 0, "value");
+	/* a loss falls by orders of magnitude: only a log scale shows its
+	 * late epochs */
+	if (loss && lines_positive(recs, nrecs))
+		fputs("set logscale y\n", f);
 	fputs("set key outside right top Left reverse\nset grid\n", f);
 	size_t nbound = boundaries(f, recs, nrecs);
 	for (size_t k = 0; k < nrecs; k++)
@@ -1727,8 +1854,9 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		for (size_t j = cols > 1 ? 1 : 0; j < cols; j++, series++) {
 			char *name = column_name(&recs[k], j, "column ", 1), *t;
 			if (nrecs > 1) {
-				t = mlv_malloc(strlen(id_of(&recs[k])) + strlen(name) + 3);
-				sprintf(t, "%s: %s", id_of(&recs[k]), name);
+				const char *id = id_tail(id_of(&recs[k]), parts);
+				t = mlv_malloc(strlen(id) + strlen(name) + 3);
+				sprintf(t, "%s: %s", id, name);
 				free(name);
 				name = t;
 			}

@@ -17,9 +17,12 @@
 
 #include "stream.h"
 
-/* Okabe & Ito's eight colours, distinguishable with any common colour
- * blindness ("#RRGGBB"); black last, since it is also the axes' colour. */
-#define MLV_PLOT_NCOLORS 8
+/* Thirteen colours ("#RRGGBB") before any repeats: Okabe & Ito's seven,
+ * distinguishable with any common colour blindness, then five of Paul
+ * Tol's darker ones (wine, indigo, olive, green, brown: at least 22 CIE76
+ * units from every other colour) and black last, since it is also the
+ * axes' colour. */
+#define MLV_PLOT_NCOLORS 13
 extern const char *const mlv_plot_colors[MLV_PLOT_NCOLORS];
 /* The grey of points that are not highlighted, and the highlight. */
 #define MLV_PLOT_GREY "#BBBBBB"
@@ -167,7 +170,7 @@ int mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs,
                         size_t errlen);
 void mlv_plot_groups_free(mlv_plot_groups *g);
 /* Group i's colour ("#RRGGBB") and gnuplot point type: the palette in
- * turn, past eight groups the colours again with other shapes. */
+ * turn, past MLV_PLOT_NCOLORS groups the colours again with other shapes. */
 const char *mlv_plot_group_color(const mlv_plot_groups *g, size_t i);
 int mlv_plot_group_shape(const mlv_plot_groups *g, size_t i);
 

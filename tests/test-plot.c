@@ -243,12 +243,20 @@ TEST(highlight_alone_and_with_a_key)
 TEST(colours_repeat_with_other_shapes)
 {
 	mlv_plot_groups g = {0};
-	CHECK_STR(mlv_plot_group_color(&g, 9), mlv_plot_colors[1]);
+	/* twelve colours at least before the first repeats */
+	for (size_t i = 0; i < 12; i++)
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(mlv_plot_group_color(&g, i),
+			             mlv_plot_group_color(&g, j)));
+	CHECK_STR(mlv_plot_group_color(&g, MLV_PLOT_NCOLORS + 1),
+	          mlv_plot_colors[1]);
 	CHECK_INT(mlv_plot_group_shape(&g, 0), 7);
-	CHECK_INT(mlv_plot_group_shape(&g, 9), 5);
+	CHECK_INT(mlv_plot_group_shape(&g, MLV_PLOT_NCOLORS - 1), 7);
+	CHECK_INT(mlv_plot_group_shape(&g, MLV_PLOT_NCOLORS + 1), 5);
 	g.other = 1;
-	CHECK_STR(mlv_plot_group_color(&g, 9), mlv_plot_colors[0]);
-	CHECK_INT(mlv_plot_group_shape(&g, 9), 5);
+	CHECK_STR(mlv_plot_group_color(&g, MLV_PLOT_NCOLORS + 1),
+	          mlv_plot_colors[0]);
+	CHECK_INT(mlv_plot_group_shape(&g, MLV_PLOT_NCOLORS + 1), 5);
 }
 
 TEST(tooltips_id_keys_labels_last)

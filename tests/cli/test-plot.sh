@@ -20,6 +20,7 @@ PY=/usr/bin/python3
 #   circles        the number of filled circles, then each one's radius
 #                  over the first one's
 #   faint          the number of translucent marks
+#   colors         the numbers of colours and of shapes of those points
 #   handlers       the objects the event handlers (on*=) call that no
 #                  embedded <script> defines, or "defined"
 cat >svg.py <<'EOF'
@@ -72,6 +73,10 @@ for check in sys.argv[2:]:
             xs = [float(v.split(',')[0]) for v in p.get('points').split()]
             r.append((max(xs) - min(xs)) / 2)
         print(len(r), ' '.join('%.2f' % (v / r[0]) for v in r))
+    elif check == 'colors':
+        marks = [u for g in hyper for u in g.iter(ns + 'use')]
+        print(len({rgb(u.get('color')) for u in marks}),
+              len({u.get('{http://www.w3.org/1999/xlink}href') for u in marks}))
     elif check == 'handlers':
         called = {m for e in root.iter() for k, v in e.attrib.items()
                   if k.startswith('on') for m in re.findall(r'(\w+)\.\w+\(', v)}
@@ -242,7 +247,35 @@ expect "--highlight: the subset in vermillion over grey" "120
 120" svg hl.svg "color=rgb(213,94,0)" "color=rgb(187,187,187)"
 contains "--highlight: legend" "other|label.part=b|" svg hl.svg texts
 
-# ---- escaping: text from data is text, in gnuplot and in XML ----
+# ---- maps that read well ----
+mlv-cat --set projection=pca --set explained=0.3412,0.1207 --set kind=xy map.mlv >pca.mlv
+mlv-plot --script pca.mlv >pca.gp
+check "maps: a projection's axes named, PC1 (34 %), equal units" sh -c '
+	grep -qx "set xlabel \"PC1 (34 %)\"" pca.gp && grep -qx "set ylabel \"PC2 (12 %)\"" pca.gp &&
+	grep -qx "set size ratio -1" pca.gp && ! grep -q "set size ratio" map.gp'
+mlv-project -m pca map.mlv 2>/dev/null | mlv-plot --script >pca2.gp
+check "maps: mlv-project's PCA axes named with their variance" sh -c '
+	grep -q "^set xlabel \"PC1 ([0-9]* %)\"$" pca2.gp && grep -q "^set ylabel \"PC2 ([0-9]* %)\"$" pca2.gp'
+for m in tsne:t-SNE umap:UMAP; do
+	mlv-cat --set projection=${m%%:*} map.mlv | mlv-plot -k trajectories --script >proj.gp
+	check "maps: ${m%%:*} axes named ${m#*:} 1 and 2, equal units" sh -c "
+		grep -qx 'set xlabel \"${m#*:} 1\"' proj.gp && grep -qx 'set ylabel \"${m#*:} 2\"' proj.gp &&
+		grep -qx 'set size ratio -1' proj.gp"
+done
+# ids that are absolute paths: the legend and title show the file names,
+# with as many directories as it takes to tell every two apart
+for p in /tmp/mlv.x1/audio/a.wav /tmp/mlv.x1/audio/b.wav /tmp/mlv.x1/take2/b.wav; do
+	mlv-gen --rows 3 --cols 2 | mlv-cat --set "id=$p"
+done >paths.mlv
+mlv-plot -c id -o paths.svg paths.mlv
+contains "maps: legends name a record by its file, not its absolute path" \
+	"|id|audio/a.wav|audio/b.wav|take2/b.wav|audio/a.wav, audio/b.wav, take2/b.wav|" svg paths.svg texts
+check "maps: no absolute path in any text" sh -c "\"$PY\" svg.py paths.svg texts >paths.txt &&
+	grep -q take2/b.wav paths.txt && ! grep -q /tmp paths.txt"
+mlv-gen --records 14 --rows 2 --cols 2 --seed 8 >fourteen.mlv
+mlv-plot -c id -o fourteen.svg fourteen.mlv
+expect "maps: 14 groups in 13 colours and 2 shapes" "13 2" svg fourteen.svg colors
+
 mlv-gen --rows 3 --cols 2 | mlv-cat --set 'id=<a href="x">Tom & Jerry'"'"'s</a>' >esc.mlv
 mlv-plot -c id --title 'say "hi" <b> & '"'"'bye'"'"'
 second line' -o esc.svg esc.mlv
@@ -343,6 +376,13 @@ printf '1\t2.0\t2.2\n2\t1.0\t1.5\n3\t0.5\t1.2\n4\t0.3\t1.1\n' |
 	mlv-cat -f tsv --set id=run1 --set colnames=epoch,train,validation >log.mlv
 mlv-plot -k lines -o log.svg log.mlv
 contains "lines: a training log, each column against the first" "|epoch|train|validation|run1" svg log.svg texts
+mlv-cat --set kind=loss log.mlv >loss.mlv
+mlv-plot -k lines --script loss.mlv >loss.gp
+check "lines: a loss on a log scale, its axes named" sh -c '
+	grep -qx "set logscale y" loss.gp && grep -qx "set ylabel \"loss\"" loss.gp &&
+	grep -qx "set xlabel \"epoch\"" loss.gp && ! mlv-plot -k lines --script log.mlv | grep -q logscale'
+printf '1\t2.0\n2\t0\n' | mlv-cat -f tsv --set kind=loss --set colnames=epoch,train >loss0.mlv
+check "lines: a loss that reaches 0 stays linear" sh -c '! mlv-plot --script loss0.mlv | grep -q logscale'
 
 # ---- -c with --highlight: the subset coloured by the key, the rest grey ----
 mlv-plot -c id --highlight label.part=b -o hlc.svg map.mlv

@@ -1632,21 +1632,64 @@ column_tics(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol)
 	}
 }
 
-/* Labels and ranges: time along x with dt, and along y too for a square
- * matrix (a self-similarity); otherwise the ncol columns col[] along y. */
+/* What the columns of a record of mlv-spec are (mel bands from fmin to
+ * fmax Hz, MFCCs, pitch classes), into buf; "column" for anything else. */
 static void
+feature_name(const mlv_record *r, const char *kind, char *buf, size_t len)
+{
+	double lo, hi;
+	if (!strcmp(kind, "mel") && !mlv_meta_get_double(r, "fmin", &lo) &&
+	    !mlv_meta_get_double(r, "fmax", &hi))
+		snprintf(buf, len, "mel band (%g-%g Hz)", lo, hi);
+	else
+		snprintf(buf, len, "%s", !strcmp(kind, "mel") ? "mel band" :
+		         !strcmp(kind, "mfcc") ? "MFCC" : !strcmp(kind, "chroma") ?
+		         "pitch class" : "column");
+}
+
+/* The colour bar's name: a similarity's measure, or the unit of a
+ * spectrogram's values from its scale and power; NULL when unknown. */
+static const char *
+value_name(const mlv_record *r, const char *kind)
+{
+	const char *measure = mlv_meta_get(r, "measure");
+	if (measure)
+		return measure;
+	if (strcmp(kind, "spec") && strcmp(kind, "mel"))
+		return NULL;
+	const char *scale = mlv_meta_get(r, "scale"), *power;
+	int energy = (power = mlv_meta_get(r, "power")) && !strcmp(power, "2");
+	if (scale && !strcmp(scale, "db"))
+		return "dB";
+	if (scale && !strcmp(scale, "log1p"))
+		return energy ? "log(1 + power)" : "log(1 + magnitude)";
+	return energy ? "power" : "magnitude";
+}
+
+/* Labels and ranges: time along x with dt, and along y too for a square
+ * matrix (a self-similarity); otherwise the ncol columns col[] along y,
+ * in Hz for a spectrogram's bins in their order.  Returns the Hz between
+ * bins then, otherwise 0. */
+static double
 heatmap_axes(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol,
              int square, int sorted)
 {
-	double t0, dt;
+	double t0, dt, df = 0;
 	int timed = has_time(r, &t0, &dt);
-	fprintf(f, "set xlabel '%s'\nset ylabel '%s'\n", timed ? "time (s)" :
-	        "row", square ? "time (s)" : sorted ? "column, by variance" :
-	        "column");
-	const char *measure = mlv_meta_get(r, "measure");
-	if (measure) {
+	const char *kind = mlv_meta_get(r, "kind"), *unit;
+	char name[64];
+	kind = kind ? kind : "";
+	feature_name(r, kind, name, sizeof name);
+	if (!square && !sorted && !strcmp(kind, "spec") &&
+	    (mlv_meta_get_double(r, "df", &df) || !(df > 0)))
+		df = 0;
+	fprintf(f, "set xlabel '%s'\nset ylabel ", timed ? "time (s)" : "row");
+	str(f, square ? "time (s)" : sorted ? "column, by variance" :
+	    df > 0 ? "frequency (Hz)" : name, MLV_PLOT_ONELINE);
+	putc('\n', f);
+	if ((unit = value_name(r, kind))) {
 		fputs("set cblabel ", f);
-		str(f, measure, MLV_PLOT_ONELINE);
+		str(f, unit, MLV_PLOT_ONELINE);
 		putc('\n', f);
 	}
 	if (square)
@@ -1658,11 +1701,21 @@ heatmap_axes(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol,
 		        t0 + ((double)r->cols - 0.5) * dt);
 	else if (sorted) /* the largest on top, where reading starts */
 		fprintf(f, "set yrange [%.9g:-0.5]\n", (double)ncol - 0.5);
+	else if (df > 0)
+		fprintf(f, "set yrange [%.9g:%.9g]\n", -df / 2,
+		        ((double)ncol - 0.5) * df);
 	else
 		fprintf(f, "set yrange [-0.5:%.9g]\n", (double)ncol - 0.5);
-	if (!square && (sorted || ncol < r->cols || mlv_meta_get(r, "colnames")))
+	if (!square && !(df > 0) &&
+	    (sorted || ncol < r->cols || mlv_meta_get(r, "colnames")))
 		column_tics(f, r, col, ncol);
+	return df;
 }
+
+/* SVG heatmaps up to this many cells are drawn as rectangles, about 130
+ * bytes each; larger ones as a bitmap, whose cells are then few pixels
+ * wide and smoothing blurs little. */
+#define HEATMAP_CELLS_MAX 20000
 
 static int
 heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
@@ -1702,7 +1755,7 @@ heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	             !o->sort_variance;
 	fputs("set palette defined (0 '#440154', 1 '#3B528B', 2 '#21918C', "
 	      "3 '#5DC863', 4 '#FDE725')\nset key off\nset tics out\n", f);
-	heatmap_axes(f, r, col, ncol, square, o->sort_variance);
+	double df = heatmap_axes(f, r, col, ncol, square, o->sort_variance);
 	fputs("$m << EOD\n", f);
 	for (size_t i = 0; i < r->rows; i++)
 		for (size_t j = 0; j < ncol; j++)
@@ -1711,13 +1764,18 @@ heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	fputs("EOD\n", f);
 	plot_begin(f, o);
 	/* matrix: $1 is the column index, $2 the row index */
+	char x[64] = "2", y[64] = "1";
+	if (timed)
+		snprintf(x, sizeof x, "(%.9g+$2*%.9g)", t0, dt);
 	if (square)
-		fprintf(f, "$m matrix using (%.9g+$2*%.9g):(%.9g+$1*%.9g):3 "
-		        "with image\n", t0, dt, t0, dt);
-	else if (timed)
-		fprintf(f, "$m matrix using (%.9g+$2*%.9g):1:3 with image\n", t0, dt);
-	else
-		fputs("$m matrix using 2:1:3 with image\n", f);
+		snprintf(y, sizeof y, "(%.9g+$1*%.9g)", t0, dt);
+	else if (df > 0)
+		snprintf(y, sizeof y, "($1*%.9g)", df);
+	/* A browser smooths the bitmap an SVG embeds as it scales it up, so
+	 * small matrices are drawn as a rectangle per cell instead. */
+	fprintf(f, "$m matrix using %s:%s:3 with image%s\n", x, y,
+	        o->type == MLV_PLOT_SVG && r->rows * ncol <= HEATMAP_CELLS_MAX ?
+	        " pixels" : "");
 	free(col);
 	return 0;
 }

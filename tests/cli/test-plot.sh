@@ -12,6 +12,7 @@ PY=/usr/bin/python3
 #   texts          every <text> element's text, joined by '|'
 #   tips           every tooltip, joined by '|'
 #   images         the number of <image> elements (not the tooltips' own)
+#   cells          the number of heatmap cells drawn as rectangles
 #   paths          the number of <path> elements
 # and, over the plots' own groups (gnuplot_plot_N, less the legend's):
 #   subpaths[=RGB] the lines drawn (in rgb(R, G, B)) as COUNTxVERTICES for
@@ -54,6 +55,10 @@ for check in sys.argv[2:]:
     elif check == 'images':
         print(sum(1 for i in root.iter(ns + 'image')
                   if i.get('id') != 'hyperimage'))
+    elif check == 'cells':
+        print(sum(1 for d in data for g in d.iter(ns + 'g')
+                  if g.get('shape-rendering') == 'crispEdges'
+                  for _ in g.iter(ns + 'polygon')))
     elif check == 'paths':
         print(sum(1 for _ in root.iter(ns + 'path')))
     elif check == 'subpaths' or check.startswith('subpaths='):
@@ -357,7 +362,20 @@ contains "hostile text: nor is \$" '|$HOME ${x} $(echo pwned) $1 $$|' svg nasty1
 # ---- heatmap ----
 mlv-gen --rows 20 --cols 4 | mlv-simmat >sim.mlv
 mlv-plot -k heatmap -o sim.svg sim.mlv
-expect "heatmap: one image" 1 svg sim.svg images
+expect "heatmap: crisp in SVG, a rectangle per cell, no bitmap to smooth" "400
+0" svg sim.svg cells images
+mlv-gen --rows 6 --cols 5 | mlv-cat --set kind=spec --set df=20 --set scale=db --set dt=0.025 >spec.mlv
+mlv-plot --script spec.mlv >spec.gp
+check "heatmap: a spectrogram's bins in Hz, its colour bar in dB" sh -c '
+	grep -qx "set ylabel \"frequency (Hz)\"" spec.gp && grep -qx "set cblabel \"dB\"" spec.gp &&
+	grep -qx "set yrange \[-10:90\]" spec.gp && grep -q "^plot \$m matrix using (0+\$2\*0.025):(\$1\*20):3 " spec.gp'
+mlv-cat --set kind=mel --set fmin=0 --set fmax=10000 --set scale=log1p --set power=2 spec.mlv |
+	mlv-plot --script >mel.gp
+check "heatmap: a mel spectrogram's bands, log(1 + power)" sh -c '
+	grep -qx "set ylabel \"mel band (0-10000 Hz)\"" mel.gp && grep -qx "set cblabel \"log(1 + power)\"" mel.gp'
+mlv-gen --rows 160 --cols 4 | mlv-simmat >bigsim.mlv
+expect "heatmap: past 20000 cells, one bitmap" "0
+1" svg "$(mlv-plot -o bigsim.svg bigsim.mlv && echo bigsim.svg)" cells images
 contains "heatmap: a colour bar named by the measure" "|cosine|gen/0" svg sim.svg texts
 contains "heatmap: time on both axes" "|time (s)|time (s)|" svg sim.svg texts
 mlv-gen --records 2 --rows 5 --cols 3 | mlv-simmat >two.mlv
@@ -508,7 +526,7 @@ else
 fi
 
 # ---- the kind from the records' kind key ----
-expect "kind=simmat drawn as a heatmap" 1 svg "$(mlv-plot -o simk.svg sim.mlv && echo simk.svg)" images
+expect "kind=simmat drawn as a heatmap" 400 svg "$(mlv-plot -o simk.svg sim.mlv && echo simk.svg)" cells
 expect "kind=latent drawn as parallel coordinates" 60x4 svg "$(mlv-plot -o latk.svg lat.mlv && echo latk.svg)" subpaths
 
 # ---- other types, chosen by the extension or -t ----

@@ -1174,6 +1174,11 @@ trajectory_block(FILE *f, const mlv_record *recs, size_t nrecs,
 	fputs("EOD\n", f);
 }
 
+/* A trajectory's start (an open circle) and end (a filled triangle):
+ * small, so they mark a place without hiding the rows around it. */
+#define START_MARK "pt 6 ps 1.4 lw 1.5"
+#define END_MARK "pt 9 ps 1.2"
+
 /* Group i's line, its vertices (with tooltips in SVG), its starts and its
  * ends. */
 static void
@@ -1188,10 +1193,10 @@ trajectory_plot(FILE *f, const mlv_plot_groups *g, size_t i, int svg)
 	else
 		fprintf(f, "$t%zu using 1:2 with points pt 7 ps 0.4 lc rgb '%s' "
 		        "notitle, \\\n     ", i, c);
-	fprintf(f, "$t%zu using 1:(int($4)&1 ? $2 : NaN) with points pt 6 "
-	        "ps 2 lw 1.5 lc rgb '%s' notitle, \\\n     "
-	        "$t%zu using 1:(int($4)&2 ? $2 : NaN) with points pt 9 "
-	        "ps 1.8 lc rgb '%s' notitle", i, c, i, c);
+	fprintf(f, "$t%zu using 1:(int($4)&1 ? $2 : NaN) with points "
+	        START_MARK " lc rgb '%s' notitle, \\\n     "
+	        "$t%zu using 1:(int($4)&2 ? $2 : NaN) with points " END_MARK
+	        " lc rgb '%s' notitle", i, c, i, c);
 }
 
 static int
@@ -1222,9 +1227,9 @@ trajectories(FILE *f, const mlv_record *recs, size_t nrecs,
 			sep = ", \\\n     ";
 		}
 	group_entries(f, &g, "lines", "lw 2");
-	fputs(", \\\n     keyentry with points pt 6 ps 2 lw 1.5 lc rgb "
-	      "'#000000' title 'start', \\\n     keyentry with points pt 9 "
-	      "ps 1.8 lc rgb '#000000' title 'end'\n", f);
+	fputs(", \\\n     keyentry with points " START_MARK " lc rgb "
+	      "'#000000' title 'start', \\\n     keyentry with points "
+	      END_MARK " lc rgb '#000000' title 'end'\n", f);
 	free(first);
 	mlv_plot_groups_free(&g);
 	return 0;
@@ -1462,29 +1467,31 @@ parallel_finite(const mlv_record *recs, size_t nrecs, const uint32_t *axis,
 	return 0;
 }
 
-/* Each axis its own range, from its finite values, into lo[na], hi[na]. */
+/* One range for every axis, from all their finite values, into *lo and
+ * *hi, so an axis's spread shows how much its column varies (and
+ * --sort-variance reads at a glance); tics on the first axis only, so 16
+ * axes are not 16 columns of numbers. */
 static void
 parallel_ranges(FILE *f, const mlv_record *recs, size_t nrecs,
                 const uint32_t *axis, size_t na, double *lo, double *hi)
 {
-	for (size_t j = 0; j < na; j++) {
-		lo[j] = INFINITY;
-		hi[j] = -INFINITY;
+	double min = INFINITY, max = -INFINITY;
+	for (size_t j = 0; j < na; j++)
 		for (size_t k = 0; k < nrecs; k++)
 			for (size_t r = 0; r < recs[k].rows; r++) {
 				double v = recs[k].data[r * recs[k].cols + axis[j]];
 				if (isfinite(v)) {
-					lo[j] = fmin(lo[j], v);
-					hi[j] = fmax(hi[j], v);
+					min = fmin(min, v);
+					max = fmax(max, v);
 				}
 			}
-		if (!(lo[j] <= hi[j]))
-			lo[j] = 0, hi[j] = 1;
-		else if (lo[j] == hi[j])
-			lo[j] -= 0.5, hi[j] += 0.5;
-		fprintf(f, "set paxis %zu range [%.9g:%.9g]\nset paxis %zu tics\n",
-		        j + 1, lo[j], hi[j], j + 1);
-	}
+	if (min == max)
+		min -= 0.5, max += 0.5;
+	*lo = min;
+	*hi = max;
+	for (size_t j = 0; j < na; j++)
+		fprintf(f, "set paxis %zu range [%.9g:%.9g]\n", j + 1, min, max);
+	fputs("set paxis 1 tics\n", f);
 }
 
 static void
@@ -1513,12 +1520,12 @@ drawn(size_t row, size_t rows, size_t drawn_rows)
 static void
 parallel_blocks(FILE *f, const mlv_record *recs, size_t nrecs,
                 const mlv_plot_groups *g, const uint32_t *axis, size_t na,
-                const double *lo, const double *hi, size_t ndrawn)
+                double lo, double hi, size_t ndrawn)
 {
 	fputs("$ax << EOD\n", f);
 	for (int end = 0; end < 2; end++)
 		for (size_t a = 0; a < na; a++)
-			fprintf(f, "%.9g%c", end ? hi[a] : lo[a], a + 1 < na ? ' ' : '\n');
+			fprintf(f, "%.9g%c", end ? hi : lo, a + 1 < na ? ' ' : '\n');
 	fputs("EOD\n", f);
 	size_t *first = record_starts(recs, nrecs);
 	for (size_t i = 0; i < g->n; i++) {
@@ -1529,7 +1536,7 @@ parallel_blocks(FILE *f, const mlv_record *recs, size_t nrecs,
 			const float *x = row_at(recs, first, nrecs, g->order[j]);
 			for (size_t a = 0; a < na; a++)
 				fprintf(f, "%zu %.6g\n", a + 1,
-				        (x[axis[a]] - lo[a]) / (hi[a] - lo[a]));
+				        (x[axis[a]] - lo) / (hi - lo));
 			putc('\n', f);
 		}
 		fputs("EOD\n", f);
@@ -1537,7 +1544,7 @@ parallel_blocks(FILE *f, const mlv_record *recs, size_t nrecs,
 	free(first);
 }
 
-/* gnuplot draws the axes (with parallelaxes, each its own range and tics)
+/* gnuplot draws the axes (with parallelaxes)
  * and the rows are plain lines over them, a plot per colour group: with a
  * colour per row (lc rgb variable) pngcairo strokes every segment on its
  * own, 16 s for 100,000 rows of 16 columns where this takes one. */
@@ -1545,9 +1552,10 @@ static void
 parallel_plot(FILE *f, const mlv_plot_groups *g, size_t na, size_t ndrawn,
               int keyed, const mlv_plot_opts *o)
 {
-	/* many rows translucent, so where they crowd shows */
-	unsigned clear = ndrawn <= 200 ? 0 :
-		(unsigned)lrint(255 * (1 - fmax(0.05, 200.0 / (double)ndrawn)));
+	/* many rows translucent, so where they crowd shows; the grey rest
+	 * of a highlight fainter still, and drawn first (group 0), so the
+	 * selection stands on top */
+	double alpha = fmax(0.05, fmin(1, 50.0 / (double)ndrawn));
 	if (ndrawn < g->rows)
 		fprintf(f, "set label 'drawn: %zu of %zu rows, evenly spaced "
 		        "(--max-rows)' at screen 0.01, screen 0.98 left\n", ndrawn,
@@ -1559,7 +1567,8 @@ parallel_plot(FILE *f, const mlv_plot_groups *g, size_t na, size_t ndrawn,
 		if (g->start[i] < g->start[i + 1])
 			fprintf(f, ", \\\n     $p%zu using 1:2 with lines lw 1 lc rgb "
 			        "'#%08lX' notitle", i,
-			        argb(mlv_plot_group_color(g, i), clear));
+			        argb(mlv_plot_group_color(g, i), (unsigned)lrint(255 *
+			             (1 - (g->other && !i ? alpha / 2 : alpha)))));
 	if (keyed)
 		group_entries(f, g, "lines", "lw 2");
 	putc('\n', f);
@@ -1596,21 +1605,20 @@ parallel(FILE *f, const mlv_record *recs, size_t nrecs,
 		mlv_plot_groups_free(&g);
 		return -1;
 	}
-	double *lo = mlv_malloc(na * sizeof *lo), *hi = mlv_malloc(na * sizeof *hi);
+	double lo, hi;
 	int keyed = o->color_key || o->color_column || o->hl_key;
-	fputs("set border 0\nunset ytics\nset xtics scale 0 nomirror\n"
-	      "set lmargin 8\n", f);
+	fprintf(f, "set border 0\nunset ytics\nset xtics scale 0 nomirror\n"
+	        "set lmargin 8\nset style parallelaxis lw 1 lc rgb '%s'\n",
+	        MLV_PLOT_DARK);
 	if (!keyed)
 		fputs("set rmargin 6\n", f);
 	fprintf(f, "set xrange [1:%zu]\nset yrange [0:1]\n", na);
 	parallel_tics(f, &recs[k0], axis, na);
-	parallel_ranges(f, recs, nrecs, axis, na, lo, hi);
+	parallel_ranges(f, recs, nrecs, axis, na, &lo, &hi);
 	legend(f, o);
 	size_t ndrawn = o->max_rows && o->max_rows < rows ? o->max_rows : rows;
 	parallel_blocks(f, recs, nrecs, &g, axis, na, lo, hi, ndrawn);
 	parallel_plot(f, &g, na, ndrawn, keyed, o);
-	free(hi);
-	free(lo);
 	free(axis);
 	mlv_plot_groups_free(&g);
 	return 0;

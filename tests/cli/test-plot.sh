@@ -422,6 +422,9 @@ contains "trajectories: legend of the ids, start and end" "|id|gen/0|gen/1|gen/2
 contains "trajectories: a tooltip at each vertex" \
 	"showHypertext(evt,'gen/1\\nlabel.part=b\\nt=10.025 s')" svg tr.svg tips
 expect "trajectories: tooltips for every row" 120 svg tr.svg points
+check "trajectories: start and end marks smaller than the old size 2" sh -c '
+	mlv-plot -k trajectories --script tr.mlv | grep -o "pt [69] ps [0-9.]*" | sort -u |
+	awk "{ n++; if (\$4 >= 1.5) bad++ } END { exit n != 2 || bad }"'
 expect "trajectories: the script the tooltips call is in the file" defined svg tr.svg handlers
 mlv-plot -k trajectories -c label.part -o trc.svg tr.mlv
 expect "trajectories -c: a colour per label" "2x30
@@ -465,7 +468,20 @@ awk 'BEGIN { srand(7); for (i = 0; i < 60; i++)
 	mlv-cat -f tsv --set id=lat --set kind=latent --set label.part=x >lat.mlv
 mlv-plot -k parallel -o par.svg lat.mlv
 expect "parallel: a line per row across the four axes" 60x4 svg par.svg subpaths
-contains "parallel: axes z0 to z3, each with its own tics" "z0|z1|z2|z3|-0.4|-0.3|" svg par.svg texts
+expect "parallel: axes z0 to z3 on one range, tics on the first only" \
+	"z0|z1|z2|z3|-1.5|-1|-0.5| 0| 0.5| 1| 1.5|lat" sh -c "\"$PY\" svg.py par.svg texts | sed 's/| | *$//'"
+awk 'BEGIN { srand(3); for (i = 0; i < 300; i++) { for (j = 0; j < 16; j++)
+	printf "%s%.4f", j ? "\t" : "", (j + 1) * (rand() - 0.5); print "" } }' >wide.tsv
+{ mlv-cat -f tsv --set id=w1 --set label.part=a wide.tsv; mlv-cat -f tsv --set id=w2 --set label.part=b wide.tsv; } >wide.mlv
+mlv-plot -k parallel --highlight label.part=b --script wide.mlv >wide.gp
+# 16 columns, column j spread j + 1 times as wide
+check "parallel of 16 columns: one range, tics once, translucent, the selection last" sh -c '
+	[ "$(grep -c "^set paxis [0-9]* range \[-7.89[0-9]*:7.9[0-9]*\]$" wide.gp)" -eq 16 ] &&
+	[ "$(grep -c "^set paxis .* tics" wide.gp)" -eq 1 ] &&
+	grep -q "^     \$p0 using 1:2 with lines lw 1 lc rgb .#F[0-9A-F]BBBBBB. " wide.gp &&
+	grep -q "^     \$p1 using 1:2 with lines lw 1 lc rgb .#E[0-9A-F]D55E00. " wide.gp &&
+	[ "$(grep -n "^     \$p0 using" wide.gp | cut -d: -f1)" -lt "$(grep -n "^     \$p1 using" wide.gp | cut -d: -f1)" ]'
+mlv-plot -k parallel --highlight label.part=b -o wide.png wide.mlv
 mlv-plot -k parallel --sort-variance -o pars.svg lat.mlv
 contains "parallel --sort-variance: the axes by variance" "z1|z3|z0|z2|" svg pars.svg texts
 mlv-plot -k parallel --sort-variance --columns 2 -o par2.svg lat.mlv

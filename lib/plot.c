@@ -508,7 +508,7 @@ strcmp_ptr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The keys list shows this many at most, then how many more. */
+/* The list of keys in a message shows this many at most. */
 #define KEYS_SHOWN 20
 
 /* 0 when some record has key; otherwise -1 and a message for option opt
@@ -532,20 +532,29 @@ key_exists(const mlv_record *recs, size_t nrecs, const char *opt,
 	for (size_t i = 0; i < n; i++)
 		if (!distinct || strcmp(keys[i], keys[distinct - 1]))
 			keys[distinct++] = keys[i];
-	char list[1024] = "";
-	size_t len = 0;
-	for (size_t i = 0; i < distinct && i < KEYS_SHOWN; i++)
-		len += (size_t)snprintf(list + len, len < sizeof list ?
-		                        sizeof list - len : 0, "%s%s",
-		                        i ? ", " : "", keys[i]);
-	if (distinct > KEYS_SHOWN && len < sizeof list)
-		snprintf(list + len, sizeof list - len, " and %zu more",
-		         distinct - KEYS_SHOWN);
+	/* keys of any length: those that fit in a one-line message, then how
+	 * many more */
+	char why[320];
+	size_t len = (size_t)snprintf(why, sizeof why, "the records' keys: ");
+	size_t shown = 0;
+	while (shown < distinct && shown < KEYS_SHOWN &&
+	       len + strlen(keys[shown]) + 40 < sizeof why) {
+		len += (size_t)snprintf(why + len, sizeof why - len, "%s%s",
+		                        shown ? ", " : "", keys[shown]);
+		shown++;
+	}
+	if (!distinct)
+		snprintf(why, sizeof why, "the records have no metadata");
+	else if (!shown)
+		snprintf(why, sizeof why, "the records have %zu keys, too long to "
+		         "list", distinct);
+	else if (shown < distinct)
+		snprintf(why + len, sizeof why - len, " and %zu more",
+		         distinct - shown);
 	const char *near = mlv_nearest_key(key, keys, distinct);
-	mlv_errf(err, errlen, "%s %s: no record has this key%s%s%s (%s%s)",
-	         opt, key, near ? "; did you mean " : "", near ? near : "",
-	         near ? "?" : "", distinct ? "the records' keys: " : "the "
-	         "records have no metadata", list);
+	mlv_errf(err, errlen, "%s %s: no record has this key%s%s%s (%s)", opt,
+	         key, near ? "; did you mean " : "", near ? near : "",
+	         near ? "?" : "", why);
 	free(keys);
 	return -1;
 }

@@ -259,6 +259,42 @@ TEST(colours_repeat_with_other_shapes)
 	CHECK_INT(mlv_plot_group_shape(&g, MLV_PLOT_NCOLORS + 1), 5);
 }
 
+TEST(a_key_no_record_has_is_named_with_the_keys)
+{
+	static const float v[2] = {0, 0};
+	mlv_record r;
+	char err[512], key[32], big[300];
+	make(&r, 1, 2, v, (const char *const[]){"id=a", "label.piece=x"}, 2);
+	mlv_plot_opts o;
+	mlv_plot_defaults(&o);
+	o.color_key = "label.piece";
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), 0);
+	o.hl_key = "label.pice";
+	o.hl_glob = "x";
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), -1);
+	CHECK_STR(err, "--highlight label.pice: no record has this key; did you "
+	          "mean label.piece? (the records' keys: id, label.piece)");
+	/* 25 more keys: the first 20 of them all, then how many more */
+	for (int i = 0; i < 25; i++) {
+		snprintf(key, sizeof key, "key%02d", i);
+		mlv_meta_set(&r, key, "1");
+	}
+	o.hl_key = NULL;
+	o.color_key = "nothing.like.it";
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), -1);
+	CHECK(strstr(err, "-c nothing.like.it: no record has this key (the "
+	              "records' keys: id, key00, key01, ") == err);
+	CHECK(strstr(err, ", key18 and 7 more)") != NULL);
+	/* a long key first: the list stops before the message would */
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	mlv_meta_set(&r, big, "1");
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), -1);
+	CHECK(strstr(err, "(the records have 28 keys, too long to list)") !=
+	      NULL);
+	mlv_record_free(&r);
+}
+
 TEST(tooltips_id_keys_labels_last)
 {
 	static const float v[1] = {0};
@@ -519,6 +555,7 @@ main(void)
 	RUN(groups_by_column_in_numeric_order);
 	RUN(highlight_alone_and_with_a_key);
 	RUN(colours_repeat_with_other_shapes);
+	RUN(a_key_no_record_has_is_named_with_the_keys);
 	RUN(tooltips_id_keys_labels_last);
 	RUN(variance_order_and_spread);
 	RUN(leaf_order_and_places_as_scipy);

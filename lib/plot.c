@@ -20,8 +20,9 @@
 #include "util.h"
 
 const char *const mlv_plot_colors[MLV_PLOT_NCOLORS] = {
-	"#E69F00", "#56B4E9", "#009E73", "#F0E442",
-	"#0072B2", "#D55E00", "#CC79A7", "#000000",
+	"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+	"#CC79A7", "#882255", "#332288", "#999933", "#117733", "#661100",
+	"#000000",
 };
 
 int
@@ -45,7 +46,8 @@ mlv_plot_type_of_path(const char *path, enum mlv_plot_type *type)
 	return mlv_plot_type_parse(dot + 1, type);
 }
 
-/* Length of the valid UTF-8 sequence at s (1 to 4), or 0. */
+/* Length of the valid UTF-8 sequence at s (1 to 4) of a character XML
+ * allows, or 0. */
 static size_t
 utf8_len(const unsigned char *s)
 {
@@ -64,17 +66,23 @@ utf8_len(const unsigned char *s)
 			return 0;
 		cp = cp << 6 | (s[i] & 0x3F);
 	}
-	/* overlong forms, surrogates and code points past U+10FFFF */
-	if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+	/* overlong forms, surrogates, code points past U+10FFFF, and
+	 * U+FFFE and U+FFFF, which XML 1.0 forbids */
+	if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF ||
+	    cp == 0xFFFE || cp == 0xFFFF)
 		return 0;
 	return n;
 }
 
+/* Double quotes, since gnuplot 5.4 misreads a single-quoted string that
+ * begins with '' (an apostrophe first); in them gnuplot substitutes
+ * `command`, so a backtick is written as its octal escape. */
 void
 mlv_plot_string(FILE *f, const char *s, int flags)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	putc('\'', f);
+	int hyper = flags & MLV_PLOT_HYPERTEXT;
+	putc('"', f);
 	while (*p) {
 		size_t n = utf8_len(p);
 		if (n > 1) {
@@ -86,21 +94,28 @@ mlv_plot_string(FILE *f, const char *s, int flags)
 		if (!n)
 			putc('?', f);
 		else if (c == '\n' && !(flags & MLV_PLOT_ONELINE))
-			fputs("'.\"\\n\".'", f);
+			fputs("\\n", f);
 		else if (c < 0x20 || c == 0x7F)
 			putc(' ', f);
-		else if ((flags & MLV_PLOT_HYPERTEXT) && c == '\'')
+		else if (hyper && c == '\'')
 			fputs("\xE2\x80\x99", f);
-		else if ((flags & MLV_PLOT_HYPERTEXT) && c == '"')
+		else if (hyper && c == '"')
 			fputs("\xE2\x80\x9D", f);
-		else if ((flags & MLV_PLOT_HYPERTEXT) && c == '\\')
+		else if (hyper && c == '\\')
 			fputs("\xE2\x88\x96", f);
-		else if (c == '\'')
-			fputs("''", f);
+		else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '`')
+			fputs("\\140", f);
+		else if (c == '>' && p >= (const unsigned char *)s + 3 &&
+		         p[-2] == ']' && p[-3] == ']')
+			/* "]]>" may not stand in XML text: a zero-width space
+			 * goes between */
+			fputs("\xE2\x80\x8B>", f);
 		else
 			putc(c, f);
 	}
-	putc('\'', f);
+	putc('"', f);
 }
 
 void
@@ -108,8 +123,12 @@ mlv_plot_terminal(FILE *f, enum mlv_plot_type type, int width, int height)
 {
 	switch (type) {
 	case MLV_PLOT_SVG:
-		fprintf(f, "set terminal svg size %d,%d dynamic noenhanced "
-		        "font 'sans,12' background '#ffffff'\n", width, height);
+		/* "mouse standalone" embeds gnuplot_svg's JavaScript, which the
+		 * tooltips' onmousemove handlers call; without it a browser
+		 * shows none and reports gnuplot_svg as undefined. */
+		fprintf(f, "set terminal svg size %d,%d dynamic mouse standalone "
+		        "noenhanced font 'sans,12' background '#ffffff'\n", width,
+		        height);
 		break;
 	case MLV_PLOT_PNG:
 		fprintf(f, "set terminal pngcairo size %d,%d noenhanced "
@@ -318,6 +337,62 @@ id_of(const mlv_record *r)
 	return id ? id : "";
 }
 
+/* An id that is a path from the root or the working directory
+ * ("/tmp/x/a/c.wav", "../a/c.wav") as its last parts components ("c.wav"
+ * for 1), without a leading '/'; any other id ("gen/0", "a/c.wav") whole,
+ * since the user chose it. */
+static const char *
+id_tail(const char *id, size_t parts)
+{
+	if (*id != '/' && *id != '.')
+		return id;
+	const char *p = id + strlen(id);
+	while (p > id && !(p[-1] == '/' && --parts == 0))
+		p--;
+	while (*p == '/')
+		p++;
+	return *p ? p : id;
+}
+
+typedef struct {
+	const char *tail, *id;
+} named;
+
+static int
+named_cmp(const void *pa, const void *pb)
+{
+	const named *a = pa, *b = pb;
+	int c = strcmp(a->tail, b->tail);
+	return c ? c : strcmp(a->id, b->id);
+}
+
+/* The path components the records' short names keep (id_tail): the
+ * fewest that still tell every two different ids apart, so legends and
+ * titles show "330.wav", not a temporary directory's absolute path, nor
+ * "../../data/330.wav". */
+static size_t
+id_parts(const mlv_record *recs, size_t nrecs)
+{
+	named *n = mlv_malloc((nrecs ? nrecs : 1) * sizeof *n);
+	size_t parts;
+	for (parts = 1;; parts++) {
+		int clash = 0, whole = 1;
+		for (size_t k = 0; k < nrecs; k++) {
+			n[k].id = id_of(&recs[k]);
+			n[k].tail = id_tail(n[k].id, parts);
+			whole &= id_tail(n[k].id, parts + 1) == n[k].tail;
+		}
+		qsort(n, nrecs, sizeof *n, named_cmp);
+		for (size_t k = 1; k < nrecs && !clash; k++)
+			clash = !strcmp(n[k].tail, n[k - 1].tail) &&
+			        strcmp(n[k].id, n[k - 1].id);
+		if (!clash || whole)
+			break;
+	}
+	free(n);
+	return parts;
+}
+
 static int
 highlighted(const mlv_record *r, const mlv_plot_opts *o)
 {
@@ -325,10 +400,11 @@ highlighted(const mlv_record *r, const mlv_plot_opts *o)
 	return v && !fnmatch(o->hl_glob, v, 0);
 }
 
-/* The group of row i of r by its colour, as text (in buf for a column). */
+/* The group of row i of r by its colour, as text (in buf for a column);
+ * ids shortened to parts path components (id_parts). */
 static const char *
-group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o, char *buf,
-           size_t len)
+group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o,
+           size_t parts, char *buf, size_t len)
 {
 	if (o->color_column) {
 		snprintf(buf, len, "%g",
@@ -337,6 +413,8 @@ group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o, char *buf,
 	}
 	if (o->color_key) {
 		const char *v = mlv_meta_get(r, o->color_key);
+		if (v && !strcmp(o->color_key, "id"))
+			return id_tail(v, parts);
 		return v ? v : "(none)";
 	}
 	return "";
@@ -424,6 +502,74 @@ groups_bucket(mlv_plot_groups *g)
 	free(next);
 }
 
+static int
+strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The list of keys in a message shows this many at most. */
+#define KEYS_SHOWN 20
+
+/* 0 when some record has key; otherwise -1 and a message for option opt
+ * naming the records' keys and the nearest of them. */
+static int
+key_exists(const mlv_record *recs, size_t nrecs, const char *opt,
+           const char *key, char *err, size_t errlen)
+{
+	size_t total = 0, n = 0;
+	for (size_t k = 0; k < nrecs; k++) {
+		if (mlv_meta_get(&recs[k], key))
+			return 0;
+		total += recs[k].nmeta;
+	}
+	const char **keys = mlv_malloc((total + 1) * sizeof *keys);
+	for (size_t k = 0; k < nrecs; k++)
+		for (size_t j = 0; j < recs[k].nmeta; j++)
+			keys[n++] = recs[k].meta[j].key;
+	qsort(keys, n, sizeof *keys, strcmp_ptr);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!distinct || strcmp(keys[i], keys[distinct - 1]))
+			keys[distinct++] = keys[i];
+	/* keys of any length: those that fit in a one-line message, then how
+	 * many more */
+	char why[320];
+	size_t len = (size_t)snprintf(why, sizeof why, "the records' keys: ");
+	size_t shown = 0;
+	while (shown < distinct && shown < KEYS_SHOWN &&
+	       len + strlen(keys[shown]) + 40 < sizeof why) {
+		len += (size_t)snprintf(why + len, sizeof why - len, "%s%s",
+		                        shown ? ", " : "", keys[shown]);
+		shown++;
+	}
+	if (!distinct)
+		snprintf(why, sizeof why, "the records have no metadata");
+	else if (!shown)
+		snprintf(why, sizeof why, "the records have %zu keys, too long to "
+		         "list", distinct);
+	else if (shown < distinct)
+		snprintf(why + len, sizeof why - len, " and %zu more",
+		         distinct - shown);
+	const char *near = mlv_nearest_key(key, keys, distinct);
+	mlv_errf(err, errlen, "%s %s: no record has this key%s%s%s (%s)", opt,
+	         key, near ? "; did you mean " : "", near ? near : "",
+	         near ? "?" : "", why);
+	free(keys);
+	return -1;
+}
+
+int
+mlv_plot_keys_exist(const mlv_record *recs, size_t nrecs,
+                    const mlv_plot_opts *o, char *err, size_t errlen)
+{
+	if (o->color_key && key_exists(recs, nrecs, "-c", o->color_key, err,
+	                               errlen))
+		return -1;
+	return o->hl_key ? key_exists(recs, nrecs, "--highlight", o->hl_key, err,
+	                              errlen) : 0;
+}
+
 int
 mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
                     const mlv_plot_opts *o, char *err, size_t errlen)
@@ -441,6 +587,8 @@ mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
 	g->strong = g->other && !o->color_key && !o->color_column;
 	g->of_row = mlv_malloc(g->rows * sizeof *g->of_row);
 	size_t cap = 0, last = 0, row = 0;
+	size_t parts = o->color_key && !strcmp(o->color_key, "id") ?
+	               id_parts(recs, nrecs) : 0;
 	char *strong = NULL, buf[64];
 	if (g->other)
 		group_find(g, "other", &cap, &last);
@@ -452,7 +600,8 @@ mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
 		int grey = g->other && !highlighted(&recs[k], o);
 		for (size_t i = 0; i < recs[k].rows; i++)
 			g->of_row[row++] = grey ? 0 : group_find(g, strong ? strong :
-			                   group_name(&recs[k], i, o, buf, sizeof buf),
+			                   group_name(&recs[k], i, o, parts, buf,
+			                              sizeof buf),
 			                   &cap, &last);
 	}
 	free(strong);
@@ -668,6 +817,48 @@ label(FILE *f, const char *axis, const mlv_record *r, size_t col,
 	free(name);
 }
 
+/* The axis names of a map from the projection that made it (mlv-project's
+ * projection and explained keys): "PC1 (34 %)", "t-SNE 2", "UMAP 1";
+ * otherwise colnames, otherwise "column 1" and "column 2".  A projection
+ * (or equal set) also gets equal units on both axes: its distances are
+ * what it shows. */
+static void
+map_axes(FILE *f, const mlv_record *r, int equal)
+{
+	const char *proj = mlv_meta_get(r, "projection");
+	const char *expl = mlv_meta_get(r, "explained");
+	static const struct {
+		const char *projection, *name;
+	} names[] = {
+		{"pca", "PC"}, {"std-pca", "PC"}, {"tsne", "t-SNE "},
+		{"umap", "UMAP "},
+	};
+	const char *name = NULL;
+	for (size_t i = 0; proj && i < sizeof names / sizeof *names; i++)
+		if (!strcmp(proj, names[i].projection))
+			name = names[i].name;
+	if (proj || equal)
+		fputs("set size ratio -1\n", f);
+	for (size_t col = 0; col < 2; col++) {
+		char text[64], *end;
+		if (!name) {
+			label(f, col ? "y" : "x", r, col, col ? "column 2" : "column 1");
+			continue;
+		}
+		int n = snprintf(text, sizeof text, "%s%zu", name, col + 1);
+		/* explained: each component's ratio, comma-separated */
+		const char *e = expl;
+		for (size_t k = 0; e && k < col; k++)
+			if ((e = strchr(e, ',')))
+				e++;
+		double ratio = e ? strtod(e, &end) : NAN;
+		if (e && end != e && isfinite(ratio))
+			snprintf(text + n, sizeof text - (size_t)n, " (%.0f %%)",
+			         100 * ratio);
+		label(f, col ? "y" : "x", NULL, 0, text);
+	}
+}
+
 static int
 has_time(const mlv_record *r, double *t0, double *dt)
 {
@@ -687,13 +878,13 @@ title(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o)
 		putc('\n', f);
 		return;
 	}
-	/* the distinct ids, the first three of them */
+	/* the distinct ids, the first three of them, shortened */
 	char buf[1024] = "";
-	size_t shown = 0, distinct = 0;
+	size_t shown = 0, distinct = 0, parts = id_parts(recs, nrecs);
 	for (size_t k = 0; k < nrecs; k++) {
-		const char *id = id_of(&recs[k]);
+		const char *id = id_tail(id_of(&recs[k]), parts);
 		size_t j;
-		for (j = 0; j < k && strcmp(id_of(&recs[j]), id); j++)
+		for (j = 0; j < k && strcmp(id_of(&recs[j]), id_of(&recs[k])); j++)
 			;
 		if (j < k)
 			continue;
@@ -927,8 +1118,7 @@ scatter(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		return -1;
 	int svg = o->type == MLV_PLOT_SVG;
 	size_t *first = record_starts(recs, nrecs);
-	label(f, "x", &recs[0], 0, "column 1");
-	label(f, "y", &recs[0], 1, "column 2");
+	map_axes(f, &recs[0], 0);
 	legend(f, o);
 	if (svg)
 		row_tips(f, recs, nrecs, g.rows, o);
@@ -993,6 +1183,11 @@ trajectory_block(FILE *f, const mlv_record *recs, size_t nrecs,
 	fputs("EOD\n", f);
 }
 
+/* A trajectory's start (an open circle) and end (a filled triangle):
+ * small, so they mark a place without hiding the rows around it. */
+#define START_MARK "pt 6 ps 1.4 lw 1.5"
+#define END_MARK "pt 9 ps 1.2"
+
 /* Group i's line, its vertices (with tooltips in SVG), its starts and its
  * ends. */
 static void
@@ -1007,10 +1202,10 @@ trajectory_plot(FILE *f, const mlv_plot_groups *g, size_t i, int svg)
 	else
 		fprintf(f, "$t%zu using 1:2 with points pt 7 ps 0.4 lc rgb '%s' "
 		        "notitle, \\\n     ", i, c);
-	fprintf(f, "$t%zu using 1:(int($4)&1 ? $2 : NaN) with points pt 6 "
-	        "ps 2 lw 1.5 lc rgb '%s' notitle, \\\n     "
-	        "$t%zu using 1:(int($4)&2 ? $2 : NaN) with points pt 9 "
-	        "ps 1.8 lc rgb '%s' notitle", i, c, i, c);
+	fprintf(f, "$t%zu using 1:(int($4)&1 ? $2 : NaN) with points "
+	        START_MARK " lc rgb '%s' notitle, \\\n     "
+	        "$t%zu using 1:(int($4)&2 ? $2 : NaN) with points " END_MARK
+	        " lc rgb '%s' notitle", i, c, i, c);
 }
 
 static int
@@ -1024,8 +1219,7 @@ trajectories(FILE *f, const mlv_record *recs, size_t nrecs,
 	if (map_groups(&g, recs, nrecs, &o, "a trajectory", err, errlen))
 		return -1;
 	size_t *first = record_starts(recs, nrecs);
-	label(f, "x", &recs[0], 0, "column 1");
-	label(f, "y", &recs[0], 1, "column 2");
+	map_axes(f, &recs[0], 0);
 	/* room for the start and end marks at the borders */
 	fputs("set offsets graph 0.03, graph 0.03, graph 0.03, graph 0.03\n", f);
 	legend(f, &o);
@@ -1042,9 +1236,9 @@ trajectories(FILE *f, const mlv_record *recs, size_t nrecs,
 			sep = ", \\\n     ";
 		}
 	group_entries(f, &g, "lines", "lw 2");
-	fputs(", \\\n     keyentry with points pt 6 ps 2 lw 1.5 lc rgb "
-	      "'#000000' title 'start', \\\n     keyentry with points pt 9 "
-	      "ps 1.8 lc rgb '#000000' title 'end'\n", f);
+	fputs(", \\\n     keyentry with points " START_MARK " lc rgb "
+	      "'#000000' title 'start', \\\n     keyentry with points "
+	      END_MARK " lc rgb '#000000' title 'end'\n", f);
 	free(first);
 	mlv_plot_groups_free(&g);
 	return 0;
@@ -1193,11 +1387,9 @@ averages(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		return -1;
 	int rc = averages_compute(&c, recs, nrecs, o->with_points, err, errlen);
 	if (!rc) {
-		/* equal units on both axes, so a radius is a distance */
-		fputs("set size ratio -1\n", f);
 		averages_ranges(f, &c);
-		label(f, "x", &recs[0], 0, "column 1");
-		label(f, "y", &recs[0], 1, "column 2");
+		/* equal units on both axes, so a radius is a distance */
+		map_axes(f, &recs[0], 1);
 		legend(f, o);
 		if (o->type == MLV_PLOT_SVG)
 			averages_tips(f, recs, nrecs, o);
@@ -1284,29 +1476,31 @@ parallel_finite(const mlv_record *recs, size_t nrecs, const uint32_t *axis,
 	return 0;
 }
 
-/* Each axis its own range, from its finite values, into lo[na], hi[na]. */
+/* One range for every axis, from all their finite values, into *lo and
+ * *hi, so an axis's spread shows how much its column varies (and
+ * --sort-variance reads at a glance); tics on the first axis only, so 16
+ * axes are not 16 columns of numbers. */
 static void
 parallel_ranges(FILE *f, const mlv_record *recs, size_t nrecs,
                 const uint32_t *axis, size_t na, double *lo, double *hi)
 {
-	for (size_t j = 0; j < na; j++) {
-		lo[j] = INFINITY;
-		hi[j] = -INFINITY;
+	double min = INFINITY, max = -INFINITY;
+	for (size_t j = 0; j < na; j++)
 		for (size_t k = 0; k < nrecs; k++)
 			for (size_t r = 0; r < recs[k].rows; r++) {
 				double v = recs[k].data[r * recs[k].cols + axis[j]];
 				if (isfinite(v)) {
-					lo[j] = fmin(lo[j], v);
-					hi[j] = fmax(hi[j], v);
+					min = fmin(min, v);
+					max = fmax(max, v);
 				}
 			}
-		if (!(lo[j] <= hi[j]))
-			lo[j] = 0, hi[j] = 1;
-		else if (lo[j] == hi[j])
-			lo[j] -= 0.5, hi[j] += 0.5;
-		fprintf(f, "set paxis %zu range [%.9g:%.9g]\nset paxis %zu tics\n",
-		        j + 1, lo[j], hi[j], j + 1);
-	}
+	if (min == max)
+		min -= 0.5, max += 0.5;
+	*lo = min;
+	*hi = max;
+	for (size_t j = 0; j < na; j++)
+		fprintf(f, "set paxis %zu range [%.9g:%.9g]\n", j + 1, min, max);
+	fputs("set paxis 1 tics\n", f);
 }
 
 static void
@@ -1335,12 +1529,12 @@ drawn(size_t row, size_t rows, size_t drawn_rows)
 static void
 parallel_blocks(FILE *f, const mlv_record *recs, size_t nrecs,
                 const mlv_plot_groups *g, const uint32_t *axis, size_t na,
-                const double *lo, const double *hi, size_t ndrawn)
+                double lo, double hi, size_t ndrawn)
 {
 	fputs("$ax << EOD\n", f);
 	for (int end = 0; end < 2; end++)
 		for (size_t a = 0; a < na; a++)
-			fprintf(f, "%.9g%c", end ? hi[a] : lo[a], a + 1 < na ? ' ' : '\n');
+			fprintf(f, "%.9g%c", end ? hi : lo, a + 1 < na ? ' ' : '\n');
 	fputs("EOD\n", f);
 	size_t *first = record_starts(recs, nrecs);
 	for (size_t i = 0; i < g->n; i++) {
@@ -1351,7 +1545,7 @@ parallel_blocks(FILE *f, const mlv_record *recs, size_t nrecs,
 			const float *x = row_at(recs, first, nrecs, g->order[j]);
 			for (size_t a = 0; a < na; a++)
 				fprintf(f, "%zu %.6g\n", a + 1,
-				        (x[axis[a]] - lo[a]) / (hi[a] - lo[a]));
+				        (x[axis[a]] - lo) / (hi - lo));
 			putc('\n', f);
 		}
 		fputs("EOD\n", f);
@@ -1359,7 +1553,7 @@ parallel_blocks(FILE *f, const mlv_record *recs, size_t nrecs,
 	free(first);
 }
 
-/* gnuplot draws the axes (with parallelaxes, each its own range and tics)
+/* gnuplot draws the axes (with parallelaxes)
  * and the rows are plain lines over them, a plot per colour group: with a
  * colour per row (lc rgb variable) pngcairo strokes every segment on its
  * own, 16 s for 100,000 rows of 16 columns where this takes one. */
@@ -1367,9 +1561,10 @@ static void
 parallel_plot(FILE *f, const mlv_plot_groups *g, size_t na, size_t ndrawn,
               int keyed, const mlv_plot_opts *o)
 {
-	/* many rows translucent, so where they crowd shows */
-	unsigned clear = ndrawn <= 200 ? 0 :
-		(unsigned)lrint(255 * (1 - fmax(0.05, 200.0 / (double)ndrawn)));
+	/* many rows translucent, so where they crowd shows; the grey rest
+	 * of a highlight fainter still, and drawn first (group 0), so the
+	 * selection stands on top */
+	double alpha = fmax(0.05, fmin(1, 50.0 / (double)ndrawn));
 	if (ndrawn < g->rows)
 		fprintf(f, "set label 'drawn: %zu of %zu rows, evenly spaced "
 		        "(--max-rows)' at screen 0.01, screen 0.98 left\n", ndrawn,
@@ -1381,7 +1576,8 @@ parallel_plot(FILE *f, const mlv_plot_groups *g, size_t na, size_t ndrawn,
 		if (g->start[i] < g->start[i + 1])
 			fprintf(f, ", \\\n     $p%zu using 1:2 with lines lw 1 lc rgb "
 			        "'#%08lX' notitle", i,
-			        argb(mlv_plot_group_color(g, i), clear));
+			        argb(mlv_plot_group_color(g, i), (unsigned)lrint(255 *
+			             (1 - (g->other && !i ? alpha / 2 : alpha)))));
 	if (keyed)
 		group_entries(f, g, "lines", "lw 2");
 	putc('\n', f);
@@ -1418,21 +1614,20 @@ parallel(FILE *f, const mlv_record *recs, size_t nrecs,
 		mlv_plot_groups_free(&g);
 		return -1;
 	}
-	double *lo = mlv_malloc(na * sizeof *lo), *hi = mlv_malloc(na * sizeof *hi);
+	double lo, hi;
 	int keyed = o->color_key || o->color_column || o->hl_key;
-	fputs("set border 0\nunset ytics\nset xtics scale 0 nomirror\n"
-	      "set lmargin 8\n", f);
+	fprintf(f, "set border 0\nunset ytics\nset xtics scale 0 nomirror\n"
+	        "set lmargin 8\nset style parallelaxis lw 1 lc rgb '%s'\n",
+	        MLV_PLOT_DARK);
 	if (!keyed)
 		fputs("set rmargin 6\n", f);
 	fprintf(f, "set xrange [1:%zu]\nset yrange [0:1]\n", na);
 	parallel_tics(f, &recs[k0], axis, na);
-	parallel_ranges(f, recs, nrecs, axis, na, lo, hi);
+	parallel_ranges(f, recs, nrecs, axis, na, &lo, &hi);
 	legend(f, o);
 	size_t ndrawn = o->max_rows && o->max_rows < rows ? o->max_rows : rows;
 	parallel_blocks(f, recs, nrecs, &g, axis, na, lo, hi, ndrawn);
 	parallel_plot(f, &g, na, ndrawn, keyed, o);
-	free(hi);
-	free(lo);
 	free(axis);
 	mlv_plot_groups_free(&g);
 	return 0;
@@ -1454,21 +1649,64 @@ column_tics(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol)
 	}
 }
 
-/* Labels and ranges: time along x with dt, and along y too for a square
- * matrix (a self-similarity); otherwise the ncol columns col[] along y. */
+/* What the columns of a record of mlv-spec are (mel bands from fmin to
+ * fmax Hz, MFCCs, pitch classes), into buf; "column" for anything else. */
 static void
+feature_name(const mlv_record *r, const char *kind, char *buf, size_t len)
+{
+	double lo, hi;
+	if (!strcmp(kind, "mel") && !mlv_meta_get_double(r, "fmin", &lo) &&
+	    !mlv_meta_get_double(r, "fmax", &hi))
+		snprintf(buf, len, "mel band (%g-%g Hz)", lo, hi);
+	else
+		snprintf(buf, len, "%s", !strcmp(kind, "mel") ? "mel band" :
+		         !strcmp(kind, "mfcc") ? "MFCC" : !strcmp(kind, "chroma") ?
+		         "pitch class" : "column");
+}
+
+/* The colour bar's name: a similarity's measure, or the unit of a
+ * spectrogram's values from its scale and power; NULL when unknown. */
+static const char *
+value_name(const mlv_record *r, const char *kind)
+{
+	const char *measure = mlv_meta_get(r, "measure");
+	if (measure)
+		return measure;
+	if (strcmp(kind, "spec") && strcmp(kind, "mel"))
+		return NULL;
+	const char *scale = mlv_meta_get(r, "scale"), *power;
+	int energy = (power = mlv_meta_get(r, "power")) && !strcmp(power, "2");
+	if (scale && !strcmp(scale, "db"))
+		return "dB";
+	if (scale && !strcmp(scale, "log1p"))
+		return energy ? "log(1 + power)" : "log(1 + magnitude)";
+	return energy ? "power" : "magnitude";
+}
+
+/* Labels and ranges: time along x with dt, and along y too for a square
+ * matrix (a self-similarity); otherwise the ncol columns col[] along y,
+ * in Hz for a spectrogram's bins in their order.  Returns the Hz between
+ * bins then, otherwise 0. */
+static double
 heatmap_axes(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol,
              int square, int sorted)
 {
-	double t0, dt;
+	double t0, dt, df = 0;
 	int timed = has_time(r, &t0, &dt);
-	fprintf(f, "set xlabel '%s'\nset ylabel '%s'\n", timed ? "time (s)" :
-	        "row", square ? "time (s)" : sorted ? "column, by variance" :
-	        "column");
-	const char *measure = mlv_meta_get(r, "measure");
-	if (measure) {
+	const char *kind = mlv_meta_get(r, "kind"), *unit;
+	char name[64];
+	kind = kind ? kind : "";
+	feature_name(r, kind, name, sizeof name);
+	if (!square && !sorted && !strcmp(kind, "spec") &&
+	    (mlv_meta_get_double(r, "df", &df) || !(df > 0)))
+		df = 0;
+	fprintf(f, "set xlabel '%s'\nset ylabel ", timed ? "time (s)" : "row");
+	str(f, square ? "time (s)" : sorted ? "column, by variance" :
+	    df > 0 ? "frequency (Hz)" : name, MLV_PLOT_ONELINE);
+	putc('\n', f);
+	if ((unit = value_name(r, kind))) {
 		fputs("set cblabel ", f);
-		str(f, measure, MLV_PLOT_ONELINE);
+		str(f, unit, MLV_PLOT_ONELINE);
 		putc('\n', f);
 	}
 	if (square)
@@ -1480,11 +1718,21 @@ heatmap_axes(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol,
 		        t0 + ((double)r->cols - 0.5) * dt);
 	else if (sorted) /* the largest on top, where reading starts */
 		fprintf(f, "set yrange [%.9g:-0.5]\n", (double)ncol - 0.5);
+	else if (df > 0)
+		fprintf(f, "set yrange [%.9g:%.9g]\n", -df / 2,
+		        ((double)ncol - 0.5) * df);
 	else
 		fprintf(f, "set yrange [-0.5:%.9g]\n", (double)ncol - 0.5);
-	if (!square && (sorted || ncol < r->cols || mlv_meta_get(r, "colnames")))
+	if (!square && !(df > 0) &&
+	    (sorted || ncol < r->cols || mlv_meta_get(r, "colnames")))
 		column_tics(f, r, col, ncol);
+	return df;
 }
+
+/* SVG heatmaps up to this many cells are drawn as rectangles, about 130
+ * bytes each; larger ones as a bitmap, whose cells are then few pixels
+ * wide and smoothing blurs little. */
+#define HEATMAP_CELLS_MAX 20000
 
 static int
 heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
@@ -1524,7 +1772,7 @@ heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	             !o->sort_variance;
 	fputs("set palette defined (0 '#440154', 1 '#3B528B', 2 '#21918C', "
 	      "3 '#5DC863', 4 '#FDE725')\nset key off\nset tics out\n", f);
-	heatmap_axes(f, r, col, ncol, square, o->sort_variance);
+	double df = heatmap_axes(f, r, col, ncol, square, o->sort_variance);
 	fputs("$m << EOD\n", f);
 	for (size_t i = 0; i < r->rows; i++)
 		for (size_t j = 0; j < ncol; j++)
@@ -1533,13 +1781,18 @@ heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	fputs("EOD\n", f);
 	plot_begin(f, o);
 	/* matrix: $1 is the column index, $2 the row index */
+	char x[64] = "2", y[64] = "1";
+	if (timed)
+		snprintf(x, sizeof x, "(%.9g+$2*%.9g)", t0, dt);
 	if (square)
-		fprintf(f, "$m matrix using (%.9g+$2*%.9g):(%.9g+$1*%.9g):3 "
-		        "with image\n", t0, dt, t0, dt);
-	else if (timed)
-		fprintf(f, "$m matrix using (%.9g+$2*%.9g):1:3 with image\n", t0, dt);
-	else
-		fputs("$m matrix using 2:1:3 with image\n", f);
+		snprintf(y, sizeof y, "(%.9g+$1*%.9g)", t0, dt);
+	else if (df > 0)
+		snprintf(y, sizeof y, "($1*%.9g)", df);
+	/* A browser smooths the bitmap an SVG embeds as it scales it up, so
+	 * small matrices are drawn as a rectangle per cell instead. */
+	fprintf(f, "$m matrix using %s:%s:3 with image%s\n", x, y,
+	        o->type == MLV_PLOT_SVG && r->rows * ncol <= HEATMAP_CELLS_MAX ?
+	        " pixels" : "");
 	free(col);
 	return 0;
 }
@@ -1598,6 +1851,23 @@ lines_points(const mlv_record *r, size_t j)
 	return n;
 }
 
+/* Whether every finite value the lines draw (all columns but the first,
+ * unless there is one) is above 0, as a log scale needs. */
+static int
+lines_positive(const mlv_record *recs, size_t nrecs)
+{
+	for (size_t k = 0; k < nrecs; k++) {
+		const mlv_record *r = &recs[k];
+		for (size_t i = 0; i < r->rows; i++)
+			for (size_t j = r->cols > 1 ? 1 : 0; j < r->cols; j++) {
+				float v = r->data[i * r->cols + j];
+				if (isfinite(v) && v <= 0)
+					return 0;
+			}
+	}
+	return 1;
+}
+
 /* Every record has rows and columns, each one a line or more in the
  * legend, and some line has two points to join. */
 static int
@@ -1633,13 +1903,22 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	for (size_t k = 0; k < nrecs; k++)
 		nseries += recs[k].cols > 1 ? recs[k].cols - 1 : recs[k].cols;
 	const mlv_record *r0 = &recs[0];
+	const char *kind = mlv_meta_get(r0, "kind");
+	int loss = kind && !strcmp(kind, "loss");
+	size_t parts = id_parts(recs, nrecs);
 	double t0, dt;
 	if (r0->cols > 1)
 		label(f, "x", r0, 0, "column 1");
 	else
 		label(f, "x", NULL, 0, has_time(r0, &t0, &dt) ? "time (s)" : "row");
-	if (nseries == 1 || (nrecs == 1 && r0->cols == 2))
+	if (loss)
+		label(f, "y", NULL, 0, "loss");
+	else if (nseries == 1 || (nrecs == 1 && r0->cols == 2))
 		label(f, "y", r0, r0->cols > 1 ? 1 : 0, "value");
+	/* a loss falls by orders of magnitude: only a log scale shows its
+	 * late epochs */
+	if (loss && lines_positive(recs, nrecs))
+		fputs("set logscale y\n", f);
 	fputs("set key outside right top Left reverse\nset grid\n", f);
 	size_t nbound = boundaries(f, recs, nrecs);
 	for (size_t k = 0; k < nrecs; k++)
@@ -1650,8 +1929,9 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		for (size_t j = cols > 1 ? 1 : 0; j < cols; j++, series++) {
 			char *name = column_name(&recs[k], j, "column ", 1), *t;
 			if (nrecs > 1) {
-				t = mlv_malloc(strlen(id_of(&recs[k])) + strlen(name) + 3);
-				sprintf(t, "%s: %s", id_of(&recs[k]), name);
+				const char *id = id_tail(id_of(&recs[k]), parts);
+				t = mlv_malloc(strlen(id) + strlen(name) + 3);
+				sprintf(t, "%s: %s", id, name);
 				free(name);
 				name = t;
 			}
@@ -1857,6 +2137,8 @@ mlv_plot_script(FILE *f, const mlv_record *recs, size_t nrecs,
 	};
 	if (!nrecs)
 		return mlv_errf(err, errlen, "no records to plot");
+	if (mlv_plot_keys_exist(recs, nrecs, o, err, errlen))
+		return -1;
 	mlv_plot_terminal(f, o->type, o->width, o->height);
 	if (o->output) {
 		fputs("set output ", f);

@@ -17,9 +17,12 @@
 
 #include "stream.h"
 
-/* Okabe & Ito's eight colours, distinguishable with any common colour
- * blindness ("#RRGGBB"); black last, since it is also the axes' colour. */
-#define MLV_PLOT_NCOLORS 8
+/* Thirteen colours ("#RRGGBB") before any repeats: Okabe & Ito's seven,
+ * distinguishable with any common colour blindness, then five of Paul
+ * Tol's darker ones (wine, indigo, olive, green, brown: at least 22 CIE76
+ * units from every other colour) and black last, since it is also the
+ * axes' colour. */
+#define MLV_PLOT_NCOLORS 13
 extern const char *const mlv_plot_colors[MLV_PLOT_NCOLORS];
 /* The grey of points that are not highlighted, and the highlight. */
 #define MLV_PLOT_GREY "#BBBBBB"
@@ -46,15 +49,18 @@ enum {
 	MLV_PLOT_ONELINE = 2,
 };
 
-/* Write s as a gnuplot string expression: single-quoted pieces (' doubled,
- * no backslash processing), joined by ."\n". at newlines unless
- * MLV_PLOT_ONELINE.  Other control characters become spaces and bytes that
- * are not UTF-8 become '?', so the SVG gnuplot writes stays well-formed;
- * gnuplot itself escapes < and & in SVG text. */
+/* Write s as a gnuplot string: double-quoted, with " and \ escaped, a
+ * backtick as \140 (gnuplot substitutes `command` in double quotes) and
+ * newlines as \n unless MLV_PLOT_ONELINE.  Other control characters
+ * become spaces, bytes that are not UTF-8 (and U+FFFE, U+FFFF) '?', and a
+ * zero-width space breaks "]]>", so the SVG gnuplot writes stays
+ * well-formed XML whatever s holds; gnuplot itself escapes < and & there.
+ * The one way text from data enters a script. */
 void mlv_plot_string(FILE *f, const char *s, int flags);
 
 /* Write the "set terminal" line for type, width x height pixels (PDF:
- * hundredths of an inch), noenhanced, so text from data is never markup. */
+ * hundredths of an inch), noenhanced, so text from data is never markup;
+ * an SVG carries the script its tooltips need. */
 void mlv_plot_terminal(FILE *f, enum mlv_plot_type type, int width,
                        int height);
 
@@ -151,13 +157,20 @@ typedef struct {
 	size_t *start;    /* [n + 1] group g is order[start[g] .. start[g+1]) */
 } mlv_plot_groups;
 
+/* 0 when some record has the colour key and some the highlight key (each
+ * if set); otherwise -1 and a message naming the option, the keys the
+ * records have and the nearest of them (mlv_nearest_key): a mistyped key
+ * would draw every row as "(none)" or grey. */
+int mlv_plot_keys_exist(const mlv_record *recs, size_t nrecs,
+                        const mlv_plot_opts *o, char *err, size_t errlen);
+
 /* 0, or -1 and a message for a colour column past a record's columns. */
 int mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs,
                         size_t nrecs, const mlv_plot_opts *o, char *err,
                         size_t errlen);
 void mlv_plot_groups_free(mlv_plot_groups *g);
 /* Group i's colour ("#RRGGBB") and gnuplot point type: the palette in
- * turn, past eight groups the colours again with other shapes. */
+ * turn, past MLV_PLOT_NCOLORS groups the colours again with other shapes. */
 const char *mlv_plot_group_color(const mlv_plot_groups *g, size_t i);
 int mlv_plot_group_shape(const mlv_plot_groups *g, size_t i);
 

@@ -92,6 +92,62 @@ mlv_key_valid(const char *key)
 	return 1;
 }
 
+/* The optimal-string-alignment distance between a[0 .. na) and b[0 ..
+ * nb) (Damerau 1964, each substring edited once), stopping at limit + 1
+ * once every alignment costs more.  Three rows of nb + 1. */
+static size_t
+edit_distance(const char *a, size_t na, const char *b, size_t nb,
+              size_t limit)
+{
+	size_t *row = mlv_malloc(3 * (nb + 1) * sizeof *row);
+	size_t *two = row, *prev = row + nb + 1, *cur = row + 2 * (nb + 1);
+	for (size_t j = 0; j <= nb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t best = cur[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && two[j - 2] + 1 < d)
+				d = two[j - 2] + 1;
+			cur[j] = d;
+			best = d < best ? d : best;
+		}
+		if (best > limit) {
+			free(row);
+			return limit + 1;
+		}
+		size_t *t = two;
+		two = prev;
+		prev = cur;
+		cur = t;
+	}
+	size_t d = prev[nb];
+	free(row);
+	return d;
+}
+
+const char *
+mlv_nearest_key(const char *want, const char *const *keys, size_t nkeys)
+{
+	size_t n = strlen(want), limit = n > 3 ? (n + 2) / 3 : 1;
+	const char *nearest = NULL;
+	for (size_t i = 0; i < nkeys; i++) {
+		size_t d = edit_distance(want, n, keys[i], strlen(keys[i]), limit);
+		if (d == 0)
+			return NULL;
+		if (d <= limit) {
+			nearest = keys[i];
+			limit = d - 1;
+		}
+	}
+	return nearest;
+}
+
 static mlv_kv *
 meta_find(const mlv_record *r, const char *key)
 {

@@ -67,6 +67,15 @@ void mlv_meta_clear(mlv_record *r);
 void mlv_meta_merge(mlv_record *dst, const mlv_record *src, int replace);
 /* Numeric value of key: 0 on success, -1 if absent, -2 if not a number. */
 int mlv_meta_get_double(const mlv_record *r, const char *key, double *out);
+/* The key of keys[nkeys] nearest to want, for "did you mean" in the
+ * message about a key no record has: fewest edits (insertions, deletions,
+ * substitutions and swaps of neighbouring bytes; case counts), the first
+ * of equals.  NULL when nkeys is 0, when even the nearest takes more
+ * edits than a third of strlen(want) rounded up (at least 1), too many to
+ * be a slip of the keyboard, and when want itself is among keys.  Returns
+ * one of keys, not a copy. */
+const char *mlv_nearest_key(const char *want, const char *const *keys,
+                            size_t nkeys);
 
 /* Percent-encoding of header values.  mlv_encode returns the bytes written
  * excluding the NUL (out needs 3*strlen(in)+1); mlv_decode decodes in place

@@ -43,20 +43,30 @@ make(mlv_record *r, size_t rows, size_t cols, const float *v,
 
 TEST(strings_are_quoted_for_gnuplot_and_xml)
 {
-	CHECK_QUOTED("plain", 0, "'plain'");
-	CHECK_QUOTED("it's", 0, "'it''s'");
-	CHECK_QUOTED("a\nb", 0, "'a'.\"\\n\".'b'");
-	CHECK_QUOTED("a\nb", MLV_PLOT_ONELINE, "'a b'");
-	CHECK_QUOTED("tab\there\x7f", 0, "'tab here '");
-	CHECK_QUOTED("<a> & \"b\" \\", 0, "'<a> & \"b\" \\'");
-	/* UTF-8 kept; a stray byte, an overlong form and a surrogate are ? */
-	CHECK_QUOTED("caf\xC3\xA9", 0, "'caf\xC3\xA9'");
-	CHECK_QUOTED("bad\xFFx", 0, "'bad?x'");
-	CHECK_QUOTED("\xC0\xAF", 0, "'?" "?'"); /* split: no trigraph */
-	CHECK_QUOTED("\xED\xA0\x80", 0, "'?" "?" "?'");
+	CHECK_QUOTED("plain", 0, "\"plain\"");
+	/* gnuplot 5.4 misreads a single-quoted string that begins with '' */
+	CHECK_QUOTED("'Round Midnight", 0, "\"'Round Midnight\"");
+	CHECK_QUOTED("it's", 0, "\"it's\"");
+	CHECK_QUOTED("a\nb", 0, "\"a\\nb\"");
+	CHECK_QUOTED("a\nb", MLV_PLOT_ONELINE, "\"a b\"");
+	CHECK_QUOTED("tab\there\x7f", 0, "\"tab here \"");
+	CHECK_QUOTED("<a> & \"b\" \\n", 0, "\"<a> & \\\"b\\\" \\\\n\"");
+	/* gnuplot runs `command` in double quotes; $ and @ are plain */
+	CHECK_QUOTED("`rm x` $HOME @m", 0, "\"\\140rm x\\140 $HOME @m\"");
+	/* "]]>" may not stand in XML text: a zero-width space breaks it */
+	CHECK_QUOTED("a]]>b]>]]", 0, "\"a]]\xE2\x80\x8B>b]>]]\"");
+	CHECK_QUOTED("]]>", 0, "\"]]\xE2\x80\x8B>\"");
+	/* UTF-8 kept; a stray byte, an overlong form, a surrogate and the
+	 * non-characters XML forbids are ? */
+	CHECK_QUOTED("caf\xC3\xA9 \xD7\xA2\xD7\x91", 0,
+	             "\"caf\xC3\xA9 \xD7\xA2\xD7\x91\"");
+	CHECK_QUOTED("bad\xFFx", 0, "\"bad?x\"");
+	CHECK_QUOTED("\xC0\xAF", 0, "\"?" "?\""); /* split: no trigraph */
+	CHECK_QUOTED("\xED\xA0\x80", 0, "\"?" "?" "?\"");
+	CHECK_QUOTED("\xEF\xBF\xBE\xEF\xBF\xBD", 0, "\"?" "?" "?\xEF\xBF\xBD\"");
 	/* tooltips: gnuplot does not escape these in its JavaScript string */
 	CHECK_QUOTED("'\"\\", MLV_PLOT_HYPERTEXT,
-	             "'\xE2\x80\x99\xE2\x80\x9D\xE2\x88\x96'");
+	             "\"\xE2\x80\x99\xE2\x80\x9D\xE2\x88\x96\"");
 }
 
 TEST(types_and_kinds_by_name)
@@ -233,12 +243,56 @@ TEST(highlight_alone_and_with_a_key)
 TEST(colours_repeat_with_other_shapes)
 {
 	mlv_plot_groups g = {0};
-	CHECK_STR(mlv_plot_group_color(&g, 9), mlv_plot_colors[1]);
+	/* twelve colours at least before the first repeats */
+	for (size_t i = 0; i < 12; i++)
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(mlv_plot_group_color(&g, i),
+			             mlv_plot_group_color(&g, j)));
+	CHECK_STR(mlv_plot_group_color(&g, MLV_PLOT_NCOLORS + 1),
+	          mlv_plot_colors[1]);
 	CHECK_INT(mlv_plot_group_shape(&g, 0), 7);
-	CHECK_INT(mlv_plot_group_shape(&g, 9), 5);
+	CHECK_INT(mlv_plot_group_shape(&g, MLV_PLOT_NCOLORS - 1), 7);
+	CHECK_INT(mlv_plot_group_shape(&g, MLV_PLOT_NCOLORS + 1), 5);
 	g.other = 1;
-	CHECK_STR(mlv_plot_group_color(&g, 9), mlv_plot_colors[0]);
-	CHECK_INT(mlv_plot_group_shape(&g, 9), 5);
+	CHECK_STR(mlv_plot_group_color(&g, MLV_PLOT_NCOLORS + 1),
+	          mlv_plot_colors[0]);
+	CHECK_INT(mlv_plot_group_shape(&g, MLV_PLOT_NCOLORS + 1), 5);
+}
+
+TEST(a_key_no_record_has_is_named_with_the_keys)
+{
+	static const float v[2] = {0, 0};
+	mlv_record r;
+	char err[512], key[32], big[300];
+	make(&r, 1, 2, v, (const char *const[]){"id=a", "label.piece=x"}, 2);
+	mlv_plot_opts o;
+	mlv_plot_defaults(&o);
+	o.color_key = "label.piece";
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), 0);
+	o.hl_key = "label.pice";
+	o.hl_glob = "x";
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), -1);
+	CHECK_STR(err, "--highlight label.pice: no record has this key; did you "
+	          "mean label.piece? (the records' keys: id, label.piece)");
+	/* 25 more keys: the first 20 of them all, then how many more */
+	for (int i = 0; i < 25; i++) {
+		snprintf(key, sizeof key, "key%02d", i);
+		mlv_meta_set(&r, key, "1");
+	}
+	o.hl_key = NULL;
+	o.color_key = "nothing.like.it";
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), -1);
+	CHECK(strstr(err, "-c nothing.like.it: no record has this key (the "
+	              "records' keys: id, key00, key01, ") == err);
+	CHECK(strstr(err, ", key18 and 7 more)") != NULL);
+	/* a long key first: the list stops before the message would */
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	mlv_meta_set(&r, big, "1");
+	CHECK_INT(mlv_plot_keys_exist(&r, 1, &o, err, sizeof err), -1);
+	CHECK(strstr(err, "(the records have 28 keys, too long to list)") !=
+	      NULL);
+	mlv_record_free(&r);
 }
 
 TEST(tooltips_id_keys_labels_last)
@@ -403,8 +457,8 @@ TEST(scripts_of_each_kind)
 	s = script(&t, 1, &o, err, sizeof err);
 	CHECK(s != NULL);
 	if (s) {
-		CHECK(strstr(s, "set output 'out.svg'\n") != NULL);
-		CHECK(strstr(s, "set ylabel 'height (ward)'\n") != NULL);
+		CHECK(strstr(s, "set output \"out.svg\"\n") != NULL);
+		CHECK(strstr(s, "set ylabel \"height (ward)\"\n") != NULL);
 		CHECK(strstr(s, "('0' 0, '4' 1, '2' 2, '1' 3, '3' 4)") != NULL);
 		/* the U over leaves 0 and 4, in cluster 1's block */
 		CHECK(strstr(s, "$c0 << EOD\n0 0\n0 2\n1 2\n1 0\n\nEOD\n") != NULL);
@@ -422,10 +476,10 @@ TEST(scripts_of_each_kind)
 	s = script(&m, 1, &o, err, sizeof err);
 	CHECK(s != NULL);
 	if (s) {
-		CHECK(strstr(s, "set title 'it''s'\n") != NULL);
+		CHECK(strstr(s, "set title \"it's\"\n") != NULL);
 		CHECK(strstr(s, "$t0 << EOD\n0 1 1 1\n2 3 2 0\n4 5 3 2\n\nEOD\n")
 		      != NULL);
-		CHECK(strstr(s, "title 'it''s'") != NULL);
+		CHECK(strstr(s, "title \"it's\"") != NULL);
 	}
 	free(s);
 	o.kind = MLV_PLOT_PARALLEL;
@@ -501,6 +555,7 @@ main(void)
 	RUN(groups_by_column_in_numeric_order);
 	RUN(highlight_alone_and_with_a_key);
 	RUN(colours_repeat_with_other_shapes);
+	RUN(a_key_no_record_has_is_named_with_the_keys);
 	RUN(tooltips_id_keys_labels_last);
 	RUN(variance_order_and_spread);
 	RUN(leaf_order_and_places_as_scipy);

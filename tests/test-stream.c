@@ -87,6 +87,27 @@ TEST(keys)
 	CHECK(!mlv_key_valid("caf\xc3\xa9"));
 }
 
+TEST(nearest_key)
+{
+	const char *keys[] = {"id", "kind", "label.performer", "label.piece",
+	                      "t0", "dt"};
+	size_t n = sizeof keys / sizeof *keys;
+	CHECK_STR(mlv_nearest_key("label.performr", keys, n), "label.performer");
+	CHECK_STR(mlv_nearest_key("lable.piece", keys, n), "label.piece");
+	CHECK_STR(mlv_nearest_key("label.Piece", keys, n), "label.piece");
+	CHECK_STR(mlv_nearest_key("Id", keys, n), "id");
+	CHECK_STR(mlv_nearest_key("kid", keys, n), "id"); /* the first of two */
+	/* a key that exists, one too far, and no keys: no suggestion */
+	CHECK(mlv_nearest_key("kind", keys, n) == NULL);
+	CHECK(mlv_nearest_key("label.composer", keys, n) == NULL);
+	CHECK(mlv_nearest_key("zz", keys, n) == NULL);
+	CHECK(mlv_nearest_key("id", keys, 0) == NULL);
+	/* a third of the length: 13 letters allow 5 edits, not 6 */
+	const char *one[] = {"abcdefghijklm"};
+	CHECK_STR(mlv_nearest_key("abcdefghVWXYZ", one, 1), "abcdefghijklm");
+	CHECK(mlv_nearest_key("abcdefgUVWXYZ", one, 1) == NULL);
+}
+
 TEST(metadata)
 {
 	mlv_record r, s;
@@ -329,6 +350,7 @@ main(void)
 	}
 	RUN(encode_decode_every_byte);
 	RUN(keys);
+	RUN(nearest_key);
 	RUN(metadata);
 	RUN(write_then_read);
 	RUN(header_is_readable_text);

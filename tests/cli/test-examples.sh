@@ -126,6 +126,13 @@ done
 check "explore: a playlist of 3 tracks" sh -c "[ \$(sed 1d '$SCRATCH/explore/playlist.tsv' | wc -l) -eq 3 ]"
 svgs_ok explore 8
 
+# The gallery: one picture of every kind, each SVG well-formed XML.
+run gallery gallery EPOCHS=3
+svgs_ok gallery 11
+check "gallery: every picture is well-formed XML" python3 -c '
+import sys, xml.etree.ElementTree as ET
+for f in sys.argv[1:]: ET.parse(f)' "$SCRATCH"/gallery/*.svg
+
 # Sharded extraction, merged with cat, equals the single run; the Slurm
 # script's tasks run here one by one, and GNU parallel's --sshlogin path
 # on the local machine (':').

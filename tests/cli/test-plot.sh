@@ -11,7 +11,8 @@ PY=/usr/bin/python3
 #   color=RGB      the number of those points drawn in rgb(R, G, B)
 #   texts          every <text> element's text, joined by '|'
 #   tips           every tooltip, joined by '|'
-#   images         the number of <image> elements
+#   images         the number of <image> elements (not the tooltips' own)
+#   cells          the number of heatmap cells drawn as rectangles
 #   paths          the number of <path> elements
 # and, over the plots' own groups (gnuplot_plot_N, less the legend's):
 #   subpaths[=RGB] the lines drawn (in rgb(R, G, B)) as COUNTxVERTICES for
@@ -20,15 +21,21 @@ PY=/usr/bin/python3
 #   circles        the number of filled circles, then each one's radius
 #                  over the first one's
 #   faint          the number of translucent marks
+#   colors         the numbers of colours and of shapes of those points
+#   handlers       the objects the event handlers (on*=) call that no
+#                  embedded <script> defines, or "defined"
 cat >svg.py <<'EOF'
 import re, sys
 import xml.etree.ElementTree as ET
 ns = '{http://www.w3.org/2000/svg}'
 root = ET.parse(sys.argv[1]).getroot()
-hyper = [g for g in root.iter(ns + 'g') if 'onmousemove' in g.attrib]
-# a legend entry's group holds its text; the plots' own hold none
+hyper = [g for g in root.iter(ns + 'g')
+         if 'showHypertext' in g.get('onmousemove', '')]
+# a legend entry's group holds its text, or is a _keyentry (the sample
+# gnuplot's script toggles); the plots' own hold none
 data = [g for g in root.iter(ns + 'g')
         if g.get('id', '').startswith('gnuplot_plot_')
+        and not g.get('id').endswith('_keyentry')
         and not any(True for _ in g.iter(ns + 'text'))]
 def rgb(s):
     return re.sub(r'\s', '', s or '')
@@ -46,7 +53,12 @@ for check in sys.argv[2:]:
     elif check == 'tips':
         print('|'.join(g.attrib['onmousemove'] for g in hyper))
     elif check == 'images':
-        print(sum(1 for _ in root.iter(ns + 'image')))
+        print(sum(1 for i in root.iter(ns + 'image')
+                  if i.get('id') != 'hyperimage'))
+    elif check == 'cells':
+        print(sum(1 for d in data for g in d.iter(ns + 'g')
+                  if g.get('shape-rendering') == 'crispEdges'
+                  for _ in g.iter(ns + 'polygon')))
     elif check == 'paths':
         print(sum(1 for _ in root.iter(ns + 'path')))
     elif check == 'subpaths' or check.startswith('subpaths='):
@@ -66,11 +78,28 @@ for check in sys.argv[2:]:
             xs = [float(v.split(',')[0]) for v in p.get('points').split()]
             r.append((max(xs) - min(xs)) / 2)
         print(len(r), ' '.join('%.2f' % (v / r[0]) for v in r))
+    elif check == 'colors':
+        marks = [u for g in hyper for u in g.iter(ns + 'use')]
+        print(len({rgb(u.get('color')) for u in marks}),
+              len({u.get('{http://www.w3.org/1999/xlink}href') for u in marks}))
+    elif check == 'handlers':
+        called = {m for e in root.iter() for k, v in e.attrib.items()
+                  if k.startswith('on') for m in re.findall(r'(\w+)\.\w+\(', v)}
+        code = ''.join(t.text or '' for t in root.iter(ns + 'script'))
+        undefined = sorted(o for o in called
+                           if not re.search(r'(^|[\s;])%s\s*=' % o, code))
+        print(' '.join(undefined) or 'defined')
     elif check == 'faint':
         print(sum(1 for g in data for u in g.iter(ns + 'use')
                   if float(u.get('opacity', '1')) < 1))
 EOF
 svg() { "$PY" svg.py "$@"; }
+# well_formed FILE: XML to Python's parser, and to libxml2's (stricter:
+# it refuses U+FFFE, as browsers do) when xmllint is installed.
+well_formed() {
+	"$PY" svg.py "$1" >/dev/null &&
+		{ ! command -v xmllint >/dev/null 2>&1 || xmllint --noout "$1"; }
+}
 
 # expect NAME WANT CMD...: CMD's stdout equals WANT.
 expect() {
@@ -101,7 +130,7 @@ check "--script prints the script without running gnuplot" sh -c '
 	grep -qx "\$g0 << EOD" map.gp && grep -qx "\$g1 << EOD" map.gp &&
 	[ "$(grep -c "^tip\[" map.gp)" -eq 240 ] && ! grep -q "^set output" map.gp'
 check "--script -o names the output, not a temporary" sh -c '
-	mlv-plot --script -o "it'"'"'s.png" map.mlv | grep -qx "set output '"'"'it'"''"'s.png'"'"'" &&
+	mlv-plot --script -o "it'"'"'s.png" map.mlv | grep -qx "set output \"it'"'"'s.png\"" &&
 	mlv-plot --script -o m.png map.mlv | head -n 1 | grep -q "^set terminal pngcairo "'
 fails "missing gnuplot: one line naming the package" 1 \
 	"^mlv-plot: /nonexistent/gnuplot not found \\(install it: apt-get install gnuplot-nox\\)$" \
@@ -110,6 +139,15 @@ check "missing gnuplot leaves no file" sh -c '[ -z "$(ls -A | grep none)" ]'
 fails "an unknown kind" 2 "^mlv-plot: -k pie: not one of scatter, trajectories, averages, parallel, heatmap, lines, dendrogram$" mlv-plot -k pie map.mlv
 fails "an unknown extension" 2 "^mlv-plot: -o map.txt: name the type with -t" mlv-plot -o map.txt map.mlv
 fails "--color with --color-column" 2 "^mlv-plot: --color and --color-column: choose one$" mlv-plot -c id --color-column 1 --script map.mlv
+fails "-c of a key no record has: the keys and the nearest" 1 \
+	"^mlv-plot: -c label.prt: no record has this key; did you mean label.part\\? \\(the records' keys: dt, id, kind, label.part, t0\\)$" \
+	mlv-plot -c label.prt -o none.svg map.mlv
+fails "-c of a key far from any: the keys" 1 \
+	"^mlv-plot: -c label.performer: no record has this key \\(the records' keys: dt, id, kind, label.part, t0\\)$" \
+	mlv-plot -c label.performer --script map.mlv
+fails "--highlight of a key no record has" 1 \
+	"^mlv-plot: --highlight lable.part: no record has this key; did you mean label.part\\? " \
+	mlv-plot --highlight lable.part=a --script map.mlv
 fails "--color-column past the columns" 1 "^mlv-plot: record 1 \\(id=gen/0\\): --color-column 3, but it has 2 columns$" \
 	mlv-plot --color-column 3 --script map.mlv
 
@@ -196,6 +234,7 @@ contains "scatter: legend with the key and its values" "label.part|a|b|gen/0, ge
 contains "scatter: axis labels" "column 2|column 1" svg map.svg texts
 contains "scatter: tooltips with id, colour key and time" \
 	"showHypertext(evt,'gen/1\\nlabel.part=b\\nt=10.025 s')" svg map.svg tips
+expect "scatter: the script the tooltips call is in the file" defined svg map.svg handlers
 
 # cluster ids pasted beside the map, as mlv-paste does
 awk 'BEGIN { for (i = 0; i < 30; i++) print i % 3 }' | mlv-cat -f tsv --set id=c >ids.mlv
@@ -213,7 +252,35 @@ expect "--highlight: the subset in vermillion over grey" "120
 120" svg hl.svg "color=rgb(213,94,0)" "color=rgb(187,187,187)"
 contains "--highlight: legend" "other|label.part=b|" svg hl.svg texts
 
-# ---- escaping: text from data is text, in gnuplot and in XML ----
+# ---- maps that read well ----
+mlv-cat --set projection=pca --set explained=0.3412,0.1207 --set kind=xy map.mlv >pca.mlv
+mlv-plot --script pca.mlv >pca.gp
+check "maps: a projection's axes named, PC1 (34 %), equal units" sh -c '
+	grep -qx "set xlabel \"PC1 (34 %)\"" pca.gp && grep -qx "set ylabel \"PC2 (12 %)\"" pca.gp &&
+	grep -qx "set size ratio -1" pca.gp && ! grep -q "set size ratio" map.gp'
+mlv-project -m pca map.mlv 2>/dev/null | mlv-plot --script >pca2.gp
+check "maps: mlv-project's PCA axes named with their variance" sh -c '
+	grep -q "^set xlabel \"PC1 ([0-9]* %)\"$" pca2.gp && grep -q "^set ylabel \"PC2 ([0-9]* %)\"$" pca2.gp'
+for m in tsne:t-SNE umap:UMAP; do
+	mlv-cat --set projection=${m%%:*} map.mlv | mlv-plot -k trajectories --script >proj.gp
+	check "maps: ${m%%:*} axes named ${m#*:} 1 and 2, equal units" sh -c "
+		grep -qx 'set xlabel \"${m#*:} 1\"' proj.gp && grep -qx 'set ylabel \"${m#*:} 2\"' proj.gp &&
+		grep -qx 'set size ratio -1' proj.gp"
+done
+# ids that are absolute paths: the legend and title show the file names,
+# with as many directories as it takes to tell every two apart
+for p in /tmp/mlv.x1/audio/a.wav /tmp/mlv.x1/audio/b.wav /tmp/mlv.x1/take2/b.wav; do
+	mlv-gen --rows 3 --cols 2 | mlv-cat --set "id=$p"
+done >paths.mlv
+mlv-plot -c id -o paths.svg paths.mlv
+contains "maps: legends name a record by its file, not its absolute path" \
+	"|id|audio/a.wav|audio/b.wav|take2/b.wav|audio/a.wav, audio/b.wav, take2/b.wav|" svg paths.svg texts
+check "maps: no absolute path in any text" sh -c "\"$PY\" svg.py paths.svg texts >paths.txt &&
+	grep -q take2/b.wav paths.txt && ! grep -q /tmp paths.txt"
+mlv-gen --records 14 --rows 2 --cols 2 --seed 8 >fourteen.mlv
+mlv-plot -c id -o fourteen.svg fourteen.mlv
+expect "maps: 14 groups in 13 colours and 2 shapes" "13 2" svg fourteen.svg colors
+
 mlv-gen --rows 3 --cols 2 | mlv-cat --set 'id=<a href="x">Tom & Jerry'"'"'s</a>' >esc.mlv
 mlv-plot -c id --title 'say "hi" <b> & '"'"'bye'"'"'
 second line' -o esc.svg esc.mlv
@@ -232,10 +299,83 @@ printf '\0\0\200\77\0\0\0\100' >>bad.mlv
 mlv-plot -c id -o bad.svg bad.mlv 2>/dev/null
 contains "escaping: bytes that are not UTF-8 become ?" "|bad? x|" svg bad.svg texts
 
+# ---- hostile text: any id, label or title plots, as SVG that is XML ----
+# one string a line, as printf %b reads it (\n a newline, \\ a backslash,
+# \0NNN a byte in octal)
+cat >nasty.txt <<'EOF'
+'Round Midnight
+'Til Tuesday
+'
+''
+'''
+it's ''twice'' and 'ends'
+"double" and ""
+\\ a backslash, \\\\ two, \\n not a newline, \\047 not a quote
+a]]>b
+]]>
+<![CDATA[ x ]]>
+$HOME ${x} $(echo pwned) $1 $$
+`echo pwned` and `
+@x @@ x@
+line one\nline two\n
+\ttab and\rreturn
+עברית and العربية, ‮override‬ and ⁧isolate⁩
+e\0314\0201 and \0314\0210leading combining, 🎷
+\0357\0277\0276 and \0357\0277\0277, not characters in XML
+notitle; set output '/tmp/x'; title 'x' with lines
+& &amp; &#0; < <b> </svg> -->
+# not a comment { } [ ] ; ,
+EOF
+nasty_svg= nasty_png= nasty_pdf= n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	s=$(printf '%b.' "$line")
+	s=${s%.}
+	mlv-gen --records 2 --rows 3 --cols 2 | mlv-cat --set "id=$s" --set "label.name=$s" >nasty$n.mlv
+	mlv-plot -c label.name --title "$s" -o nasty$n.svg nasty$n.mlv 2>>nasty.err &&
+		well_formed nasty$n.svg 2>>nasty.err || nasty_svg="$nasty_svg [$line]"
+	mlv-plot -c label.name --title "$s" -o nasty$n.png nasty$n.mlv 2>>nasty.err &&
+		head -c 8 nasty$n.png | od -An -c | grep -q "P   N   G" &&
+		tail -c 8 nasty$n.png | grep -q IEND || nasty_png="$nasty_png [$line]"
+	mlv-plot -c label.name --title "$s" -o nasty$n.pdf nasty$n.mlv 2>>nasty.err &&
+		tail -c 8 nasty$n.pdf | grep -q "%%EOF" || nasty_pdf="$nasty_pdf [$line]"
+done <nasty.txt
+for t in svg png pdf; do
+	eval "failed=\$nasty_$t"
+	if [ -z "$failed" ]; then ok "hostile text: $n titles, ids and labels plot as $t"; else
+		not_ok "hostile text: $n titles, ids and labels plot as $t" "failed:$failed" "$(cat nasty.err)"
+	fi
+done
+cat nasty[0-9]*.mlv >nasty-all.mlv
+for k in trajectories averages lines; do
+	if mlv-plot -k $k -o nasty-$k.svg nasty-all.mlv 2>nasty.err &&
+		well_formed nasty-$k.svg 2>>nasty.err; then
+		ok "hostile text: -k $k of them all is XML"
+	else
+		not_ok "hostile text: -k $k of them all is XML" "$(cat nasty.err)"
+	fi
+done
+contains "hostile text: an apostrophe first is drawn as itself" "|'Round Midnight|" svg nasty1.svg texts
+contains "hostile text: backticks are not substituted" "|\`echo pwned\` and \`|" svg nasty13.svg texts
+contains "hostile text: nor is \$" '|$HOME ${x} $(echo pwned) $1 $$|' svg nasty12.svg texts
+
 # ---- heatmap ----
 mlv-gen --rows 20 --cols 4 | mlv-simmat >sim.mlv
 mlv-plot -k heatmap -o sim.svg sim.mlv
-expect "heatmap: one image" 1 svg sim.svg images
+expect "heatmap: crisp in SVG, a rectangle per cell, no bitmap to smooth" "400
+0" svg sim.svg cells images
+mlv-gen --rows 6 --cols 5 | mlv-cat --set kind=spec --set df=20 --set scale=db --set dt=0.025 >spec.mlv
+mlv-plot --script spec.mlv >spec.gp
+check "heatmap: a spectrogram's bins in Hz, its colour bar in dB" sh -c '
+	grep -qx "set ylabel \"frequency (Hz)\"" spec.gp && grep -qx "set cblabel \"dB\"" spec.gp &&
+	grep -qx "set yrange \[-10:90\]" spec.gp && grep -q "^plot \$m matrix using (0+\$2\*0.025):(\$1\*20):3 " spec.gp'
+mlv-cat --set kind=mel --set fmin=0 --set fmax=10000 --set scale=log1p --set power=2 spec.mlv |
+	mlv-plot --script >mel.gp
+check "heatmap: a mel spectrogram's bands, log(1 + power)" sh -c '
+	grep -qx "set ylabel \"mel band (0-10000 Hz)\"" mel.gp && grep -qx "set cblabel \"log(1 + power)\"" mel.gp'
+mlv-gen --rows 160 --cols 4 | mlv-simmat >bigsim.mlv
+expect "heatmap: past 20000 cells, one bitmap" "0
+1" svg "$(mlv-plot -o bigsim.svg bigsim.mlv && echo bigsim.svg)" cells images
 contains "heatmap: a colour bar named by the measure" "|cosine|gen/0" svg sim.svg texts
 contains "heatmap: time on both axes" "|time (s)|time (s)|" svg sim.svg texts
 mlv-gen --records 2 --rows 5 --cols 3 | mlv-simmat >two.mlv
@@ -254,6 +394,13 @@ printf '1\t2.0\t2.2\n2\t1.0\t1.5\n3\t0.5\t1.2\n4\t0.3\t1.1\n' |
 	mlv-cat -f tsv --set id=run1 --set colnames=epoch,train,validation >log.mlv
 mlv-plot -k lines -o log.svg log.mlv
 contains "lines: a training log, each column against the first" "|epoch|train|validation|run1" svg log.svg texts
+mlv-cat --set kind=loss log.mlv >loss.mlv
+mlv-plot -k lines --script loss.mlv >loss.gp
+check "lines: a loss on a log scale, its axes named" sh -c '
+	grep -qx "set logscale y" loss.gp && grep -qx "set ylabel \"loss\"" loss.gp &&
+	grep -qx "set xlabel \"epoch\"" loss.gp && ! mlv-plot -k lines --script log.mlv | grep -q logscale'
+printf '1\t2.0\n2\t0\n' | mlv-cat -f tsv --set kind=loss --set colnames=epoch,train >loss0.mlv
+check "lines: a loss that reaches 0 stays linear" sh -c '! mlv-plot --script loss0.mlv | grep -q logscale'
 
 # ---- -c with --highlight: the subset coloured by the key, the rest grey ----
 mlv-plot -c id --highlight label.part=b -o hlc.svg map.mlv
@@ -275,6 +422,10 @@ contains "trajectories: legend of the ids, start and end" "|id|gen/0|gen/1|gen/2
 contains "trajectories: a tooltip at each vertex" \
 	"showHypertext(evt,'gen/1\\nlabel.part=b\\nt=10.025 s')" svg tr.svg tips
 expect "trajectories: tooltips for every row" 120 svg tr.svg points
+check "trajectories: start and end marks smaller than the old size 2" sh -c '
+	mlv-plot -k trajectories --script tr.mlv | grep -o "pt [69] ps [0-9.]*" | sort -u |
+	awk "{ n++; if (\$4 >= 1.5) bad++ } END { exit n != 2 || bad }"'
+expect "trajectories: the script the tooltips call is in the file" defined svg tr.svg handlers
 mlv-plot -k trajectories -c label.part -o trc.svg tr.mlv
 expect "trajectories -c: a colour per label" "2x30
 2x30" svg trc.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(86,180,233)"
@@ -302,6 +453,7 @@ mlv-plot -k averages -c id -o av.svg spread.mlv
 expect "averages: a circle per record, radii as the spreads" "3 1.00 2.00 4.00" svg av.svg circles
 contains "averages: tooltips with id, labels and rows" \
 	"showHypertext(evt,'r2\\nlabel.spread=2\\n4 rows')" svg av.svg tips
+expect "averages: the script the tooltips call is in the file" defined svg av.svg handlers
 check "averages: the centres at the means" sh -c '
 	mlv-plot -k averages -c id --script spread.mlv | grep -qx "20 0 1.41421356 3"'
 mlv-plot -k averages -c id --with-points -o avp.svg spread.mlv
@@ -316,7 +468,20 @@ awk 'BEGIN { srand(7); for (i = 0; i < 60; i++)
 	mlv-cat -f tsv --set id=lat --set kind=latent --set label.part=x >lat.mlv
 mlv-plot -k parallel -o par.svg lat.mlv
 expect "parallel: a line per row across the four axes" 60x4 svg par.svg subpaths
-contains "parallel: axes z0 to z3, each with its own tics" "z0|z1|z2|z3|-0.4|-0.3|" svg par.svg texts
+expect "parallel: axes z0 to z3 on one range, tics on the first only" \
+	"z0|z1|z2|z3|-1.5|-1|-0.5| 0| 0.5| 1| 1.5|lat" sh -c "\"$PY\" svg.py par.svg texts | sed 's/| | *$//'"
+awk 'BEGIN { srand(3); for (i = 0; i < 300; i++) { for (j = 0; j < 16; j++)
+	printf "%s%.4f", j ? "\t" : "", (j + 1) * (rand() - 0.5); print "" } }' >wide.tsv
+{ mlv-cat -f tsv --set id=w1 --set label.part=a wide.tsv; mlv-cat -f tsv --set id=w2 --set label.part=b wide.tsv; } >wide.mlv
+mlv-plot -k parallel --highlight label.part=b --script wide.mlv >wide.gp
+# 16 columns, column j spread j + 1 times as wide
+check "parallel of 16 columns: one range, tics once, translucent, the selection last" sh -c '
+	[ "$(grep -c "^set paxis [0-9]* range \[-7.89[0-9]*:7.9[0-9]*\]$" wide.gp)" -eq 16 ] &&
+	[ "$(grep -c "^set paxis .* tics" wide.gp)" -eq 1 ] &&
+	grep -q "^     \$p0 using 1:2 with lines lw 1 lc rgb .#F[0-9A-F]BBBBBB. " wide.gp &&
+	grep -q "^     \$p1 using 1:2 with lines lw 1 lc rgb .#E[0-9A-F]D55E00. " wide.gp &&
+	[ "$(grep -n "^     \$p0 using" wide.gp | cut -d: -f1)" -lt "$(grep -n "^     \$p1 using" wide.gp | cut -d: -f1)" ]'
+mlv-plot -k parallel --highlight label.part=b -o wide.png wide.mlv
 mlv-plot -k parallel --sort-variance -o pars.svg lat.mlv
 contains "parallel --sort-variance: the axes by variance" "z1|z3|z0|z2|" svg pars.svg texts
 mlv-plot -k parallel --sort-variance --columns 2 -o par2.svg lat.mlv
@@ -377,7 +542,7 @@ else
 fi
 
 # ---- the kind from the records' kind key ----
-expect "kind=simmat drawn as a heatmap" 1 svg "$(mlv-plot -o simk.svg sim.mlv && echo simk.svg)" images
+expect "kind=simmat drawn as a heatmap" 400 svg "$(mlv-plot -o simk.svg sim.mlv && echo simk.svg)" cells
 expect "kind=latent drawn as parallel coordinates" 60x4 svg "$(mlv-plot -o latk.svg lat.mlv && echo latk.svg)" subpaths
 
 # ---- other types, chosen by the extension or -t ----

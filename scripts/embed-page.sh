@@ -17,8 +17,9 @@ for m in '<!--MLV-STYLE-->' '<!--MLV-DATA-->' '<!--MLV-SCRIPT-->'; do
 	fi
 done
 for f in "$css" "$js"; do
-	if grep -n -i -E '</(script|style)' "$f" >&2; then
-		echo "embed-page.sh: $f: holds </script or </style, which would end the element it goes into" >&2
+	line=$(grep -n -i -E '</(script|style)' "$f" | head -n 1 | cut -d: -f1)
+	if [ -n "$line" ]; then
+		echo "embed-page.sh: $f: line $line holds </script or </style, which would end the element it goes into" >&2
 		exit 1
 	fi
 done

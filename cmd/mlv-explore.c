@@ -85,6 +85,23 @@ read_points(mlv_points *p, const char *path)
 	mlv_points_read(p, &one, 1);
 }
 
+typedef int (*add_fn)(mlv_explore *e, const mlv_points *base,
+                      const mlv_points *other, const char *name, char *err,
+                      size_t errlen);
+
+/* Read the stream at path and match it to the map's points with add. */
+static void
+add_stream(mlv_explore *e, const mlv_points *map, const char *path,
+           const char *name, add_fn add)
+{
+	char err[2048];
+	mlv_points other;
+	read_points(&other, path);
+	if (add(e, map, &other, name, err, sizeof err))
+		mlv_die("%s", err);
+	mlv_points_free(&other);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,32 +170,20 @@ main(int argc, char **argv)
 
 	char err[2048];
 	const char *map_path = optind < argc ? argv[optind] : "-";
-	mlv_points map, other;
+	mlv_points map;
 	read_points(&map, map_path);
 	mlv_explore e;
 	if (mlv_explore_init(&e, &map, file_name(map_path), err, sizeof err))
 		mlv_die("%s", err);
-	if (optind + 1 < argc) {
-		read_points(&other, argv[optind + 1]);
-		if (mlv_explore_add_map(&e, &map, &other,
-		                        file_name(argv[optind + 1]), err, sizeof err))
-			mlv_die("%s", err);
-		mlv_points_free(&other);
-	}
-	if (latent_path) {
-		read_points(&other, latent_path);
-		if (mlv_explore_set_latent(&e, &map, &other, latent_path, err,
-		                           sizeof err))
-			mlv_die("%s", err);
-		mlv_points_free(&other);
-	}
-	if (clusters_path) {
-		read_points(&other, clusters_path);
-		if (mlv_explore_set_clusters(&e, &map, &other, clusters_path, err,
-		                             sizeof err))
-			mlv_die("%s", err);
-		mlv_points_free(&other);
-	}
+	if (optind + 1 < argc)
+		add_stream(&e, &map, argv[optind + 1], file_name(argv[optind + 1]),
+		           mlv_explore_add_map);
+	if (latent_path)
+		add_stream(&e, &map, latent_path, latent_path,
+		           mlv_explore_set_latent);
+	if (clusters_path)
+		add_stream(&e, &map, clusters_path, clusters_path,
+		           mlv_explore_set_clusters);
 	if (title) {
 		free(e.title);
 		e.title = mlv_strdup(title);

@@ -155,24 +155,6 @@ int mlv_explore_embed_audio(mlv_explore *e, const mlv_points *base,
 char *mlv_explore_audio_file(const mlv_explore *e, size_t rec,
                              const char *root);
 
-/* Percent-encode a path for a URL: every byte but A-Z a-z 0-9 - . _ ~ /
- * becomes %XX.  malloc'd. */
-char *mlv_url_encode_path(const char *path);
-/* The relative path from directory from to path to, both absolute and
- * normalised ("/a/b", "/a/c/d" -> "../c/d").  malloc'd. */
-char *mlv_relative_path(const char *from, const char *to);
-/* An absolute, lexically normalised path ("." and ".." resolved, no
- * double slashes) of path taken relative to dir (absolute).  malloc'd. */
-char *mlv_absolute_path(const char *dir, const char *path);
-
-/* Standard base64 (RFC 4648, padded) of n bytes into out, which needs
- * 4 * ((n + 2) / 3) + 1 bytes; returns the length written (NUL added). */
-size_t mlv_base64(char *out, const void *in, size_t n);
-/* s as a JSON string, quotes included, with < > & U+2028 U+2029 as \u
- * escapes (so no text ends a <script> element) and bytes that are not
- * UTF-8 as U+FFFD.  malloc'd. */
-char *mlv_json_quote(const char *s);
-
 /* Write the page: html split at <!--MLV-STYLE-->, <!--MLV-DATA--> and
  * <!--MLV-SCRIPT--> (in that order, each once), css and js inlined, the
  * data in between.  -1 with errno on a write error; -1 with errno EINVAL

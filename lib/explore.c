@@ -167,8 +167,9 @@ take_map(mlv_explore_map *m, const mlv_points *p, const size_t *at,
 		return mlv_errf(err, errlen, "%s: no rows (a map has a point per "
 		                "row)", name);
 	if (p->d < 2)
-		return mlv_errf(err, errlen, "%s: %zu column (a map needs 2 "
-		                "coordinate columns)", p->where[0], p->d);
+		return mlv_errf(err, errlen, "%s: %zu column%s (a map needs 2 "
+		                "coordinate columns)", p->where[0], p->d,
+		                p->d == 1 ? "" : "s");
 	char *third = colname(&p->recs[0], 2);
 	int is_3d = third && !strcmp(third, "z");
 	free(third);

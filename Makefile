@@ -87,7 +87,7 @@ build/tools/%: examples/corpus/%.c lib/libmlv.a $(LIB_HDR)
 PAGE_SRC := page/explore.html page/explore.css page/explore.js
 build/gen/explore-page.h: scripts/embed-page.sh $(PAGE_SRC)
 	@mkdir -p $(@D)
-	sh scripts/embed-page.sh $@ $(PAGE_SRC)
+	$(call say,GEN,$@)sh scripts/embed-page.sh $@ $(PAGE_SRC)
 bin/mlv-explore build/asan/bin/mlv-explore: build/gen/explore-page.h
 
 # The same library, tools and unit tests under AddressSanitizer and

@@ -167,6 +167,8 @@ main(int argc, char **argv)
 		mlv_usage_error("--embed-audio and --audio-base exclude each other");
 	if (!output)
 		output = "-";
+	/* a page that cannot be created is refused before any work */
+	mlv_writer *w = mlv_writer_open_or_die(output);
 
 	char err[2048];
 	const char *map_path = optind < argc ? argv[optind] : "-";
@@ -210,7 +212,6 @@ main(int argc, char **argv)
 		mlv_die("%s", err);
 	free(dir);
 
-	mlv_writer *w = mlv_writer_open_or_die(output);
 	if (mlv_explore_write(w, &e, (const char *)mlv_page_html,
 	                      (const char *)mlv_page_css,
 	                      (const char *)mlv_page_js))

@@ -82,6 +82,14 @@ build/tools/%: examples/corpus/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
 
+# mlv-explore carries its page: page/explore.{html,css,js} as a generated
+# header (the script refuses CSS or JS that could end its element).
+PAGE_SRC := page/explore.html page/explore.css page/explore.js
+build/gen/explore-page.h: scripts/embed-page.sh $(PAGE_SRC)
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)sh scripts/embed-page.sh $@ $(PAGE_SRC)
+bin/mlv-explore build/asan/bin/mlv-explore: build/gen/explore-page.h
+
 # The same library, tools and unit tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer.
 build/asan/libmlv.a: $(ASAN_LIB_OBJ)

@@ -61,11 +61,12 @@ static const int tag_ids[MLV_AUDIO_NTAGS] = {
 /* Input samples per soxr_process call. */
 #define RESAMPLE_BLOCK ((size_t)1 << 16)
 
-/* ---- whole input in memory, for stdin and pipes ---- */
+/* ---- whole input in memory, for stdin and pipes, and encoded output ---- */
 
 typedef struct {
 	unsigned char *buf;
 	sf_count_t len, pos;
+	size_t cap; /* bytes allocated in buf, for writing */
 } membuf;
 
 static sf_count_t
@@ -104,10 +105,21 @@ mem_read(void *ptr, sf_count_t count, void *user)
 static sf_count_t
 mem_write(const void *ptr, sf_count_t count, void *user)
 {
-	(void)ptr;
-	(void)count;
-	(void)user;
-	return 0;
+	membuf *m = user;
+	if (count <= 0)
+		return 0;
+	size_t need = (size_t)m->pos + (size_t)count;
+	if (need > m->cap) {
+		m->cap = need > 2 * m->cap ? need : 2 * m->cap;
+		m->buf = mlv_realloc(m->buf, m->cap);
+	}
+	if (m->pos > m->len)
+		memset(m->buf + m->len, 0, (size_t)(m->pos - m->len));
+	memcpy(m->buf + m->pos, ptr, (size_t)count);
+	m->pos += count;
+	if (m->pos > m->len)
+		m->len = m->pos;
+	return count;
 }
 
 static sf_count_t
@@ -404,7 +416,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 	int is_stdin = !path || !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
 	int fd = -1, own_fd = 0;
-	membuf mem = {NULL, 0, 0};
+	membuf mem = {NULL, 0, 0, 0};
 	SNDFILE *snd = NULL;
 	SF_INFO info;
 	float *y = NULL;
@@ -691,4 +703,52 @@ mlv_audio_free(mlv_audio *a)
 	for (int i = 0; i < MLV_AUDIO_NTAGS; i++)
 		free(a->tags[i]);
 	memset(a, 0, sizeof *a);
+}
+
+int
+mlv_audio_encode_opus(const float *x, size_t n, double sr,
+                      unsigned char **out, size_t *len, char *err,
+                      size_t errlen)
+{
+	*out = NULL;
+	*len = 0;
+	float *y = NULL;
+	size_t ny = n;
+	if (sr != MLV_OPUS_SR) {
+		if (mlv_resample(&y, &ny, x, n, sr, MLV_OPUS_SR, err, errlen))
+			return -1;
+		x = y;
+	}
+	membuf mem = {NULL, 0, 0, 0};
+	SF_VIRTUAL_IO vio = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
+	SF_INFO info = {.samplerate = (int)MLV_OPUS_SR, .channels = 1,
+	                .format = SF_FORMAT_OGG | SF_FORMAT_OPUS};
+	pthread_mutex_lock(&open_lock);
+	SNDFILE *snd = sf_open_virtual(&vio, SFM_WRITE, &info, &mem);
+	if (!snd)
+		mlv_errf(err, errlen, "cannot encode Ogg Opus (%s)",
+		         sf_strerror(NULL));
+	pthread_mutex_unlock(&open_lock);
+	/* libsndfile's Opus level 0.9 is about 32 kbit/s for mono music:
+	 * clear enough to recognise a passage, 4 KB a second. */
+	double level = 0.9;
+	int status = -1;
+	if (snd && sf_command(snd, SFC_SET_COMPRESSION_LEVEL, &level,
+	                      sizeof level) == SF_TRUE &&
+	    sf_writef_float(snd, x, (sf_count_t)ny) == (sf_count_t)ny)
+		status = 0;
+	else if (snd)
+		mlv_errf(err, errlen, "cannot encode Ogg Opus (%s)",
+		         sf_strerror(snd));
+	if (snd && sf_close(snd) && !status)
+		status = mlv_errf(err, errlen, "cannot encode Ogg Opus (closing "
+		                  "failed)");
+	free(y);
+	if (status) {
+		free(mem.buf);
+		return -1;
+	}
+	*out = mem.buf;
+	*len = (size_t)mem.len;
+	return 0;
 }

@@ -1,4 +1,5 @@
-/* audio.h - decode audio files into mono float samples, optionally resampled.
+/* audio.h - decode audio files into mono float samples, optionally resampled;
+ * encode samples as Ogg Opus.
  *
  * Anything libsndfile reads (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3, ...)
  * from a file, a pipe or stdin, mixed down to mono or one channel chosen,
@@ -106,5 +107,16 @@ void mlv_audio_free(mlv_audio *a);
  * MAX_SR, a ratio beyond MLV_AUDIO_MAX_RATIO, or a soxr failure. */
 int mlv_resample(float **out, size_t *nout, const float *in, size_t n,
                  double from_sr, double to_sr, char *err, size_t errlen);
+
+/* Opus's own rate (RFC 6716), which mlv_audio_encode_opus encodes at. */
+#define MLV_OPUS_SR 48000.0
+
+/* n mono samples at sr Hz (resampled to MLV_OPUS_SR first when sr
+ * differs) as an Ogg Opus file in memory, through libsndfile (1.0.29 or
+ * later), at about 32 kbit/s: *out (malloc'd, *len bytes).  0, or -1 with
+ * "cannot encode Ogg Opus (<why>)" or a resampling error in err. */
+int mlv_audio_encode_opus(const float *x, size_t n, double sr,
+                          unsigned char **out, size_t *len, char *err,
+                          size_t errlen);
 
 #endif

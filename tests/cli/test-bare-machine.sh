@@ -12,7 +12,7 @@
 ROOT=$(cd "$TESTS_DIR/.." && pwd)
 
 mkdir -p tree/tests shim
-for d in Makefile config.mk lib cmd scripts examples/corpus tests/tools tests/test.h; do
+for d in Makefile config.mk lib cmd page scripts examples/corpus tests/tools tests/test.h; do
 	mkdir -p "tree/$(dirname "$d")"
 	cp -R "$ROOT/$d" "tree/$d"
 done

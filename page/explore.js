@@ -14,7 +14,7 @@
  * Test hook, window.mlvExplore (for tests/browser and bench/):
  *   ready                  true once the first frame is drawn
  *   data                   the decoded data (typed arrays, see readData)
- *   renderer(m)            'webgl2' or '2d': how map m draws
+ *   renderer(m)            'webgl2' or '2d': how map m draws points
  *   lod(m)                 'points' or 'density': the last frame's mode
  *   screenPoint(m, i)      {x, y}: viewport CSS pixels of point i in map m
  *   selection()            the selected point indices, ascending
@@ -29,7 +29,7 @@
  *   benchHover(m, count)   {ms, found}: mean milliseconds of count lookups
  *                          at random positions in map m
  *   pixel(m, layer, x, y)  [r, g, b, a] at viewport CSS pixel (x, y) of map
- *                          m's 'base' (points) or 'overlay' (rings) canvas
+ *                          m's 'base' (points, image) or 'overlay' (rings)
  *   hovered()              the hovered point, or -1
  *   settled()              a promise resolved once pending frames are drawn
  *   stateHash()            the URL hash the current view state is saved as
@@ -257,7 +257,9 @@ function createMap(dm, k) {
 	title.textContent = dm.name;
 	const stage = document.createElement('div');
 	stage.className = 'map-stage tool-pan';
-	const base = document.createElement('canvas'), layers = document.createElement('canvas'), overlay = document.createElement('canvas');
+	const [dens, glc, layers, overlay] = [0, 1, 2, 3].map(() => document.createElement('canvas'));
+	layers.className = 'layers';
+	glc.hidden = true;
 	overlay.className = 'overlay';
 	overlay.setAttribute('aria-label', 'map ' + (k + 1) + ': ' + dm.name);
 	overlay.dataset.map = String(k);
@@ -265,17 +267,17 @@ function createMap(dm, k) {
 	ax.className = 'axis x'; ax.textContent = dm.axes[0] || '';
 	ay.className = 'axis y'; ay.textContent = dm.axes[1] || '';
 	lod.className = 'lod';
-	stage.append(base, layers, overlay, ax, ay, lod);
+	stage.append(dens, glc, layers, overlay, ax, ay, lod);
 	panel.append(title, stage);
 	$('maps').append(panel);
 	const bounds = finiteBounds(dm.xy);
 	const m = {
-		k, xy: dm.xy, bounds, grid: buildGrid(dm.xy, bounds), stage, base, layers, overlay, lodEl: lod,
+		k, xy: dm.xy, bounds, grid: buildGrid(dm.xy, bounds), stage, dens, glc, layers, overlay, lodEl: lod,
 		W: 1, H: 1, dpr: 1, cssW: 1, cssH: 1, view: null, mode: 'density',
-		gfx: null, acc: null, vis: new Uint32Array(N), layersDirty: true, frameMs: 0,
+		d2: make2D(dens), gl: null, glTried: false,
+		acc: null, vis: new Uint32Array(N), layersDirty: true, frameMs: 0,
 		drag: null, averages: null,
 	};
-	m.gfx = makeWebGL(base) || make2D(base);
 	return m;
 }
 
@@ -290,10 +292,11 @@ function resize(m) {
 	m.cssW = Math.max(1, r.width); m.cssH = Math.max(1, r.height);
 	m.dpr = dpr;
 	m.W = Math.max(1, Math.round(m.cssW * dpr)); m.H = Math.max(1, Math.round(m.cssH * dpr));
-	for (const c of [m.base, m.layers, m.overlay]) { c.width = m.W; c.height = m.H; }
+	for (const c of [m.dens, m.glc, m.layers, m.overlay]) { c.width = m.W; c.height = m.H; }
 	const P = m.W * m.H;
-	m.acc = {eCnt: new Uint32Array(P), eR: new Uint32Array(P), eG: new Uint32Array(P), eB: new Uint32Array(P),
-		bCnt: new Uint32Array(P), img: new Uint8ClampedArray(P * 4)};
+	// per pixel: count, red, green and blue sums of the emphasised points side
+	// by side (one cache line per point binned), and the count of the rest
+	m.acc = {e: new Uint32Array(P * 4), bCnt: new Uint32Array(P), img: new Uint8ClampedArray(P * 4)};
 	if (!m.view) m.view = fitView(m);
 	m.layersDirty = true;
 }
@@ -330,7 +333,7 @@ function makeWebGL(canvas) {
 		gl = canvas.getContext('webgl2', {antialias: false, alpha: false, preserveDrawingBuffer: true});
 	} catch (e) { gl = null; }
 	if (!gl) return null;
-	let points, image;
+	let points;
 	try {
 		points = compile(gl, `#version 300 es
 			in vec2 a_pos; in vec4 a_col;
@@ -348,20 +351,10 @@ function makeWebGL(canvas) {
 				if (dot(d, d) > 0.25) discard;
 				o = v_col;
 			}`);
-		image = compile(gl, `#version 300 es
-			out vec2 v_uv;
-			void main() {
-				vec2 p = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
-				v_uv = vec2(p.x, 1.0 - p.y);
-				gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-			}`, `#version 300 es
-			precision mediump float;
-			in vec2 v_uv; uniform sampler2D u_img; out vec4 o;
-			void main() { o = texture(u_img, v_uv); }`);
 	} catch (e) {
 		return null;
 	}
-	const posBuf = gl.createBuffer(), colBuf = gl.createBuffer(), tex = gl.createTexture();
+	const posBuf = gl.createBuffer(), colBuf = gl.createBuffer();
 	const vao = gl.createVertexArray();
 	gl.bindVertexArray(vao);
 	gl.bindBuffer(gl.ARRAY_BUFFER, posBuf);
@@ -372,24 +365,16 @@ function makeWebGL(canvas) {
 	gl.enableVertexAttribArray(aCol);
 	gl.vertexAttribPointer(aCol, 4, gl.UNSIGNED_BYTE, true, 0, 0);
 	gl.bindVertexArray(null);
-	gl.bindTexture(gl.TEXTURE_2D, tex);
-	gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
-	gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
-	gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-	gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
 	const u = name => gl.getUniformLocation(points, name);
 	const uSize = u('u_size'), uPsize = u('u_psize'), uAlpha = u('u_alpha');
-	function begin(W, H) {
-		gl.viewport(0, 0, W, H);
-		gl.clearColor(1, 1, 1, 1);
-		gl.clear(gl.COLOR_BUFFER_BIT);
-		gl.enable(gl.BLEND);
-		gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
-	}
 	return {
 		kind: 'webgl2',
 		points(W, H, pos, col, count, size, alpha) {
-			begin(W, H);
+			gl.viewport(0, 0, W, H);
+			gl.clearColor(1, 1, 1, 1);
+			gl.clear(gl.COLOR_BUFFER_BIT);
+			gl.enable(gl.BLEND);
+			gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
 			gl.useProgram(points);
 			gl.bindVertexArray(vao);
 			gl.bindBuffer(gl.ARRAY_BUFFER, posBuf);
@@ -401,14 +386,6 @@ function makeWebGL(canvas) {
 			gl.uniform1f(uAlpha, alpha);
 			gl.drawArrays(gl.POINTS, 0, count);
 			gl.bindVertexArray(null);
-		},
-		image(W, H, img) {
-			begin(W, H);
-			gl.useProgram(image);
-			gl.bindTexture(gl.TEXTURE_2D, tex);
-			gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-			gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, W, H, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(img.buffer));
-			gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
 		},
 		sync() { gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4)); },
 	};
@@ -437,11 +414,24 @@ function make2D(canvas) {
 			ctx.fill();
 		},
 		image(W, H, img) { ctx.putImageData(new ImageData(img, W, H), 0, 0); },
+		clear(W, H) { ctx.clearRect(0, 0, W, H); },
 		sync() { ctx.getImageData(0, 0, 1, 1); },
 	};
 }
 
 /* ------------------------------------------------------------ drawing */
+
+// The density image goes to a 2-D canvas (putImageData): uploading it as a
+// texture costs software GL more than the whole binning pass. WebGL2 draws
+// the points of sparse views, on a canvas of its own above it, made when
+// first needed, since making a context costs SwiftShader half a second.
+function pointRenderer(m) {
+	if (!m.glTried) {
+		m.glTried = true;
+		m.gl = makeWebGL(m.glc);
+	}
+	return m.gl || m.d2;
+}
 
 const posScratch = new Float32Array(2 * POINT_LIMIT), colScratch = new Uint8Array(4 * POINT_LIMIT);
 
@@ -450,8 +440,9 @@ const posScratch = new Float32Array(2 * POINT_LIMIT), colScratch = new Uint8Arra
 function drawBase(m) {
 	const t0 = performance.now();
 	const {s, ox, oy} = transform(m), W = m.W, H = m.H, xy = m.xy, a = m.acc, vis = m.vis;
-	a.eCnt.fill(0); a.eR.fill(0); a.eG.fill(0); a.eB.fill(0); a.bCnt.fill(0);
-	const eCnt = a.eCnt, eR = a.eR, eG = a.eG, eB = a.eB, bCnt = a.bCnt, shown = S.shown, emph = S.emph;
+	a.e.fill(0);
+	a.bCnt.fill(0);
+	const e = a.e, bCnt = a.bCnt, shown = S.shown, emph = S.emph;
 	let lo = 0, hi = N;
 	for (let i = 0; i < N; i++) {
 		if (!shown[i]) continue;
@@ -459,8 +450,8 @@ function drawBase(m) {
 		if (!(px >= 0 && px < W && py >= 0 && py < H)) continue;
 		const p = (py | 0) * W + (px | 0);
 		if (emph[i]) {
-			const c = 4 * i;
-			eCnt[p]++; eR[p] += rgba8[c]; eG[p] += rgba8[c + 1]; eB[p] += rgba8[c + 2];
+			const q = p << 2, c = i << 2;
+			e[q]++; e[q + 1] += rgba8[c]; e[q + 2] += rgba8[c + 1]; e[q + 3] += rgba8[c + 2];
 			vis[--hi] = i;
 		} else {
 			bCnt[p]++;
@@ -484,13 +475,17 @@ function drawBase(m) {
 		const area = m.cssW * m.cssH / Math.max(1, count);
 		const size = Math.max(2.5, Math.min(9, Math.sqrt(area) * 0.35)) * m.dpr;
 		const alpha = Math.max(0.55, Math.min(0.95, 0.4 + area / 400));
-		m.gfx.points(W, H, posScratch, colScratch, count, size, alpha);
+		const r = pointRenderer(m);
+		if (r === m.gl) m.d2.clear(W, H);
+		m.glc.hidden = r !== m.gl;
+		r.points(W, H, posScratch, colScratch, count, size, alpha);
 	} else {
 		m.mode = 'density';
 		composeDensity(m);
-		m.gfx.image(W, H, a.img);
+		m.d2.image(W, H, a.img);
+		m.glc.hidden = true;
 	}
-	m.lodEl.textContent = count.toLocaleString('en') + ' in view · ' + (m.mode === 'points' ? 'points' : 'density') + ' · ' + m.gfx.kind;
+	m.lodEl.textContent = count.toLocaleString('en') + ' in view · ' + (m.mode === 'points' ? 'points, ' + pointRenderer(m).kind : 'density image');
 	m.frameMs = performance.now() - t0;
 }
 
@@ -501,17 +496,17 @@ function logLUT(max, lo, span) {
 }
 
 function composeDensity(m) {
-	const a = m.acc, P = m.W * m.H, img = a.img;
+	const a = m.acc, P = m.W * m.H, img = a.img, e = a.e;
 	let maxE = 0, maxB = 0;
 	for (let p = 0; p < P; p++) {
-		if (a.eCnt[p] > maxE) maxE = a.eCnt[p];
+		if (e[p << 2] > maxE) maxE = e[p << 2];
 		if (a.bCnt[p] > maxB) maxB = a.bCnt[p];
 	}
 	const aE = logLUT(maxE, 110, 145), aB = logLUT(maxB, 45, 90);
 	for (let p = 0, q = 0; p < P; p++, q += 4) {
-		const c = a.eCnt[p];
+		const c = e[q];
 		if (c) {
-			img[q] = a.eR[p] / c; img[q + 1] = a.eG[p] / c; img[q + 2] = a.eB[p] / c; img[q + 3] = aE[c];
+			img[q] = e[q + 1] / c; img[q + 1] = e[q + 2] / c; img[q + 2] = e[q + 3] / c; img[q + 3] = aE[c];
 		} else if (a.bCnt[p]) {
 			img[q] = GREY_RGB[0]; img[q + 1] = GREY_RGB[1]; img[q + 2] = GREY_RGB[2]; img[q + 3] = aB[a.bCnt[p]];
 		} else {
@@ -816,10 +811,13 @@ function setSelection(hit, mode) {
 	selectionChanged();
 }
 
+// The panels follow once the maps have their new colours.
+let panelsTimer = 0;
 function selectionChanged() {
 	restyle();
 	requestFrame();
-	updatePanels();
+	clearTimeout(panelsTimer);
+	panelsTimer = setTimeout(updatePanels, 0);
 }
 
 function modeOf(e) { return e.shiftKey ? 'add' : e.altKey ? 'remove' : 'replace'; }
@@ -1047,7 +1045,7 @@ function updatePanels() {
 			const row = el('div', 'hist-row');
 			const bar = el('div', 'hist-bar');
 			bar.style.width = Math.max(1, 120 * c / top) + 'px';
-			row.append(el('span', 'hist-name', k < l.values.length ? l.values[k] : '(none)'), bar, el('span', 'hist-n', String(c)));
+			row.append(el('span', 'hist-name', k < l.values.length ? l.values[k] : '(none)'), bar, el('span', 'hist-n', c.toLocaleString('en')));
 			block.append(row);
 		}
 		hist.append(block);
@@ -1378,6 +1376,7 @@ function start() {
 	for (const m of maps) { drawBase(m); drawLayers(m); drawOverlay(m); }
 	requestAnimationFrame(() => {
 		timing.firstFrameMs = performance.now();
+		for (const m of maps) pointRenderer(m);
 		window.mlvExplore.ready = true;
 	});
 }
@@ -1387,7 +1386,7 @@ window.mlvExplore = {
 	data: D,
 	timing,
 	get lastExport() { return lastExport; },
-	renderer: k => maps[k].gfx.kind,
+	renderer: k => pointRenderer(maps[k]).kind,
 	lod: k => maps[k].mode,
 	screenPoint,
 	selection: selectedIndices,
@@ -1399,7 +1398,7 @@ window.mlvExplore = {
 		drawBase(m);
 		drawLayers(m);
 		drawOverlay(m);
-		m.gfx.sync();
+		(m.glc.hidden ? m.d2 : m.gl).sync();
 		timing.frameMs[k] = m.frameMs;
 		return performance.now() - t0;
 	},
@@ -1417,12 +1416,12 @@ window.mlvExplore = {
 		const m = maps[k], r = m.overlay.getBoundingClientRect(), t = document.createElement('canvas');
 		t.width = 1; t.height = 1;
 		const ctx = t.getContext('2d', {willReadFrequently: true});
-		ctx.drawImage(layer === 'overlay' ? m.overlay : m.base, Math.floor((x - r.left) * m.dpr), Math.floor((y - r.top) * m.dpr), 1, 1, 0, 0, 1, 1);
+		ctx.drawImage(layer === 'overlay' ? m.overlay : m.glc.hidden ? m.dens : m.glc, Math.floor((x - r.left) * m.dpr), Math.floor((y - r.top) * m.dpr), 1, 1, 0, 0, 1, 1);
 		return Array.from(ctx.getImageData(0, 0, 1, 1).data);
 	},
 	hovered: () => S.hover,
 	stateHash,
-	settled: () => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+	settled: () => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0)))),
 };
 
 start();

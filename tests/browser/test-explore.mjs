@@ -359,7 +359,7 @@ async function mainPage(browser) {
 		const a0 = await at(page, 0, await idx(page, 'a.wav', 0)), a1 = await at(page, 0, await idx(page, 'a.wav', 1));
 		const mid = { x: (a0.x + a1.x) / 2, y: (a0.y + a1.y) / 2 };
 		const layerPixel = p => page.evaluate(([x, y]) => {
-			const c = document.querySelectorAll('.map-stage canvas')[1], r = c.getBoundingClientRect();
+			const c = document.querySelector('.map-stage canvas.layers'), r = c.getBoundingClientRect();
 			return Array.from(c.getContext('2d').getImageData(Math.floor(x - r.left), Math.floor(y - r.top), 1, 1).data);
 		}, [p.x, p.y]);
 		equal('no layer', (await layerPixel(mid))[3], 0);

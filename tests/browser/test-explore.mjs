@@ -28,6 +28,7 @@ const RECORDS = [
 	{ id: 'd.wav', src: 'audio/d.wav', t0: 1, dt: 1, dur: 1,
 		labels: { composer: 'Mozart', title: 'Requiem' }, xy: [[10, 5], [12, 6]] },
 ];
+const CLUSTER = [0, 1, 0, -1];  // by record; -1 is noise
 const start = (r, row) => RECORDS[r].t0 + row * RECORDS[r].dt;
 const end = (r, row) => start(r, row) + RECORDS[r].dur;
 // latent rows with distinct distances, so the nearest are unambiguous
@@ -66,11 +67,13 @@ function wav(file, seconds) {
 }
 
 function makePages() {
-	stream('map1.mlv', (r, row) => RECORDS[r].xy[row]);
+	// a third column, continuous: the x coordinate again
+	stream('map1.mlv', (r, row) => [...RECORDS[r].xy[row], RECORDS[r].xy[row][0]]);
 	stream('map2.mlv', (r, row) => [RECORDS[r].xy[row][1] * 2, -RECORDS[r].xy[row][0]]);
 	stream('latent.mlv', latent);
+	stream('clusters.mlv', r => [CLUSTER[r]]);
 	wav(path.join(WORK, 'audio/a.wav'), 8);  // b.wav and the rest are missing
-	run(EXPLORE, ['-c', 'label.composer', '--latent', 'latent.mlv', '--knn', String(K),
+	run(EXPLORE, ['-c', 'label.composer', '--latent', 'latent.mlv', '--knn', String(K), '--clusters', 'clusters.mlv',
 		'--audio-root', WORK, '-o', 'page.html', 'map1.mlv', 'map2.mlv']);
 	// 30,000 points in a disc: more than the page draws one by one
 	const big = [];
@@ -154,6 +157,7 @@ async function main() {
 	const browser = await launch();
 	try {
 		await mainPage(browser);
+		await embeddedPage(browser);
 		await networkPage(browser);
 		await fallbackPage(browser);
 		await bigPage(browser);
@@ -324,6 +328,23 @@ async function mainPage(browser) {
 		await page.waitForFunction(() => location.hash.includes('c=record'));
 	});
 
+	await t.test('colour by cluster and by a continuous column', page, async () => {
+		await page.selectOption('#color', 'cluster');
+		await settled(page);
+		equal('legend by cluster', await page.locator('.legend-item .name').allTextContents(), ['noise', 'cluster 0', 'cluster 1']);
+		const a0 = await at(page, 0, await idx(page, 'a.wav', 0)), b2 = await at(page, 0, await idx(page, 'b.wav', 2));
+		const d0 = await at(page, 0, await idx(page, 'd.wav', 0));
+		assert(near(await pixel(page, 0, 'base', a0), ORANGE, 40), 'cluster 0 is not orange');
+		assert(near(await pixel(page, 0, 'base', b2), SKY, 40), 'cluster 1 is not sky blue');
+		assert(near(await pixel(page, 0, 'base', d0), [150, 150, 150], 30), 'noise is not grey');
+		const column = await page.$eval('#color', s => Array.from(s.options).map(o => o.value).find(v => v.startsWith('column:')));
+		await page.selectOption('#color', column);
+		await settled(page);
+		equal('a colour ramp for a column', await page.locator('#legend .legend-ramp').count(), 1);
+		assert(near(await pixel(page, 0, 'base', a0), [68, 1, 84], 40), 'the column\'s minimum is not dark violet');
+		assert(near(await pixel(page, 0, 'base', b2), [253, 231, 37], 40), 'the column\'s maximum is not yellow');
+	});
+
 	await t.test('highlight one label value over a grey rest', page, async () => {
 		await page.selectOption('#color', 'label.composer');
 		const code = await page.evaluate(() => window.mlvExplore.data.labels.findIndex(l => l.key === 'label.title'));
@@ -381,6 +402,26 @@ async function mainPage(browser) {
 		await page.uncheck('#layer-avg');
 	});
 	await page.context().close();
+}
+
+async function embeddedPage(browser) {
+	let page = null;
+	await t.test('embedded audio plays the clip from a Blob URL', null, async () => {
+		run(tool('mlv-cat'), ['-i', 'a.wav', '-o', 'a-only.mlv', 'map1.mlv']);
+		run(EXPLORE, ['--embed-audio', '-o', 'embedded.html', 'a-only.mlv']);
+		page = await openPage(browser, url('embedded.html'));
+		await ready(page);
+		const p = await at(page, 0, await idx(page, 'a.wav', 1));
+		await page.mouse.click(p.x, p.y);
+		const src = await page.getAttribute('#player', 'src');
+		assert(src.startsWith('blob:'), 'src ' + src);
+		await page.waitForFunction(() => document.getElementById('player').readyState >= 1, null, { timeout: 10000 });
+		const duration = await page.evaluate(() => document.getElementById('player').duration);
+		assert(Math.abs(duration - end(0, 1) + start(0, 1)) < 0.15, 'the clip lasts ' + duration + ' s, not ' + (end(0, 1) - start(0, 1)));
+		assert(await page.isHidden('#message'), 'a message shows');
+		assert(!page.mlvDialogs.length && !page.mlvErrors.length, 'dialogs or errors: ' + page.mlvDialogs.concat(page.mlvErrors));
+	});
+	if (page) await page.context().close();
 }
 
 async function networkPage(browser) {

@@ -137,6 +137,7 @@ const S = {
 	playing: null,        // the file the player was last given
 };
 const rgba8 = new Uint8Array(S.rgba.buffer);
+const timing = {firstFrameMs: null, frameMs: [], selectMs: null, hoverMs: null};  // see mlvExplore
 
 function categorize(color) {
 	const cat = S.cat;
@@ -208,7 +209,6 @@ function restyle() {
 			S.rgba[i] = v === v ? rampPal[Math.max(0, Math.min(255, Math.round((v - lo) * scale)))] : nanColor;
 		} else S.rgba[i] = pal[S.cat[i]];
 	}
-	for (const m of maps) m.layersDirty = true;
 }
 
 /* ----------------------------------------------------------- the maps */
@@ -275,7 +275,7 @@ function createMap(dm, k) {
 		k, xy: dm.xy, bounds, grid: buildGrid(dm.xy, bounds), stage, dens, glc, layers, overlay, lodEl: lod,
 		W: 1, H: 1, dpr: 1, cssW: 1, cssH: 1, view: null, mode: 'density',
 		d2: make2D(dens), gl: null, glTried: false,
-		acc: null, vis: new Uint32Array(N), layersDirty: true, frameMs: 0,
+		acc: null, vis: new Uint32Array(N),
 		drag: null, averages: null,
 	};
 	return m;
@@ -298,7 +298,6 @@ function resize(m) {
 	// by side (one cache line per point binned), and the count of the rest
 	m.acc = {e: new Uint32Array(P * 4), bCnt: new Uint32Array(P), img: new Uint8ClampedArray(P * 4)};
 	if (!m.view) m.view = fitView(m);
-	m.layersDirty = true;
 }
 
 // data -> backing-store pixels: px = ox + x * s, py = oy - y * s
@@ -486,7 +485,7 @@ function drawBase(m) {
 		m.glc.hidden = true;
 	}
 	m.lodEl.textContent = count.toLocaleString('en') + ' in view · ' + (m.mode === 'points' ? 'points, ' + pointRenderer(m).kind : 'density image');
-	m.frameMs = performance.now() - t0;
+	timing.frameMs[m.k] = performance.now() - t0;
 }
 
 function logLUT(max, lo, span) {
@@ -570,12 +569,17 @@ function rgbaCSS(c, alpha) {
 function drawLayers(m) {
 	const ctx = m.layers.getContext('2d');
 	ctx.clearRect(0, 0, m.W, m.H);
-	m.layersDirty = false;
 	if (!S.layers.traj && !S.layers.avg) return;
 	const {s, ox, oy} = transform(m), want = layerRecords(), R = D.ids.length;
+	// a record is drawn in the colour of its first emphasised point, or grey
 	const firstShown = r => {
-		for (let j = recIndex.start[r]; j < recIndex.start[r + 1]; j++) if (S.shown[recIndex.pts[j]]) return recIndex.pts[j];
-		return -1;
+		let first = -1;
+		for (let j = recIndex.start[r]; j < recIndex.start[r + 1]; j++) {
+			const i = recIndex.pts[j];
+			if (S.shown[i] && S.emph[i]) return i;
+			if (S.shown[i] && first < 0) first = i;
+		}
+		return first;
 	};
 	if (S.layers.traj) {
 		let budget = LAYER_VERTEX_CAP;
@@ -605,7 +609,7 @@ function drawLayers(m) {
 			const px = ox + av.mx[r] * s, py = oy - av.my[r] * s;
 			ctx.beginPath();
 			ctx.arc(px, py, Math.max(2, av.sp[r] * s), 0, 2 * Math.PI);
-			ctx.fillStyle = rgbaCSS(S.rgba[i0], 0.12);
+			ctx.fillStyle = rgbaCSS(S.rgba[i0], 0.07);
 			ctx.strokeStyle = rgbaCSS(S.rgba[i0], 0.8);
 			ctx.lineWidth = 1.5 * m.dpr;
 			ctx.fill();
@@ -703,7 +707,7 @@ function fmtTime(t) { return String(Math.round(t * 1000) / 1000); }
 function timeText(i) {
 	const a = D.start[i], b = D.end[i];
 	if (a !== a) return null;
-	return fmtTime(a) + '–' + (b === b ? fmtTime(b) : '?') + ' s';
+	return fmtTime(a) + (b === b ? '–' + fmtTime(b) : '') + ' s';
 }
 
 function el(tag, cls, text) {
@@ -1086,18 +1090,24 @@ function drawLatent(idx) {
 	$('latent-subject').textContent = (S.selCount ? 'The selection' : 'All points') + ': ' + idx.length.toLocaleString('en') + ' rows, ' + dims + ' dimensions.';
 	const norm = (d, x) => latentRange.hi[d] > latentRange.lo[d] ? (x - latentRange.lo[d]) / (latentRange.hi[d] - latentRange.lo[d]) : 0.5;
 
-	const pc = $('parallel'), pctx = pc.getContext('2d'), PW = pc.width, PH = pc.height, pad = 8;
+	const pc = $('parallel'), pctx = pc.getContext('2d'), PW = pc.width, PH = pc.height, pad = 8, foot = 14;
 	pctx.clearRect(0, 0, PW, PH);
 	pctx.strokeStyle = '#ccc';
 	pctx.lineWidth = 1;
 	const axX = d => pad + (dims > 1 ? d * (PW - 2 * pad) / (dims - 1) : (PW - 2 * pad) / 2);
-	for (let d = 0; d < dims; d++) { pctx.beginPath(); pctx.moveTo(axX(d), pad); pctx.lineTo(axX(d), PH - pad); pctx.stroke(); }
+	pctx.font = '10px sans-serif';
+	pctx.textAlign = 'center';
+	pctx.fillStyle = '#666';
+	for (let d = 0; d < dims; d++) {
+		pctx.beginPath(); pctx.moveTo(axX(d), pad); pctx.lineTo(axX(d), PH - foot); pctx.stroke();
+		if (dims <= 24) pctx.fillText(L.names[d] || 'z' + d, axX(d), PH - 3);
+	}
 	const lines = sample(idx, 600);
 	for (const i of lines) {
-		pctx.strokeStyle = rgbaCSS(S.selCount ? S.rgba[i] : S.rgba[i] | 0xff000000, lines.length > 100 ? 0.15 : 0.6);
+		pctx.strokeStyle = rgbaCSS(S.rgba[i], lines.length > 100 ? 0.15 : 0.6);
 		pctx.beginPath();
 		for (let d = 0; d < dims; d++) {
-			const y = PH - pad - norm(d, v[i * dims + d]) * (PH - 2 * pad);
+			const y = PH - foot - norm(d, v[i * dims + d]) * (PH - foot - pad);
 			if (d) pctx.lineTo(axX(d), y); else pctx.moveTo(axX(d), y);
 		}
 		pctx.stroke();
@@ -1129,7 +1139,6 @@ function drawLatent(idx) {
 
 /* ------------------------------------------------------------ export */
 
-const timing = {firstFrameMs: null, frameMs: [], selectMs: null, hoverMs: null};
 let lastExport = null;
 
 function selectedIndices() {
@@ -1282,7 +1291,7 @@ function wire(m) {
 		if (e.button !== 0) return;
 		o.setPointerCapture(e.pointerId);
 		const p = local(m, e);
-		m.drag = {tool: S.tool, mode: modeOf(e), path: [p], last: p, moved: false, view: m.view};
+		m.drag = {tool: S.tool, mode: modeOf(e), path: [p], last: p, moved: false};
 		$('tooltip').hidden = true;
 	});
 	o.addEventListener('pointermove', e => {
@@ -1324,7 +1333,7 @@ function wireBar(colors) {
 	$('export-m3u').addEventListener('click', () => download('m3u'));
 	$('export-tsv').addEventListener('click', () => download('tsv'));
 	$('reset-view').addEventListener('click', () => { for (const m of maps) m.view = fitView(m); requestFrame(); });
-	$('layer-traj').addEventListener('change', e => { S.layers.traj = e.target.checked; for (const m of maps) m.layersDirty = true; requestFrame(); });
+	$('layer-traj').addEventListener('change', e => { S.layers.traj = e.target.checked; requestFrame(); });
 	$('layer-avg').addEventListener('change', e => { S.layers.avg = e.target.checked; requestFrame(); });
 	let timer = 0;
 	$('search').addEventListener('input', e => {
@@ -1360,7 +1369,6 @@ function screenPoint(k, i) {
 function start() {
 	document.title = D.title;
 	$('title').textContent = D.title;
-	if (maps.length > 1) for (const m of maps) m.overlay.title = '';
 	const colors = buildColorMenu();
 	buildLabelMenus();
 	const initial = colors.find(c => c.key === D.initial.color) || colors[0];
@@ -1399,7 +1407,6 @@ window.mlvExplore = {
 		drawLayers(m);
 		drawOverlay(m);
 		(m.glc.hidden ? m.d2 : m.gl).sync();
-		timing.frameMs[k] = m.frameMs;
 		return performance.now() - t0;
 	},
 	benchHover(k, count) {

@@ -665,15 +665,18 @@ function drawOverlay(m) {
 	}
 }
 
-let framePending = false, overlayPending = false;
-function requestFrame() {
-	if (framePending) return;
-	framePending = true;
-	requestAnimationFrame(() => {
-		framePending = false;
-		for (const m of maps) { drawBase(m); drawLayers(m); drawOverlay(m); }
-		saveHashSoon();
-	});
+// requestFrame(m) redraws map m (panned or zoomed), requestFrame() every
+// map (new colours or selection), once per animation frame.
+const framesDue = new Set();
+let overlayPending = false;
+function requestFrame(only) {
+	if (!framesDue.size)
+		requestAnimationFrame(() => {
+			for (const m of framesDue) { drawBase(m); drawLayers(m); drawOverlay(m); }
+			framesDue.clear();
+			saveHashSoon();
+		});
+	for (const m of only ? [only] : maps) framesDue.add(m);
 }
 function requestOverlay() {
 	if (overlayPending) return;
@@ -1285,7 +1288,7 @@ function wire(m) {
 		e.preventDefault();
 		const [x, y] = local(m, e);
 		zoomAt(m, x, y, Math.exp(-e.deltaY * 0.0015));
-		requestFrame();
+		requestFrame(m);
 	}, {passive: false});
 	o.addEventListener('pointerdown', e => {
 		if (e.button !== 0) return;
@@ -1301,7 +1304,7 @@ function wire(m) {
 		if (Math.abs(p[0] - d.path[0][0]) + Math.abs(p[1] - d.path[0][1]) > 3) d.moved = true;
 		if (d.tool === 'pan') {
 			m.view = {s: m.view.s, cx: m.view.cx - (p[0] - d.last[0]) / m.view.s, cy: m.view.cy + (p[1] - d.last[1]) / m.view.s};
-			requestFrame();
+			requestFrame(m);
 		} else {
 			d.path.push(p);
 			requestOverlay();

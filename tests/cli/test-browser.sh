@@ -15,7 +15,7 @@ command -v node >/dev/null 2>&1 || skip_all "node is not installed: apt-get inst
 command -v npm >/dev/null 2>&1 || skip_all "npm is not installed: apt-get install npm"
 [ -x "$CHROMIUM" ] || skip_all "$CHROMIUM is not installed: apt-get install chromium"
 if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
-	(cd "$BROWSER_DIR" && npm ci --no-audit --no-fund >"$SCRATCH/npm.log" 2>&1) ||
-		skip_all "npm ci in tests/browser failed: $(tail -n 1 "$SCRATCH/npm.log")"
+	(cd "$BROWSER_DIR" && timeout 600 npm ci --no-audit --no-fund >"$SCRATCH/npm.log" 2>&1) ||
+		skip_all "npm ci in tests/browser failed: $(sed -n "s/^npm error //p" "$SCRATCH/npm.log" | head -n 1)"
 fi
 MLV_CHROMIUM=$CHROMIUM MLV_BIN=$MLV_BIN node "$BROWSER_DIR/test-explore.mjs" "$SCRATCH"

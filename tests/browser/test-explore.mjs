@@ -297,12 +297,19 @@ async function mainPage(browser) {
 	});
 
 	await t.test('the view state is kept in the URL hash', page, async () => {
+		const box = await page.locator('.overlay').first().boundingBox();
+		await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+		await page.mouse.wheel(0, 60);
+		await settled(page);
 		await page.waitForFunction(() => location.hash === window.mlvExplore.stateHash() && location.hash.includes('s='));
 		const sel = await selection(page), there = page.url();
+		assert(/[#&]v=/.test(new URL(there).hash), 'no view in the hash: ' + there);
 		const again = await openPage(browser, there);
 		await ready(again);
 		equal('selection after reload', await selection(again), sel);
 		equal('colour after reload', await again.inputValue('#color'), 'label.composer');
+		equal('the whole state (views, colour, selection) after reload',
+			await again.evaluate(() => window.mlvExplore.stateHash()), new URL(there).hash);
 		await again.context().close();
 	});
 

@@ -9,6 +9,7 @@ if ! command -v node >/dev/null 2>&1 || [ ! -x "${MLV_CHROMIUM:-/usr/bin/chromiu
 	echo "bench-explore-page: skipped (needs node, chromium and 'npm ci' in tests/browser)"
 	exit 0
 fi
+[ -x "$EXPLORE" ] || { echo "bench-explore-page: skipped ($EXPLORE is not built)"; exit 0; }
 echo "== mlv-explore's page in headless chromium"
 for n in 100000 1000000; do
 	map=$WORK/explore_$n.mlv

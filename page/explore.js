@@ -789,7 +789,7 @@ function play(i) {
 		src = clipURL;
 		S.playing = D.ids[r];
 	} else {
-		showMessage('No audio for ' + D.ids[r] + ': this page was made without audio paths or clips.');
+		showMessage('No audio for ' + D.ids[r] + ': the page knows no file or clip for it.');
 		return;
 	}
 	player.src = src;

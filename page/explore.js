@@ -287,9 +287,13 @@ function fitView(m) {
 	return {cx: (b.x0 + b.x1) / 2, cy: (b.y0 + b.y1) / 2, s};
 }
 
+// Sizes the canvases to the stage; false when nothing changed (resizing a
+// canvas clears it).
 function resize(m) {
 	const r = m.stage.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
-	m.cssW = Math.max(1, r.width); m.cssH = Math.max(1, r.height);
+	const cssW = Math.max(1, r.width), cssH = Math.max(1, r.height);
+	if (m.acc && cssW === m.cssW && cssH === m.cssH && dpr === m.dpr) return false;
+	m.cssW = cssW; m.cssH = cssH;
 	m.dpr = dpr;
 	m.W = Math.max(1, Math.round(m.cssW * dpr)); m.H = Math.max(1, Math.round(m.cssH * dpr));
 	for (const c of [m.dens, m.glc, m.layers, m.overlay]) { c.width = m.W; c.height = m.H; }
@@ -298,6 +302,7 @@ function resize(m) {
 	// by side (one cache line per point binned), and the count of the rest
 	m.acc = {e: new Uint32Array(P * 4), bCnt: new Uint32Array(P), img: new Uint8ClampedArray(P * 4)};
 	if (!m.view) m.view = fitView(m);
+	return true;
 }
 
 // data -> backing-store pixels: px = ox + x * s, py = oy - y * s
@@ -1107,7 +1112,7 @@ function drawLatent(idx) {
 	}
 	const lines = sample(idx, 600);
 	for (const i of lines) {
-		pctx.strokeStyle = rgbaCSS(S.rgba[i], lines.length > 100 ? 0.15 : 0.6);
+		pctx.strokeStyle = rgbaCSS(S.rgba[i], lines.length > 100 ? 0.15 : 0.85);
 		pctx.beginPath();
 		for (let d = 0; d < dims; d++) {
 			const y = PH - foot - norm(d, v[i * dims + d]) * (PH - foot - pad);
@@ -1358,7 +1363,10 @@ function wireBar(colors) {
 		requestFrame();
 		updatePanels();
 	});
-	const ro = new ResizeObserver(() => { for (const m of maps) resize(m); requestFrame(); });
+	// observers run before the page is painted: redrawing here shows no blank frame
+	const ro = new ResizeObserver(() => {
+		for (const m of maps) if (resize(m)) { drawBase(m); drawLayers(m); drawOverlay(m); }
+	});
 	for (const m of maps) ro.observe(m.stage);
 }
 

@@ -1,7 +1,7 @@
 /*
- * mlv-explore's page: one or two maps of N points read from the data
- * elements mlv-explore writes (see the contract in page/explore.html's
- * tool, lib/explore.h): hover, listen, select, colour, compare, export.
+ * mlv-explore's page: one or two maps of N points, read from the elements
+ * mlv-explore writes into it (the JSON of #mlv-meta and the base64 arrays of
+ * #mlv-blob-NAME): hover, listen, select, colour, compare, export.
  *
  * Drawing: each frame bins the points in view into a per-pixel count image
  * (datashader-style aggregation, Jim Bednar et al.; colour = the mix of the

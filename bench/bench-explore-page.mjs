@@ -10,17 +10,11 @@
 // colour per label), as a page without level of detail would.
 // Goals (issue 13): 100k first frame < 1 s; 1M first frame < 3 s, pan/zoom
 // frame < 50 ms, lasso < 300 ms, hover < 1 ms.
-import { launch, openPage } from '../tests/browser/harness.mjs';
+import { launch, openPage, withoutWebGL } from '../tests/browser/harness.mjs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const pages = process.argv.slice(2);
-const noWebGL = () => {
-	const get = HTMLCanvasElement.prototype.getContext;
-	HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
-		return /webgl/.test(type) ? null : get.call(this, type, ...rest);
-	};
-};
 const median = xs => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 const fmt = ms => ms.toFixed(ms < 1 ? 4 : 1).padStart(9) + ' ms';
 const row = (what, ms, goal, best) => console.log(what.padEnd(58) + fmt(ms) +
@@ -28,7 +22,7 @@ const row = (what, ms, goal, best) => console.log(what.padEnd(58) + fmt(ms) +
 	(goal ? (ms < goal ? '   (goal < ' + goal + ' ms: met)' : '   (goal < ' + goal + ' ms: MISSED)') : ''));
 
 async function measure(browser, file, fallback, full) {
-	const page = await openPage(browser, pathToFileURL(path.resolve(file)).href, { width: 1200, height: 800, init: fallback ? noWebGL : null });
+	const page = await openPage(browser, pathToFileURL(path.resolve(file)).href, { width: 1200, height: 800, init: fallback ? withoutWebGL : null });
 	await page.waitForFunction(() => window.mlvExplore && window.mlvExplore.ready, null, { timeout: 120000 });
 	const info = await page.evaluate(() => {
 		const x = window.mlvExplore, gl = document.createElement('canvas').getContext('webgl2');

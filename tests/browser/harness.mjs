@@ -40,6 +40,15 @@ export async function openPage(browser, url, { width = 1280, height = 720, init 
 	return page;
 }
 
+// An init script for openPage: the page finds no WebGL at all, as in a
+// browser without it, so it must fall back to the 2-D canvas.
+export function withoutWebGL() {
+	const get = HTMLCanvasElement.prototype.getContext;
+	HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+		return /webgl/.test(type) ? null : get.call(this, type, ...rest);
+	};
+}
+
 export class Reporter {
 	constructor() { this.failed = 0; this.passed = 0; }
 	ok(name) { this.passed++; console.log('ok ' + name); }

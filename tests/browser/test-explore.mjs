@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launch, openPage, Reporter, equal, assert } from './harness.mjs';
+import { launch, openPage, withoutWebGL, Reporter, equal, assert } from './harness.mjs';
 
 const WORK = path.resolve(process.argv[2] || '.');
 const BIN = path.resolve(process.env.MLV_BIN || 'bin');
@@ -460,13 +460,7 @@ async function networkPage(browser) {
 }
 
 async function fallbackPage(browser) {
-	const noWebGL = () => {
-		const get = HTMLCanvasElement.prototype.getContext;
-		HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
-			return /webgl/.test(type) ? null : get.call(this, type, ...rest);
-		};
-	};
-	const page = await openPage(browser, url('page.html'), { init: noWebGL });
+	const page = await openPage(browser, url('page.html'), { init: withoutWebGL });
 	await t.test('without WebGL2 the 2-D canvas draws the points', page, async () => {
 		await ready(page);
 		equal('renderer', await page.evaluate(() => window.mlvExplore.renderer(0)), '2d');
@@ -477,7 +471,7 @@ async function fallbackPage(browser) {
 		await page.waitForSelector('#tooltip:not([hidden])');
 	});
 	await page.context().close();
-	const big = await openPage(browser, url('big.html'), { init: noWebGL });
+	const big = await openPage(browser, url('big.html'), { init: withoutWebGL });
 	await t.test('without WebGL2 the density image draws', big, async () => {
 		await ready(big);
 		equal('level of detail', await big.evaluate(() => [window.mlvExplore.renderer(0), window.mlvExplore.lod(0)]), ['2d', 'density']);

@@ -3,7 +3,8 @@
 // prints, for the page drawn with WebGL2 (SwiftShader, chromium's software
 // GL) and with its 2-D canvas fallback (WebGL forced off): time to first
 // frame (from navigation start: parsing, decoding the data, the grid index,
-// the first draw), pan and zoom frame times (median of 15, GPU finished),
+// the first draw), pan and zoom frame times (median of 15, GPU finished) of
+// the whole map (a density image) and zoomed in until points are drawn,
 // a lasso around all points (the selection and the maps' new colours; the
 // panels follow), a hover lookup (mean of 20,000); and beside
 // them one frame of a plain 2-D canvas loop drawing every point (fillRect,
@@ -39,6 +40,16 @@ async function measure(browser, file, fallback, full) {
 		for (let k = 0; k < 15; k++) zoom.push(await page.evaluate(k => window.mlvExplore.benchFrame(0, 0, 0, k % 2 ? 1 / 1.2 : 1.2), k));
 		row(tag + ': pan frame (' + (await page.evaluate(() => window.mlvExplore.lod(0))) + '), median', median(pan), 50, Math.min(...pan));
 		row(tag + ': zoom frame, median', median(zoom), 50, Math.min(...zoom));
+		// zoomed in until the points are drawn one by one
+		const zoomed = await page.evaluate(() => {
+			const x = window.mlvExplore;
+			for (let k = 0; k < 40 && x.lod(0) !== 'points'; k++) x.benchFrame(0, 0, 0, 1.25);
+			const ms = [];
+			for (let k = 0; k < 15; k++) ms.push(x.benchFrame(0, k % 2 ? 25 : -25, 0, 1));
+			return {ms, lod: x.lod(0), inView: document.querySelector('.lod').textContent};
+		});
+		row(tag + ': pan frame (' + zoomed.lod + ', ' + zoomed.inView.split(' ')[0] + ' in view), median', median(zoomed.ms), 50, Math.min(...zoomed.ms));
+		await page.click('#reset-view');
 		await page.click('[data-tool=lasso]');
 		const r = await page.locator('.overlay').first().boundingBox();
 		const ring = [];

@@ -230,6 +230,11 @@ async function mainPage(browser) {
 		equal('listed', await page.evaluate(() => window.mlvExplore.neighbours()), want);
 		const listed = await page.$$eval('#mlt-list li', lis => lis.map(li => Number(li.dataset.index)));
 		equal('list items', listed, want);
+		await settled(page);
+		for (const j of want) {
+			const ring = await pixel(page, 0, 'overlay', shift(await at(page, 0, j), 6, 0));
+			assert(ring[3] > 0, 'neighbour ' + j + ' is not ringed on the map');
+		}
 		await page.click('#mlt-list li:first-child button');
 		const r = await page.evaluate(i => window.mlvExplore.data.ids[window.mlvExplore.data.record[i]], want[0]);
 		const src = decodeURIComponent(await page.getAttribute('#player', 'src'));

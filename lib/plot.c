@@ -839,6 +839,9 @@ map_axes(FILE *f, const mlv_record *r, int equal)
 			name = names[i].name;
 	if (proj || equal)
 		fputs("set size ratio -1\n", f);
+	/* Room at the borders: a point on the frame is drawn under it, where
+	 * its SVG tooltip cannot be hovered, and marks there are cut. */
+	fputs("set offsets graph 0.03, graph 0.03, graph 0.03, graph 0.03\n", f);
 	for (size_t col = 0; col < 2; col++) {
 		char text[64], *end;
 		if (!name) {
@@ -1220,8 +1223,6 @@ trajectories(FILE *f, const mlv_record *recs, size_t nrecs,
 		return -1;
 	size_t *first = record_starts(recs, nrecs);
 	map_axes(f, &recs[0], 0);
-	/* room for the start and end marks at the borders */
-	fputs("set offsets graph 0.03, graph 0.03, graph 0.03, graph 0.03\n", f);
 	legend(f, &o);
 	if (o.type == MLV_PLOT_SVG)
 		row_tips(f, recs, nrecs, g.rows, &o);

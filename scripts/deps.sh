@@ -12,8 +12,10 @@ BUILD="gcc make pkg-config libsndfile1-dev libkissfft-dev libopenblas-dev liblap
 # mlv-plot runs gnuplot; make check lints the man pages with mandoc (and
 # looks them up with man after an install),
 # compiles with clang too, and checks SVG and the examples/mlv.py round
-# trips with python3 and numpy; examples/parallel shards with GNU parallel.
-TEST="gnuplot-nox mandoc man-db clang python3-numpy parallel"
+# trips with python3 and numpy; examples/parallel shards with GNU parallel;
+# the explorer page and SVG tooltips are tested in chromium through
+# playwright-core, which npm installs into tests/browser.
+TEST="gnuplot-nox mandoc man-db clang python3-numpy parallel chromium nodejs npm"
 PKGCONFIG="sndfile kissfft-float openblas lapacke yaml-0.1 soxr"
 
 mode=${1:-install}

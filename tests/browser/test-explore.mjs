@@ -4,7 +4,6 @@
 //
 //   node tests/browser/test-explore.mjs WORKDIR
 // with MLV_BIN (default bin) holding mlv-cat, mlv-simmat and mlv-explore;
-// MLV_EXPLORE_CMD names another page maker taking mlv-explore's arguments.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { launch, openPage, withoutWebGL, Reporter, equal, assert } from './harne
 
 const WORK = path.resolve(process.argv[2] || '.');
 const BIN = path.resolve(process.env.MLV_BIN || 'bin');
-const EXPLORE = process.env.MLV_EXPLORE_CMD || path.join(BIN, 'mlv-explore');
+const EXPLORE = path.join(BIN, 'mlv-explore');
 const K = 3;
 
 // Four tracks; map 1 puts a.wav bottom left, b.wav bottom right, 'c d.wav'

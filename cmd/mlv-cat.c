@@ -334,7 +334,9 @@ main(int argc, char **argv)
 	if (stack && to != FMT_NPY)
 		mlv_usage_error("--stack goes with --to npy");
 
-	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_writer *w = mode != MODE_DATA || to == FMT_TSV || to == FMT_CSV ?
+	                mlv_writer_open_text_or_die(output) :
+	                mlv_writer_open_or_die(output);
 	mlv_record r;
 	mlv_record_init(&r);
 	mlv_record_init(&stacked);

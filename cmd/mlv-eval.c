@@ -598,7 +598,7 @@ main(int argc, char **argv)
 
 	/* Both outputs are opened first, to fail before the work, and
 	 * committed together at the end: a failed run leaves neither. */
-	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_writer *w = mlv_writer_open_text_or_die(output);
 	mlv_writer *pw = predictions ? mlv_writer_open_or_die(predictions) :
 	                 NULL;
 	mlv_points p;

@@ -148,6 +148,67 @@ else
 	not_ok "killed by a signal: temporary removed" "temporary seen while running: $tmp_seen, status $status" "$(ls -A)"
 fi
 
+# ---- a stream good up to a bad record ----
+# Every record read whole reaches stdout whole, and nothing half of one.
+mlv-gen --records 8 --rows 128 --cols 256 --seed 7 >good8.mlv
+mlv-gen --records 4 --rows 128 --cols 256 --seed 8 >more4.mlv
+mlv-cat --id 'gen/[012]' more4.mlv >more3.mlv
+mlv-cat --id gen/3 more4.mlv | head -c 100000 | cat more3.mlv - >bad3.mlv
+cat good8.mlv more3.mlv >want11.mlv
+fails "good records then a truncated one" 1 "^mlv-cat: bad3\.mlv: record 4 at byte $(wc -c <more3.mlv): truncated payload" \
+	sh -c 'mlv-cat good8.mlv bad3.mlv >got11.mlv'
+same "good records then a truncated one: the 11 whole ones out" got11.mlv want11.mlv
+mlv-gen --records 30 --rows 5 --cols 4 --seed 9 >small30.mlv
+head -c 100 small30.mlv | cat small30.mlv - >small-bad.mlv
+mlv-cat small-bad.mlv 2>/dev/null | mlv-cat -H >small.h
+check "small records then a truncated one: all 30 out" sh -c '[ $(wc -l <small.h) -eq 30 ]'
+
+# ---- output files: limits, modes, links, terminals ----
+mlv-gen --records 4 --rows 256 --cols 256 >limit.mlv
+fails "ulimit -f: a write error" 1 "^mlv-cat: lim\.mlv: write error \(File too large\)$" \
+	sh -c 'ulimit -f 100 && mlv-cat -o lim.mlv limit.mlv'
+check "ulimit -f: no file, no temporary" sh -c '[ -z "$(ls -A | grep "lim\.mlv")" ]'
+cp a.mlv private.mlv && chmod 600 private.mlv
+mlv-cat -o private.mlv b.mlv
+check "-o keeps the mode of the file it replaces" sh -c '[ "$(stat -c %a private.mlv)" = 600 ] && cmp -s private.mlv b.mlv'
+mkdir -p store && cp a.mlv store/t.mlv && ln -s store/t.mlv link.mlv
+mlv-cat -o link.mlv b.mlv
+check "-o through a symlink writes its target" sh -c '[ -L link.mlv ] && cmp -s store/t.mlv b.mlv'
+ln -s store/new.mlv dangling.mlv
+mlv-cat -o dangling.mlv b.mlv
+check "-o through a dangling symlink creates its target" sh -c '[ -L dangling.mlv ] && cmp -s store/new.mlv b.mlv'
+mkfifo out.fifo
+timeout 20 cat out.fifo >fifo.mlv &
+reader=$!
+mlv-cat -o out.fifo a.mlv
+wait $reader
+check "-o a FIFO: written through" sh -c '[ -p out.fifo ] && cmp -s fifo.mlv a.mlv'
+if command -v "${PY:-python3}" >/dev/null 2>&1; then
+	cat >ptyrun.py <<'EOF2'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b''
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write('%d %s' % (os.waitstatus_to_exitcode(status), out.decode('latin-1')))
+EOF2
+	python3 ptyrun.py mlv-cat a.mlv >tty.out
+	check "binary to a terminal: refused" sh -c 'grep -q "^1 mlv-cat: <stdout>: is a terminal; binary output is not written to it (redirect it, or use -o FILE)" tty.out'
+	python3 ptyrun.py mlv-cat --to tsv a.mlv >tty2.out
+	check "text to a terminal: written" sh -c 'head -c 2 tty2.out | grep -q "^0 "'
+else
+	skip "binary to a terminal: refused" "no python3"
+fi
+
 # ---- usage ----
 fails "unknown option" 2 "" mlv-cat --frobnicate
 fails "bad --every" 2 "^mlv-cat: --every 0: too small \\(minimum 1\\)$" mlv-cat --every 0

@@ -204,6 +204,7 @@ main(int argc, char **argv)
 		                "method");
 	km.nthreads = nthreads;
 
+	mlv_outputs_check_or_die(2, output, tree);
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";

@@ -294,6 +294,7 @@ main(int argc, char **argv)
 	if (method == TSNE && dims != 2)
 		mlv_usage_error("t-SNE maps to 2 dimensions here (--dims 2)");
 
+	mlv_outputs_check_or_die(2, output, fit);
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";

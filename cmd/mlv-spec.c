@@ -613,6 +613,7 @@ main(int argc, char **argv)
 	if (stdin_uses > 1)
 		mlv_usage_error("stdin ('-') can be read only once");
 
+	mlv_outputs_check_or_die(1, fit_stats_path);
 	out = mlv_writer_open_or_die(output);
 	results = mlv_calloc(nitems ? nitems : 1, sizeof *results);
 	/* Many files: one thread each.  One file: its frames in parallel. */

@@ -1149,10 +1149,16 @@ mlv_writer_open_text_or_die(const char *path)
 }
 
 void
-mlv_writer_check_or_die(const char *path)
+mlv_outputs_check_or_die(size_t n, ...)
 {
-	if (mlv_writer_check(path))
-		die_open(path);
+	va_list ap;
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++) {
+		const char *path = va_arg(ap, const char *);
+		if (path && mlv_writer_check(path))
+			die_open(path);
+	}
+	va_end(ap);
 }
 
 void

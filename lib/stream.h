@@ -161,9 +161,10 @@ const char *mlv_writer_name(const mlv_writer *w);
  * through mlv_exit_broken_pipe() when the reader of a pipe went away. */
 mlv_writer *mlv_writer_open_or_die(const char *path);
 mlv_writer *mlv_writer_open_text_or_die(const char *path);
-/* mlv_writer_check, dying with the message mlv_writer_open_or_die would
- * give only after the work: call it once per output, before the work. */
-void mlv_writer_check_or_die(const char *path);
+/* mlv_writer_check for each of n paths ("-": stdout; NULL: an optional
+ * output not asked for), dying with the message mlv_writer_open_or_die
+ * would give only after the work.  Call it before the work starts. */
+void mlv_outputs_check_or_die(size_t n, ...);
 void mlv_write_or_die(mlv_writer *w, const mlv_record *r);
 void mlv_write_bytes_or_die(mlv_writer *w, const void *buf, size_t n);
 void mlv_writer_printf_or_die(mlv_writer *w, const char *fmt, ...)

@@ -97,6 +97,8 @@ mlv-spec -f mel --scale db --norm zscore --norm-axis column --fit-stats stats.ml
 check "--fit-stats saves statistics" sh -c '[ "$(mlv-cat -H stats.mlv | cut -d " " -f 1-3)" = "MLV1 2 128" ] && mlv-cat -H stats.mlv | grep -q "kind=stats norm=zscore axis=column"'
 mlv-spec -f mel --scale db --stats stats.mlv a.wav b.wav >again.mlv
 same "--stats scales data exactly as --fit-stats scaled the training data" train.mlv again.mlv
+fails "--fit-stats in a missing directory: refused before decoding" 1 "^mlv-spec: nodir/s\\.mlv: cannot create \\(No such file or directory\\)$" \
+	sh -c 'sleep 30 | timeout 20 mlv-spec -f mel --norm zscore --fit-stats nodir/s.mlv >/dev/null'
 mlv-spec -f mel --scale db --stats stats.mlv tone.wav >test.mlv
 check "--stats applies training statistics to other data" sh -c 'mlv-cat -H test.mlv | grep -q "norm=zscore"'
 mlv-spec -f mel --scale db --norm minmax a.wav b.wav | mlv-cat -s >per.tsv

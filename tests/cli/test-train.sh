@@ -91,3 +91,17 @@ fails "-o is required" 2 "-o MODEL.mlv is required" mlv-train -m small.yaml d.ml
 fails "--resume keeps its settings" 2 "only --epochs may change" mlv-train --resume ck.mlv --lr 0.1 -o x.mlv d.mlv
 fails "--every without --checkpoint" 2 "--every goes with --checkpoint" mlv-train -m small.yaml --every 2 -o x.mlv d.mlv
 fails "resuming a finished checkpoint without --epochs" 2 "ck.mlv has done its 3 epochs; give --epochs to train on" mlv-train --resume ck.mlv -o x.mlv d.mlv
+
+# ---- outputs checked before training ----
+# Tests run as root, for whom access() and a mode-0555 directory refuse
+# nothing; a missing directory, or a path under a file, fails for anyone.
+mlv-gen --records 4 --rows 2000 --cols 8 --seed 3 >long.mlv
+fails "-o in a missing directory: refused before training" 1 "^mlv-train: nodir/m\\.mlv: cannot create \\(No such file or directory\\)$" \
+	timeout 20 mlv-train -m small.yaml --epochs 100000 -o nodir/m.mlv long.mlv
+fails "--log under a file: refused before training" 1 "^mlv-train: d\\.mlv/loss\\.mlv: cannot create \\(Not a directory\\)$" \
+	timeout 20 mlv-train -m small.yaml --epochs 100000 --log d.mlv/loss.mlv -o m9.mlv long.mlv
+fails "--checkpoint in a missing directory: refused before training" 1 "^mlv-train: nodir/c\\.mlv: cannot create \\(No such file or directory\\)$" \
+	timeout 20 mlv-train -m small.yaml --epochs 100000 --checkpoint nodir/c.mlv -o m9.mlv long.mlv
+check "refused outputs leave nothing behind" sh -c '[ ! -e m9.mlv ] && [ -z "$(ls -A | grep "^\.m9")" ]'
+fails "mlv-encode: -o in a missing directory" 1 "^mlv-encode: nodir/z\\.mlv: cannot create" \
+	sh -c 'sleep 30 | timeout 20 mlv-encode -m m.mlv -o nodir/z.mlv'

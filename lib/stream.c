@@ -515,6 +515,38 @@ quote_bytes(char *out, const unsigned char *s, size_t n)
 	return out;
 }
 
+/* What a file that is not a stream is, by its magic bytes, for a message
+ * that names the tool that reads it; NULL when unknown. */
+static const char *
+foreign_format(const unsigned char *b, size_t n)
+{
+	static const struct { size_t at; const char *magic, *what; } known[] = {
+		{0, "\x93NUMPY", "this is a NumPy file, not an MLV stream "
+		 "(convert it with mlv-cat --from npy)"},
+		{8, "WAVE", "this is WAV audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{0, "fLaC", "this is FLAC audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{0, "OggS", "this is Ogg audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{0, "ID3", "this is MP3 audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{8, "AIF", "this is AIFF audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+		size_t len = strlen(known[i].magic);
+		if (n >= known[i].at + len &&
+		    !memcmp(b + known[i].at, known[i].magic, len))
+			return known[i].what;
+	}
+	/* An MP3 without a tag starts with a frame's sync bits. */
+	if (n >= 2 && b[0] == 0xFF && (b[1] & 0xE6) == 0xE2)
+		return "this is MP3 audio, not an MLV stream (compute features "
+		       "from it with mlv-spec)";
+	return NULL;
+}
+
 static int
 parse_header(mlv_reader *rd, char *line, mlv_record *r, size_t *rows,
              size_t *cols)
@@ -603,6 +635,11 @@ mlv_read(mlv_reader *rd, mlv_record *r)
 	size_t cmp = avail < 5 ? avail : 5;
 	if (memcmp(line, MLV_MAGIC " ", cmp) && strncmp(line, "MLV", cmp < 3 ? cmp : 3)) {
 		char q[128];
+		const char *what = rd->offset == 0 ?
+		                   foreign_format((unsigned char *)line, avail) :
+		                   NULL;
+		if (what)
+			return read_error(rd, "%s", what);
 		return read_error(rd, "not an MLV record (starts with '%s')",
 		                  quote_bytes(q, (unsigned char *)line, avail));
 	}

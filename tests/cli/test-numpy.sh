@@ -420,3 +420,7 @@ elif ! grep -q '^mlv.py: trunc.mlv: truncated payload' trunc.err || [ "$(grep -c
 else
 	ok "numpy: mlv.py: refuses a truncated stream"
 fi
+
+# A .npy file given to a stream tool other than mlv-cat says how to convert it.
+fails "a .npy file given to a stream tool" 1 "^mlv-stats: $REF/f4.npy: record 1 at byte 0: this is a NumPy file, not an MLV stream \\(convert it with mlv-cat --from npy\\)$" \
+	mlv-stats "$REF/f4.npy"

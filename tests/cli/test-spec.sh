@@ -109,6 +109,16 @@ check "silence: log1p and min-max of a constant stay finite" sh -c 'mlv-spec --s
 
 # ---- bad input ----
 fails "missing file" 1 "^mlv-spec: nope.wav: cannot open" mlv-spec nope.wav
+# The wrong kind of file names the tool that reads it.
+mlv-spec tone.wav >tone.mlv
+fails "an MLV stream given to mlv-spec" 1 "^mlv-spec: tone\\.mlv: cannot decode \\(this is an MLV stream, not audio: give it to the other mlv tools\\)$" \
+	mlv-spec tone.mlv
+fails "an MLV stream on stdin to mlv-spec" 1 "^mlv-spec: <stdin>: cannot decode \\(this is an MLV stream, not audio" \
+	sh -c 'mlv-spec <tone.mlv'
+for f in tone.wav a.flac; do
+	fails "$f given to a stream tool: names mlv-spec" 1 "^mlv-stats: $f: record 1 at byte 0: this is (WAV|FLAC) audio, not an MLV stream \\(compute features from it with mlv-spec\\)$" \
+		mlv-stats $f
+done
 printf 'not audio at all\n' >text.wav
 fails "not an audio file" 1 "^mlv-spec: text.wav: " mlv-spec text.wav
 : >empty.wav

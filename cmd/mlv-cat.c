@@ -16,6 +16,7 @@ enum mode { MODE_DATA, MODE_HEADERS, MODE_SUMMARY };
 typedef struct {
 	char *key, *glob;
 	int negate;
+	int seen; /* some record has the key */
 } condition;
 
 static enum mode mode = MODE_DATA;
@@ -28,6 +29,12 @@ static char **keys;
 static size_t nkeys;
 static size_t every = 1;
 static int names, stack;
+static int any_selected;
+/* The keys records have, for the hint when no record has a --where key;
+ * a sample is enough to name the nearest. */
+#define MAX_KNOWN_KEYS 64
+static char *known_keys[MAX_KNOWN_KEYS];
+static size_t nknown;
 
 /* --stack collects every row before the .npy header can be written. */
 static mlv_record stacked;
@@ -99,9 +106,28 @@ add_condition(char *arg)
 		mlv_usage_error("--where %s: invalid key '%s'", arg, c->key);
 }
 
+static void
+note_keys(const mlv_record *r)
+{
+	for (size_t i = 0; i < r->nmeta && nknown < MAX_KNOWN_KEYS; i++) {
+		size_t k = 0;
+		while (k < nknown && strcmp(known_keys[k], r->meta[i].key))
+			k++;
+		if (k == nknown)
+			known_keys[nknown++] = mlv_strdup(r->meta[i].key);
+	}
+}
+
 static int
 selected(const mlv_record *r)
 {
+	int all_seen = 1;
+	for (size_t i = 0; i < nconds; i++) {
+		conds[i].seen |= mlv_meta_get(r, conds[i].key) != NULL;
+		all_seen &= conds[i].seen;
+	}
+	if (!all_seen)
+		note_keys(r);
 	for (size_t i = 0; i < nconds; i++) {
 		const char *v = mlv_meta_get(r, conds[i].key);
 		int match = v && !fnmatch(conds[i].glob, v, 0);
@@ -109,6 +135,35 @@ selected(const mlv_record *r)
 			return 0;
 	}
 	return 1;
+}
+
+/* A --where key no record has is most likely a typo: say so, with the
+ * keys there are. */
+static void
+warn_unseen_keys(void)
+{
+	for (size_t i = 0; i < nconds && nknown; i++) {
+		if (conds[i].seen)
+			continue;
+		size_t len = 1;
+		for (size_t k = 0; k < nknown; k++)
+			len += strlen(known_keys[k]) + 2;
+		char *list = mlv_malloc(len);
+		list[0] = '\0';
+		for (size_t k = 0; k < nknown; k++) {
+			if (k)
+				strcat(list, ", ");
+			strcat(list, known_keys[k]);
+		}
+		const char *near = mlv_nearest_key(conds[i].key,
+		                                   (const char *const *)known_keys,
+		                                   nknown);
+		mlv_warn("--where %s: no record has this key (%s%s%skeys: %s%s)",
+		         conds[i].key, near ? "did you mean " : "",
+		         near ? near : "", near ? "? " : "", list,
+		         nknown == MAX_KNOWN_KEYS ? ", ..." : "");
+		free(list);
+	}
 }
 
 static void
@@ -199,6 +254,7 @@ process(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 {
 	if (!selected(r))
 		return;
+	any_selected = 1;
 	if (every > 1)
 		thin_rows(r);
 	for (size_t i = 0; i < nsets; i++) {
@@ -356,5 +412,9 @@ main(int argc, char **argv)
 	mlv_writer_close_or_die(w);
 	mlv_record_free(&r);
 	mlv_record_free(&stacked);
-	return 0;
+	warn_unseen_keys();
+	for (size_t k = 0; k < nknown; k++)
+		free(known_keys[k]);
+	/* As grep: selecting nothing is status 1, the output still made. */
+	return nconds && !any_selected;
 }

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -323,6 +324,50 @@ mlv_parse_size(const char *arg, const char *opt)
 	if (shift && v > (UINT64_MAX >> shift))
 		mlv_usage_error("%s %s: too large", opt, arg);
 	return (uint64_t)v << shift;
+}
+
+/* Levenshtein distance over one row of the table, case folded. */
+static size_t
+edit_distance(const char *a, const char *b, size_t *row)
+{
+	size_t nb = strlen(b);
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+			              tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[nb];
+}
+
+const char *
+mlv_nearest_key(const char *wanted, const char *const *keys, size_t n)
+{
+	size_t len = strlen(wanted), limit = len / 3 > 2 ? len / 3 : 2;
+	const char *best = NULL;
+	size_t best_d = limit + 1;
+	for (size_t k = 0; k < n; k++) {
+		size_t *row = mlv_malloc((strlen(keys[k]) + 1) * sizeof *row);
+		size_t d = edit_distance(wanted, keys[k], row);
+		free(row);
+		if (d < best_d) {
+			best_d = d;
+			best = keys[k];
+		}
+	}
+	return best;
 }
 
 void

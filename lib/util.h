@@ -80,6 +80,13 @@ double mlv_parse_double(const char *arg, double min, double max,
 /* Byte counts with an optional K, M, G or T suffix (powers of 1024). */
 uint64_t mlv_parse_size(const char *arg, const char *opt);
 
+/* The one of keys[n] closest to wanted by edit distance (Levenshtein's,
+ * ignoring case), for "did you mean" hints; ties go to the earlier key.
+ * NULL when n is 0 or the closest needs more than max(2, len/3) edits,
+ * which would be a guess rather than a typo's correction. */
+const char *mlv_nearest_key(const char *wanted, const char *const *keys,
+                            size_t n);
+
 /* Standard --version text, printed to stdout. */
 void mlv_print_version(void);
 

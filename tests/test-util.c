@@ -264,6 +264,18 @@ TEST(npy_header_round_trip)
 	unlink(path);
 }
 
+TEST(nearest_key)
+{
+	static const char *const keys[] = {"id", "kind", "label.performer",
+	                                   "label.piece", "t0"};
+	CHECK_STR(mlv_nearest_key("label.performr", keys, 5), "label.performer");
+	CHECK_STR(mlv_nearest_key("label.peice", keys, 5), "label.piece");
+	CHECK_STR(mlv_nearest_key("Kind", keys, 5), "kind");
+	/* Nothing close is no suggestion, rather than a wild one. */
+	CHECK(mlv_nearest_key("label.composer", keys, 5) == NULL);
+	CHECK(mlv_nearest_key("x", keys, 0) == NULL);
+}
+
 int
 main(void)
 {
@@ -277,5 +289,6 @@ main(void)
 	RUN(parse_numbers);
 	RUN(text_read);
 	RUN(npy_header_round_trip);
+	RUN(nearest_key);
 	return TEST_EXIT();
 }

@@ -148,6 +148,16 @@ else
 	not_ok "killed by a signal: temporary removed" "temporary seen while running: $tmp_seen, status $status" "$(ls -A)"
 fi
 
+# A --where that selects nothing is grep's "no match": status 1, and a
+# warning naming the keys when no record has the key asked for.
+mlv-cat --where label.part=zzz a.mlv >none.mlv 2>none.err
+status=$?
+check "--where selecting nothing: exit status 1, empty output, no warning" sh -c "[ $status -eq 1 ] && [ ! -s none.mlv ] && [ ! -s none.err ]"
+fails "--where a key no record has: a warning naming the nearest" 1 \
+	"^mlv-cat: --where label\\.prat: no record has this key \\(did you mean label\\.part\\? keys: id, t0, dt, kind, label\\.part\\)$" \
+	mlv-cat --where label.prat=a a.mlv
+check "--where selecting some: exit status 0" mlv-cat --where label.part=a -o some.mlv a.mlv
+
 # ---- a stream good up to a bad record ----
 # Every record read whole reaches stdout whole, and nothing half of one.
 mlv-gen --records 8 --rows 128 --cols 256 --seed 7 >good8.mlv

@@ -88,3 +88,9 @@ for cmd in "mlv-cluster -m average -k 2" "mlv-cluster -k 2 --tree nodir/t.mlv" \
 	fails "$cmd: an output in a missing directory, refused first" 1 "^mlv-[a-z]+: nodir/[a-z]+\\.mlv: cannot create \\(No such file or directory\\)$" \
 		sh -c "sleep 30 | timeout 20 $cmd -o $out"
 done
+
+# Binary is not written to a terminal, by any tool (gzip's rule).
+for cmd in "mlv-stats blobs.mlv" "mlv-simmat blobs.mlv" "mlv-cluster -k 2 blobs.mlv" "mlv-project -m pca blobs.mlv"; do
+	on_terminal $cmd >tty.out
+	check "$cmd on a terminal: refused before the work" sh -c 'grep -q "^1 mlv-[a-z]*: <stdout>: is a terminal; binary output is not written to it" tty.out'
+done

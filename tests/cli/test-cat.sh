@@ -193,31 +193,10 @@ reader=$!
 mlv-cat -o out.fifo a.mlv
 wait $reader
 check "-o a FIFO: written through" sh -c '[ -p out.fifo ] && cmp -s fifo.mlv a.mlv'
-if command -v "${PY:-python3}" >/dev/null 2>&1; then
-	cat >ptyrun.py <<'EOF2'
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b''
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write('%d %s' % (os.waitstatus_to_exitcode(status), out.decode('latin-1')))
-EOF2
-	python3 ptyrun.py mlv-cat a.mlv >tty.out
-	check "binary to a terminal: refused" sh -c 'grep -q "^1 mlv-cat: <stdout>: is a terminal; binary output is not written to it (redirect it, or use -o FILE)" tty.out'
-	python3 ptyrun.py mlv-cat --to tsv a.mlv >tty2.out
-	check "text to a terminal: written" sh -c 'head -c 2 tty2.out | grep -q "^0 "'
-else
-	skip "binary to a terminal: refused" "no python3"
-fi
+on_terminal mlv-cat a.mlv >tty.out
+check "binary to a terminal: refused" sh -c 'grep -q "^1 mlv-cat: <stdout>: is a terminal; binary output is not written to it (redirect it, or use -o FILE)" tty.out'
+on_terminal mlv-cat --to tsv a.mlv >tty2.out
+check "text to a terminal: written" sh -c 'head -c 2 tty2.out | grep -q "^0 "'
 
 # ---- usage ----
 fails "unknown option" 2 "" mlv-cat --frobnicate

@@ -1,4 +1,5 @@
 /* mlv-cat - concatenate, select, inspect and convert MLV streams. */
+#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -6,11 +7,12 @@
 #include <string.h>
 
 #include "convert.h"
+#include "npz.h"
 #include "stats.h"
 #include "stream.h"
 #include "util.h"
 
-enum format { FMT_AUTO, FMT_MLV, FMT_TSV, FMT_CSV, FMT_NPY };
+enum format { FMT_AUTO, FMT_MLV, FMT_TSV, FMT_CSV, FMT_NPY, FMT_NPZ };
 enum mode { MODE_DATA, MODE_HEADERS, MODE_SUMMARY };
 
 typedef struct {
@@ -30,14 +32,17 @@ static size_t nkeys;
 static size_t every = 1;
 static int names, stack;
 static int any_selected;
+static size_t records_out;
 /* The keys records have, for the hint when no record has a --where key;
  * a sample is enough to name the nearest. */
 #define MAX_KNOWN_KEYS 64
 static char *known_keys[MAX_KNOWN_KEYS];
 static size_t nknown;
 
-/* --stack collects every row before the .npy header can be written. */
+/* .npy holds one array: --stack collects every row, else the one record,
+ * before the header can be written. */
 static mlv_record stacked;
+static mlv_npz_writer *npz;
 
 static void
 usage(void)
@@ -48,14 +53,17 @@ usage(void)
 	       "[--stack] [-o FILE] [FILE...]\n"
 	       "Concatenate MLV streams (stdin when no FILE or '-'), selecting "
 	       "records,\nthinning rows, and converting to and from TSV, CSV "
-	       "and NumPy .npy.\n\n"
+	       "and NumPy .npy and .npz.\n\n"
 	       "  -H, --headers          print each record's header line\n"
 	       "  -s, --summary          print rows, cols, min, max, mean, std "
 	       "and NaN/Inf\n"
 	       "                         count of each record (TSV)\n"
-	       "  -f, --from FORMAT      input: mlv, npy (both detected), tsv, "
+	       "  -f, --from FORMAT      input: mlv, npy, npz (detected), tsv, "
 	       "csv\n"
-	       "  -t, --to FORMAT        output: mlv (default), tsv, csv, npy\n"
+	       "  -t, --to FORMAT        output: mlv (default), tsv, csv, npy (one "
+	       "record),\n"
+	       "                         npz (an array per record, metadata in "
+	       "meta.json)\n"
 	       "  -i, --id GLOB          keep records whose id matches GLOB\n"
 	       "  -w, --where KEY=GLOB   keep records whose KEY matches "
 	       "(KEY!=GLOB: does not);\n"
@@ -67,8 +75,8 @@ usage(void)
 	       "                         'row' is the row index, 't' its time)\n"
 	       "      --names            tsv/csv: start with a line of column "
 	       "names\n"
-	       "      --stack            npy: one array of all rows (default: "
-	       "one array per record)\n"
+	       "      --stack            npy: one array of all the records' "
+	       "rows\n"
 	       "  -o, --output FILE      write FILE (atomically) instead of "
 	       "stdout\n"
 	       "  -h, --help             show this help\n"
@@ -87,7 +95,10 @@ parse_format(const char *s, const char *opt)
 		return FMT_CSV;
 	if (!strcmp(s, "npy"))
 		return FMT_NPY;
-	mlv_usage_error("%s %s: unknown format (mlv, tsv, csv or npy)", opt, s);
+	if (!strcmp(s, "npz"))
+		return FMT_NPZ;
+	mlv_usage_error("%s %s: unknown format (mlv, tsv, csv, npy or npz)", opt,
+	                s);
 }
 
 static void
@@ -179,12 +190,20 @@ thin_rows(mlv_record *r)
 		mlv_meta_setf(r, "dt", "%.9g", dt * (double)every);
 }
 
+MLV_NORETURN static void
+die_npz(mlv_writer *w)
+{
+	if (errno == EFBIG)
+		mlv_die("%s: more than an .npz without ZIP64 holds (65535 records, "
+		        "4 GiB)", mlv_writer_name(w));
+	mlv_writer_die(w);
+}
+
 static void
 emit(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 {
 	static char *hdr;
 	static size_t hdr_cap;
-	static int records_out;
 	char delim = to == FMT_CSV ? ',' : '\t';
 
 	if (mode == MODE_HEADERS) {
@@ -211,8 +230,16 @@ emit(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 	if (bad)
 		mlv_warn("%s: %zu NaN/Inf values", mlv_reader_where(rd, r), bad);
 	switch (to) {
+	case FMT_NPZ:
+		if (mlv_npz_add(npz, r))
+			die_npz(w);
+		break;
 	case FMT_NPY:
-		if (stack) {
+		if (!stack && records_out)
+			mlv_die("%s: a second record, but an .npy file holds one "
+			        "array (--to npz writes one per record, --stack all "
+			        "their rows as one)", mlv_reader_where(rd, r));
+		{
 			if (records_out && r->cols != stacked.cols)
 				mlv_die("%s: %zu columns, but the records before have "
 				        "%zu (--stack needs equal widths)",
@@ -231,10 +258,6 @@ emit(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 			stacked.cols = r->cols;
 			break;
 		}
-		if (mlv_npy_write_header(w, r->rows, r->cols))
-			mlv_writer_die(w);
-		mlv_write_bytes_or_die(w, r->data, r->rows * r->cols * sizeof(float));
-		break;
 	case FMT_TSV:
 	case FMT_CSV:
 		if (names && !records_out &&
@@ -277,11 +300,22 @@ cat_file(mlv_writer *w, const char *path, mlv_record *r)
 		size_t len;
 		if (mlv_reader_peek(rd, &buf, &len, 6))
 			mlv_die("%s", mlv_reader_error(rd));
-		fmt = mlv_is_npy(buf, len) ? FMT_NPY : FMT_MLV;
+		fmt = mlv_is_npy(buf, len) ? FMT_NPY :
+		      mlv_is_npz(buf, len) ? FMT_NPZ : FMT_MLV;
 	}
 	if (fmt == FMT_MLV) {
 		while (mlv_read_or_die(rd, r))
 			process(w, rd, r);
+	} else if (fmt == FMT_NPZ) {
+		mlv_record *recs;
+		size_t n;
+		if (mlv_npz_read(rd, &recs, &n, err, sizeof err))
+			mlv_die("%s: %s", mlv_reader_name(rd), err);
+		for (size_t i = 0; i < n; i++) {
+			process(w, rd, &recs[i]);
+			mlv_record_free(&recs[i]);
+		}
+		free(recs);
 	} else if (fmt == FMT_NPY) {
 		size_t inexact;
 		int rc;
@@ -396,6 +430,8 @@ main(int argc, char **argv)
 	mlv_record r;
 	mlv_record_init(&r);
 	mlv_record_init(&stacked);
+	if (to == FMT_NPZ)
+		npz = mlv_npz_begin(w);
 	if (mode == MODE_SUMMARY)
 		mlv_writer_printf_or_die(w, "file\trecord\tid\trows\tcols\tmin\t"
 		                         "max\tmean\tstd\tnonfinite\n");
@@ -403,7 +439,9 @@ main(int argc, char **argv)
 		cat_file(w, "-", &r);
 	for (int i = optind; i < argc; i++)
 		cat_file(w, argv[i], &r);
-	if (stack) {
+	if (npz && mlv_npz_end(npz))
+		die_npz(w);
+	if (to == FMT_NPY && mode == MODE_DATA && (stack || records_out)) {
 		if (mlv_npy_write_header(w, stacked.rows, stacked.cols))
 			mlv_writer_die(w);
 		mlv_write_bytes_or_die(w, stacked.data,

@@ -360,6 +360,12 @@ mlv_reader_offset(const mlv_reader *rd)
 	return rd->offset;
 }
 
+uint64_t
+mlv_reader_tell(const mlv_reader *rd)
+{
+	return rd->consumed + rd->pos;
+}
+
 const char *
 mlv_reader_where(mlv_reader *rd, const mlv_record *r)
 {

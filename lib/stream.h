@@ -98,6 +98,8 @@ const char *mlv_reader_name(const mlv_reader *rd);
 /* 1-based index of the record last read; its header's byte offset. */
 uint64_t mlv_reader_index(const mlv_reader *rd);
 uint64_t mlv_reader_offset(const mlv_reader *rd);
+/* Bytes consumed so far: where the next read starts. */
+uint64_t mlv_reader_tell(const mlv_reader *rd);
 /* Count a record of another format (.npy, text) starting here, so that
  * mlv_reader_where() and mlv_reader_index() name it too. */
 void mlv_reader_mark_record(mlv_reader *rd);

@@ -57,10 +57,10 @@ mlv-cat -t csv --names -k id,t a.mlv | head -n 2 >csv.head
 check "CSV with names and key columns" sh -c 'head -n 1 csv.head | grep -q "^id,t,c0,c1,c2,c3$" && tail -n 1 csv.head | grep -q "^gen/0,0,"'
 printf 'x\ty\n1\t2\n' | mlv-cat -f tsv --set 'label.who=a b' --set kind=xy >named.mlv
 check "text header becomes colnames; --set adds keys" sh -c 'mlv-cat -H named.mlv | grep -qx "MLV1 1 2 colnames=x,y label.who=a%20b kind=xy"'
-mlv-cat -t npy a.mlv >a.npy
-mlv-cat a.npy | mlv-cat -t tsv >t3
+mlv-cat -t npz a.mlv >a.npz
+mlv-cat a.npz | mlv-cat -t tsv >t3
 mlv-cat -t tsv a.mlv >t4
-same "npy round trip is exact (one array per record)" t3 t4
+same "npz round trip is exact (one array per record)" t3 t4
 mlv-cat -t npy --stack a.mlv b.mlv >ab.npy
 check "--stack writes one array of all rows" sh -c '[ "$(mlv-cat -H <ab.npy)" = "MLV1 27 4" ]'
 printf '1\t2\n3\n' >ragged.tsv

@@ -416,6 +416,73 @@ json_skip(const char *p, int depth)
 	return p > start ? p : NULL;
 }
 
+/* Each member of the object at p: fn gets its key and where its value
+ * starts, and returns where the value ends (NULL: malformed).  Returns the
+ * end of the object, or NULL. */
+typedef const char *(*member_fn)(const char *key, const char *p, void *ctx);
+
+static const char *
+json_object(const char *p, member_fn fn, void *ctx)
+{
+	p = skip_ws(p);
+	if (*p != '{')
+		return NULL;
+	for (p = skip_ws(p + 1); p && *p != '}'; ) {
+		char *key;
+		p = skip_ws(json_str(p, &key));
+		if (!key || *p != ':') {
+			free(key);
+			return NULL;
+		}
+		p = fn(key, skip_ws(p + 1), ctx);
+		free(key);
+		if (p && *(p = skip_ws(p)) == ',')
+			p = skip_ws(p + 1);
+		else if (p && *p != '}')
+			p = NULL;
+	}
+	return p ? p + 1 : NULL;
+}
+
+static const char *
+meta_member(const char *key, const char *p, void *ctx)
+{
+	char *v;
+	p = json_str(p, &v);
+	if (v && mlv_key_valid(key))
+		mlv_meta_set(ctx, key, v);
+	else
+		p = NULL;
+	free(v);
+	return p;
+}
+
+typedef struct {
+	char *name;
+	mlv_record meta;
+	int have_meta;
+} entry_ctx;
+
+static const char *
+entry_member(const char *key, const char *p, void *ctx)
+{
+	entry_ctx *e = ctx;
+	if (!strcmp(key, "name") && !e->name) {
+		p = json_str(p, &e->name);
+		return e->name ? p : NULL;
+	}
+	if (!strcmp(key, "meta")) {
+		e->have_meta = 1;
+		return json_object(p, meta_member, &e->meta);
+	}
+	return json_skip(p, 0);
+}
+
+typedef struct {
+	mlv_record *recs;
+	size_t n, placed;
+} placing;
+
 static mlv_record *
 find_array(mlv_record *recs, size_t n, const char *name)
 {
@@ -426,72 +493,42 @@ find_array(mlv_record *recs, size_t n, const char *name)
 }
 
 /* One {"name": ..., "meta": {...}} of meta.json: the named array (id=its
- * name so far) gets that metadata and moves to position *placed. */
+ * name so far) gets that metadata and moves to the next place. */
 static const char *
-apply_entry(const char *p, mlv_record *recs, size_t n, size_t *placed)
+apply_entry(const char *p, placing *pl)
 {
-	mlv_record meta;
-	mlv_record_init(&meta);
-	char *name = NULL;
-	int have_meta = 0;
-	p = skip_ws(p);
-	if (*p++ != '{')
-		return NULL;
-	for (p = skip_ws(p); p && *p != '}'; ) {
-		char *key;
-		p = skip_ws(json_str(p, &key));
-		if (!key || *p != ':') {
-			free(key);
-			p = NULL;
-			break;
-		}
-		p = skip_ws(p + 1);
-		if (!strcmp(key, "name") && !name) {
-			p = json_str(p, &name);
-			if (!name)
-				p = NULL;
-		} else if (!strcmp(key, "meta") && *p == '{') {
-			have_meta = 1;
-			for (p = skip_ws(p + 1); p && *p != '}'; ) {
-				char *k, *v = NULL;
-				p = skip_ws(json_str(p, &k));
-				if (k && *p == ':')
-					p = skip_ws(json_str(skip_ws(p + 1), &v));
-				if (!k || !v || !mlv_key_valid(k))
-					p = NULL;
-				else
-					mlv_meta_set(&meta, k, v);
-				free(k);
-				free(v);
-				if (p && *p == ',')
-					p = skip_ws(p + 1);
-				else if (p && *p != '}')
-					p = NULL;
-			}
-			if (p)
-				p++;
-		} else {
-			p = json_skip(p, 0);
-		}
-		free(key);
-		if (p && *(p = skip_ws(p)) == ',')
-			p = skip_ws(p + 1);
-		else if (p && *p != '}')
-			p = NULL;
-	}
-	mlv_record *r = p && name ? find_array(recs + *placed, n - *placed,
-	                                       name) : NULL;
+	entry_ctx e = {NULL, {0}, 0};
+	mlv_record_init(&e.meta);
+	p = json_object(p, entry_member, &e);
+	mlv_record *r = p && e.name ? find_array(pl->recs + pl->placed,
+	                                         pl->n - pl->placed, e.name) :
+	                NULL;
 	if (r) {
-		if (have_meta) {
+		if (e.have_meta) {
 			mlv_meta_clear(r);
-			mlv_meta_merge(r, &meta, 1);
+			mlv_meta_merge(r, &e.meta, 1);
 		}
 		mlv_record t = *r;
-		*r = recs[*placed];
-		recs[(*placed)++] = t;
+		*r = pl->recs[pl->placed];
+		pl->recs[pl->placed++] = t;
 	}
-	free(name);
-	mlv_record_free(&meta);
+	free(e.name);
+	mlv_record_free(&e.meta);
+	return p;
+}
+
+static const char *
+top_member(const char *key, const char *p, void *ctx)
+{
+	if (strcmp(key, "arrays") || *p != '[')
+		return json_skip(p, 0);
+	for (p = skip_ws(p + 1); p && *p != ']'; ) {
+		p = apply_entry(p, ctx);
+		if (p && *(p = skip_ws(p)) == ',')
+			p = skip_ws(p + 1);
+		else if (p && *p != ']')
+			p = NULL;
+	}
 	return p ? p + 1 : NULL;
 }
 
@@ -499,41 +536,11 @@ static int
 apply_meta(const char *json, mlv_record *recs, size_t n, char *err,
            size_t errlen)
 {
-	const char *p = skip_ws(json);
-	size_t placed = 0;
-	if (*p++ != '{')
-		goto bad;
-	for (p = skip_ws(p); p && *p != '}'; ) {
-		char *key;
-		p = skip_ws(json_str(p, &key));
-		if (!key || *p != ':') {
-			free(key);
-			goto bad;
-		}
-		p = skip_ws(p + 1);
-		if (!strcmp(key, "arrays") && *p == '[') {
-			for (p = skip_ws(p + 1); p && *p != ']'; ) {
-				p = apply_entry(p, recs, n, &placed);
-				if (p && *(p = skip_ws(p)) == ',')
-					p = skip_ws(p + 1);
-				else if (p && *p != ']')
-					p = NULL;
-			}
-			if (p)
-				p++;
-		} else {
-			p = json_skip(p, 0);
-		}
-		free(key);
-		if (p && *(p = skip_ws(p)) == ',')
-			p = skip_ws(p + 1);
-		else if (p && *p != '}')
-			p = NULL;
-	}
-	if (p)
-		return 0;
-bad:
-	return mlv_errf(err, errlen, "%s: not the JSON mlv writes", META_NAME);
+	placing pl = {recs, n, 0};
+	if (!json_object(json, top_member, &pl))
+		return mlv_errf(err, errlen, "%s: not the JSON mlv writes",
+		                META_NAME);
+	return 0;
 }
 
 /* ---- reading the archive ---- */

@@ -110,6 +110,7 @@ add_condition(char *arg)
 	conds = mlv_realloc(conds, (nconds + 1) * sizeof *conds);
 	condition *c = &conds[nconds++];
 	c->negate = eq[-1] == '!';
+	c->seen = 0;
 	c->key = mlv_strdup(arg);
 	c->key[eq - arg - c->negate] = '\0';
 	c->glob = eq + 1;
@@ -190,6 +191,28 @@ thin_rows(mlv_record *r)
 		mlv_meta_setf(r, "dt", "%.9g", dt * (double)every);
 }
 
+/* Append r's rows to the one .npy array written at the end. */
+static void
+stack_rows(mlv_reader *rd, const mlv_record *r)
+{
+	if (records_out && r->cols != stacked.cols)
+		mlv_die("%s: %zu columns, but the records before have %zu (--stack "
+		        "needs equal widths)", mlv_reader_where(rd, r), r->cols,
+		        stacked.cols);
+	size_t old = stacked.rows;
+	size_t n = mlv_mul_size(old + r->rows, r->cols, "--stack");
+	if (n > stacked.data_cap) {
+		stacked.data_cap = n * 2;
+		stacked.data = mlv_realloc(stacked.data,
+		        mlv_mul_size(stacked.data_cap, sizeof(float), "--stack"));
+	}
+	if (r->rows && r->cols)
+		memcpy(stacked.data + old * r->cols, r->data,
+		       r->rows * r->cols * sizeof(float));
+	stacked.rows = old + r->rows;
+	stacked.cols = r->cols;
+}
+
 MLV_NORETURN static void
 die_npz(mlv_writer *w)
 {
@@ -239,25 +262,8 @@ emit(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 			mlv_die("%s: a second record, but an .npy file holds one "
 			        "array (--to npz writes one per record, --stack all "
 			        "their rows as one)", mlv_reader_where(rd, r));
-		{
-			if (records_out && r->cols != stacked.cols)
-				mlv_die("%s: %zu columns, but the records before have "
-				        "%zu (--stack needs equal widths)",
-				        mlv_reader_where(rd, r), r->cols, stacked.cols);
-			size_t old = stacked.rows;
-			size_t n = mlv_mul_size(old + r->rows, r->cols, "--stack");
-			if (n > stacked.data_cap) {
-				stacked.data_cap = n * 2;
-				stacked.data = mlv_realloc(stacked.data,
-				        mlv_mul_size(stacked.data_cap, sizeof(float),
-				                     "--stack"));
-			}
-			memcpy(stacked.data + old * r->cols, r->data,
-			       r->rows * r->cols * sizeof(float));
-			stacked.rows = old + r->rows;
-			stacked.cols = r->cols;
-			break;
-		}
+		stack_rows(rd, r);
+		break;
 	case FMT_TSV:
 	case FMT_CSV:
 		if (names && !records_out &&

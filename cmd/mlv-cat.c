@@ -1,4 +1,5 @@
 /* mlv-cat - concatenate, select, inspect and convert MLV streams. */
+#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -6,16 +7,18 @@
 #include <string.h>
 
 #include "convert.h"
+#include "npz.h"
 #include "stats.h"
 #include "stream.h"
 #include "util.h"
 
-enum format { FMT_AUTO, FMT_MLV, FMT_TSV, FMT_CSV, FMT_NPY };
+enum format { FMT_AUTO, FMT_MLV, FMT_TSV, FMT_CSV, FMT_NPY, FMT_NPZ };
 enum mode { MODE_DATA, MODE_HEADERS, MODE_SUMMARY };
 
 typedef struct {
 	char *key, *glob;
 	int negate;
+	int seen; /* some record has the key */
 } condition;
 
 static enum mode mode = MODE_DATA;
@@ -28,9 +31,18 @@ static char **keys;
 static size_t nkeys;
 static size_t every = 1;
 static int names, stack;
+static int any_selected;
+static size_t records_out;
+/* The keys records have, for the hint when no record has a --where key;
+ * a sample is enough to name the nearest. */
+#define MAX_KNOWN_KEYS 64
+static char *known_keys[MAX_KNOWN_KEYS];
+static size_t nknown;
 
-/* --stack collects every row before the .npy header can be written. */
+/* .npy holds one array: --stack collects every row, else the one record,
+ * before the header can be written. */
 static mlv_record stacked;
+static mlv_npz_writer *npz;
 
 static void
 usage(void)
@@ -41,14 +53,17 @@ usage(void)
 	       "[--stack] [-o FILE] [FILE...]\n"
 	       "Concatenate MLV streams (stdin when no FILE or '-'), selecting "
 	       "records,\nthinning rows, and converting to and from TSV, CSV "
-	       "and NumPy .npy.\n\n"
+	       "and NumPy .npy and .npz.\n\n"
 	       "  -H, --headers          print each record's header line\n"
 	       "  -s, --summary          print rows, cols, min, max, mean, std "
 	       "and NaN/Inf\n"
 	       "                         count of each record (TSV)\n"
-	       "  -f, --from FORMAT      input: mlv, npy (both detected), tsv, "
+	       "  -f, --from FORMAT      input: mlv, npy, npz (detected), tsv, "
 	       "csv\n"
-	       "  -t, --to FORMAT        output: mlv (default), tsv, csv, npy\n"
+	       "  -t, --to FORMAT        output: mlv (default), tsv, csv, npy (one "
+	       "record),\n"
+	       "                         npz (an array per record, metadata in "
+	       "meta.json)\n"
 	       "  -i, --id GLOB          keep records whose id matches GLOB\n"
 	       "  -w, --where KEY=GLOB   keep records whose KEY matches "
 	       "(KEY!=GLOB: does not);\n"
@@ -60,8 +75,8 @@ usage(void)
 	       "                         'row' is the row index, 't' its time)\n"
 	       "      --names            tsv/csv: start with a line of column "
 	       "names\n"
-	       "      --stack            npy: one array of all rows (default: "
-	       "one array per record)\n"
+	       "      --stack            npy: one array of all the records' "
+	       "rows\n"
 	       "  -o, --output FILE      write FILE (atomically) instead of "
 	       "stdout\n"
 	       "  -h, --help             show this help\n"
@@ -80,7 +95,10 @@ parse_format(const char *s, const char *opt)
 		return FMT_CSV;
 	if (!strcmp(s, "npy"))
 		return FMT_NPY;
-	mlv_usage_error("%s %s: unknown format (mlv, tsv, csv or npy)", opt, s);
+	if (!strcmp(s, "npz"))
+		return FMT_NPZ;
+	mlv_usage_error("%s %s: unknown format (mlv, tsv, csv, npy or npz)", opt,
+	                s);
 }
 
 static void
@@ -92,6 +110,7 @@ add_condition(char *arg)
 	conds = mlv_realloc(conds, (nconds + 1) * sizeof *conds);
 	condition *c = &conds[nconds++];
 	c->negate = eq[-1] == '!';
+	c->seen = 0;
 	c->key = mlv_strdup(arg);
 	c->key[eq - arg - c->negate] = '\0';
 	c->glob = eq + 1;
@@ -99,9 +118,28 @@ add_condition(char *arg)
 		mlv_usage_error("--where %s: invalid key '%s'", arg, c->key);
 }
 
+static void
+note_keys(const mlv_record *r)
+{
+	for (size_t i = 0; i < r->nmeta && nknown < MAX_KNOWN_KEYS; i++) {
+		size_t k = 0;
+		while (k < nknown && strcmp(known_keys[k], r->meta[i].key))
+			k++;
+		if (k == nknown)
+			known_keys[nknown++] = mlv_strdup(r->meta[i].key);
+	}
+}
+
 static int
 selected(const mlv_record *r)
 {
+	int all_seen = 1;
+	for (size_t i = 0; i < nconds; i++) {
+		conds[i].seen |= mlv_meta_get(r, conds[i].key) != NULL;
+		all_seen &= conds[i].seen;
+	}
+	if (!all_seen)
+		note_keys(r);
 	for (size_t i = 0; i < nconds; i++) {
 		const char *v = mlv_meta_get(r, conds[i].key);
 		int match = v && !fnmatch(conds[i].glob, v, 0);
@@ -109,6 +147,35 @@ selected(const mlv_record *r)
 			return 0;
 	}
 	return 1;
+}
+
+/* A --where key no record has is most likely a typo: say so, with the
+ * keys there are. */
+static void
+warn_unseen_keys(void)
+{
+	for (size_t i = 0; i < nconds && nknown; i++) {
+		if (conds[i].seen)
+			continue;
+		size_t len = 1;
+		for (size_t k = 0; k < nknown; k++)
+			len += strlen(known_keys[k]) + 2;
+		char *list = mlv_malloc(len);
+		list[0] = '\0';
+		for (size_t k = 0; k < nknown; k++) {
+			if (k)
+				strcat(list, ", ");
+			strcat(list, known_keys[k]);
+		}
+		const char *near = mlv_nearest_key(conds[i].key,
+		                                   (const char *const *)known_keys,
+		                                   nknown);
+		mlv_warn("--where %s: no record has this key (%s%s%skeys: %s%s)",
+		         conds[i].key, near ? "did you mean " : "",
+		         near ? near : "", near ? "? " : "", list,
+		         nknown == MAX_KNOWN_KEYS ? ", ..." : "");
+		free(list);
+	}
 }
 
 static void
@@ -124,12 +191,42 @@ thin_rows(mlv_record *r)
 		mlv_meta_setf(r, "dt", "%.9g", dt * (double)every);
 }
 
+/* Append r's rows to the one .npy array written at the end. */
+static void
+stack_rows(mlv_reader *rd, const mlv_record *r)
+{
+	if (records_out && r->cols != stacked.cols)
+		mlv_die("%s: %zu columns, but the records before have %zu (--stack "
+		        "needs equal widths)", mlv_reader_where(rd, r), r->cols,
+		        stacked.cols);
+	size_t old = stacked.rows;
+	size_t n = mlv_mul_size(old + r->rows, r->cols, "--stack");
+	if (n > stacked.data_cap) {
+		stacked.data_cap = n * 2;
+		stacked.data = mlv_realloc(stacked.data,
+		        mlv_mul_size(stacked.data_cap, sizeof(float), "--stack"));
+	}
+	if (r->rows && r->cols)
+		memcpy(stacked.data + old * r->cols, r->data,
+		       r->rows * r->cols * sizeof(float));
+	stacked.rows = old + r->rows;
+	stacked.cols = r->cols;
+}
+
+MLV_NORETURN static void
+die_npz(mlv_writer *w)
+{
+	if (errno == EFBIG)
+		mlv_die("%s: more than an .npz without ZIP64 holds (65535 records, "
+		        "4 GiB)", mlv_writer_name(w));
+	mlv_writer_die(w);
+}
+
 static void
 emit(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 {
 	static char *hdr;
 	static size_t hdr_cap;
-	static int records_out;
 	char delim = to == FMT_CSV ? ',' : '\t';
 
 	if (mode == MODE_HEADERS) {
@@ -156,29 +253,16 @@ emit(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 	if (bad)
 		mlv_warn("%s: %zu NaN/Inf values", mlv_reader_where(rd, r), bad);
 	switch (to) {
+	case FMT_NPZ:
+		if (mlv_npz_add(npz, r))
+			die_npz(w);
+		break;
 	case FMT_NPY:
-		if (stack) {
-			if (records_out && r->cols != stacked.cols)
-				mlv_die("%s: %zu columns, but the records before have "
-				        "%zu (--stack needs equal widths)",
-				        mlv_reader_where(rd, r), r->cols, stacked.cols);
-			size_t old = stacked.rows;
-			size_t n = mlv_mul_size(old + r->rows, r->cols, "--stack");
-			if (n > stacked.data_cap) {
-				stacked.data_cap = n * 2;
-				stacked.data = mlv_realloc(stacked.data,
-				        mlv_mul_size(stacked.data_cap, sizeof(float),
-				                     "--stack"));
-			}
-			memcpy(stacked.data + old * r->cols, r->data,
-			       r->rows * r->cols * sizeof(float));
-			stacked.rows = old + r->rows;
-			stacked.cols = r->cols;
-			break;
-		}
-		if (mlv_npy_write_header(w, r->rows, r->cols))
-			mlv_writer_die(w);
-		mlv_write_bytes_or_die(w, r->data, r->rows * r->cols * sizeof(float));
+		if (!stack && records_out)
+			mlv_die("%s: a second record, but an .npy file holds one "
+			        "array (--to npz writes one per record, --stack all "
+			        "their rows as one)", mlv_reader_where(rd, r));
+		stack_rows(rd, r);
 		break;
 	case FMT_TSV:
 	case FMT_CSV:
@@ -199,6 +283,7 @@ process(mlv_writer *w, mlv_reader *rd, mlv_record *r)
 {
 	if (!selected(r))
 		return;
+	any_selected = 1;
 	if (every > 1)
 		thin_rows(r);
 	for (size_t i = 0; i < nsets; i++) {
@@ -221,11 +306,22 @@ cat_file(mlv_writer *w, const char *path, mlv_record *r)
 		size_t len;
 		if (mlv_reader_peek(rd, &buf, &len, 6))
 			mlv_die("%s", mlv_reader_error(rd));
-		fmt = mlv_is_npy(buf, len) ? FMT_NPY : FMT_MLV;
+		fmt = mlv_is_npy(buf, len) ? FMT_NPY :
+		      mlv_is_npz(buf, len) ? FMT_NPZ : FMT_MLV;
 	}
 	if (fmt == FMT_MLV) {
 		while (mlv_read_or_die(rd, r))
 			process(w, rd, r);
+	} else if (fmt == FMT_NPZ) {
+		mlv_record *recs;
+		size_t n;
+		if (mlv_npz_read(rd, &recs, &n, err, sizeof err))
+			mlv_die("%s: %s", mlv_reader_name(rd), err);
+		for (size_t i = 0; i < n; i++) {
+			process(w, rd, &recs[i]);
+			mlv_record_free(&recs[i]);
+		}
+		free(recs);
 	} else if (fmt == FMT_NPY) {
 		size_t inexact;
 		int rc;
@@ -334,10 +430,14 @@ main(int argc, char **argv)
 	if (stack && to != FMT_NPY)
 		mlv_usage_error("--stack goes with --to npy");
 
-	mlv_writer *w = mlv_writer_open_or_die(output);
+	mlv_writer *w = mode != MODE_DATA || to == FMT_TSV || to == FMT_CSV ?
+	                mlv_writer_open_text_or_die(output) :
+	                mlv_writer_open_or_die(output);
 	mlv_record r;
 	mlv_record_init(&r);
 	mlv_record_init(&stacked);
+	if (to == FMT_NPZ)
+		npz = mlv_npz_begin(w);
 	if (mode == MODE_SUMMARY)
 		mlv_writer_printf_or_die(w, "file\trecord\tid\trows\tcols\tmin\t"
 		                         "max\tmean\tstd\tnonfinite\n");
@@ -345,7 +445,9 @@ main(int argc, char **argv)
 		cat_file(w, "-", &r);
 	for (int i = optind; i < argc; i++)
 		cat_file(w, argv[i], &r);
-	if (stack) {
+	if (npz && mlv_npz_end(npz))
+		die_npz(w);
+	if (to == FMT_NPY && mode == MODE_DATA && (stack || records_out)) {
 		if (mlv_npy_write_header(w, stacked.rows, stacked.cols))
 			mlv_writer_die(w);
 		mlv_write_bytes_or_die(w, stacked.data,
@@ -354,5 +456,9 @@ main(int argc, char **argv)
 	mlv_writer_close_or_die(w);
 	mlv_record_free(&r);
 	mlv_record_free(&stacked);
-	return 0;
+	warn_unseen_keys();
+	for (size_t k = 0; k < nknown; k++)
+		free(known_keys[k]);
+	/* As grep: selecting nothing is status 1, the output still made. */
+	return nconds && !any_selected;
 }

@@ -297,6 +297,7 @@ main(int argc, char **argv)
 	mlv_init(argv);
 	parse_options(argc, argv, &s);
 
+	mlv_outputs_check_or_die(2, s.output, s.tree);
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";

@@ -82,6 +82,7 @@ main(int argc, char **argv)
 		mlv_usage_error("--decode, --reconstruct and --error exclude each "
 		                "other");
 	openblas_set_num_threads(threads);
+	mlv_writer *w = mlv_writer_open_or_die(output);
 	char err[1024];
 	mlv_model *m = mlv_model_load(model_path, err, sizeof err);
 	if (!m)
@@ -139,7 +140,6 @@ main(int argc, char **argv)
 	/* Reconstructions are sequences again when the model's input was. */
 	size_t steps = (mode == DECODE || mode == RECONSTRUCT) &&
 	               m->cfg.steps > 1 ? m->cfg.steps : 0;
-	mlv_writer *w = mlv_writer_open_or_die(output);
 	mlv_points_write(&p, w, y, out_cols, kind,
 	                 mode == ERROR ? "mse" : NULL, steps);
 	mlv_writer_close_or_die(w);

@@ -623,7 +623,7 @@ main(int argc, char **argv)
 
 	/* Both outputs are opened first, to fail before the work, and
 	 * committed together at the end: a failed run leaves neither. */
-	mlv_writer *w = mlv_writer_open_or_die(s.output);
+	mlv_writer *w = mlv_writer_open_text_or_die(s.output);
 	mlv_writer *pw = s.predictions ? mlv_writer_open_or_die(s.predictions) :
 	                 NULL;
 	mlv_points p;

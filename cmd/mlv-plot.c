@@ -199,8 +199,10 @@ main(int argc, char **argv)
 	}
 	if (output && !strcmp(output, "-"))
 		output = NULL;
-	if (!script && !output && isatty(1))
-		mlv_usage_error("not writing an image to a terminal; use -o FILE");
+	/* Opened before the input is read, so that an output that cannot be
+	 * created fails first. */
+	mlv_writer *w = script ? mlv_writer_open_text_or_die("-") :
+	                mlv_writer_open_or_die(output);
 
 	size_t nrecs;
 	mlv_record *recs = read_all(argv + optind, argc - optind, &nrecs);
@@ -208,12 +210,14 @@ main(int argc, char **argv)
 		o.kind = mlv_plot_kind_for(mlv_meta_get(&recs[0], "kind"));
 		check(&o);
 	}
-	char *buf = NULL, *tmp = NULL, err[512];
+	char *buf = NULL, err[512];
 	size_t len = 0;
-	if (output && !script && !(tmp = mlv_plot_tmpname(output)))
-		mlv_die("%s: cannot create a temporary file beside it (%s)", output,
-		        strerror(errno));
-	o.output = tmp ? tmp : output;
+	/* gnuplot writes a file we read back before it counts: its exit
+	 * status says nothing of a full disk. */
+	o.output = script ? output : mlv_writer_file(w);
+	if (!script && !o.output)
+		mlv_die("%s: cannot create a temporary file (%s)",
+		        output ? output : "<stdout>", strerror(errno));
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		mlv_die("cannot build the script (out of memory)");
@@ -228,7 +232,6 @@ main(int argc, char **argv)
 
 	if (script) {
 		/* The stream writer, for its quiet exit on a closed pipe. */
-		mlv_writer *w = mlv_writer_open_or_die("-");
 		mlv_write_bytes_or_die(w, buf, len);
 		mlv_writer_close_or_die(w);
 		free(buf);
@@ -238,12 +241,8 @@ main(int argc, char **argv)
 	free(buf);
 	if (rc)
 		mlv_die("%s", err);
-	if (tmp) {
-		if (rename(tmp, output))
-			mlv_die("%s: cannot rename into place (%s)", output,
-			        strerror(errno));
-		mlv_cleanup_remove(tmp);
-		free(tmp);
-	}
+	if (mlv_plot_check_image(o.output, o.type, err, sizeof err))
+		mlv_die("%s: %s", mlv_writer_name(w), err);
+	mlv_writer_close_or_die(w);
 	return 0;
 }

@@ -440,6 +440,7 @@ main(int argc, char **argv)
 	enum method method = s.method;
 	size_t dims = s.dims;
 
+	mlv_outputs_check_or_die(2, s.output, s.fit);
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";

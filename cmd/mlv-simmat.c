@@ -275,9 +275,10 @@ main(int argc, char **argv)
 	if (!gap_given)
 		gap = half;
 
+	mlv_writer *w = query ? mlv_writer_open_text_or_die(output) :
+	                mlv_writer_open_or_die(output);
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
-	mlv_writer *w = mlv_writer_open_or_die(output);
 	if (query) {
 		knn(w, &p, query, k);
 	} else if (half) {

@@ -646,6 +646,7 @@ main(int argc, char **argv)
 
 	collect_items(&j, list, argc, argv);
 
+	mlv_outputs_check_or_die(1, j.fit_stats_path);
 	j.writer = mlv_writer_open_or_die(output);
 	j.results = mlv_calloc(j.nitems ? j.nitems : 1, sizeof *j.results);
 	/* Many files: one thread each.  One file: its frames in parallel. */

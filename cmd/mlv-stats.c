@@ -47,6 +47,7 @@ main(int argc, char **argv)
 		default: mlv_try_help();
 		}
 	}
+	mlv_writer *w = mlv_writer_open_or_die(output);
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	if (!p.n)
@@ -71,7 +72,6 @@ main(int argc, char **argv)
 	mlv_meta_set(&out, "colnames", "column,mean,variance");
 	mlv_meta_setf(&out, "rows_summarised", "%zu", p.n);
 	mlv_meta_setf(&out, "records", "%zu", p.nrecs);
-	mlv_writer *w = mlv_writer_open_or_die(output);
 	mlv_write_or_die(w, &out);
 	mlv_writer_close_or_die(w);
 	mlv_record_free(&out);

@@ -164,6 +164,7 @@ main(int argc, char **argv)
 		mlv_usage_error("a resumed run keeps its checkpoint's settings; "
 		                "only --epochs may change");
 	openblas_set_num_threads(threads);
+	mlv_outputs_check_or_die(3, output, log_path, ckpt);
 
 	char err[1024];
 	mlv_model *m;

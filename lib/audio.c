@@ -401,6 +401,14 @@ read_frames(SNDFILE *snd, mlv_audio *a, size_t want, int channel,
 	return 0;
 }
 
+/* Whether an input starts as an MLV stream does (mlv-spec's own output
+ * given back to it), for a message better than libsndfile's. */
+static int
+starts_as_mlv(const unsigned char *b, size_t n)
+{
+	return n >= 5 && !memcmp(b, "MLV1 ", 5);
+}
+
 static int
 valid_sr(double sr)
 {
@@ -417,6 +425,7 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 	const char *name = is_stdin ? "<stdin>" : path;
 	int fd = -1, own_fd = 0;
 	membuf mem = {NULL, 0, 0, 0};
+	int mlv_input = 0;
 	SNDFILE *snd = NULL;
 	SF_INFO info;
 	float *y = NULL;
@@ -480,6 +489,9 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 		}
 		/* The descriptor stays ours (close_desc 0): libsndfile's
 		 * habit of closing it on a failed open varies by version. */
+		unsigned char head[5];
+		mlv_input = pread(fd, head, sizeof head, 0) == sizeof head &&
+		            starts_as_mlv(head, sizeof head);
 		pthread_mutex_lock(&open_lock);
 		snd = sf_open_fd(fd, SFM_READ, &info, 0);
 	} else {
@@ -495,12 +507,16 @@ mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
 			        name);
 			goto fail;
 		}
+		mlv_input = starts_as_mlv(mem.buf, (size_t)mem.len);
 		SF_VIRTUAL_IO vio = {mem_len, mem_seek, mem_read, mem_write,
 		                     mem_tell};
 		pthread_mutex_lock(&open_lock);
 		snd = sf_open_virtual(&vio, SFM_READ, &info, &mem);
 	}
-	if (!snd)
+	if (!snd && mlv_input)
+		mlv_errf(err, errlen, "%s: cannot decode (this is an MLV stream, "
+		        "not audio: give it to the other mlv tools)", name);
+	else if (!snd)
 		mlv_errf(err, errlen, "%s: cannot decode (%s)", name,
 		        sf_strerror(NULL));
 	pthread_mutex_unlock(&open_lock);

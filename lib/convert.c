@@ -266,8 +266,8 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 	return 1;
 }
 
-int
-mlv_npy_write_header(mlv_writer *w, size_t rows, size_t cols)
+size_t
+mlv_npy_header(unsigned char *out, size_t rows, size_t cols)
 {
 	char dict[256];
 	int n = snprintf(dict, sizeof dict,
@@ -280,13 +280,18 @@ mlv_npy_write_header(mlv_writer *w, size_t rows, size_t cols)
 	unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
 	                         (unsigned char)(hlen & 0xff),
 	                         (unsigned char)(hlen >> 8)};
-	if (mlv_write_bytes(w, pre, sizeof pre) ||
-	    mlv_write_bytes(w, dict, (size_t)n))
-		return -1;
-	for (size_t i = 0; i < pad; i++)
-		if (mlv_write_bytes(w, " ", 1))
-			return -1;
-	return mlv_write_bytes(w, "\n", 1);
+	memcpy(out, pre, sizeof pre);
+	memcpy(out + sizeof pre, dict, (size_t)n);
+	memset(out + sizeof pre + n, ' ', pad);
+	out[sizeof pre + hlen - 1] = '\n';
+	return sizeof pre + hlen;
+}
+
+int
+mlv_npy_write_header(mlv_writer *w, size_t rows, size_t cols)
+{
+	unsigned char h[MLV_NPY_HEADER_MAX];
+	return mlv_write_bytes(w, h, mlv_npy_header(h, rows, cols));
 }
 
 /* ---- delimited text ---- */

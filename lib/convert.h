@@ -26,7 +26,11 @@ int mlv_is_npy(const unsigned char *buf, size_t len);
 int mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
                  size_t errlen);
 
-/* Write an .npy header for a C-order float32 array of rows x cols. */
+/* The .npy header of a C-order float32 array of rows x cols into out (at
+ * least MLV_NPY_HEADER_MAX bytes); returns its length. */
+#define MLV_NPY_HEADER_MAX 384
+size_t mlv_npy_header(unsigned char *out, size_t rows, size_t cols);
+/* Write that header. */
 int mlv_npy_write_header(mlv_writer *w, size_t rows, size_t cols);
 
 /* Read delimited text (delim '\t' or ',') from rd into one record: rows

@@ -30,6 +30,35 @@ split_tabs(char *line, char ***fields, size_t *cap)
 	}
 }
 
+/* The 1-based column of a NUL byte in line[0..len), or 0 when none: a
+ * label cut there would change silently. */
+static size_t
+nul_column(const char *line, size_t len)
+{
+	const char *z = memchr(line, '\0', len);
+	if (!z)
+		return 0;
+	size_t col = 1;
+	for (const char *p = line; p < z; p++)
+		col += *p == '\t';
+	return col;
+}
+
+/* 0, or -1 with a message when two header fields have the same name (one
+ * of the two columns would be dropped). */
+static int
+check_unique_names(char **names, size_t n, size_t lineno, char *err,
+                   size_t errlen)
+{
+	for (size_t j = 1; j < n; j++)
+		for (size_t i = 0; i < j; i++)
+			if (!strcmp(names[i], names[j]))
+				return mlv_errf(err, errlen, "line %zu: columns %zu and "
+				                "%zu are both named '%.40s'", lineno,
+				                i + 1, j + 1, names[j]);
+	return 0;
+}
+
 static int
 parse_seconds(const char *s, double *out)
 {
@@ -62,7 +91,7 @@ mlv_manifest_read(mlv_manifest *m, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open (%s)", strerror(errno));
 		return -1;
 	}
-	char *line = NULL, **fields = NULL;
+	char *line = NULL, **fields = NULL, **header = NULL;
 	size_t lcap = 0, fcap = 0, lineno = 0, ncols = 0, cap = 0;
 	long path_col = -1, start_col = -1, end_col = -1;
 	long *label_col = NULL;
@@ -74,9 +103,23 @@ mlv_manifest_read(mlv_manifest *m, const char *path, char *err, size_t errlen)
 			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
+		size_t nul = nul_column(line, (size_t)len);
+		if (nul) {
+			int named = header && nul <= ncols;
+			snprintf(err, errlen, "line %zu, column %zu%s%.40s%s: a NUL "
+			         "byte (labels are text)", lineno, nul,
+			         named ? " (" : "", named ? header[nul - 1] : "",
+			         named ? ")" : "");
+			goto out;
+		}
 		size_t nf = split_tabs(line, &fields, &fcap);
 		if (!ncols) {
+			if (check_unique_names(fields, nf, lineno, err, errlen))
+				goto out;
 			ncols = nf;
+			header = mlv_calloc(nf, sizeof *header);
+			for (size_t j = 0; j < nf; j++)
+				header[j] = mlv_strdup(fields[j]);
 			label_col = mlv_calloc(nf, sizeof *label_col);
 			m->label_names = mlv_calloc(nf, sizeof *m->label_names);
 			for (size_t j = 0; j < nf; j++) {
@@ -156,6 +199,9 @@ out:
 	fclose(f);
 	free(line);
 	free(fields);
+	for (size_t j = 0; j < ncols; j++)
+		free(header[j]);
+	free(header);
 	free(label_col);
 	if (rc)
 		mlv_manifest_free(m);

@@ -142,15 +142,56 @@ mlv_plot_terminal(FILE *f, enum mlv_plot_type type, int width, int height)
 	fputs("set termoption noenhanced\n", f);
 }
 
-char *
-mlv_plot_tmpname(const char *path)
+int
+mlv_plot_check_image(const char *path, enum mlv_plot_type type, char *err,
+                     size_t errlen)
 {
-	char *tmp;
-	int fd = mlv_temp_beside(path, &tmp);
-	if (fd < 0)
-		return NULL;
+	static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D',
+	                                       0xAE, 0x42, 0x60, 0x82};
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return mlv_errf(err, errlen, "cannot read the image back (%s)",
+		                strerror(e));
+	}
+	/* Only the tail says whether the writer got to the end. */
+	unsigned char tail[1024];
+	off_t from = st.st_size > (off_t)sizeof tail ?
+	             st.st_size - (off_t)sizeof tail : 0;
+	ssize_t n = pread(fd, tail, sizeof tail, from);
 	close(fd);
-	return tmp;
+	if (n <= 0)
+		return mlv_errf(err, errlen, "incomplete image (gnuplot wrote "
+		                "nothing; is the disk full?)");
+	size_t len = (size_t)n;
+	int whole;
+	const char *end;
+	switch (type) {
+	case MLV_PLOT_PNG:
+		end = "IEND chunk";
+		whole = len >= 12 && !memcmp(tail + len - 12, iend, 12);
+		break;
+	case MLV_PLOT_PDF:
+		end = "%%EOF";
+		while (len && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
+			len--;
+		whole = len >= 5 && !memcmp(tail + len - 5, "%%EOF", 5);
+		break;
+	default:
+		end = "</svg>";
+		while (len && (tail[len - 1] == '\n' || tail[len - 1] == ' '))
+			len--;
+		whole = len >= 6 && !memcmp(tail + len - 6, "</svg>", 6);
+		break;
+	}
+	if (!whole)
+		return mlv_errf(err, errlen, "incomplete image (gnuplot wrote "
+		                "%lld bytes without the final %s; is the disk "
+		                "full?)", (long long)st.st_size, end);
+	return 0;
 }
 
 int

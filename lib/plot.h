@@ -64,11 +64,12 @@ void mlv_plot_string(FILE *f, const char *s, int flags);
 void mlv_plot_terminal(FILE *f, enum mlv_plot_type type, int width,
                        int height);
 
-/* A temporary name beside path (".NAME.XXXXXX" in its directory), created
- * empty with mkstemp and mode 0666 less the umask, registered for removal
- * on death (mlv_cleanup_add).  Returns a malloc'd path, or NULL with errno
- * set. */
-char *mlv_plot_tmpname(const char *path);
+/* 0 when the file at path is a whole image of type: not empty, and ending
+ * as one must (SVG's </svg>, PDF's %%EOF, PNG's IEND chunk).  gnuplot
+ * ignores write errors and exits 0 on a full disk, so its exit status
+ * cannot tell.  Else -1 and "incomplete image (...)" in err. */
+int mlv_plot_check_image(const char *path, enum mlv_plot_type type,
+                         char *err, size_t errlen);
 
 /* Run gnuplot (the command in MLV_GNUPLOT, or "gnuplot" on PATH) with
  * script on its stdin; its stdout is ours, its stderr ours too, so its

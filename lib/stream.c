@@ -447,13 +447,19 @@ mlv_reader_offset(const mlv_reader *rd)
 	return rd->offset;
 }
 
+uint64_t
+mlv_reader_tell(const mlv_reader *rd)
+{
+	return rd->consumed + rd->pos;
+}
+
 int
 mlv_reader_bytes_left(const mlv_reader *rd, uint64_t *left)
 {
 	struct stat st;
 	if (fstat(rd->fd, &st) || !S_ISREG(st.st_mode))
 		return -1;
-	uint64_t at = rd->consumed + rd->pos;
+	uint64_t at = mlv_reader_tell(rd);
 	*left = (uint64_t)st.st_size > at ? (uint64_t)st.st_size - at : 0;
 	return 0;
 }
@@ -613,6 +619,38 @@ quote_bytes(char *out, const unsigned char *s, size_t n)
 	return out;
 }
 
+/* What a file that is not a stream is, by its magic bytes, for a message
+ * that names the tool that reads it; NULL when unknown. */
+static const char *
+foreign_format(const unsigned char *b, size_t n)
+{
+	static const struct { size_t at; const char *magic, *what; } known[] = {
+		{0, "\x93NUMPY", "this is a NumPy file, not an MLV stream "
+		 "(convert it with mlv-cat --from npy)"},
+		{8, "WAVE", "this is WAV audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{0, "fLaC", "this is FLAC audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{0, "OggS", "this is Ogg audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{0, "ID3", "this is MP3 audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+		{8, "AIF", "this is AIFF audio, not an MLV stream (compute "
+		 "features from it with mlv-spec)"},
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+		size_t len = strlen(known[i].magic);
+		if (n >= known[i].at + len &&
+		    !memcmp(b + known[i].at, known[i].magic, len))
+			return known[i].what;
+	}
+	/* An MP3 without a tag starts with a frame's sync bits. */
+	if (n >= 2 && b[0] == 0xFF && (b[1] & 0xE6) == 0xE2)
+		return "this is MP3 audio, not an MLV stream (compute features "
+		       "from it with mlv-spec)";
+	return NULL;
+}
+
 static int
 parse_header(mlv_reader *rd, char *line, mlv_record *r, size_t *rows,
              size_t *cols)
@@ -701,6 +739,11 @@ mlv_read(mlv_reader *rd, mlv_record *r)
 	size_t cmp = avail < 5 ? avail : 5;
 	if (memcmp(line, MLV_MAGIC " ", cmp) && strncmp(line, "MLV", cmp < 3 ? cmp : 3)) {
 		char q[128];
+		const char *what = rd->offset == 0 ?
+		                   foreign_format((unsigned char *)line, avail) :
+		                   NULL;
+		if (what)
+			return read_error(rd, "%s", what);
 		return read_error(rd, "not an MLV record (starts with '%s')",
 		                  quote_bytes(q, (unsigned char *)line, avail));
 	}
@@ -784,29 +827,107 @@ mlv_read_or_die(mlv_reader *rd, mlv_record *r)
 
 struct mlv_writer {
 	int fd;
-	char *path;    /* final name; NULL for stdout */
+	char *path;    /* the file renamed over: -o's name, or its link's target */
 	char *tmp;     /* temporary name while writing a regular file */
+	char *spool;   /* a file another program writes, copied in at close */
 	char *name;    /* for messages */
 	unsigned char *buf;
 	size_t len;
+	size_t whole;  /* buf[0..whole) ends at a record's end */
+	uint64_t owed; /* payload bytes the record being written still needs */
 	char *hdr;     /* header scratch, reused */
 	size_t hdr_cap;
 };
 
-mlv_writer *
-mlv_writer_open(const char *path)
+/* Writers that write in place (stdout, devices, FIFOs): at death they pass
+ * on the whole records they hold, as a filter should, and nothing half. */
+#define MAX_INPLACE 8
+static mlv_writer *inplace[MAX_INPLACE];
+
+static int write_all(int fd, const unsigned char *p, size_t n);
+
+static void
+flush_whole_records(void)
+{
+	for (int i = 0; i < MAX_INPLACE; i++)
+		if (inplace[i] && write_all(inplace[i]->fd, inplace[i]->buf,
+		                            inplace[i]->whole) == 0)
+			inplace[i]->len = inplace[i]->whole = 0;
+}
+
+static void
+inplace_track(mlv_writer *w, mlv_writer *replace)
+{
+	for (int i = 0; i < MAX_INPLACE; i++)
+		if (inplace[i] == replace) {
+			inplace[i] = w;
+			break;
+		}
+	mlv_at_die(flush_whole_records);
+}
+
+/* The name a write to path lands on: symbolic links followed to their
+ * target, even a target that does not exist yet, so that renaming over
+ * it keeps the link.  NULL with errno ELOOP after 40 links. */
+static char *
+follow_links(const char *path)
+{
+	char *p = mlv_strdup(path);
+	for (int hops = 0; hops < 40; hops++) {
+		struct stat st;
+		char target[PATH_MAX];
+		ssize_t n;
+		if (lstat(p, &st) || !S_ISLNK(st.st_mode) ||
+		    (n = readlink(p, target, sizeof target - 1)) < 0)
+			return p;
+		target[n] = '\0';
+		const char *slash = strrchr(p, '/');
+		size_t dirlen = target[0] == '/' || !slash ? 0 :
+		                (size_t)(slash - p) + 1;
+		char *next = mlv_malloc(dirlen + (size_t)n + 1);
+		memcpy(next, p, dirlen);
+		memcpy(next + dirlen, target, (size_t)n + 1);
+		free(p);
+		p = next;
+	}
+	free(p);
+	errno = ELOOP;
+	return NULL;
+}
+
+static void
+writer_free(mlv_writer *w)
+{
+	free(w->path);
+	free(w->tmp);
+	free(w->spool);
+	free(w->name);
+	free(w->buf);
+	free(w->hdr);
+	free(w);
+}
+
+static mlv_writer *
+writer_open(const char *path, int text)
 {
 	mlv_writer *w = mlv_calloc(1, sizeof *w);
 	w->buf = mlv_malloc(WRITE_BUF);
 	if (!path || !strcmp(path, "-")) {
-		w->fd = STDOUT_FILENO;
 		w->name = mlv_strdup("<stdout>");
+		/* As gzip does: bytes on a terminal help nobody. */
+		if (!text && isatty(STDOUT_FILENO)) {
+			writer_free(w);
+			errno = ENOTTY;
+			return NULL;
+		}
+		w->fd = STDOUT_FILENO;
+		inplace_track(w, NULL);
 		return w;
 	}
 	w->name = mlv_strdup(path);
-	w->path = mlv_strdup(path);
 	struct stat st;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* Renaming over a device or FIFO would destroy it. */
 		if (S_ISDIR(st.st_mode)) {
 			errno = EISDIR;
 			goto fail;
@@ -814,21 +935,60 @@ mlv_writer_open(const char *path)
 		w->fd = open(path, O_WRONLY | O_TRUNC);
 		if (w->fd < 0)
 			goto fail;
+		inplace_track(w, NULL);
 		return w;
 	}
-	w->fd = mlv_temp_beside(path, &w->tmp);
+	int existed = stat(path, &st) == 0;
+	if (!(w->path = follow_links(path)))
+		goto fail;
+	w->fd = mlv_temp_beside(w->path, &w->tmp);
 	if (w->fd < 0)
 		goto fail;
+	/* The file replaced keeps its owner and mode: a private result
+	 * stays private.  Only root may give a file away, so a failed
+	 * chown is expected and harmless. */
+	if (existed) {
+		if (fchown(w->fd, st.st_uid, st.st_gid))
+			errno = 0;
+		fchmod(w->fd, st.st_mode & 07777);
+	}
 	return w;
 fail:;
 	int e = errno;
-	free(w->tmp);
-	free(w->path);
-	free(w->name);
-	free(w->buf);
-	free(w);
+	writer_free(w);
 	errno = e;
 	return NULL;
+}
+
+mlv_writer *
+mlv_writer_open(const char *path)
+{
+	return writer_open(path, 0);
+}
+
+mlv_writer *
+mlv_writer_open_text(const char *path)
+{
+	return writer_open(path, 1);
+}
+
+int
+mlv_writer_check(const char *path)
+{
+	struct stat st;
+	/* Opening a FIFO would wait for its reader; whether we may is
+	 * enough to know. */
+	if (path && strcmp(path, "-") && stat(path, &st) == 0 &&
+	    S_ISFIFO(st.st_mode))
+		return access(path, W_OK);
+	/* Creating the temporary file, not access(): access() says yes to
+	 * root for any directory, and only the attempt meets a read-only
+	 * file system or a full inode table the way the real run will. */
+	mlv_writer *w = mlv_writer_open(path);
+	if (!w)
+		return -1;
+	mlv_writer_abort(w);
+	return 0;
 }
 
 const char *
@@ -857,12 +1017,12 @@ flush(mlv_writer *w)
 {
 	if (w->len && write_all(w->fd, w->buf, w->len))
 		return -1;
-	w->len = 0;
+	w->len = w->whole = 0;
 	return 0;
 }
 
-int
-mlv_write_bytes(mlv_writer *w, const void *buf, size_t n)
+static int
+put(mlv_writer *w, const void *buf, size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -875,6 +1035,16 @@ mlv_write_bytes(mlv_writer *w, const void *buf, size_t n)
 		return -1;
 	memcpy(w->buf + w->len, buf, n);
 	w->len += n;
+	return 0;
+}
+
+int
+mlv_write_bytes(mlv_writer *w, const void *buf, size_t n)
+{
+	if (put(w, buf, n))
+		return -1;
+	if (!w->owed)
+		w->whole = w->len;
 	return 0;
 }
 
@@ -936,21 +1106,34 @@ mlv_write_header(mlv_writer *w, const mlv_record *r)
 		errno = EOVERFLOW;
 		return -1;
 	}
-	return mlv_write_bytes(w, w->hdr, len);
+	if (put(w, w->hdr, len))
+		return -1;
+	w->owed = (uint64_t)r->rows * r->cols * sizeof(float);
+	if (!w->owed)
+		w->whole = w->len;
+	return 0;
 }
 
 int
 mlv_write_floats(mlv_writer *w, const float *x, size_t n)
 {
-	if (!MLV_BIG_ENDIAN)
-		return mlv_write_bytes(w, x, n * sizeof(float));
-	for (size_t i = 0; i < n; i++) {
-		uint32_t u;
-		memcpy(&u, &x[i], 4);
-		u = __builtin_bswap32(u);
-		if (mlv_write_bytes(w, &u, 4))
-			return -1;
+	int rc = 0;
+	if (!MLV_BIG_ENDIAN) {
+		rc = put(w, x, n * sizeof(float));
+	} else {
+		for (size_t i = 0; i < n && !rc; i++) {
+			uint32_t u;
+			memcpy(&u, &x[i], 4);
+			u = __builtin_bswap32(u);
+			rc = put(w, &u, 4);
+		}
 	}
+	if (rc)
+		return -1;
+	uint64_t b = (uint64_t)n * sizeof(float);
+	w->owed = b < w->owed ? w->owed - b : 0;
+	if (!w->owed)
+		w->whole = w->len;
 	return 0;
 }
 
@@ -962,21 +1145,73 @@ mlv_write(mlv_writer *w, const mlv_record *r)
 	return mlv_write_floats(w, r->data, r->rows * r->cols);
 }
 
-static void
-writer_free(mlv_writer *w)
+const char *
+mlv_writer_file(mlv_writer *w)
 {
-	free(w->path);
-	free(w->tmp);
-	free(w->name);
-	free(w->buf);
-	free(w->hdr);
-	free(w);
+	if (w->tmp)
+		return w->tmp;
+	if (!w->spool) {
+		const char *dir = getenv("TMPDIR");
+		size_t n = strlen(dir && *dir ? dir : "/tmp") +
+		           strlen(mlv_progname) + 2;
+		char *base = mlv_malloc(n);
+		snprintf(base, n, "%s/%s", dir && *dir ? dir : "/tmp",
+		         mlv_progname);
+		int fd = mlv_temp_beside(base, &w->spool);
+		free(base);
+		if (fd < 0)
+			return NULL;
+		close(fd);
+	}
+	return w->spool;
+}
+
+/* Copy the spool file another program wrote into the output stream. */
+static int
+copy_spool(mlv_writer *w)
+{
+	int fd = open(w->spool, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	unsigned char chunk[65536];
+	ssize_t n;
+	int rc = 0;
+	while (!rc && (n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		rc = n < 0 ? -1 : mlv_write_bytes(w, chunk, (size_t)n);
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+static void
+remove_temp(char *path)
+{
+	if (path) {
+		unlink(path);
+		mlv_cleanup_remove(path);
+	}
+}
+
+static void
+writer_release(mlv_writer *w)
+{
+	remove_temp(w->spool);
+	for (int i = 0; i < MAX_INPLACE; i++)
+		if (inplace[i] == w)
+			inplace[i] = NULL;
+	writer_free(w);
 }
 
 int
 mlv_writer_close(mlv_writer *w)
 {
-	int rc = flush(w);
+	int rc = w->spool ? copy_spool(w) : 0;
+	if (!rc)
+		rc = flush(w);
 	int e = errno;
 	if (w->fd != STDOUT_FILENO) {
 		if (close(w->fd) && !rc) {
@@ -993,7 +1228,7 @@ mlv_writer_close(mlv_writer *w)
 			unlink(w->tmp);
 		mlv_cleanup_remove(w->tmp);
 	}
-	writer_free(w);
+	writer_release(w);
 	errno = e;
 	return rc;
 }
@@ -1005,11 +1240,8 @@ mlv_writer_abort(mlv_writer *w)
 		return;
 	if (w->fd != STDOUT_FILENO)
 		close(w->fd);
-	if (w->tmp) {
-		unlink(w->tmp);
-		mlv_cleanup_remove(w->tmp);
-	}
-	writer_free(w);
+	remove_temp(w->tmp);
+	writer_release(w);
 }
 
 MLV_NORETURN static void
@@ -1029,13 +1261,45 @@ mlv_writer_die(const mlv_writer *w)
 	die_write(w->name);
 }
 
+MLV_NORETURN static void
+die_open(const char *path)
+{
+	if (errno == ENOTTY)
+		mlv_die("<stdout>: is a terminal; binary output is not written "
+		        "to it (redirect it, or use -o FILE)");
+	mlv_die("%s: cannot create (%s)", path ? path : "<stdout>",
+	        strerror(errno));
+}
+
 mlv_writer *
 mlv_writer_open_or_die(const char *path)
 {
 	mlv_writer *w = mlv_writer_open(path);
 	if (!w)
-		mlv_die("%s: cannot create (%s)", path, strerror(errno));
+		die_open(path);
 	return w;
+}
+
+mlv_writer *
+mlv_writer_open_text_or_die(const char *path)
+{
+	mlv_writer *w = mlv_writer_open_text(path);
+	if (!w)
+		die_open(path);
+	return w;
+}
+
+void
+mlv_outputs_check_or_die(size_t n, ...)
+{
+	va_list ap;
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++) {
+		const char *path = va_arg(ap, const char *);
+		if (path && mlv_writer_check(path))
+			die_open(path);
+	}
+	va_end(ap);
 }
 
 void

@@ -110,6 +110,8 @@ uint64_t mlv_reader_offset(const mlv_reader *rd);
 /* The bytes a regular file still holds after what was read (what a header
  * may claim at most); -1 when the input is not a regular file. */
 int mlv_reader_bytes_left(const mlv_reader *rd, uint64_t *left);
+/* Bytes consumed so far: where the next read starts. */
+uint64_t mlv_reader_tell(const mlv_reader *rd);
 /* Count a record of another format (.npy, text) starting here, so that
  * mlv_reader_where() and mlv_reader_index() name it too. */
 void mlv_reader_mark_record(mlv_reader *rd);
@@ -130,11 +132,22 @@ int mlv_read_or_die(mlv_reader *rd, mlv_record *r);
 
 typedef struct mlv_writer mlv_writer;
 
-/* Write to stdout for "-" or NULL.  A regular file is written under a
- * temporary name beside it and renamed over PATH only by a successful
- * mlv_writer_close(), so a failed run never leaves a partial file nor
- * damages an existing one.  Devices and FIFOs are written in place. */
+/* Write to stdout for "-" or NULL, refusing (errno ENOTTY) when stdout is
+ * a terminal, as gzip does: these writers write binary.  A regular file
+ * (or a new name) is written under a temporary name beside it and renamed
+ * over PATH only by a successful mlv_writer_close(), so a failed run never
+ * leaves a partial file nor damages an existing one; the file replaced
+ * keeps its mode and, where we may, its owner (a new one gets the
+ * umask's mode).  A symbolic link is followed: its target is replaced and
+ * the link kept.  Devices and FIFOs are written in place.  Writing to
+ * stdout, a device or a FIFO, a tool that dies (mlv_die) first passes on
+ * the whole records it holds, and never half of one. */
 mlv_writer *mlv_writer_open(const char *path);
+/* The same for text (TSV, a gnuplot script): a terminal is fine. */
+mlv_writer *mlv_writer_open_text(const char *path);
+/* Before the work starts: 0 when mlv_writer_open(path) would succeed, by
+ * creating and removing its temporary file; else -1 with errno. */
+int mlv_writer_check(const char *path);
 /* These return 0, or -1 with errno set.  Buffered; large payloads bypass
  * the buffer. */
 int mlv_write(mlv_writer *w, const mlv_record *r);
@@ -150,11 +163,22 @@ int mlv_writer_printf(mlv_writer *w, const char *fmt, ...) MLV_PRINTF(2, 3);
 int mlv_writer_close(mlv_writer *w);
 /* Discard everything written (removing the temporary file). */
 void mlv_writer_abort(mlv_writer *w);
+/* For output another program writes by name (gnuplot's "set output"): a
+ * file it may write, owned by w.  The writer's temporary file when it will
+ * be renamed into place; for stdout, a device or a FIFO a temporary file
+ * in $TMPDIR whose bytes mlv_writer_close() copies in.  Write nothing else
+ * to w.  NULL with errno when it cannot be created. */
+const char *mlv_writer_file(mlv_writer *w);
 const char *mlv_writer_name(const mlv_writer *w);
 
 /* The same, dying with "<file>: write error (<why>)", or leaving quietly
  * through mlv_exit_broken_pipe() when the reader of a pipe went away. */
 mlv_writer *mlv_writer_open_or_die(const char *path);
+mlv_writer *mlv_writer_open_text_or_die(const char *path);
+/* mlv_writer_check for each of n paths ("-": stdout; NULL: an optional
+ * output not asked for), dying with the message mlv_writer_open_or_die
+ * would give only after the work.  Call it before the work starts. */
+void mlv_outputs_check_or_die(size_t n, ...);
 void mlv_write_or_die(mlv_writer *w, const mlv_record *r);
 void mlv_write_bytes_or_die(mlv_writer *w, const void *buf, size_t n);
 void mlv_writer_printf_or_die(mlv_writer *w, const char *fmt, ...)

@@ -101,6 +101,24 @@ on_fatal_signal(int sig)
 	raise(sig);
 }
 
+static void (*at_die)(void);
+
+void
+mlv_at_die(void (*fn)(void))
+{
+	at_die = fn;
+}
+
+static void
+check_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	if (errno == EPIPE)
+		mlv_exit_broken_pipe();
+	mlv_die("<stdout>: write error (%s)", strerror(errno));
+}
+
 void
 mlv_init(char **argv)
 {
@@ -110,6 +128,10 @@ mlv_init(char **argv)
 	/* Write errors on a closed pipe come back as EPIPE, so temporary files
 	 * are removed before we leave through mlv_exit_broken_pipe(). */
 	signal(SIGPIPE, SIG_IGN);
+	/* Past ulimit -f, a write fails with EFBIG instead of killing us
+	 * silently with the temporary file left behind. */
+	signal(SIGXFSZ, SIG_IGN);
+	atexit(check_stdout);
 	int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		struct sigaction sa;
@@ -147,6 +169,8 @@ mlv_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	mlv_vwarn(fmt, ap);
 	va_end(ap);
+	if (at_die)
+		at_die();
 	run_cleanup();
 	fflush(NULL);
 	/* _exit, not exit: a worker thread may die while others still run,
@@ -301,6 +325,7 @@ mlv_parse_size(const char *arg, const char *opt)
 	return (uint64_t)v << shift;
 }
 
+/* Levenshtein distance over one row of the table, case folded. */
 void
 mlv_print_version(void)
 {

@@ -32,8 +32,15 @@ extern const char *mlv_progname;
 
 /* Call first in main(): records the tool name (and shortens argv[0] to it,
  * so getopt's own messages read "mlv-X: ...") and arranges that temporary
- * output files are removed when the process dies on an error or a signal. */
+ * output files are removed when the process dies on an error or a signal.
+ * A file size limit (SIGXFSZ) becomes a write error (EFBIG) reported like
+ * a full disk, and text printed to stdout (help, version) is checked at
+ * exit, so a failed write is an error too. */
 void mlv_init(char **argv);
+
+/* fn runs in mlv_die() before temporary files are removed (one hook: the
+ * stream writer's, passing on the whole records it holds). */
+void mlv_at_die(void (*fn)(void));
 
 /* Print "progname: message" and exit 1.  Callers spell the whole message,
  * "<file or record>: <what> (<why>)", so every tool's errors keep one shape. */

@@ -9,14 +9,20 @@
 static char dir[] = "/tmp/mlv-test-manifest.XXXXXX";
 
 static const char *
-write_file(const char *name, const char *text)
+write_bytes(const char *name, const char *text, size_t len)
 {
 	static char path[256];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
-	fputs(text, f);
+	fwrite(text, 1, len, f);
 	fclose(f);
 	return path;
+}
+
+static const char *
+write_file(const char *name, const char *text)
+{
+	return write_bytes(name, text, strlen(text));
 }
 
 TEST(columns_by_name_and_relative_paths)
@@ -55,17 +61,23 @@ TEST(path_only)
 }
 
 static int
-refused(const char *text, const char *want)
+refused_bytes(const char *text, size_t len, const char *want)
 {
 	mlv_manifest m;
 	char err[256] = "";
-	int rc = mlv_manifest_read(&m, write_file("bad.tsv", text), err,
+	int rc = mlv_manifest_read(&m, write_bytes("bad.tsv", text, len), err,
 	                           sizeof err);
 	if (rc != -1 || !strstr(err, want)) {
 		printf("#   rc %d, error '%s', expected '%s'\n", rc, err, want);
 		return 0;
 	}
 	return 1;
+}
+
+static int
+refused(const char *text, const char *want)
+{
+	return refused_bytes(text, strlen(text), want);
 }
 
 TEST(bad_manifests)
@@ -78,6 +90,13 @@ TEST(bad_manifests)
 	CHECK(refused("path\tbad name\nx\ty\n", "'bad name' is not usable"));
 	CHECK(refused("path\n\t\n", "line 2: 2 fields (the header has 1)"));
 	CHECK(refused("path\tx\n\ty\n", "line 2: empty path"));
+	/* Labels are text: cut at a NUL, or one of two same-named columns
+	 * dropped, they would change silently. */
+	static const char nul[] = "path\tsinger\tyear\nx.wav\tThelon\0ious\t1957\n";
+	CHECK(refused_bytes(nul, sizeof nul - 1,
+	                    "line 2, column 2 (singer): a NUL byte"));
+	CHECK(refused("path\tsinger\tyear\tsinger\nx\ta\t1\tb\n",
+	              "line 1: columns 2 and 4 are both named 'singer'"));
 	mlv_manifest m;
 	char err[256];
 	CHECK_INT(mlv_manifest_read(&m, "/nonexistent/m.tsv", err, sizeof err), -1);

@@ -70,3 +70,25 @@ numpy_python() {
 
 # skip NAME WHY: a case that cannot run here, counted as skipped.
 skip() { echo "skip $1 ($2)"; }
+
+# on_terminal CMD...: run CMD with a pseudo-terminal as its stdin, stdout
+# and stderr; print its exit status, a space, and what it wrote there.
+on_terminal() {
+	python3 -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write("%d %s" % (os.waitstatus_to_exitcode(status), out.decode("latin-1")))
+' "$@"
+}

@@ -79,3 +79,19 @@ fails "--max-memory without a tree" 2 "--tree and --max-memory go with a hierarc
 mlv-cluster -m dbscan --eps 1000 --silhouette blobs.mlv >one-cluster.mlv 2>one.err
 check "an undefined silhouette is reported, the clusters still written" sh -c 'grep -q "silhouette: not defined here" one.err && [ "$(mlv-cat -H one-cluster.mlv | wc -l)" -eq 6 ]'
 check "outputs drop a steps key that no longer fits" sh -c 'mlv-frame -l 4 --stack blobs.mlv | mlv-cluster -k 2 | mlv-cat -H | grep -vq "steps="'
+
+# Outputs are checked before the input is read and the work starts (an
+# input that never ends would otherwise hold them until the timeout).
+for cmd in "mlv-cluster -m average -k 2" "mlv-cluster -k 2 --tree nodir/t.mlv" \
+	"mlv-project -m pca" "mlv-project -m pca --fit nodir/fit.mlv" "mlv-stats"; do
+	out=nodir/x.mlv
+	case $cmd in *nodir*) out=- ;; esac
+	fails "$cmd: an output in a missing directory, refused first" 1 "^mlv-[a-z]+: nodir/[a-z]+\\.mlv: cannot create \\(No such file or directory\\)$" \
+		sh -c "sleep 30 | timeout 20 $cmd -o $out"
+done
+
+# Binary is not written to a terminal, by any tool (gzip's rule).
+for cmd in "mlv-stats blobs.mlv" "mlv-simmat blobs.mlv" "mlv-cluster -k 2 blobs.mlv" "mlv-project -m pca blobs.mlv"; do
+	on_terminal $cmd >tty.out
+	check "$cmd on a terminal: refused before the work" sh -c 'grep -q "^1 mlv-[a-z]*: <stdout>: is a terminal; binary output is not written to it" tty.out'
+done

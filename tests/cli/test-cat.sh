@@ -57,10 +57,10 @@ mlv-cat -t csv --names -k id,t a.mlv | head -n 2 >csv.head
 check "CSV with names and key columns" sh -c 'head -n 1 csv.head | grep -q "^id,t,c0,c1,c2,c3$" && tail -n 1 csv.head | grep -q "^gen/0,0,"'
 printf 'x\ty\n1\t2\n' | mlv-cat -f tsv --set 'label.who=a b' --set kind=xy >named.mlv
 check "text header becomes colnames; --set adds keys" sh -c 'mlv-cat -H named.mlv | grep -qx "MLV1 1 2 colnames=x,y label.who=a%20b kind=xy"'
-mlv-cat -t npy a.mlv >a.npy
-mlv-cat a.npy | mlv-cat -t tsv >t3
+mlv-cat -t npz a.mlv >a.npz
+mlv-cat a.npz | mlv-cat -t tsv >t3
 mlv-cat -t tsv a.mlv >t4
-same "npy round trip is exact (one array per record)" t3 t4
+same "npz round trip is exact (one array per record)" t3 t4
 mlv-cat -t npy --stack a.mlv b.mlv >ab.npy
 check "--stack writes one array of all rows" sh -c '[ "$(mlv-cat -H <ab.npy)" = "MLV1 27 4" ]'
 printf '1\t2\n3\n' >ragged.tsv
@@ -147,6 +147,56 @@ if [ "$tmp_seen" -eq 1 ] && [ "$status" -eq 143 ] && [ -z "$(ls -A | grep '^\.si
 else
 	not_ok "killed by a signal: temporary removed" "temporary seen while running: $tmp_seen, status $status" "$(ls -A)"
 fi
+
+# A --where that selects nothing is grep's "no match": status 1, and a
+# warning naming the keys when no record has the key asked for.
+mlv-cat --where label.part=zzz a.mlv >none.mlv 2>none.err
+status=$?
+check "--where selecting nothing: exit status 1, empty output, no warning" sh -c "[ $status -eq 1 ] && [ ! -s none.mlv ] && [ ! -s none.err ]"
+fails "--where a key no record has: a warning naming the nearest" 1 \
+	"^mlv-cat: --where label\\.prat: no record has this key \\(did you mean label\\.part\\? keys: id, t0, dt, kind, label\\.part\\)$" \
+	mlv-cat --where label.prat=a a.mlv
+check "--where selecting some: exit status 0" mlv-cat --where label.part=a -o some.mlv a.mlv
+
+# ---- a stream good up to a bad record ----
+# Every record read whole reaches stdout whole, and nothing half of one.
+mlv-gen --records 8 --rows 128 --cols 256 --seed 7 >good8.mlv
+mlv-gen --records 4 --rows 128 --cols 256 --seed 8 >more4.mlv
+mlv-cat --id 'gen/[012]' more4.mlv >more3.mlv
+mlv-cat --id gen/3 more4.mlv | head -c 100000 | cat more3.mlv - >bad3.mlv
+cat good8.mlv more3.mlv >want11.mlv
+fails "good records then a truncated one" 1 "^mlv-cat: bad3\.mlv: record 4 at byte $(wc -c <more3.mlv): truncated payload" \
+	sh -c 'mlv-cat good8.mlv bad3.mlv >got11.mlv'
+same "good records then a truncated one: the 11 whole ones out" got11.mlv want11.mlv
+mlv-gen --records 30 --rows 5 --cols 4 --seed 9 >small30.mlv
+head -c 100 small30.mlv | cat small30.mlv - >small-bad.mlv
+mlv-cat small-bad.mlv 2>/dev/null | mlv-cat -H >small.h
+check "small records then a truncated one: all 30 out" sh -c '[ $(wc -l <small.h) -eq 30 ]'
+
+# ---- output files: limits, modes, links, terminals ----
+mlv-gen --records 4 --rows 256 --cols 256 >limit.mlv
+fails "ulimit -f: a write error" 1 "^mlv-cat: lim\.mlv: write error \(File too large\)$" \
+	sh -c 'ulimit -f 100 && mlv-cat -o lim.mlv limit.mlv'
+check "ulimit -f: no file, no temporary" sh -c '[ -z "$(ls -A | grep "lim\.mlv")" ]'
+cp a.mlv private.mlv && chmod 600 private.mlv
+mlv-cat -o private.mlv b.mlv
+check "-o keeps the mode of the file it replaces" sh -c '[ "$(stat -c %a private.mlv)" = 600 ] && cmp -s private.mlv b.mlv'
+mkdir -p store && cp a.mlv store/t.mlv && ln -s store/t.mlv link.mlv
+mlv-cat -o link.mlv b.mlv
+check "-o through a symlink writes its target" sh -c '[ -L link.mlv ] && cmp -s store/t.mlv b.mlv'
+ln -s store/new.mlv dangling.mlv
+mlv-cat -o dangling.mlv b.mlv
+check "-o through a dangling symlink creates its target" sh -c '[ -L dangling.mlv ] && cmp -s store/new.mlv b.mlv'
+mkfifo out.fifo
+timeout 20 cat out.fifo >fifo.mlv &
+reader=$!
+mlv-cat -o out.fifo a.mlv
+wait $reader
+check "-o a FIFO: written through" sh -c '[ -p out.fifo ] && cmp -s fifo.mlv a.mlv'
+on_terminal mlv-cat a.mlv >tty.out
+check "binary to a terminal: refused" sh -c 'grep -q "^1 mlv-cat: <stdout>: is a terminal; binary output is not written to it (redirect it, or use -o FILE)" tty.out'
+on_terminal mlv-cat --to tsv a.mlv >tty2.out
+check "text to a terminal: written" sh -c 'head -c 2 tty2.out | grep -q "^0 "'
 
 # ---- usage ----
 fails "unknown option" 2 "" mlv-cat --frobnicate

@@ -74,6 +74,8 @@ for n in $NAMES; do
 	same_out "npy $n: mlv-cat < $n.npy writes $n.mlv" "$REF/$n.mlv" mlv-cat <"$REF/$n.npy"
 	cp "$SCRATCH/.err" "$n.err"
 	warns "npy $n: warnings" "$n.err" "$(expected_warning "$n")"
+	# .npy holds one array: several records go to .npz (below).
+	[ "$n" = two ] && continue
 	same_out "npy $n: mlv-cat --to npy $n.mlv writes what np.save writes" \
 		"$REF/$n.back.npy" mlv-cat --to npy "$REF/$n.mlv"
 	# mlv -> npy -> mlv; .npy has no metadata, so put steps back.
@@ -110,15 +112,27 @@ same_out "awkward: mlv-cat FILE copies it byte for byte" "$REF/awkward.mlv" \
 	mlv-cat "$REF/awkward.mlv"
 same_out "awkward: mlv-cat < FILE copies it byte for byte" "$REF/awkward.mlv" \
 	mlv-cat <"$REF/awkward.mlv"
-same_out "awkward: --to npy writes what np.save writes" "$REF/awkward.npy" \
+fails "--to npy of several records: refused, naming --to npz and --stack" 1 \
+	"^mlv-cat: .*awkward\\.mlv: record 2 .*: a second record, but an \\.npy file holds one array \\(--to npz writes one per record, --stack all their rows as one\\)$" \
 	mlv-cat -t npy "$REF/awkward.mlv"
-mlv-cat -t npy "$REF/awkward.mlv" 2>/dev/null | mlv-cat >awk.back.mlv 2>awk.back.err
-printf 'MLV1 2 3\nMLV1 0 3\n' >awk.shapes.want
-mlv-cat -H awk.back.mlv >awk.shapes 2>&1
-same "awkward: its .npy reads back as the same shapes" awk.shapes awk.shapes.want
+check "--to npy of several records: no output" sh -c '! [ -s "$SCRATCH/.out" ]'
+
+# .npz: an array per record, the metadata in meta.json, read back whole.
+for n in awkward two f4_3d f4_empty f4_zero_cols; do
+	mlv-cat -t npz "$REF/$n.mlv" >"$n.npz" 2>/dev/null
+	same_out "npz $n: mlv -> npz -> mlv is byte-identical (ids and metadata kept)" \
+		"$REF/$n.mlv" mlv-cat "$n.npz"
+done
+same_out "npz: --from npz from stdin" "$REF/two.mlv" sh -c 'mlv-cat -f npz <two.npz'
+{ mlv-gen --records 2 --rows 2 --cols 3 --seed 1; mlv-gen --records 1 --rows 1 --cols 3 --seed 2 |
+  mlv-cat --set 'id=a b'; mlv-gen --records 1 --rows 1 --cols 3 --seed 3 | mlv-cat --set 'id=a_b'; } >dup.mlv
+mlv-cat -t npz dup.mlv >dup.npz
+same_out "npz: clashing and odd ids round-trip" dup.mlv mlv-cat dup.npz
+head -c 300 dup.npz >dup-short.npz
+fails "npz: a truncated archive" 1 "^mlv-cat: dup-short\\.npz: " mlv-cat dup-short.npz
+same_out "npz: empty stream, an archive of no arrays, read back empty" /dev/null \
+	sh -c 'mlv-cat -t npz </dev/null | mlv-cat -f npz'
 printf '1\t-0\t0.100000001\n1.40129846e-45\t3.40282347e+38\t-7.25\n' >awk.tsv.want
-mlv-cat -t tsv awk.back.mlv >awk.tsv 2>&1
-same "awkward: its .npy reads back as the same values" awk.tsv awk.tsv.want
 mlv-cat -t tsv "$REF/awkward.mlv" >awk.tsv2 2>&1
 same "awkward: the values as mlv-cat reads them" awk.tsv2 awk.tsv.want
 printf '%s\t%s\t%s\t%s\t%s\n' 'dir with spaces/file%20name.wav' \
@@ -136,9 +150,10 @@ same_out "percent-escapes in either case, any bytes; written uppercase, only whe
 # ==== with numpy ====
 
 PY=$(numpy_python) || PY=
-PYCASES="np.load reads mlv-cat --to npy (mlv-gen stream with NaN)
-np.load reads mlv-cat --to npy (0-row and 0-col records)
-np.load reads mlv-cat --to npy (every fixture)
+PYCASES="np.load reads mlv-cat --to npz (mlv-gen stream with NaN)
+np.load reads mlv-cat --to npz (0-row and 0-col records)
+np.load reads mlv-cat --to npz (every fixture)
+npz: ids and metadata in meta.json; np.savez read back
 mlv-cat reads np.save output of many types, bit for bit
 mlv-cat's warnings on np.save output
 mlv.py: mlv-gen stream written back byte for byte
@@ -160,7 +175,7 @@ export PYTHONPATH
 # Compare each MLV stream with the arrays np.load finds in its .npy twin.
 # The MLV side is parsed here, not by mlv.py.
 cat >np_load.py <<'EOF'
-import sys
+import json, sys
 import numpy as np
 
 def mlv_payloads(path):
@@ -172,6 +187,11 @@ def mlv_payloads(path):
             yield rows, cols, f.read(4 * rows * cols)
 
 def npy_arrays(path):
+    if path.endswith(".npz"):
+        z = np.load(path)
+        for a in json.loads(z["meta.json"])["arrays"]:
+            yield z[a["name"]]
+        return
     with open(path, "rb") as f:
         size = f.seek(0, 2)
         f.seek(0)
@@ -206,22 +226,22 @@ sys.exit(1 if bad else 0)
 EOF
 
 mlv-gen --records 4 --rows 6 --cols 5 --seed 11 --nan 3 >g.mlv
-mlv-cat --to npy g.mlv >g.npy 2>/dev/null
-check "numpy: np.load reads mlv-cat --to npy (mlv-gen stream with NaN)" \
-	"$PY" np_load.py --nan g.mlv g.npy
+mlv-cat --to npz g.mlv >g.npz 2>/dev/null
+check "numpy: np.load reads mlv-cat --to npz (mlv-gen stream with NaN)" \
+	"$PY" np_load.py --nan g.mlv g.npz
 
 { mlv-gen --records 2 --rows 0 --cols 5 --seed 1; mlv-gen --records 1 --rows 3 --cols 0 --seed 2;
   mlv-gen --records 1 --rows 1 --cols 1 --seed 3; } >shapes.mlv
-mlv-cat --to npy shapes.mlv >shapes.npy 2>shapes.err
-check "numpy: np.load reads mlv-cat --to npy (0-row and 0-col records)" \
-	"$PY" np_load.py - shapes.mlv shapes.npy
+mlv-cat --to npz shapes.mlv >shapes.npz 2>shapes.err
+check "numpy: np.load reads mlv-cat --to npz (0-row and 0-col records)" \
+	"$PY" np_load.py - shapes.mlv shapes.npz
 
 set --
 for n in $NAMES awkward; do
-	mlv-cat --to npy "$REF/$n.mlv" >"$n.out.npy" 2>/dev/null
-	set -- "$@" "$REF/$n.mlv" "$n.out.npy"
+	mlv-cat --to npz "$REF/$n.mlv" >"$n.out.npz" 2>/dev/null
+	set -- "$@" "$REF/$n.mlv" "$n.out.npz"
 done
-check "numpy: np.load reads mlv-cat --to npy (every fixture)" "$PY" np_load.py --nan "$@"
+check "numpy: np.load reads mlv-cat --to npz (every fixture)" "$PY" np_load.py --nan "$@"
 
 # np.save many arrays into one file, and what mlv-cat must make of them.
 cat >np_save.py <<'EOF'
@@ -419,4 +439,30 @@ elif ! grep -q '^mlv.py: trunc.mlv: truncated payload' trunc.err || [ "$(grep -c
 	not_ok "numpy: mlv.py: refuses a truncated stream" "$(cat trunc.out trunc.err)"
 else
 	ok "numpy: mlv.py: refuses a truncated stream"
+fi
+
+# A .npy file given to a stream tool other than mlv-cat says how to convert it.
+fails "a .npy file given to a stream tool" 1 "^mlv-stats: $REF/f4.npy: record 1 at byte 0: this is a NumPy file, not an MLV stream \\(convert it with mlv-cat --from npy\\)$" \
+	mlv-stats "$REF/f4.npy"
+
+# meta.json names each array and holds its metadata; np.savez's archives
+# (ZIP64 sizes) read back with their keys as ids.
+cat >npz_meta.py <<'EOF'
+import json, sys
+import numpy as np
+z = np.load(sys.argv[1])
+meta = json.loads(z["meta.json"])["arrays"]
+assert [a["name"] for a in meta] == ["gen_0", "a_b", "a_b_2"], meta
+assert [a["meta"]["id"] for a in meta] == ["gen/0", "a b", "a_b"], meta
+assert z["a_b"].shape == (1, 3) and z["a_b"].dtype == np.dtype("<f4")
+np.savez(sys.argv[2], first=np.arange(6, dtype="<f4").reshape(2, 3),
+         second=np.arange(4, dtype="<i8"))
+EOF
+mlv-cat --where 'id!=gen/1' dup.mlv | mlv-cat -t npz >meta3.npz
+printf 'MLV1 2 3 id=first\nMLV1 4 1 id=second\n' >savez.want
+if "$PY" npz_meta.py meta3.npz savez.npz >npz.err 2>&1 && mlv-cat -H savez.npz >savez.got &&
+	cmp -s savez.got savez.want; then
+	ok "numpy: npz: ids and metadata in meta.json; np.savez read back"
+else
+	not_ok "numpy: npz: ids and metadata in meta.json; np.savez read back" "$(cat npz.err savez.got 2>&1)"
 fi

@@ -581,3 +581,63 @@ expect "atomic: a good run replaces it" 240 svg keep.svg points
 mlv-gen --records 4 --rows 5000 --cols 2 >big.mlv
 mlv-plot --script big.mlv 2>pipe.err | head -n 1 >/dev/null
 check "--script into a closed pipe: no message" sh -c '! [ -s pipe.err ]'
+
+# ---- output: checked complete, devices in place, mode and links kept ----
+# gnuplot ignores write errors (a full disk) and exits 0: this one writes
+# a truncated image, as it does then.
+GNUPLOT=$(command -v gnuplot)
+cat >short-gnuplot <<EOF2
+#!/bin/sh
+cat >short.gp
+out=\$(sed -n "s/^set output '\\(.*\\)'\$/\\1/p" short.gp)
+"$GNUPLOT" short.gp && truncate -s 300 "\$out"
+EOF2
+chmod +x short-gnuplot
+for t in svg png pdf; do
+	mlv-plot -o full.$t map.mlv
+	cp full.$t keep.$t
+	fails "a truncated $t: refused" 1 "^mlv-plot: full\\.$t: incomplete image \\(" \
+		env MLV_GNUPLOT=$PWD/short-gnuplot mlv-plot -o full.$t map.mlv
+	check "a truncated $t: the old file kept, no temporary" sh -c "
+		cmp -s full.$t keep.$t && [ -z \"\$(ls -A | grep '^\\.full')\" ]"
+done
+if [ -w /dev/full ]; then
+	fails "stdout on a full disk" 1 "^mlv-plot: <stdout>: write error \\(No space left on device\\)$" \
+		sh -c 'mlv-plot -t svg map.mlv >/dev/full'
+	fails "--script on a full disk" 1 "^mlv-plot: <stdout>: write error \\(No space left on device\\)$" \
+		sh -c 'mlv-plot --script map.mlv >/dev/full'
+	fails "--help on a full disk" 1 "^mlv-plot: <stdout>: write error \\(No space left on device\\)$" \
+		sh -c 'mlv-plot --help >/dev/full'
+else
+	skip "stdout on a full disk" "no /dev/full"
+fi
+mlv-plot -t svg map.mlv >stdout.svg
+expect "stdout: the whole image" 240 svg stdout.svg points
+mkfifo plot.fifo
+timeout 20 cat plot.fifo >fifo.svg &
+reader=$!
+mlv-plot -t svg -o plot.fifo map.mlv
+wait $reader
+check "-o a FIFO: written through, still a FIFO" sh -c '[ -p plot.fifo ] && grep -q "^</svg>$" fifo.svg'
+mknod null.dev c 1 3
+mlv-plot -t svg -o null.dev map.mlv
+check "-o a device: still the device" sh -c '[ -c null.dev ]'
+mknod full.dev c 1 7
+fails "-o a full device: a write error" 1 "^mlv-plot: full\\.dev: write error \\(No space left on device\\)$" \
+	mlv-plot -t svg -o full.dev map.mlv
+echo old >private.svg
+chmod 600 private.svg
+mlv-plot -o private.svg map.mlv
+check "-o keeps the replaced file's mode" sh -c '[ "$(stat -c %a private.svg)" = 600 ]'
+rm -f new.svg
+(umask 027 && mlv-plot -o new.svg map.mlv)
+check "a new file gets the umask's mode" sh -c '[ "$(stat -c %a new.svg)" = 640 ]'
+mkdir -p real
+echo old >real/target.svg
+ln -sf real/target.svg link.svg
+mlv-plot -o link.svg map.mlv
+check "-o through a symlink: the target replaced, the link kept" sh -c '
+	[ -L link.svg ] && [ "$(readlink link.svg)" = real/target.svg ] &&
+	grep -q "^</svg>$" real/target.svg'
+fails "-o in a missing directory: before reading the input" 1 "^mlv-plot: nodir/x\\.svg: cannot create \\(No such file or directory\\)$" \
+	sh -c 'sleep 10 | mlv-plot -o nodir/x.svg'

@@ -97,6 +97,8 @@ mlv-spec -f mel --scale db --norm zscore --norm-axis column --fit-stats stats.ml
 check "--fit-stats saves statistics" sh -c '[ "$(mlv-cat -H stats.mlv | cut -d " " -f 1-3)" = "MLV1 2 128" ] && mlv-cat -H stats.mlv | grep -q "kind=stats norm=zscore axis=column"'
 mlv-spec -f mel --scale db --stats stats.mlv a.wav b.wav >again.mlv
 same "--stats scales data exactly as --fit-stats scaled the training data" train.mlv again.mlv
+fails "--fit-stats in a missing directory: refused before decoding" 1 "^mlv-spec: nodir/s\\.mlv: cannot create \\(No such file or directory\\)$" \
+	sh -c 'sleep 30 | timeout 20 mlv-spec -f mel --norm zscore --fit-stats nodir/s.mlv >/dev/null'
 mlv-spec -f mel --scale db --stats stats.mlv tone.wav >test.mlv
 check "--stats applies training statistics to other data" sh -c 'mlv-cat -H test.mlv | grep -q "norm=zscore"'
 mlv-spec -f mel --scale db --norm minmax a.wav b.wav | mlv-cat -s >per.tsv
@@ -107,6 +109,16 @@ check "silence: log1p and min-max of a constant stay finite" sh -c 'mlv-spec --s
 
 # ---- bad input ----
 fails "missing file" 1 "^mlv-spec: nope.wav: cannot open" mlv-spec nope.wav
+# The wrong kind of file names the tool that reads it.
+mlv-spec tone.wav >tone.mlv
+fails "an MLV stream given to mlv-spec" 1 "^mlv-spec: tone\\.mlv: cannot decode \\(this is an MLV stream, not audio: give it to the other mlv tools\\)$" \
+	mlv-spec tone.mlv
+fails "an MLV stream on stdin to mlv-spec" 1 "^mlv-spec: <stdin>: cannot decode \\(this is an MLV stream, not audio" \
+	sh -c 'mlv-spec <tone.mlv'
+for f in tone.wav a.flac; do
+	fails "$f given to a stream tool: names mlv-spec" 1 "^mlv-stats: $f: record 1 at byte 0: this is (WAV|FLAC) audio, not an MLV stream \\(compute features from it with mlv-spec\\)$" \
+		mlv-stats $f
+done
 printf 'not audio at all\n' >text.wav
 fails "not an audio file" 1 "^mlv-spec: text.wav: " mlv-spec text.wav
 : >empty.wav

@@ -108,3 +108,17 @@ fails "a model file claiming more parameters than it holds" 1 \
 fails "a description nested 100,000 deep" 1 "^mlv-train: deep.yaml:2: lists and mappings nested more than 16 deep$" mlv-train -m deep.yaml -o x.mlv d.mlv
 printf 'input: {features: 8}\nlayers:\n  - {kind: dense, name: z, units: 0}\nlatent: z\n' >badunits.yaml
 fails "a bad field after a layer's name" 1 "^mlv-train: badunits.yaml:3: layers\\[0\\]\\.units" mlv-train -m badunits.yaml -o x.mlv d.mlv
+
+# ---- outputs checked before training ----
+# Tests run as root, for whom access() and a mode-0555 directory refuse
+# nothing; a missing directory, or a path under a file, fails for anyone.
+mlv-gen --records 4 --rows 2000 --cols 8 --seed 3 >long.mlv
+fails "-o in a missing directory: refused before training" 1 "^mlv-train: nodir/m\\.mlv: cannot create \\(No such file or directory\\)$" \
+	timeout 20 mlv-train -m small.yaml --epochs 100000 -o nodir/m.mlv long.mlv
+fails "--log under a file: refused before training" 1 "^mlv-train: d\\.mlv/loss\\.mlv: cannot create \\(Not a directory\\)$" \
+	timeout 20 mlv-train -m small.yaml --epochs 100000 --log d.mlv/loss.mlv -o m9.mlv long.mlv
+fails "--checkpoint in a missing directory: refused before training" 1 "^mlv-train: nodir/c\\.mlv: cannot create \\(No such file or directory\\)$" \
+	timeout 20 mlv-train -m small.yaml --epochs 100000 --checkpoint nodir/c.mlv -o m9.mlv long.mlv
+check "refused outputs leave nothing behind" sh -c '[ ! -e m9.mlv ] && [ -z "$(ls -A | grep "^\.m9")" ]'
+fails "mlv-encode: -o in a missing directory" 1 "^mlv-encode: nodir/z\\.mlv: cannot create" \
+	sh -c 'sleep 30 | timeout 20 mlv-encode -m m.mlv -o nodir/z.mlv'

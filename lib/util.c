@@ -142,8 +142,10 @@ mlv_init(char **argv)
 	}
 }
 
-void
-mlv_vwarn(const char *fmt, va_list ap)
+int mlv_quiet;
+
+static void
+say(const char *fmt, va_list ap)
 {
 	/* One locked line: workers of a parallel tool may warn at once. */
 	flockfile(stderr);
@@ -151,6 +153,13 @@ mlv_vwarn(const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	funlockfile(stderr);
+}
+
+void
+mlv_vwarn(const char *fmt, va_list ap)
+{
+	if (!mlv_quiet)
+		say(fmt, ap);
 }
 
 void
@@ -167,7 +176,7 @@ mlv_die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mlv_vwarn(fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	if (at_die)
 		at_die();
@@ -192,7 +201,7 @@ mlv_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mlv_vwarn(fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	mlv_try_help();
 }
@@ -371,7 +380,7 @@ mlv_progress_begin(mlv_progress *p, const char *what)
 {
 	p->what = what;
 	p->start = p->last = mlv_now();
-	p->active = isatty(STDERR_FILENO);
+	p->active = !mlv_quiet && isatty(STDERR_FILENO);
 }
 
 void

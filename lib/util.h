@@ -49,6 +49,9 @@ MLV_NORETURN void mlv_die(const char *fmt, ...) MLV_PRINTF(1, 2);
 MLV_NORETURN void mlv_usage_error(const char *fmt, ...) MLV_PRINTF(1, 2);
 /* After getopt has reported a bad option: the hint, and exit status 2. */
 MLV_NORETURN void mlv_try_help(void);
+/* A warning line; none when -q/--quiet set mlv_quiet, which also keeps
+ * progress lines off. */
+extern int mlv_quiet;
 void mlv_warn(const char *fmt, ...) MLV_PRINTF(1, 2);
 void mlv_vwarn(const char *fmt, va_list ap);
 

@@ -1,27 +1,22 @@
 /* mlv-paste - join the columns of streams record by record. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert.h"
+#include "opts.h"
 #include "stream.h"
 #include "util.h"
 
-static void
-usage(void)
-{
-	printf("usage: mlv-paste [-o FILE] FILE FILE...\n"
-	       "Join the columns of the Nth records of each stream (one may be "
-	       "'-', stdin),\nas paste(1) joins lines: a 2-D map with the "
-	       "cluster ids of the same rows,\nsay.  Records must have equal "
-	       "row counts; metadata comes from the first\nstream, with keys "
-	       "only later streams have added.\n\n"
-	       "  -o, --output FILE   write FILE (atomically) instead of stdout\n"
-	       "  -h, --help          show this help\n"
-	       "      --version       show the version\n");
-	exit(0);
-}
+static const mlv_about about = {
+	"mlv-paste [-q] [-o FILE] FILE FILE...",
+	"Join the columns of the Nth records of each stream (one may be '-', "
+	"stdin),\nas paste(1) joins lines: a 2-D map with the cluster ids of "
+	"the same rows,\nsay.  Records must have equal row counts; metadata "
+	"comes from the first\nstream, with keys only later streams have "
+	"added.",
+	NULL,
+};
 
 /* Column names of the joined record: every input's colnames, or c<j> for
  * inputs without (or with names that do not fit their columns), so names
@@ -63,25 +58,14 @@ join_colnames(mlv_record *out, mlv_record *in, size_t n)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 256 };
-	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {mlv_opts_standard, NULL};
 	const char *output = "-";
-	int c;
+	mlv_opts o;
 
 	mlv_init(argv);
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
-		}
-	}
+	mlv_opts_begin(&o, argc, argv, &about, options);
+	while (mlv_opts_next(&o) == 'o')
+		output = o.arg;
 	size_t n = (size_t)(argc - optind);
 	if (n < 2)
 		mlv_usage_error("need at least two streams to paste");

@@ -1,52 +1,35 @@
 /* mlv-stats - per-dimension mean and variance of rows, ranked. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "opts.h"
 #include "points.h"
 #include "stats.h"
 #include "stream.h"
 #include "util.h"
 
-static void
-usage(void)
-{
-	printf("usage: mlv-stats [-o FILE] [FILE...]\n"
-	       "Mean and variance of each column over all rows of all records, "
-	       "the columns\nranked by variance, largest first: which latent "
-	       "dimensions vary most within\na selection (MusicLatentVIS's "
-	       "sorted-variance panel).  One record of a row\nper column: "
-	       "column index, mean, variance (population).\n\n"
-	       "  -o, --output FILE   write FILE (atomically) instead of stdout\n"
-	       "  -h, --help          show this help\n"
-	       "      --version       show the version\n\n"
-	       "The dimensions that vary most among one performer's segments:\n"
-	       "  mlv-cat --where label.performer=Chai seg.mlv | mlv-stats | "
-	       "mlv-cat -t tsv\n");
-	exit(0);
-}
+static const mlv_about about = {
+	"mlv-stats [-q] [-o FILE] [FILE...]",
+	"Mean and variance of each column over all rows of all records, the "
+	"columns\nranked by variance, largest first: which latent dimensions "
+	"vary most within\na selection (MusicLatentVIS's sorted-variance "
+	"panel).  One record of a row\nper column: column index, mean, "
+	"variance (population).",
+	"The dimensions that vary most among one performer's segments:\n"
+	"  mlv-cat --where label.performer=Chai seg.mlv | mlv-stats | "
+	"mlv-cat -t tsv\n",
+};
 
 int
 main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 256 };
-	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {mlv_opts_standard, NULL};
 	const char *output = "-";
-	int c;
+	mlv_opts o;
 	mlv_init(argv);
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
-		}
-	}
+	mlv_opts_begin(&o, argc, argv, &about, options);
+	while (mlv_opts_next(&o) == 'o')
+		output = o.arg;
 	mlv_writer *w = mlv_writer_open_or_die(output);
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);

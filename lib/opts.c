@@ -60,6 +60,12 @@ canonical(const mlv_opts *o, const mlv_opt *e)
 }
 
 static int
+is_heading(const mlv_opt *e)
+{
+	return !e->name && !e->letter;
+}
+
+static int
 id_of(const mlv_opt *e)
 {
 	return e->id ? e->id : e->letter;
@@ -71,6 +77,8 @@ check_unique(const mlv_opts *o, size_t i)
 	const mlv_opt *e = o->entry[i];
 	for (size_t j = 0; j < i; j++) {
 		const mlv_opt *f = o->entry[j];
+		if (is_heading(e))
+			return;
 		if ((e->name && f->name && !strcmp(e->name, f->name)) ||
 		    (e->letter && e->letter == f->letter))
 			mlv_die("option table: --%s or -%c given twice",
@@ -87,7 +95,8 @@ mlv_opts_begin(mlv_opts *o, int argc, char **argv, const mlv_about *about,
 	o->argv = argv;
 	o->about = about;
 	for (; *groups; groups++)
-		for (const mlv_opt *e = *groups; e->name || e->letter; e++) {
+		for (const mlv_opt *e = *groups; e->name || e->letter || e->help;
+		     e++) {
 			if (o->n == MLV_OPTS_MAX)
 				mlv_die("option table: more than %d options",
 				        MLV_OPTS_MAX);
@@ -100,6 +109,8 @@ mlv_opts_begin(mlv_opts *o, int argc, char **argv, const mlv_about *about,
 	 * either: options may follow files, as in every mlv tool. */
 	size_t nl = 0;
 	for (size_t i = 0; i < o->n; i++) {
+		if (is_heading(o->entry[i]))
+			continue;
 		const mlv_opt *e = o->entry[i], *c = canonical(o, e);
 		int has_arg = c->arg != NULL;
 		if (e->letter) {
@@ -166,7 +177,7 @@ mlv_opts_help(const mlv_opts *o)
 	append(&buf, &len, &cap, "usage: %s\n%s\n\n", o->about->synopsis,
 	       o->about->description);
 	for (size_t i = 0; i < o->n; i++) {
-		if (o->entry[i]->alias_of)
+		if (o->entry[i]->alias_of || is_heading(o->entry[i]))
 			continue;
 		left_column(o->entry[i], left, sizeof left);
 		if (strlen(left) > width)
@@ -177,6 +188,10 @@ mlv_opts_help(const mlv_opts *o)
 		const mlv_opt *e = o->entry[i];
 		if (e->alias_of)
 			continue;
+		if (is_heading(e)) {
+			append(&buf, &len, &cap, "%s\n", e->help);
+			continue;
+		}
 		left_column(e, left, sizeof left);
 		const char *h = e->help;
 		size_t line = strcspn(h, "\n");

@@ -27,6 +27,8 @@
 #include <getopt.h>
 #include <stddef.h>
 
+/* An entry with neither name nor letter is a heading: its help is printed
+ * as it stands, between the option lines (a subcommand's or method's). */
 typedef struct {
 	const char *name;     /* long name, without "--"; NULL: short-only alias */
 	int letter;           /* short letter, 0: none */
@@ -50,7 +52,7 @@ enum {
 };
 /* Shared options that have a letter return it: 'o', 'j', 'n'. */
 
-/* Shared groups, each ended by an empty entry. */
+/* Shared groups; every group ends with an all-zero entry. */
 extern const mlv_opt mlv_opts_standard[];   /* -o FILE, -q, -h, --version */
 extern const mlv_opt mlv_opts_jobs[];       /* -j/--jobs N */
 extern const mlv_opt mlv_opts_seed[];       /* --seed S */

@@ -143,7 +143,8 @@ library_check() {
 }
 suite "build/install" install_check
 
-# Every option a tool's --help lists is completed by bash and by zsh.
+# Every option a tool's --help lists is completed by bash and by zsh (zsh's
+# shared ones, in its $help and $common arrays, once for all).
 completion_check() {
 	for src in cmd/mlv-*.c; do
 		t=$(basename "$src" .c)
@@ -156,7 +157,7 @@ completion_check() {
 			*) echo "not ok bash completes $t $o" ;;
 			esac
 			case $o in
-			--help | --version | --output) continue ;;
+			--help | --version | --output | --quiet) continue ;;
 			esac
 			if printf '%s\n' "$zblock" | grep -q -- "$o[]=[}]"; then
 				echo "ok zsh completes $t $o"

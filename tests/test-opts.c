@@ -1,4 +1,5 @@
-/* test-opts.c - the option table: optstring, aliases, --help lines. */
+/* test-opts.c - the option table: optstring, aliases, headings, --help
+ * lines. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@ enum { KIND = MLV_OPT_OWN, SCALE };
 static const mlv_opt own[] = {
 	{"clusters", 'k', "K", "number of clusters", 'k', NULL},
 	{"kind", 0, "KIND", "scatter or lines\n(scatter by default)", KIND, NULL},
+	{NULL, 0, NULL, "  lines:", 0, NULL},
 	{"log", 0, NULL, "log scale", SCALE, NULL},
 	{NULL, 'K', NULL, NULL, 0, "kind"},
 	{"sort", 0, NULL, NULL, 0, "kind"},
@@ -105,6 +107,7 @@ TEST(help_lists_canonical_options_aligned)
 	          "  -k, --clusters K    number of clusters\n"
 	          "      --kind KIND     scatter or lines\n"
 	          "                      (scatter by default)\n"
+	          "  lines:\n"
 	          "      --log           log scale\n"
 	          "  -n, --neighbours K  neighbours per point\n"
 	          "  -o, --output FILE   write FILE (atomically) instead of stdout\n"

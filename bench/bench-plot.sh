@@ -30,7 +30,7 @@ fig.savefig(\"$WORK/scatter_mpl.png\")
 fi
 row "matplotlib scatter, savefig PNG (peer)" "${tp:--}" ""
 row "mlv-plot scatter, coloured by record" "$t" "$(ratio "$t" "$tp")"
-t=$(best_of "mlv-plot -k trajectories -o '$WORK/traj.png' '$xy'")
+t=$(best_of "mlv-plot --kind trajectories -o '$WORK/traj.png' '$xy'")
 row "mlv-plot trajectories (random points: long crossing lines)" "$t" ""
-t=$(best_of "mlv-plot -k parallel -o '$WORK/par.png' '$lat'")
+t=$(best_of "mlv-plot --kind parallel -o '$WORK/par.png' '$lat'")
 row "mlv-plot parallel, 16 axes, 10,000 rows drawn" "$t" ""

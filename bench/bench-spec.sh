@@ -29,16 +29,16 @@ if [ -n "$t_scipy" ]; then
 	echo "$t_mlv $t_null $t_scipy $t_numpy" | awk '{ printf "goal, writing a file: <= scipy: %s; <= numpy/2: %s\ngoal, writing to /dev/null: <= scipy: %s; <= numpy/2: %s\n", ($1 <= $3) ? "met" : "NOT met", ($1 <= $4 / 2) ? "met" : "NOT met", ($2 <= $3) ? "met" : "NOT met", ($2 <= $4 / 2) ? "met" : "NOT met" }'
 fi
 
-echo "== mlv-spec -f mfcc vs aubiomfcc (n_fft 512, hop 256, 40 bands, 13 coefficients)"
-t_mfcc=$(best_of "mlv-spec -f mfcc --sr 0 --n-fft 512 --hop 256 --n-mels 40 --n-mfcc 13 '$wav' -o '$WORK/mfcc.mlv'")
-t_tsv=$(best_of "mlv-spec -f mfcc --sr 0 --n-fft 512 --hop 256 --n-mels 40 --n-mfcc 13 '$wav' | mlv-cat -t tsv >'$WORK/mfcc.tsv'")
+echo "== mlv-spec --feature mfcc vs aubiomfcc (n_fft 512, hop 256, 40 bands, 13 coefficients)"
+t_mfcc=$(best_of "mlv-spec --feature mfcc --sr 0 --n-fft 512 --hop 256 --n-mels 40 --n-mfcc 13 '$wav' -o '$WORK/mfcc.mlv'")
+t_tsv=$(best_of "mlv-spec --feature mfcc --sr 0 --n-fft 512 --hop 256 --n-mels 40 --n-mfcc 13 '$wav' | mlv-cat -t tsv >'$WORK/mfcc.tsv'")
 if command -v aubiomfcc >/dev/null 2>&1; then
 	t_aubio=$(peer mfcc_aubio.py --wav "$wav")
 else
 	echo "(aubiomfcc not installed: apt-get install aubio-tools)"
 fi
 row "aubiomfcc, whole process, text out (peer)" "${t_aubio:--}" ""
-row "mlv-spec -f mfcc, whole process" "$t_mfcc" "$(ratio "$t_mfcc" "${t_aubio:-}")"
-row "mlv-spec -f mfcc | mlv-cat -t tsv (text too)" "$t_tsv" "$(ratio "$t_tsv" "${t_aubio:-}")"
+row "mlv-spec --feature mfcc, whole process" "$t_mfcc" "$(ratio "$t_mfcc" "${t_aubio:-}")"
+row "mlv-spec --feature mfcc | mlv-cat -t tsv (text too)" "$t_tsv" "$(ratio "$t_tsv" "${t_aubio:-}")"
 [ -n "${t_aubio:-}" ] && echo "$t_mfcc $t_aubio" | awk '{ printf "goal: faster than aubiomfcc: %s\n", ($1 < $2) ? "met" : "NOT met" }'
 rm -f "$out" "$WORK/mfcc.mlv" "$WORK/mfcc.tsv"

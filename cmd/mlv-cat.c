@@ -1,13 +1,13 @@
 /* mlv-cat - concatenate, select, inspect and convert MLV streams. */
 #include <errno.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert.h"
 #include "npz.h"
+#include "opts.h"
 #include "stats.h"
 #include "stream.h"
 #include "util.h"
@@ -44,45 +44,42 @@ static size_t nknown;
 static mlv_record stacked;
 static mlv_npz_writer *npz;
 
-static void
-usage(void)
-{
-	printf("usage: mlv-cat [-Hs] [-f FORMAT] [-t FORMAT] [-i GLOB] "
-	       "[-w KEY=GLOB]... [-e N]\n"
-	       "               [--set KEY=VALUE]... [-k KEYS] [--names] "
-	       "[--stack] [-o FILE] [FILE...]\n"
-	       "Concatenate MLV streams (stdin when no FILE or '-'), selecting "
-	       "records,\nthinning rows, and converting to and from TSV, CSV "
-	       "and NumPy .npy and .npz.\n\n"
-	       "  -H, --headers          print each record's header line\n"
-	       "  -s, --summary          print rows, cols, min, max, mean, std "
-	       "and NaN/Inf\n"
-	       "                         count of each record (TSV)\n"
-	       "  -f, --from FORMAT      input: mlv, npy, npz (detected), tsv, "
-	       "csv\n"
-	       "  -t, --to FORMAT        output: mlv (default), tsv, csv, npy (one "
-	       "record),\n"
-	       "                         npz (an array per record, metadata in "
-	       "meta.json)\n"
-	       "  -i, --id GLOB          keep records whose id matches GLOB\n"
-	       "  -w, --where KEY=GLOB   keep records whose KEY matches "
-	       "(KEY!=GLOB: does not);\n"
-	       "                         repeat to require all\n"
-	       "  -e, --every N          keep every Nth row (dt is scaled)\n"
-	       "      --set KEY=VALUE    set metadata on every record\n"
-	       "  -k, --keys KEYS        tsv/csv: lead each row with these "
-	       "keys (comma-separated;\n"
-	       "                         'row' is the row index, 't' its time)\n"
-	       "      --names            tsv/csv: start with a line of column "
-	       "names\n"
-	       "      --stack            npy: one array of all the records' "
-	       "rows\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of "
-	       "stdout\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n");
-	exit(0);
-}
+enum { OPT_SET = MLV_OPT_OWN, OPT_KEYS, OPT_NAMES, OPT_STACK };
+
+static const mlv_about about = {
+	"mlv-cat [-Hs] [-f FORMAT] [-t FORMAT] [-i GLOB] [-w "
+	"KEY=GLOB]... [-e N]\n"
+	"               [--set KEY=VALUE]... [--keys KEYS] [--names] "
+	"[--stack] [-q] [-o FILE] [FILE...]",
+	"Concatenate MLV streams (stdin when no FILE or '-'), "
+	"selecting records,\n"
+	"thinning rows, and converting to and from TSV, CSV and NumPy "
+	".npy and .npz.",
+	NULL,
+};
+
+static const mlv_opt cat_options[] = {
+	{"headers", 'H', NULL, "print each record's header line", 'H', NULL},
+	{"summary", 's', NULL, "print rows, cols, min, max, mean, std and NaN/Inf\n"
+	 "count of each record (TSV)", 's', NULL},
+	{"from", 'f', "FORMAT", "input: mlv, npy, npz (detected), tsv, csv",
+	 'f', NULL},
+	{"to", 't', "FORMAT", "output: mlv (default), tsv, csv, npy (one record),\n"
+	 "npz (an array per record, metadata in meta.json)", 't', NULL},
+	{"id", 'i', "GLOB", "keep records whose id matches GLOB", 'i', NULL},
+	{"where", 'w', "KEY=GLOB", "keep records whose KEY matches (KEY!=GLOB: does not);\n"
+	 "repeat to require all", 'w', NULL},
+	{"every", 'e', "N", "keep every Nth row (dt is scaled)", 'e', NULL},
+	{"set", 0, "KEY=VALUE", "set metadata on every record", OPT_SET, NULL},
+	{"keys", 0, "KEYS", "tsv/csv: lead each row with these keys (comma-separated;\n"
+	 "'row' is the row index, 't' its time)", OPT_KEYS, NULL},
+	{NULL, 'k', NULL, NULL, 0, "keys"},
+	{"names", 0, NULL, "tsv/csv: start with a line of column names",
+	 OPT_NAMES, NULL},
+	{"stack", 0, NULL, "npy: one array of all the records' rows",
+	 OPT_STACK, NULL},
+	{0},
+};
 
 static enum format
 parse_format(const char *s, const char *opt)
@@ -365,64 +362,46 @@ split_keys(char *arg)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_SET = 256, OPT_NAMES, OPT_STACK, OPT_VERSION };
-	static const struct option longopts[] = {
-		{"headers", no_argument, NULL, 'H'},
-		{"summary", no_argument, NULL, 's'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"id", required_argument, NULL, 'i'},
-		{"where", required_argument, NULL, 'w'},
-		{"every", required_argument, NULL, 'e'},
-		{"set", required_argument, NULL, OPT_SET},
-		{"keys", required_argument, NULL, 'k'},
-		{"names", no_argument, NULL, OPT_NAMES},
-		{"stack", no_argument, NULL, OPT_STACK},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {cat_options, mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	const char *output = "-";
 	char *idglob;
 	int c;
 
 	mlv_init(argv);
-	while ((c = getopt_long(argc, argv, "Hsf:t:i:w:e:k:o:h", longopts,
-	                        NULL)) != -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
 		case 'H': mode = MODE_HEADERS; break;
 		case 's': mode = MODE_SUMMARY; break;
-		case 'f': from = parse_format(optarg, "--from"); break;
-		case 't': to = parse_format(optarg, "--to"); break;
+		case 'f': from = parse_format(cli.arg, "--from"); break;
+		case 't': to = parse_format(cli.arg, "--to"); break;
 		case 'i':
-			idglob = mlv_malloc(strlen(optarg) + 4);
-			sprintf(idglob, "id=%s", optarg);
+			idglob = mlv_malloc(strlen(cli.arg) + 4);
+			sprintf(idglob, "id=%s", cli.arg);
 			add_condition(idglob);
 			break;
-		case 'w': add_condition(optarg); break;
+		case 'w': add_condition(cli.arg); break;
 		case 'e':
-			every = (size_t)mlv_parse_int(optarg, 1, 1LL << 40, "--every");
+			every = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 40, "--every");
 			break;
 		case OPT_SET: {
-			char *eq = strchr(optarg, '=');
+			char *eq = strchr(cli.arg, '=');
 			if (!eq)
-				mlv_usage_error("--set %s: expected KEY=VALUE", optarg);
+				mlv_usage_error("--set %s: expected KEY=VALUE", cli.arg);
 			*eq = '\0';
-			if (!mlv_key_valid(optarg))
-				mlv_usage_error("--set: invalid key '%s'", optarg);
+			if (!mlv_key_valid(cli.arg))
+				mlv_usage_error("--set: invalid key '%s'", cli.arg);
 			*eq = '=';
 			sets = mlv_realloc(sets, (nsets + 1) * sizeof *sets);
-			sets[nsets++] = optarg;
+			sets[nsets++] = cli.arg;
 			break;
 		}
-		case 'k': split_keys(optarg); break;
+		case OPT_KEYS: split_keys(cli.arg); break;
 		case OPT_NAMES: names = 1; break;
 		case OPT_STACK: stack = 1; break;
-		case 'o': output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
+		case 'o': output = cli.arg; break;
 		}
 	}
 	if (to == FMT_MLV && (nkeys || names))

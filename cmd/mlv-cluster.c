@@ -1,11 +1,11 @@
 /* mlv-cluster - k-means, hierarchical clustering and DBSCAN of rows. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
 #include "labels.h"
+#include "opts.h"
 #include "points.h"
 #include "pool.h"
 #include "stream.h"
@@ -13,49 +13,43 @@
 
 enum method { KMEANS, HCLUST, DBSCAN };
 
-static void
-usage(void)
-{
-	printf("usage: mlv-cluster [-m METHOD] [-k K | --height H] [--eps E] "
-	       "[--min-samples M]\n"
-	       "                  [--seed S] [--n-init N] [--max-iter N] "
-	       "[--tol T] [--tree FILE]\n"
-	       "                  [--truth KEY] [--silhouette] [-j N] [-o FILE] "
-	       "[FILE...]\n"
-	       "Cluster all rows of all records; write the records back with "
-	       "one column, the\ncluster id (noise -1), kind=cluster.\n\n"
-	       "  -m, --method M         ward (default), complete, average, "
-	       "single, kmeans,\n"
-	       "                         dbscan\n"
-	       "  -k, --clusters K       clusters (k-means; or cut the tree at "
-	       "K)\n"
-	       "      --height H         cut the tree at merge height H "
-	       "instead\n"
-	       "      --tree FILE        also write the merge tree ((N-1) x 4: "
-	       "a, b, height,\n"
-	       "                         size, as scipy's linkage) for a "
-	       "dendrogram\n"
-	       "      --max-memory SIZE  refuse a tree needing more working "
-	       "memory (8G)\n"
-	       "      --n-init N         k-means restarts, best inertia kept "
-	       "(1)\n"
-	       "      --max-iter N       k-means iterations per restart (300)\n"
-	       "      --tol T            k-means tolerance, relative to the "
-	       "data's variance (1e-4)\n"
-	       "      --seed S           k-means seed (0)\n"
-	       "      --eps E            DBSCAN neighbourhood radius\n"
-	       "      --min-samples M    DBSCAN core points' neighbours, itself "
-	       "included (5)\n"
-	       "      --truth KEY        score against a label (label.NAME): "
-	       "ARI, NMI, purity\n"
-	       "      --silhouette       report the silhouette score\n"
-	       "  -j, --jobs N           threads (default: all cores)\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of "
-	       "stdout\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n");
-	exit(0);
-}
+enum { OPT_HEIGHT = MLV_OPT_OWN, OPT_TREE, OPT_MAXMEM, OPT_NINIT,
+       OPT_MAXITER, OPT_TOL, OPT_EPS, OPT_MINS, OPT_SIL };
+
+static const mlv_about about = {
+	"mlv-cluster [-m METHOD] [-k K | --height H] [--eps E] "
+	"[--min-samples M]\n"
+	"                  [--seed S] [--n-init N] [--max-iter N] "
+	"[--tol T] [--tree FILE]\n"
+	"                  [--truth KEY] [--silhouette] [-j N] [-q] "
+	"[-o FILE] [FILE...]",
+	"Cluster all rows of all records; write the records back with "
+	"one column, the\n"
+	"cluster id (noise -1), kind=cluster.",
+	NULL,
+};
+
+static const mlv_opt cluster_options[] = {
+	{"method", 'm', "M", "ward (default), complete, average, single, kmeans,\n"
+	 "dbscan", 'm', NULL},
+	{"clusters", 'k', "K", "clusters (k-means; or cut the tree at K)",
+	 'k', NULL},
+	{"height", 0, "H", "cut the tree at merge height H instead",
+	 OPT_HEIGHT, NULL},
+	{"tree", 0, "FILE", "also write the merge tree ((N-1) x 4: a, b, height,\n"
+	 "size, as scipy's linkage) for a dendrogram", OPT_TREE, NULL},
+	{"max-memory", 0, "SIZE", "refuse a tree needing more working memory (8G)", OPT_MAXMEM, NULL},
+	{"n-init", 0, "N", "k-means restarts, best inertia kept (1)",
+	 OPT_NINIT, NULL},
+	{"max-iter", 0, "N", "k-means iterations per restart (300)",
+	 OPT_MAXITER, NULL},
+	{"tol", 0, "T", "k-means tolerance, relative to the data's variance (1e-4)",
+	 OPT_TOL, NULL},
+	{"eps", 0, "E", "DBSCAN neighbourhood radius", OPT_EPS, NULL},
+	{"min-samples", 0, "M", "DBSCAN core points' neighbours, itself included (5)", OPT_MINS, NULL},
+	{"silhouette", 0, NULL, "report the silhouette score", OPT_SIL, NULL},
+	{0},
+};
 
 /* What the options ask for. */
 typedef struct {
@@ -71,29 +65,11 @@ typedef struct {
 static void
 parse_options(int argc, char **argv, settings *s)
 {
-	enum { OPT_HEIGHT = 256, OPT_TREE, OPT_MAXMEM, OPT_NINIT, OPT_MAXITER,
-	       OPT_TOL, OPT_SEED, OPT_EPS, OPT_MINS, OPT_TRUTH, OPT_SIL,
-	       OPT_VERSION };
-	static const struct option longopts[] = {
-		{"method", required_argument, NULL, 'm'},
-		{"clusters", required_argument, NULL, 'k'},
-		{"height", required_argument, NULL, OPT_HEIGHT},
-		{"tree", required_argument, NULL, OPT_TREE},
-		{"max-memory", required_argument, NULL, OPT_MAXMEM},
-		{"n-init", required_argument, NULL, OPT_NINIT},
-		{"max-iter", required_argument, NULL, OPT_MAXITER},
-		{"tol", required_argument, NULL, OPT_TOL},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"eps", required_argument, NULL, OPT_EPS},
-		{"min-samples", required_argument, NULL, OPT_MINS},
-		{"truth", required_argument, NULL, OPT_TRUTH},
-		{"silhouette", no_argument, NULL, OPT_SIL},
-		{"jobs", required_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {cluster_options, mlv_opts_truth,
+	                                         mlv_opts_seed, mlv_opts_jobs,
+	                                         mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	memset(s, 0, sizeof *s);
 	s->method = HCLUST;
 	s->linkage = MLV_LINK_WARD;
@@ -105,72 +81,70 @@ parse_options(int argc, char **argv, settings *s)
 	s->max_bytes = (size_t)8 << 30;
 	s->nthreads = mlv_default_threads();
 	int kmeans_opts = 0, min_samples_given = 0, max_memory_given = 0, c;
-	while ((c = getopt_long(argc, argv, "m:k:j:o:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
 		case 'm':
-			if (!strcmp(optarg, "kmeans"))
+			if (!strcmp(cli.arg, "kmeans"))
 				s->method = KMEANS;
-			else if (!strcmp(optarg, "dbscan"))
+			else if (!strcmp(cli.arg, "dbscan"))
 				s->method = DBSCAN;
-			else if (!mlv_linkage_parse(optarg, &s->linkage))
+			else if (!mlv_linkage_parse(cli.arg, &s->linkage))
 				s->method = HCLUST;
 			else
 				mlv_usage_error("--method %s: unknown (ward, complete, "
-				                "average, single, kmeans or dbscan)", optarg);
+				                "average, single, kmeans or dbscan)", cli.arg);
 			break;
 		case 'k':
-			s->km.k = (size_t)mlv_parse_int(optarg, 1, 1LL << 32,
+			s->km.k = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 32,
 			                                "--clusters");
 			break;
 		case OPT_HEIGHT:
-			s->height = mlv_parse_double(optarg, 0, 1e300, "--height");
+			s->height = mlv_parse_double(cli.arg, 0, 1e300, "--height");
 			break;
-		case OPT_TREE: s->tree = optarg; break;
+		case OPT_TREE: s->tree = cli.arg; break;
 		case OPT_MAXMEM:
-			s->max_bytes = (size_t)mlv_parse_size(optarg, "--max-memory");
+			s->max_bytes = (size_t)mlv_parse_size(cli.arg, "--max-memory");
 			max_memory_given = 1;
 			break;
 		case OPT_NINIT:
-			s->km.n_init = (int)mlv_parse_int(optarg, 1, 1000, "--n-init");
+			s->km.n_init = (int)mlv_parse_int(cli.arg, 1, 1000, "--n-init");
 			kmeans_opts = 1;
 			break;
 		case OPT_MAXITER:
-			s->km.max_iter = (int)mlv_parse_int(optarg, 1, 1 << 30,
+			s->km.max_iter = (int)mlv_parse_int(cli.arg, 1, 1 << 30,
 			                                    "--max-iter");
 			kmeans_opts = 1;
 			break;
 		case OPT_TOL:
-			s->km.tol = mlv_parse_double(optarg, 0, 1, "--tol");
+			s->km.tol = mlv_parse_double(cli.arg, 0, 1, "--tol");
 			kmeans_opts = 1;
 			break;
-		case OPT_SEED:
-			s->km.seed = (uint64_t)mlv_parse_int(optarg, 0, INT64_MAX,
+		case MLV_OPT_SEED:
+			s->km.seed = (uint64_t)mlv_parse_int(cli.arg, 0, INT64_MAX,
 			                                     "--seed");
 			kmeans_opts = 1;
 			break;
 		case OPT_EPS:
-			s->eps = mlv_parse_double(optarg, 0, 1e300, "--eps");
+			s->eps = mlv_parse_double(cli.arg, 0, 1e300, "--eps");
 			if (s->eps <= 0)
-				mlv_usage_error("--eps %s: must be above 0", optarg);
+				mlv_usage_error("--eps %s: must be above 0", cli.arg);
 			break;
 		case OPT_MINS:
-			s->min_samples = (size_t)mlv_parse_int(optarg, 1, 1LL << 32,
+			s->min_samples = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 32,
 			                                       "--min-samples");
 			min_samples_given = 1;
 			break;
-		case OPT_TRUTH:
-			if (!mlv_key_valid(optarg))
-				mlv_usage_error("--truth %s: not a metadata key", optarg);
-			s->truth_key = optarg;
+		case MLV_OPT_TRUTH:
+			if (!mlv_key_valid(cli.arg))
+				mlv_usage_error("--truth %s: not a metadata key", cli.arg);
+			s->truth_key = cli.arg;
 			break;
 		case OPT_SIL: s->silhouette = 1; break;
 		case 'j':
-			s->nthreads = mlv_parse_jobs(optarg);
+			s->nthreads = mlv_parse_jobs(cli.arg);
 			break;
-		case 'o': s->output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); exit(0);
-		default: mlv_try_help();
+		case 'o': s->output = cli.arg; break;
 		}
 	}
 	enum method m = s->method;

@@ -1,12 +1,12 @@
 /* mlv-encode - apply a trained autoencoder: latents, reconstructions,
  * errors. */
 #include <cblas.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
+#include "opts.h"
 #include "points.h"
 #include "pool.h"
 #include "stream.h"
@@ -14,70 +14,56 @@
 
 enum mode { ENCODE, DECODE, RECONSTRUCT, ERROR };
 
-static void
-usage(void)
-{
-	printf("usage: mlv-encode -m MODEL.mlv [--decode | --reconstruct | "
-	       "--error] [-j N]\n"
-	       "                  [-o FILE] [FILE...]\n"
-	       "Apply a model trained by mlv-train to every row: by default its "
-	       "encoder, giving\nthe latent vectors (kind=latent); the records "
-	       "keep their ids and metadata.\n\n"
-	       "  -m, --model FILE    the trained model\n"
-	       "      --decode        rows are latents: the decoder's output, "
-	       "in the input's\n"
-	       "                      scale (spectra generated from latents)\n"
-	       "      --reconstruct   encode and decode: the reconstruction of "
-	       "each row\n"
-	       "      --error         the reconstruction error (MSE, in the "
-	       "model's normalised\n"
-	       "                      scale) of each row, and of each record "
-	       "(key mse)\n"
-	       "  -j, --jobs N        OpenBLAS threads (default: all cores); "
-	       "results are the\n"
-	       "                      same for the same thread count\n"
-	       "  -o, --output FILE   write FILE (atomically) instead of stdout\n"
-	       "  -h, --help          show this help\n"
-	       "      --version       show the version\n");
-	exit(0);
-}
+enum { OPT_MODEL = MLV_OPT_OWN, OPT_DECODE, OPT_RECON, OPT_ERROR };
+
+static const mlv_about about = {
+	"mlv-encode --model MODEL.mlv [--decode | --reconstruct | --error] "
+	"[-j N]\n                  [-q] [-o FILE] [FILE...]",
+	"Apply a model trained by mlv-train to every row: by default its "
+	"encoder, giving\nthe latent vectors (kind=latent); the records keep "
+	"their ids and metadata.",
+	NULL,
+};
+
+static const mlv_opt encode_options[] = {
+	{"model", 0, "FILE", "the trained model", OPT_MODEL, NULL},
+	{NULL, 'm', NULL, NULL, 0, "model"},
+	{"decode", 0, NULL, "rows are latents: the decoder's output, in the "
+	 "input's\nscale (spectra generated from latents)", OPT_DECODE, NULL},
+	{"reconstruct", 0, NULL, "encode and decode: the reconstruction of each "
+	 "row", OPT_RECON, NULL},
+	{"error", 0, NULL, "the reconstruction error (MSE, in the model's "
+	 "normalised\nscale) of each row, and of each record (key mse)",
+	 OPT_ERROR, NULL},
+	{0},
+};
 
 int
 main(int argc, char **argv)
 {
-	enum { OPT_DECODE = 256, OPT_RECON, OPT_ERROR, OPT_VERSION };
-	static const struct option longopts[] = {
-		{"model", required_argument, NULL, 'm'},
-		{"decode", no_argument, NULL, OPT_DECODE},
-		{"reconstruct", no_argument, NULL, OPT_RECON},
-		{"error", no_argument, NULL, OPT_ERROR},
-		{"jobs", required_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {encode_options, mlv_opts_jobs,
+	                                           mlv_opts_output,
+	                                           mlv_opts_common, NULL};
+	mlv_opts o;
 	const char *model_path = NULL, *output = "-";
 	enum mode mode = ENCODE;
 	int modes = 0, threads = mlv_default_threads(), c;
 	mlv_init(argv);
-	while ((c = getopt_long(argc, argv, "m:j:o:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&o, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&o)) != -1) {
 		switch (c) {
-		case 'm': model_path = optarg; break;
+		case OPT_MODEL: model_path = o.arg; break;
 		case OPT_DECODE: mode = DECODE; modes++; break;
 		case OPT_RECON: mode = RECONSTRUCT; modes++; break;
 		case OPT_ERROR: mode = ERROR; modes++; break;
 		case 'j':
-			threads = mlv_parse_jobs(optarg);
+			threads = mlv_parse_jobs(o.arg);
 			break;
-		case 'o': output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
+		case 'o': output = o.arg; break;
 		}
 	}
 	if (!model_path)
-		mlv_usage_error("-m MODEL.mlv is required");
+		mlv_usage_error("--model MODEL.mlv is required");
 	if (modes > 1)
 		mlv_usage_error("--decode, --reconstruct and --error exclude each "
 		                "other");

@@ -1,12 +1,12 @@
 /* mlv-eval - the numbers of the experiments, as TSV: neighbour agreement,
  * probe classifiers, cluster and section-boundary scores. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eval.h"
+#include "opts.h"
 #include "partition.h"
 #include "points.h"
 #include "pool.h"
@@ -40,70 +40,74 @@ static const unsigned allowed[NSUB] = {
 static char *tsv;
 static size_t tsv_len, tsv_cap;
 
-static void
-usage(void)
-{
-	printf("usage: mlv-eval neighbours --label KEY [--label KEY...] [-k K] "
-	       "[-m MEASURE]\n"
-	       "                           [--exclude KEY] [--within KEY] [common] "
-	       "[FILE...]\n"
-	       "       mlv-eval classify --train FILE --label KEY [-c logreg|knn] "
-	       "[-k K]\n"
-	       "                         [-m MEASURE] [--C C] [--max-iter N] "
-	       "[--no-standardize]\n"
-	       "                         [--predictions FILE] [--track KEY] "
-	       "[common] [TEST...]\n"
-	       "       mlv-eval clusters --truth KEY [common] [FILE...]\n"
-	       "       mlv-eval boundaries --truth TSV [--tolerance S] [common] "
-	       "[FILE...]\n"
-	       "Score a latent space: TSV lines of metric, key, value and n, the "
-	       "items the\nvalue was computed over.\n\n"
-	       "neighbours: leave-one-out k-NN over all rows of all records; per "
-	       "label,\nknn_agreement, knn_accuracy and chance_agreement.\n"
-	       "      --label KEY        a label to score (label.NAME)\n"
-	       "  -k, --neighbours K     neighbours (10; classify -c knn: 5)\n"
-	       "  -m, --measure M        euclidean (default), cosine, correlation, "
-	       "dot\n"
-	       "      --exclude KEY      pass over neighbours sharing the row's KEY "
-	       "(its track)\n"
-	       "      --within KEY       only neighbours sharing the row's KEY "
-	       "(its pitch)\n\n"
-	       "classify: fit on --train, predict every test row; accuracy, "
-	       "balanced_accuracy,\nchance_balanced, track_accuracy, "
-	       "majority_baseline and classes.\n"
-	       "      --train FILE       the training rows (split by track, never "
-	       "by clip)\n"
-	       "      --label KEY        the label to predict\n"
-	       "  -c, --classifier C     logreg (multinomial, L2 penalty; the "
-	       "default) or knn\n"
-	       "      --C C              logreg's inverse penalty strength (1)\n"
-	       "      --max-iter N       logreg's L-BFGS iterations (2000)\n"
-	       "      --no-standardize   keep the columns' scales (default: "
-	       "standardise with the\n"
-	       "                         training rows' mean and std)\n"
-	       "      --predictions FILE the test records with one column, the "
-	       "predicted class\n"
-	       "      --track KEY        the test rows' tracks for track_accuracy "
-	       "(default: src,\n"
-	       "                         else id without its #fragment)\n\n"
-	       "clusters: ari, nmi, purity, clusters and classes of mlv-cluster's "
-	       "output.\n"
-	       "      --truth KEY        the label to compare with\n\n"
-	       "boundaries: precision, recall and f_measure of mlv-simmat "
-	       "--novelty's\nboundaries, per record and over all.\n"
-	       "      --truth TSV        sections: columns file (or path), start_s "
-	       "(or start)\n"
-	       "      --tolerance S      seconds (default: one row, the record's "
-	       "dt)\n\n"
-	       "Common:\n"
-	       "      --no-header        no header line\n"
-	       "  -j, --jobs N           threads (default: all cores)\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of "
-	       "stdout\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n");
-	exit(0);
-}
+enum { OPT_MEASURE = MLV_OPT_OWN, OPT_CLASSIFIER, OPT_EXCLUDE, OPT_WITHIN,
+       OPT_TRAIN, OPT_C, OPT_MAXITER, OPT_NOSTD, OPT_PRED, OPT_TRACK, OPT_TRUTH, OPT_TOL,
+       OPT_NOHEADER };
+
+static const mlv_about about = {
+	"mlv-eval neighbours --label KEY [--label KEY...] [-n K] "
+	"[--measure M]\n"
+	"                           [--exclude KEY] [--within KEY] "
+	"[common] [FILE...]\n"
+	"       mlv-eval classify --train FILE --label KEY "
+	"[--classifier logreg|knn]\n"
+	"                         [-n K] [--measure M] [--C C] [--max-iter N]\n"
+	"                         [--no-standardize] "
+	"                         [--predictions FILE] [--track KEY] "
+	"[common] [TEST...]\n"
+	"       mlv-eval clusters --truth KEY [common] [FILE...]\n"
+	"       mlv-eval boundaries --truth TSV [--tolerance S] "
+	"[common] [FILE...]",
+	"Score a latent space: TSV lines of metric, key, value and n, "
+	"the items the\n"
+	"value was computed over.\n"
+	"\n"
+	"neighbours: leave-one-out k-NN over all rows of all records; "
+	"per label,\n"
+	"knn_agreement, knn_accuracy and chance_agreement.",
+	NULL,
+};
+
+static const mlv_opt eval_options[] = {
+	{"measure", 0, "M", "euclidean (default), cosine, correlation, dot",
+	 OPT_MEASURE, NULL},
+	{NULL, 'm', NULL, NULL, 0, "measure"},
+	{NULL, 'k', NULL, NULL, 0, "neighbours"},
+	{"exclude", 0, "KEY", "pass over neighbours sharing the row's KEY (its "
+	 "track)", OPT_EXCLUDE, NULL},
+	{"within", 0, "KEY", "only neighbours sharing the row's KEY (its pitch)",
+	 OPT_WITHIN, NULL},
+	{NULL, 0, NULL, "\nclassify: fit on --train, predict every test row; "
+	 "accuracy, balanced_accuracy,\nchance_balanced, track_accuracy, "
+	 "majority_baseline and classes; --label KEY\nis the label to predict, "
+	 "-n K and --measure M are -c knn's.", 0, NULL},
+	{"train", 0, "FILE", "the training rows (split by track, never by clip)",
+	 OPT_TRAIN, NULL},
+	{"classifier", 0, "C", "logreg (multinomial, L2 penalty; the default) or "
+	 "knn", OPT_CLASSIFIER, NULL},
+	{NULL, 'c', NULL, NULL, 0, "classifier"},
+	{"C", 0, "C", "logreg's inverse penalty strength (1)", OPT_C, NULL},
+	{"max-iter", 0, "N", "logreg's L-BFGS iterations (2000)", OPT_MAXITER,
+	 NULL},
+	{"no-standardize", 0, NULL, "keep the columns' scales (default: "
+	 "standardise with the\ntraining rows' mean and std)", OPT_NOSTD, NULL},
+	{"predictions", 0, "FILE", "the test records with one column, the "
+	 "predicted class", OPT_PRED, NULL},
+	{"track", 0, "KEY", "the test rows' tracks for track_accuracy (default: "
+	 "src,\nelse id without its #fragment)", OPT_TRACK, NULL},
+	{NULL, 0, NULL, "\nclusters: ari, nmi, purity, clusters and classes of "
+	 "mlv-cluster's output.\nboundaries: precision, recall and f_measure of "
+	 "mlv-simmat --novelty's\nboundaries, per record and over all.", 0,
+	 NULL},
+	{"truth", 0, "KEY|TSV", "clusters: the label to compare with;\n"
+	 "boundaries: sections, columns file (or path),\nstart_s (or start)",
+	 OPT_TRUTH, NULL},
+	{"tolerance", 0, "S", "boundaries: seconds (default: one row, the\n"
+	 "record's dt)", OPT_TOL, NULL},
+	{NULL, 0, NULL, "\nCommon:", 0, NULL},
+	{"no-header", 0, NULL, "no header line", OPT_NOHEADER, NULL},
+	{0},
+};
 
 /* One TSV line; keys are ids and label names, whose tabs and newlines
  * would break the line. */
@@ -152,7 +156,7 @@ neighbours(const mlv_points *p, const char *input, char **labels,
 {
 	char err[512];
 	if (p->n < k + 1)
-		mlv_die("%s: %zu rows; -k %zu needs at least %zu", input, p->n, k,
+		mlv_die("%s: %zu rows; -n %zu needs at least %zu", input, p->n, k,
 		        k + 1);
 	/* Every label first: a bad one fails before the long part. */
 	int32_t **cls = mlv_malloc(nlabels * sizeof *cls);
@@ -180,14 +184,14 @@ neighbours(const mlv_points *p, const char *input, char **labels,
 		if (!p->recs[r].rows || avail[i] >= k)
 			continue;
 		if (!within)
-			mlv_die("%s: %zu rows outside its %s=%s, fewer than -k %zu",
+			mlv_die("%s: %zu rows outside its %s=%s, fewer than -n %zu",
 			        p->where[r], avail[i], exclude, g.names[group[i]], k);
 		if (!exclude)
-			mlv_die("%s: %zu other rows share its %s=%s, fewer than -k "
+			mlv_die("%s: %zu other rows share its %s=%s, fewer than -n "
 			        "%zu (--within %s)", p->where[r], avail[i], within,
 			        w.names[inside[i]], k, within);
 		mlv_die("%s: %zu rows share its %s=%s outside its %s=%s, fewer "
-		        "than -k %zu (--within %s --exclude %s)", p->where[r],
+		        "than -n %zu (--within %s --exclude %s)", p->where[r],
 		        avail[i], within, w.names[inside[i]], exclude,
 		        g.names[group[i]], k, within, exclude);
 	}
@@ -261,7 +265,7 @@ classify(mlv_points *te, const char *input, const char *train_path,
 	int32_t *y = row_classes(&tr, label, "--label", &c);
 	one_class_check(&c, train_path, label, "nothing to tell apart");
 	if (use_knn && k > tr.n)
-		mlv_die("%s: %zu training rows; -k %zu needs at least %zu",
+		mlv_die("%s: %zu training rows; -n %zu needs at least %zu",
 		        train_path, tr.n, k, k);
 	/* Test classes: the training ones, then any the training rows lack
 	 * (never predicted, so their rows count as errors). */
@@ -461,49 +465,31 @@ typedef struct {
 static char **
 parse_options(int argc, char **argv, settings *s)
 {
-	enum { OPT_LABEL = 256, OPT_EXCLUDE, OPT_WITHIN, OPT_TRAIN, OPT_C, OPT_MAXITER,
-	       OPT_NOSTD, OPT_PRED, OPT_TRACK, OPT_TRUTH, OPT_TOL, OPT_NOHEADER,
-	       OPT_VERSION };
-	static const struct option longopts[] = {
-		{"neighbours", required_argument, NULL, 'k'},
-		{"label", required_argument, NULL, OPT_LABEL},
-		{"measure", required_argument, NULL, 'm'},
-		{"exclude", required_argument, NULL, OPT_EXCLUDE},
-		{"within", required_argument, NULL, OPT_WITHIN},
-		{"train", required_argument, NULL, OPT_TRAIN},
-		{"classifier", required_argument, NULL, 'c'},
-		{"C", required_argument, NULL, OPT_C},
-		{"max-iter", required_argument, NULL, OPT_MAXITER},
-		{"no-standardize", no_argument, NULL, OPT_NOSTD},
-		{"predictions", required_argument, NULL, OPT_PRED},
-		{"track", required_argument, NULL, OPT_TRACK},
-		{"truth", required_argument, NULL, OPT_TRUTH},
-		{"tolerance", required_argument, NULL, OPT_TOL},
-		{"no-header", no_argument, NULL, OPT_NOHEADER},
-		{"jobs", required_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {mlv_opts_label,
+	                                         mlv_opts_neighbours,
+	                                         eval_options, mlv_opts_jobs,
+	                                         mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	static const struct { unsigned bit; const char *name; } optnames[] = {
-		{O_K, "-k"}, {O_LABEL, "--label"}, {O_METRIC, "-m"},
+		{O_K, "--neighbours"}, {O_LABEL, "--label"},
+		{O_METRIC, "--measure"},
 		{O_EXCLUDE, "--exclude"}, {O_WITHIN, "--within"},
 		{O_TRAIN, "--train"},
-		{O_CLASSIFIER, "-c"}, {O_C, "--C"}, {O_MAXITER, "--max-iter"},
+		{O_CLASSIFIER, "--classifier"}, {O_C, "--C"}, {O_MAXITER, "--max-iter"},
 		{O_NOSTD, "--no-standardize"}, {O_PRED, "--predictions"},
 		{O_TRACK, "--track"},
 		{O_TRUTH, "--truth"}, {O_TOL, "--tolerance"},
 	};
 	memset(s, 0, sizeof *s);
-	if (argc < 2)
+	if (argc < 2 || argv[1][0] == '-') {
+		/* Before a subcommand: -h, --help or --version, handled (and
+		 * any other option refused) by the parser. */
+		mlv_opts_begin(&cli, argc, argv, &about, options);
+		while (mlv_opts_next(&cli) != -1)
+			continue;
 		mlv_usage_error("a subcommand is needed: neighbours, classify, "
 		                "clusters or boundaries");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		usage();
-	if (!strcmp(argv[1], "--version")) {
-		mlv_print_version();
-		exit(0);
 	}
 	s->sub = NSUB;
 	for (int i = 0; i < NSUB; i++)
@@ -526,71 +512,69 @@ parse_options(int argc, char **argv, settings *s)
 	s->tolerance = -1;
 	unsigned given = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "k:m:c:j:o:h", longopts, NULL)) !=
-	       -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
-		case 'k':
-			s->k = (size_t)mlv_parse_int(optarg, 1, 1LL << 31, "-k");
+		case 'n':
+			s->k = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 31,
+			                             "--neighbours");
 			given |= O_K;
 			break;
-		case OPT_LABEL:
+		case MLV_OPT_LABEL:
 		case OPT_EXCLUDE:
 		case OPT_WITHIN:
-			if (!mlv_key_valid(optarg))
-				mlv_usage_error("%s %s: not a metadata key", c == OPT_LABEL ?
+			if (!mlv_key_valid(cli.arg))
+				mlv_usage_error("%s %s: not a metadata key", c == MLV_OPT_LABEL ?
 				                "--label" : c == OPT_EXCLUDE ? "--exclude" :
-				                "--within", optarg);
-			if (c == OPT_LABEL)
-				s->labels[s->nlabels++] = optarg;
+				                "--within", cli.arg);
+			if (c == MLV_OPT_LABEL)
+				s->labels[s->nlabels++] = cli.arg;
 			else if (c == OPT_EXCLUDE)
-				s->exclude = optarg;
+				s->exclude = cli.arg;
 			else
-				s->within = optarg;
-			given |= c == OPT_LABEL ? O_LABEL : c == OPT_EXCLUDE ?
+				s->within = cli.arg;
+			given |= c == MLV_OPT_LABEL ? O_LABEL : c == OPT_EXCLUDE ?
 			         O_EXCLUDE : O_WITHIN;
 			break;
-		case 'm':
-			if (mlv_sim_parse(optarg, &s->kind))
-				mlv_usage_error("-m %s: unknown measure (euclidean, cosine, "
-				                "correlation or dot)", optarg);
+		case OPT_MEASURE:
+			if (mlv_sim_parse(cli.arg, &s->kind))
+				mlv_usage_error("--measure %s: unknown measure (euclidean, cosine, "
+				                "correlation or dot)", cli.arg);
 			given |= O_METRIC;
 			break;
-		case OPT_TRAIN: s->train = optarg; given |= O_TRAIN; break;
-		case 'c':
-			if (strcmp(optarg, "logreg") && strcmp(optarg, "knn"))
-				mlv_usage_error("-c %s: unknown classifier (logreg or knn)",
-				                optarg);
-			s->use_knn = !strcmp(optarg, "knn");
+		case OPT_TRAIN: s->train = cli.arg; given |= O_TRAIN; break;
+		case OPT_CLASSIFIER:
+			if (strcmp(cli.arg, "logreg") && strcmp(cli.arg, "knn"))
+				mlv_usage_error("--classifier %s: unknown classifier (logreg or knn)",
+				                cli.arg);
+			s->use_knn = !strcmp(cli.arg, "knn");
 			given |= O_CLASSIFIER;
 			break;
 		case OPT_C:
-			s->lo.C = mlv_parse_double(optarg, 1e-300, 1e300, "--C");
+			s->lo.C = mlv_parse_double(cli.arg, 1e-300, 1e300, "--C");
 			given |= O_C;
 			break;
 		case OPT_MAXITER:
-			s->lo.max_iter = (int)mlv_parse_int(optarg, 1, 1 << 30,
+			s->lo.max_iter = (int)mlv_parse_int(cli.arg, 1, 1 << 30,
 			                                    "--max-iter");
 			given |= O_MAXITER;
 			break;
 		case OPT_NOSTD: s->lo.standardize = 0; given |= O_NOSTD; break;
-		case OPT_PRED: s->predictions = optarg; given |= O_PRED; break;
+		case OPT_PRED: s->predictions = cli.arg; given |= O_PRED; break;
 		case OPT_TRACK:
-			if (!mlv_key_valid(optarg))
-				mlv_usage_error("--track %s: not a metadata key", optarg);
-			s->track = optarg;
+			if (!mlv_key_valid(cli.arg))
+				mlv_usage_error("--track %s: not a metadata key", cli.arg);
+			s->track = cli.arg;
 			given |= O_TRACK;
 			break;
-		case OPT_TRUTH: s->truth = optarg; given |= O_TRUTH; break;
+		case OPT_TRUTH: s->truth = cli.arg; given |= O_TRUTH; break;
 		case OPT_TOL:
-			s->tolerance = mlv_parse_double(optarg, 0, 1e300, "--tolerance");
+			s->tolerance = mlv_parse_double(cli.arg, 0, 1e300, "--tolerance");
 			given |= O_TOL;
 			break;
 		case OPT_NOHEADER: s->header = 0; break;
-		case 'j': s->nthreads = mlv_parse_jobs(optarg); given |= O_JOBS; break;
-		case 'o': s->output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); exit(0);
-		default: mlv_try_help();
+		case 'j': s->nthreads = mlv_parse_jobs(cli.arg); given |= O_JOBS; break;
+		case 'o': s->output = cli.arg; break;
 		}
 	}
 	for (size_t i = 0; i < sizeof optnames / sizeof *optnames; i++)

@@ -1,11 +1,11 @@
 /* mlv-explore - one self-contained HTML page to explore maps and hear them. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "explore.h"
+#include "opts.h"
 #include "points.h"
 #include "pool.h"
 #include "stream.h"
@@ -16,43 +16,42 @@
 
 #define DEFAULT_KNN 10
 
-static void
-usage(void)
-{
-	printf("usage: mlv-explore [options] MAP.mlv [MAP2.mlv] -o PAGE.html\n"
-	       "One HTML file that works offline: the points of a map (and of a "
-	       "second map of\nthe same rows, matched by record id and row) to "
-	       "hover, select, colour by\nlabel or cluster, and click to hear "
-	       "their audio.\n\n"
-	       "  -o, --output FILE      the page (required unless stdout is not "
-	       "a terminal)\n"
-	       "  -t, --title TEXT       the page's title (the first map's file "
-	       "name)\n"
-	       "  -c, --color KEY        initial colouring: a label key, or "
-	       "cluster\n"
-	       "      --latent FILE      the high-dimensional rows behind the "
-	       "map\n"
-	       "      --clusters FILE    one integer column per row (mlv-cluster "
-	       "output)\n"
-	       "      --neighbours FILE  nearest neighbours, as mlv-simmat's "
-	       "TSV of K+1 per row\n"
-	       "      --knn K            or K neighbours computed from --latent "
-	       "(10)\n"
-	       "      --audio-root DIR   where the records' audio paths start "
-	       "(.); URLs are\n"
-	       "                         made relative to the page\n"
-	       "      --audio-base URL   or put under this URL\n"
-	       "      --embed-audio      put each point's clip into the page "
-	       "(Ogg Opus)\n"
-	       "      --max-audio SIZE   cap on embedded audio (50M)\n"
-	       "  -j, --jobs N           threads (default: all cores)\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n\n"
-	       "A t-SNE and a UMAP map of the same segments, linked:\n"
-	       "  mlv-explore -c label.performer --latent seg.mlv tsne.mlv "
-	       "umap.mlv -o seg.html\n");
-	exit(0);
-}
+enum { OPT_LATENT = MLV_OPT_OWN, OPT_TITLE, OPT_CLUSTERS,
+       OPT_NEIGHBOUR_LIST, OPT_ROOT, OPT_BASE, OPT_EMBED, OPT_MAX_AUDIO };
+
+static const mlv_about about = {
+	"mlv-explore [options] MAP.mlv [MAP2.mlv] -o PAGE.html",
+	"One HTML file that works offline: the points of a map (and of "
+	"a second map of\n"
+	"the same rows, matched by record id and row) to hover, "
+	"select, colour by\n"
+	"label or cluster, and click to hear their audio.",
+	"A t-SNE and a UMAP map of the same segments, linked:\n"
+	"  mlv-explore -c label.performer --latent seg.mlv tsne.mlv "
+	"umap.mlv -o seg.html\n",
+};
+
+static const mlv_opt explore_options[] = {
+	{"title", 0, "TEXT", "the page's title (the first map's file name)",
+	 OPT_TITLE, NULL},
+	{NULL, 't', NULL, NULL, 0, "title"},
+	{"color", 'c', "KEY", "initial colouring: a label key, or cluster",
+	 'c', NULL},
+	{"latent", 0, "FILE", "the high-dimensional rows behind the map",
+	 OPT_LATENT, NULL},
+	{"clusters", 0, "FILE", "one integer column per row (mlv-cluster output)", OPT_CLUSTERS, NULL},
+	{"neighbour-list", 0, "FILE", "nearest neighbours, as mlv-simmat's TSV "
+	 "of K+1 per row", OPT_NEIGHBOUR_LIST, NULL},
+	{"audio-root", 0, "DIR", "where the records' audio paths start (.); URLs are\n"
+	 "made relative to the page", OPT_ROOT, NULL},
+	{"audio-base", 0, "URL", "or put under this URL", OPT_BASE, NULL},
+	{"embed-audio", 0, NULL, "put each point's clip into the page (Ogg Opus)", OPT_EMBED, NULL},
+	{"max-audio", 0, "SIZE", "cap on embedded audio (50M)",
+	 OPT_MAX_AUDIO, NULL},
+	{"output", 'o', "FILE", "the page (required unless stdout is not a "
+	 "terminal)", 'o', NULL},
+	{0},
+};
 
 /* The file name of path, for titles and map names. */
 static const char *
@@ -105,25 +104,11 @@ add_stream(mlv_explore *e, const mlv_points *map, const char *path,
 int
 main(int argc, char **argv)
 {
-	enum { OPT_LATENT = 256, OPT_CLUSTERS, OPT_NEIGHBOURS, OPT_KNN,
-	       OPT_ROOT, OPT_BASE, OPT_EMBED, OPT_MAX_AUDIO, OPT_VERSION };
-	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"title", required_argument, NULL, 't'},
-		{"color", required_argument, NULL, 'c'},
-		{"latent", required_argument, NULL, OPT_LATENT},
-		{"clusters", required_argument, NULL, OPT_CLUSTERS},
-		{"neighbours", required_argument, NULL, OPT_NEIGHBOURS},
-		{"knn", required_argument, NULL, OPT_KNN},
-		{"audio-root", required_argument, NULL, OPT_ROOT},
-		{"audio-base", required_argument, NULL, OPT_BASE},
-		{"embed-audio", no_argument, NULL, OPT_EMBED},
-		{"max-audio", required_argument, NULL, OPT_MAX_AUDIO},
-		{"jobs", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {explore_options,
+	                                         mlv_opts_neighbours,
+	                                         mlv_opts_jobs,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	const char *output = NULL, *title = NULL, *color = NULL;
 	const char *latent_path = NULL, *clusters_path = NULL;
 	const char *neighbours_path = NULL, *root = NULL, *base_url = NULL;
@@ -132,25 +117,35 @@ main(int argc, char **argv)
 	uint64_t max_audio = (uint64_t)50 << 20;
 	int c;
 	mlv_init(argv);
-	while ((c = getopt_long(argc, argv, "o:t:c:j:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
-		case 'o': output = optarg; break;
-		case 't': title = optarg; break;
-		case 'c': color = optarg; break;
-		case OPT_LATENT: latent_path = optarg; break;
-		case OPT_CLUSTERS: clusters_path = optarg; break;
-		case OPT_NEIGHBOURS: neighbours_path = optarg; break;
-		case OPT_KNN: knn = mlv_parse_int(optarg, 0, 1 << 20, "--knn"); break;
-		case OPT_ROOT: root = optarg; break;
-		case OPT_BASE: base_url = optarg; break;
+		case 'o': output = cli.arg; break;
+		case OPT_TITLE: title = cli.arg; break;
+		case 'c': color = cli.arg; break;
+		case OPT_LATENT: latent_path = cli.arg; break;
+		case OPT_CLUSTERS: clusters_path = cli.arg; break;
+		case OPT_NEIGHBOUR_LIST: neighbours_path = cli.arg; break;
+		case 'n': {
+			/* --neighbours FILE was this option's spelling once. */
+			char *end;
+			(void)strtoll(cli.arg, &end, 10);
+			if (end == cli.arg || *end) {
+				mlv_warn("--neighbours FILE is now --neighbour-list FILE "
+				         "(the old spelling will go)");
+				neighbours_path = cli.arg;
+				break;
+			}
+			knn = mlv_parse_int(cli.arg, 0, 1 << 20, "--neighbours");
+			break;
+		}
+		case OPT_ROOT: root = cli.arg; break;
+		case OPT_BASE: base_url = cli.arg; break;
 		case OPT_EMBED: embed = 1; break;
 		case OPT_MAX_AUDIO:
-			max_audio = mlv_parse_size(optarg, "--max-audio");
+			max_audio = mlv_parse_size(cli.arg, "--max-audio");
 			break;
-		case 'j': nthreads = mlv_parse_jobs(optarg); break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
+		case 'j': nthreads = mlv_parse_jobs(cli.arg); break;
 		}
 	}
 	if (argc - optind > 2)
@@ -159,9 +154,10 @@ main(int argc, char **argv)
 	if (!output && isatty(STDOUT_FILENO))
 		mlv_usage_error("-o FILE: the page is HTML, not for a terminal");
 	if (neighbours_path && knn >= 0)
-		mlv_usage_error("--neighbours and --knn exclude each other");
+		mlv_usage_error("--neighbour-list and --neighbours exclude each "
+		                "other");
 	if (knn > 0 && !latent_path)
-		mlv_usage_error("--knn needs --latent (the rows to find "
+		mlv_usage_error("--neighbours needs --latent (the rows to find "
 		                "neighbours among)");
 	if (embed && base_url)
 		mlv_usage_error("--embed-audio and --audio-base exclude each other");

@@ -1,10 +1,10 @@
 /* mlv-frame - cut the rows of each record into windows (segments). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "segment.h"
 #include "stream.h"
 #include "util.h"
@@ -16,48 +16,51 @@ static mlv_pool_kind pool;
 static const char *pool_name;
 static size_t steps;
 
-static void
-usage(void)
-{
-	printf("usage: mlv-frame (-l ROWS | --seconds S | --whole) [--hop ROWS | "
-	       "--hop-seconds S]\n"
-	       "                 [-e K] [--stack [--steps S] | --pool HOW] "
-	       "[--tail drop|pad]\n"
-	       "                 [-o FILE] [FILE...]\n"
-	       "Cut the rows of each record into windows (segments): every "
-	       "window's kept rows\nbecome a record of their own, or with "
-	       "--stack one row of a record per input\nrecord, ready for a "
-	       "sequence model, or with --pool one summary row.\n\n"
-	       "  -l, --length ROWS      rows per window\n"
-	       "      --seconds S        window length in seconds (needs dt)\n"
-	       "      --whole            one window: all rows of the record\n"
-	       "      --hop ROWS         rows between window starts (default: "
-	       "the length)\n"
-	       "      --hop-seconds S    the hop in seconds (needs dt)\n"
-	       "  -e, --every K          keep every Kth row of a window (1)\n"
-	       "      --stack            one row per window: its kept rows side "
-	       "by side\n"
-	       "      --steps S          with --stack: the row is S time steps "
-	       "(default: one\n"
-	       "                         per kept row); sets steps=S\n"
-	       "      --pool HOW         one row per window: mean, max or "
-	       "meanstd (means,\n"
-	       "                         then standard deviations) of each "
-	       "column\n"
-	       "      --tail MODE        drop (default) or pad a last, partial "
-	       "window\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of "
-	       "stdout\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n\n"
-	       "MusicLatentVIS's segments from 32-d note latents every 0.025 s: "
-	       "10 s windows,\nevery 20th column, 4 steps of 5 x 32:\n"
-	       "  mlv-frame --seconds 10 --every 20 --stack --steps 4 "
-	       "notes.mlv\n"
-	       "One mean vector per note (record):\n"
-	       "  mlv-frame --whole --pool mean notes.mlv\n");
-	exit(0);
-}
+enum { OPT_SECONDS = MLV_OPT_OWN, OPT_HOP, OPT_HOPS, OPT_STACK, OPT_STEPS,
+       OPT_TAIL, OPT_WHOLE, OPT_POOL };
+
+static const mlv_about about = {
+	"mlv-frame (-l ROWS | --seconds S | --whole) [--hop ROWS | "
+	"--hop-seconds S]\n"
+	"                 [-e K] [--stack [--steps S] | --pool HOW] "
+	"[--tail drop|pad]\n"
+	"                 [-q] [-o FILE] [FILE...]",
+	"Cut the rows of each record into windows (segments): every "
+	"window's kept rows\n"
+	"become a record of their own, or with --stack one row of a "
+	"record per input\n"
+	"record, ready for a sequence model, or with --pool one "
+	"summary row.",
+	"MusicLatentVIS's segments from 32-d note latents every 0.025 "
+	"s: 10 s windows,\n"
+	"every 20th column, 4 steps of 5 x 32:\n"
+	"  mlv-frame --seconds 10 --every 20 --stack --steps 4 "
+	"notes.mlv\n"
+	"One mean vector per note (record):\n"
+	"  mlv-frame --whole --pool mean notes.mlv\n",
+};
+
+static const mlv_opt frame_options[] = {
+	{"length", 'l', "ROWS", "rows per window", 'l', NULL},
+	{"seconds", 0, "S", "window length in seconds (needs dt)",
+	 OPT_SECONDS, NULL},
+	{"whole", 0, NULL, "one window: all rows of the record",
+	 OPT_WHOLE, NULL},
+	{"hop", 0, "ROWS", "rows between window starts (default: the length)",
+	 OPT_HOP, NULL},
+	{"hop-seconds", 0, "S", "the hop in seconds (needs dt)",
+	 OPT_HOPS, NULL},
+	{"every", 'e', "K", "keep every Kth row of a window (1)", 'e', NULL},
+	{"stack", 0, NULL, "one row per window: its kept rows side by side",
+	 OPT_STACK, NULL},
+	{"steps", 0, "S", "with --stack: the row is S time steps (default: one\n"
+	 "per kept row); sets steps=S", OPT_STEPS, NULL},
+	{"pool", 0, "HOW", "one row per window: mean, max or meanstd (means,\n"
+	 "then standard deviations) of each column", OPT_POOL, NULL},
+	{"tail", 0, "MODE", "drop (default) or pad a last, partial window",
+	 OPT_TAIL, NULL},
+	{0},
+};
 
 /* Rows for a span of seconds, from the record's dt. */
 static size_t
@@ -176,65 +179,49 @@ frame_record(mlv_writer *w, mlv_reader *rd, mlv_record *r, mlv_record *out,
 int
 main(int argc, char **argv)
 {
-	enum { OPT_SECONDS = 256, OPT_HOP, OPT_HOPS, OPT_STACK, OPT_STEPS,
-	       OPT_TAIL, OPT_WHOLE, OPT_POOL, OPT_VERSION };
-	static const struct option longopts[] = {
-		{"length", required_argument, NULL, 'l'},
-		{"seconds", required_argument, NULL, OPT_SECONDS},
-		{"hop", required_argument, NULL, OPT_HOP},
-		{"hop-seconds", required_argument, NULL, OPT_HOPS},
-		{"every", required_argument, NULL, 'e'},
-		{"stack", no_argument, NULL, OPT_STACK},
-		{"whole", no_argument, NULL, OPT_WHOLE},
-		{"pool", required_argument, NULL, OPT_POOL},
-		{"steps", required_argument, NULL, OPT_STEPS},
-		{"tail", required_argument, NULL, OPT_TAIL},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {frame_options,
+	                                         mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	const char *output = "-";
 	int c;
 	mlv_init(argv);
-	while ((c = getopt_long(argc, argv, "l:e:o:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
 		case 'l':
-			opts.length = (size_t)mlv_parse_int(optarg, 1, 1LL << 40,
+			opts.length = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 40,
 			                                    "--length");
 			break;
 		case OPT_SECONDS:
-			length_s = mlv_parse_double(optarg, 1e-9, 1e9, "--seconds");
+			length_s = mlv_parse_double(cli.arg, 1e-9, 1e9, "--seconds");
 			break;
 		case OPT_HOP:
-			opts.hop = (size_t)mlv_parse_int(optarg, 1, 1LL << 40, "--hop");
+			opts.hop = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 40, "--hop");
 			break;
 		case OPT_HOPS:
-			hop_s = mlv_parse_double(optarg, 1e-9, 1e9, "--hop-seconds");
+			hop_s = mlv_parse_double(cli.arg, 1e-9, 1e9, "--hop-seconds");
 			break;
 		case 'e':
-			opts.every = (size_t)mlv_parse_int(optarg, 1, 1LL << 40,
+			opts.every = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 40,
 			                                   "--every");
 			break;
 		case OPT_STACK: stack = 1; break;
 		case OPT_WHOLE: whole = 1; break;
 		case OPT_POOL:
-			if (mlv_pool_parse(optarg, &pool))
-				mlv_usage_error("--pool %s: mean, max or meanstd", optarg);
-			pool_name = optarg;
+			if (mlv_pool_parse(cli.arg, &pool))
+				mlv_usage_error("--pool %s: mean, max or meanstd", cli.arg);
+			pool_name = cli.arg;
 			break;
 		case OPT_STEPS:
-			steps = (size_t)mlv_parse_int(optarg, 1, 1LL << 30, "--steps");
+			steps = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 30, "--steps");
 			break;
 		case OPT_TAIL:
-			if (strcmp(optarg, "drop") && strcmp(optarg, "pad"))
-				mlv_usage_error("--tail %s: drop or pad", optarg);
-			opts.pad = !strcmp(optarg, "pad");
+			if (strcmp(cli.arg, "drop") && strcmp(cli.arg, "pad"))
+				mlv_usage_error("--tail %s: drop or pad", cli.arg);
+			opts.pad = !strcmp(cli.arg, "pad");
 			break;
-		case 'o': output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
+		case 'o': output = cli.arg; break;
 		}
 	}
 	if ((opts.length > 0) + (length_s > 0) + whole != 1)

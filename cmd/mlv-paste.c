@@ -58,7 +58,8 @@ join_colnames(mlv_record *out, mlv_record *in, size_t n)
 int
 main(int argc, char **argv)
 {
-	static const mlv_opt *const options[] = {mlv_opts_standard, NULL};
+	static const mlv_opt *const options[] = {mlv_opts_output,
+	                                           mlv_opts_common, NULL};
 	const char *output = "-";
 	mlv_opts o;
 

@@ -1,69 +1,67 @@
 /* mlv-plot - draw MLV streams with gnuplot: maps, trajectories, averages,
  * parallel coordinates, heatmaps, curves and dendrograms. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "opts.h"
 #include "plot.h"
 #include "stream.h"
 #include "util.h"
 
-static void
-usage(void)
-{
-	printf("usage: mlv-plot [-k KIND] [-o FILE] [-t TYPE] [--script] [--title TEXT]\n"
-	       "                [-c KEY | --color-column N] [--highlight KEY=GLOB]\n"
-	       "                [--with-points] [--sort-variance] [--columns N]\n"
-	       "                [--max-rows N] [--clusters K] [--size W,H]\n"
-	       "                [-g COMMAND]... [FILE...]\n"
-	       "Draw MLV streams (stdin when no FILE or '-') with gnuplot as SVG, "
-	       "PNG or PDF.\n\n"
-	       "  -k, --kind KIND        scatter: the first two columns of all rows;\n"
-	       "                         trajectories: each record's rows joined in "
-	       "order;\n"
-	       "                         averages: a circle per record, its mean and "
-	       "spread;\n"
-	       "                         parallel: parallel coordinates, a line per "
-	       "row;\n"
-	       "                         heatmap: one matrix record; lines: each "
-	       "column against\n"
-	       "                         the first (a single column against time);\n"
-	       "                         dendrogram: a tree from mlv-cluster --tree\n"
-	       "                         (default: by the first record's kind key, "
-	       "else scatter)\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
-	       "  -t, --type TYPE        svg, png or pdf (default: -o's extension, "
-	       "else svg)\n"
-	       "      --script           print the gnuplot script instead of "
-	       "running it\n"
-	       "      --title TEXT       the title (default: from the ids)\n"
-	       "  -c, --color KEY        colour records by a metadata key\n"
-	       "      --color-column N   scatter, parallel: colour rows by column N "
-	       "(from 1)\n"
-	       "      --highlight KEY=GLOB  records whose KEY matches in a strong "
-	       "colour (or\n"
-	       "                         those of -c), the rest in grey\n"
-	       "      --with-points      averages: the rows too, faintly\n"
-	       "      --sort-variance    parallel, heatmap: columns by variance, "
-	       "largest first\n"
-	       "      --columns N        parallel, heatmap: only the first N "
-	       "columns\n"
-	       "      --max-rows N       parallel: draw N rows at most, evenly "
-	       "spaced (10000;\n"
-	       "                         0: all)\n"
-	       "      --clusters K       dendrogram: colour the cut into K clusters\n"
-	       "      --size W,H         pixels (PDF: hundredths of an inch; "
-	       "default 800,600)\n"
-	       "  -g, --gnuplot COMMAND  a gnuplot command to run before plotting\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n\n"
-	       "A map of segments coloured by performer, with tooltips:\n"
-	       "  mlv-project seg.mlv | mlv-plot -c label.performer -o map.svg\n");
-	exit(0);
-}
+enum { OPT_SCRIPT = MLV_OPT_OWN, OPT_KIND, OPT_TITLE, OPT_CCOL, OPT_HL, OPT_SIZE,
+       OPT_POINTS, OPT_SORT, OPT_COLUMNS, OPT_MAXROWS, OPT_CLUSTERS };
+
+static const mlv_about about = {
+	"mlv-plot [--kind KIND] [-q] [-o FILE] [-t TYPE] [--script] "
+	"[--title TEXT]\n"
+	"                [-c KEY | --color-column N] [--highlight "
+	"KEY=GLOB]\n"
+	"                [--with-points] [--sort-variance] [--columns "
+	"N]\n"
+	"                [--max-rows N] [--clusters K] [--size W,H]\n"
+	"                [-g COMMAND]... [FILE...]",
+	"Draw MLV streams (stdin when no FILE or '-') with gnuplot as "
+	"SVG, PNG or PDF.",
+	"A map of segments coloured by performer, with tooltips:\n"
+	"  mlv-project seg.mlv | mlv-plot -c label.performer -o map.svg\n",
+};
+
+static const mlv_opt plot_options[] = {
+	{"kind", 0, "KIND", "scatter: the first two columns of all rows;\n"
+	 "trajectories: each record's rows joined in order;\n"
+	 "averages: a circle per record, its mean and spread;\n"
+	 "parallel: parallel coordinates, a line per row;\n"
+	 "heatmap: one matrix record; lines: each column against\n"
+	 "the first (a single column against time);\n"
+	 "dendrogram: a tree from mlv-cluster --tree\n"
+	 "(default: by the first record's kind key, else scatter)", OPT_KIND, NULL},
+	{NULL, 'k', NULL, NULL, 0, "kind"},
+	{"type", 't', "TYPE", "svg, png or pdf (default: -o's extension, else svg)", 't', NULL},
+	{"script", 0, NULL, "print the gnuplot script instead of running it",
+	 OPT_SCRIPT, NULL},
+	{"title", 0, "TEXT", "the title (default: from the ids)",
+	 OPT_TITLE, NULL},
+	{"color", 'c', "KEY", "colour records by a metadata key", 'c', NULL},
+	{"color-column", 0, "N", "scatter, parallel: colour rows by column N (from 1)", OPT_CCOL, NULL},
+	{"highlight", 0, "KEY=GLOB", "records whose KEY matches in a strong colour (or\n"
+	 "those of -c), the rest in grey", OPT_HL, NULL},
+	{"with-points", 0, NULL, "averages: the rows too, faintly",
+	 OPT_POINTS, NULL},
+	{"sort-variance", 0, NULL, "parallel, heatmap: columns by variance, largest first", OPT_SORT, NULL},
+	{"columns", 0, "N", "parallel, heatmap: only the first N columns",
+	 OPT_COLUMNS, NULL},
+	{"max-rows", 0, "N", "parallel: draw N rows at most, evenly spaced (10000;\n"
+	 "0: all)", OPT_MAXROWS, NULL},
+	{"clusters", 0, "K", "dendrogram: colour the cut into K clusters",
+	 OPT_CLUSTERS, NULL},
+	{"size", 0, "W,H", "pixels (PDF: hundredths of an inch; default 800,600)", OPT_SIZE, NULL},
+	{"gnuplot", 'g', "COMMAND", "a gnuplot command to run before plotting",
+	 'g', NULL},
+	{0},
+};
 
 static void
 check(const mlv_plot_opts *o)
@@ -99,91 +97,69 @@ read_all(char **paths, int npaths, size_t *nrecs)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 256, OPT_SCRIPT, OPT_TITLE, OPT_CCOL, OPT_HL,
-	       OPT_SIZE, OPT_POINTS, OPT_SORT, OPT_COLUMNS, OPT_MAXROWS,
-	       OPT_CLUSTERS };
-	static const struct option longopts[] = {
-		{"kind", required_argument, NULL, 'k'},
-		{"output", required_argument, NULL, 'o'},
-		{"type", required_argument, NULL, 't'},
-		{"script", no_argument, NULL, OPT_SCRIPT},
-		{"title", required_argument, NULL, OPT_TITLE},
-		{"color", required_argument, NULL, 'c'},
-		{"color-column", required_argument, NULL, OPT_CCOL},
-		{"highlight", required_argument, NULL, OPT_HL},
-		{"with-points", no_argument, NULL, OPT_POINTS},
-		{"sort-variance", no_argument, NULL, OPT_SORT},
-		{"columns", required_argument, NULL, OPT_COLUMNS},
-		{"max-rows", required_argument, NULL, OPT_MAXROWS},
-		{"clusters", required_argument, NULL, OPT_CLUSTERS},
-		{"size", required_argument, NULL, OPT_SIZE},
-		{"gnuplot", required_argument, NULL, 'g'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {plot_options, mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	mlv_plot_opts o;
 	const char *output = NULL, *type = NULL;
 	char **extra = NULL, *eq;
 	int c, script = 0, kind_given = 0;
 	mlv_init(argv);
 	mlv_plot_defaults(&o);
-	while ((c = getopt_long(argc, argv, "k:o:t:c:g:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
-		case 'k':
-			if (mlv_plot_kind_parse(optarg, &o.kind))
-				mlv_usage_error("-k %s: not one of %s", optarg,
+		case OPT_KIND:
+			if (mlv_plot_kind_parse(cli.arg, &o.kind))
+				mlv_usage_error("--kind %s: not one of %s", cli.arg,
 				                mlv_plot_kind_list());
 			kind_given = 1;
 			break;
-		case 'o': output = optarg; break;
-		case 't': type = optarg; break;
+		case 'o': output = cli.arg; break;
+		case 't': type = cli.arg; break;
 		case OPT_SCRIPT: script = 1; break;
-		case OPT_TITLE: o.title = optarg; break;
+		case OPT_TITLE: o.title = cli.arg; break;
 		case 'c':
-			if (!mlv_key_valid(optarg))
-				mlv_usage_error("--color %s: not a metadata key", optarg);
-			o.color_key = optarg;
+			if (!mlv_key_valid(cli.arg))
+				mlv_usage_error("--color %s: not a metadata key", cli.arg);
+			o.color_key = cli.arg;
 			break;
 		case OPT_CCOL:
-			o.color_column = (size_t)mlv_parse_int(optarg, 1, 1LL << 31,
+			o.color_column = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 31,
 			                                       "--color-column");
 			break;
 		case OPT_HL:
-			if (!(eq = strchr(optarg, '=')) || eq == optarg)
-				mlv_usage_error("--highlight %s: not KEY=GLOB", optarg);
+			if (!(eq = strchr(cli.arg, '=')) || eq == cli.arg)
+				mlv_usage_error("--highlight %s: not KEY=GLOB", cli.arg);
 			*eq = '\0';
-			o.hl_key = optarg;
+			o.hl_key = cli.arg;
 			o.hl_glob = eq + 1;
 			break;
 		case OPT_POINTS: o.with_points = 1; break;
 		case OPT_SORT: o.sort_variance = 1; break;
 		case OPT_COLUMNS:
-			o.columns = (size_t)mlv_parse_int(optarg, 1, 1LL << 31,
+			o.columns = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 31,
 			                                  "--columns");
 			break;
 		case OPT_MAXROWS:
-			o.max_rows = (size_t)mlv_parse_int(optarg, 0, 1LL << 40,
+			o.max_rows = (size_t)mlv_parse_int(cli.arg, 0, 1LL << 40,
 			                                   "--max-rows");
 			break;
 		case OPT_CLUSTERS:
-			o.clusters = (size_t)mlv_parse_int(optarg, 1, 1LL << 31,
+			o.clusters = (size_t)mlv_parse_int(cli.arg, 1, 1LL << 31,
 			                                   "--clusters");
 			break;
 		case OPT_SIZE:
-			if (!(eq = strchr(optarg, ',')))
-				mlv_usage_error("--size %s: not W,H", optarg);
+			if (!(eq = strchr(cli.arg, ',')))
+				mlv_usage_error("--size %s: not W,H", cli.arg);
 			*eq = '\0';
-			o.width = (int)mlv_parse_int(optarg, 16, 20000, "--size");
+			o.width = (int)mlv_parse_int(cli.arg, 16, 20000, "--size");
 			o.height = (int)mlv_parse_int(eq + 1, 16, 20000, "--size");
 			break;
 		case 'g':
 			extra = mlv_realloc(extra, (o.nextra + 1) * sizeof *extra);
-			extra[o.nextra++] = optarg;
+			extra[o.nextra++] = cli.arg;
 			break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
 		}
 	}
 	o.extra = extra;

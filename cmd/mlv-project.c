@@ -1,10 +1,10 @@
 /* mlv-project - 2-D (or N-D) maps of rows: PCA, STD-PCA, t-SNE, UMAP. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "pca.h"
 #include "points.h"
 #include "pool.h"
@@ -17,53 +17,61 @@
 enum method { PCA, STD_PCA, TSNE, UMAP };
 static const char *const method_names[] = {"pca", "std-pca", "tsne", "umap"};
 
-static void
-usage(void)
-{
-	printf("usage: mlv-project [-m METHOD] [--dims N] [--seed S] [--quality] "
-	       "[-j N] [-o FILE]\n"
-	       "                  [method options] [FILE...]\n"
-	       "Map all rows of all records to --dims (2) columns; write the "
-	       "records back with\ntheir metadata, kind=xy.\n\n"
-	       "  -m, --method M         pca (default), std-pca (each column "
-	       "standardised\n"
-	       "                         first), tsne, umap\n"
-	       "      --dims N           output columns (2; --apply: the fit's)\n"
-	       "      --fit FILE         pca, std-pca: also save the fit to FILE\n"
-	       "      --apply FILE       pca, std-pca: project with a saved fit "
-	       "instead\n"
-	       "      --seed S           randomness of UMAP and of t-SNE's "
-	       "random start (0)\n"
-	       "      --quality          report trustworthiness and 10-NN "
-	       "preservation\n"
-	       "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for large N):\n"
-	       "      --perplexity P     exactly P (default 30, lowered for few "
-	       "points)\n"
-	       "      --exaggeration E   early exaggeration (12)\n"
-	       "      --exaggeration-iter N  its iterations (250)\n"
-	       "      --learning-rate LR (N / exaggeration, at least 50)\n"
-	       "      --iter N           iterations in all (1000)\n"
-	       "      --init I           pca (default) or random; umap: "
-	       "spectral (default),\n"
-	       "                         pca or random\n"
-	       "      --exact, --fft     the gradient (default: exact up to 1000 "
-	       "points)\n"
-	       "  UMAP (McInnes, Healy and Melville 2018):\n"
-	       "      --neighbors K      exactly K (default 15, lowered for few "
-	       "points)\n"
-	       "      --min-dist D       0.01\n"
-	       "      --spread S         1\n"
-	       "      --epochs N         (500 up to 10,000 points, else 200)\n"
-	       "      --negative-rate R  negative samples per edge (5)\n"
-	       "      --parallel-sgd     SGD on all threads (same result for "
-	       "any count)\n"
-	       "  -j, --jobs N           threads (default: all cores)\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of "
-	       "stdout\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n");
-	exit(0);
-}
+enum { OPT_DIMS = MLV_OPT_OWN, OPT_FIT, OPT_APPLY, OPT_QUALITY, OPT_PERP,
+       OPT_EXAG, OPT_EXAGIT, OPT_LR, OPT_ITER, OPT_INIT, OPT_EXACT, OPT_FFT,
+       OPT_MINDIST, OPT_SPREAD, OPT_EPOCHS, OPT_NEG, OPT_PSGD };
+
+static const mlv_about about = {
+	"mlv-project [-m METHOD] [--dims N] [--seed S] [--quality] [-j "
+	"N] [-q] [-o FILE]\n"
+	"                  [method options] [FILE...]",
+	"Map all rows of all records to --dims (2) columns; write the "
+	"records back with\n"
+	"their metadata, kind=xy.",
+	NULL,
+};
+
+static const mlv_opt project_options[] = {
+	{"method", 'm', "M", "pca (default), std-pca (each column standardised\n"
+	 "first), tsne, umap", 'm', NULL},
+	{"dims", 0, "N", "output columns (2; --apply: the fit's)",
+	 OPT_DIMS, NULL},
+	{"fit", 0, "FILE", "pca, std-pca: also save the fit to FILE",
+	 OPT_FIT, NULL},
+	{"apply", 0, "FILE", "pca, std-pca: project with a saved fit instead",
+	 OPT_APPLY, NULL},
+	{"quality", 0, NULL, "report trustworthiness and 10-NN preservation",
+	 OPT_QUALITY, NULL},
+	{NULL, 0, NULL, "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for large N):", 0, NULL},
+	{"perplexity", 0, "P", "exactly P (default 30, lowered for few points)",
+	 OPT_PERP, NULL},
+	{"exaggeration", 0, "E", "early exaggeration (12)", OPT_EXAG, NULL},
+	{"exaggeration-iter", 0, "N", "its iterations (250)", OPT_EXAGIT, NULL},
+	{"learning-rate", 0, "LR", "(N / exaggeration, at least 50)",
+	 OPT_LR, NULL},
+	{"iter", 0, "N", "iterations in all (1000)", OPT_ITER, NULL},
+	{"init", 0, "I", "pca (default) or random; umap: spectral (default),\n"
+	 "pca or random", OPT_INIT, NULL},
+	{"exact", 0, NULL, "the exact gradient (default up to 1000 points)",
+	 OPT_EXACT, NULL},
+	{"fft", 0, NULL, "FIt-SNE's interpolated gradient (default above)",
+	 OPT_FFT, NULL},
+	{NULL, 0, NULL, "  UMAP (McInnes, Healy and Melville 2018):", 0, NULL},
+	{0},
+};
+
+/* After the shared -n/--neighbours K (default 15, lowered for few
+ * points). */
+static const mlv_opt umap_options[] = {
+	{"min-dist", 0, "D", "0.01", OPT_MINDIST, NULL},
+	{"spread", 0, "S", "1", OPT_SPREAD, NULL},
+	{"epochs", 0, "N", "(500 up to 10,000 points, else 200)",
+	 OPT_EPOCHS, NULL},
+	{"negative-rate", 0, "R", "negative samples per edge (5)",
+	 OPT_NEG, NULL},
+	{"parallel-sgd", 0, NULL, "SGD on all threads (same result for any count)", OPT_PSGD, NULL},
+	{0},
+};
 
 /* A PCA fit as records pca.mean, pca.scale (1 x d), pca.components
  * (k x d) and pca.variance (1 x k), all kind=pca. */
@@ -159,37 +167,13 @@ typedef struct {
 static void
 parse_options(int argc, char **argv, settings *s)
 {
-	enum { OPT_DIMS = 256, OPT_FIT, OPT_APPLY, OPT_SEED, OPT_QUALITY,
-	       OPT_PERP, OPT_EXAG, OPT_EXAGIT, OPT_LR, OPT_ITER, OPT_INIT,
-	       OPT_EXACT, OPT_FFT, OPT_NEIGH, OPT_MINDIST, OPT_SPREAD,
-	       OPT_EPOCHS, OPT_NEG, OPT_PSGD, OPT_VERSION };
-	static const struct option longopts[] = {
-		{"method", required_argument, NULL, 'm'},
-		{"dims", required_argument, NULL, OPT_DIMS},
-		{"fit", required_argument, NULL, OPT_FIT},
-		{"apply", required_argument, NULL, OPT_APPLY},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"quality", no_argument, NULL, OPT_QUALITY},
-		{"perplexity", required_argument, NULL, OPT_PERP},
-		{"exaggeration", required_argument, NULL, OPT_EXAG},
-		{"exaggeration-iter", required_argument, NULL, OPT_EXAGIT},
-		{"learning-rate", required_argument, NULL, OPT_LR},
-		{"iter", required_argument, NULL, OPT_ITER},
-		{"init", required_argument, NULL, OPT_INIT},
-		{"exact", no_argument, NULL, OPT_EXACT},
-		{"fft", no_argument, NULL, OPT_FFT},
-		{"neighbors", required_argument, NULL, OPT_NEIGH},
-		{"min-dist", required_argument, NULL, OPT_MINDIST},
-		{"spread", required_argument, NULL, OPT_SPREAD},
-		{"epochs", required_argument, NULL, OPT_EPOCHS},
-		{"negative-rate", required_argument, NULL, OPT_NEG},
-		{"parallel-sgd", no_argument, NULL, OPT_PSGD},
-		{"jobs", required_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {project_options,
+	                                         mlv_opts_neighbours,
+	                                         umap_options,
+	                                         mlv_opts_seed, mlv_opts_jobs,
+	                                         mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	memset(s, 0, sizeof *s);
 	s->method = PCA;
 	s->output = "-";
@@ -201,85 +185,83 @@ parse_options(int argc, char **argv, settings *s)
 	mlv_umap_defaults(uo);
 	const char *init = NULL;
 	int tsne_given = 0, umap_given = 0, c;
-	while ((c = getopt_long(argc, argv, "m:j:o:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
 		case 'm': {
 			int i = 0;
-			while (i < 4 && strcmp(optarg, method_names[i]))
+			while (i < 4 && strcmp(cli.arg, method_names[i]))
 				i++;
 			if (i == 4)
 				mlv_usage_error("--method %s: unknown (pca, std-pca, tsne "
-				                "or umap)", optarg);
+				                "or umap)", cli.arg);
 			s->method = (enum method)i;
 			break;
 		}
 		case OPT_DIMS:
-			s->dims = (size_t)mlv_parse_int(optarg, 1, 1 << 16, "--dims");
+			s->dims = (size_t)mlv_parse_int(cli.arg, 1, 1 << 16, "--dims");
 			s->dims_given = 1;
 			break;
-		case OPT_FIT: s->fit = optarg; break;
-		case OPT_APPLY: s->apply = optarg; break;
-		case OPT_SEED:
-			s->seed = (uint64_t)mlv_parse_int(optarg, 0, INT64_MAX, "--seed");
+		case OPT_FIT: s->fit = cli.arg; break;
+		case OPT_APPLY: s->apply = cli.arg; break;
+		case MLV_OPT_SEED:
+			s->seed = (uint64_t)mlv_parse_int(cli.arg, 0, INT64_MAX, "--seed");
 			break;
 		case OPT_QUALITY: s->quality = 1; break;
 		case OPT_PERP:
-			to->perplexity = mlv_parse_double(optarg, 1, 1e5,
+			to->perplexity = mlv_parse_double(cli.arg, 1, 1e5,
 			                                  "--perplexity");
 			tsne_given = s->perplexity_given = 1;
 			break;
 		case OPT_EXAG:
-			to->early_exaggeration = mlv_parse_double(optarg, 1, 1e4,
+			to->early_exaggeration = mlv_parse_double(cli.arg, 1, 1e4,
 			                                          "--exaggeration");
 			tsne_given = 1;
 			break;
 		case OPT_EXAGIT:
-			to->early_iter = (int)mlv_parse_int(optarg, 0, 1 << 24,
+			to->early_iter = (int)mlv_parse_int(cli.arg, 0, 1 << 24,
 			                                    "--exaggeration-iter");
 			tsne_given = 1;
 			break;
 		case OPT_LR:
-			to->learning_rate = mlv_parse_double(optarg, 1e-6, 1e9,
+			to->learning_rate = mlv_parse_double(cli.arg, 1e-6, 1e9,
 			                                     "--learning-rate");
 			tsne_given = 1;
 			break;
 		case OPT_ITER:
-			to->n_iter = (int)mlv_parse_int(optarg, 1, 1 << 24, "--iter");
+			to->n_iter = (int)mlv_parse_int(cli.arg, 1, 1 << 24, "--iter");
 			tsne_given = 1;
 			break;
-		case OPT_INIT: init = optarg; break;
+		case OPT_INIT: init = cli.arg; break;
 		case OPT_EXACT: to->method = MLV_TSNE_EXACT; tsne_given = 1; break;
 		case OPT_FFT: to->method = MLV_TSNE_FFT; tsne_given = 1; break;
-		case OPT_NEIGH:
-			uo->n_neighbors = (size_t)mlv_parse_int(optarg, 2, 1 << 20,
-			                                        "--neighbors");
+		case 'n':
+			uo->n_neighbors = (size_t)mlv_parse_int(cli.arg, 2, 1 << 20,
+			                                        "--neighbours");
 			umap_given = s->neighbors_given = 1;
 			break;
 		case OPT_MINDIST:
-			uo->min_dist = mlv_parse_double(optarg, 0, 1e6, "--min-dist");
+			uo->min_dist = mlv_parse_double(cli.arg, 0, 1e6, "--min-dist");
 			umap_given = 1;
 			break;
 		case OPT_SPREAD:
-			uo->spread = mlv_parse_double(optarg, 1e-6, 1e6, "--spread");
+			uo->spread = mlv_parse_double(cli.arg, 1e-6, 1e6, "--spread");
 			umap_given = 1;
 			break;
 		case OPT_EPOCHS:
-			uo->n_epochs = (int)mlv_parse_int(optarg, 0, 1 << 24, "--epochs");
+			uo->n_epochs = (int)mlv_parse_int(cli.arg, 0, 1 << 24, "--epochs");
 			umap_given = 1;
 			break;
 		case OPT_NEG:
-			uo->negative_sample_rate = mlv_parse_double(optarg, 1e-3, 1e4,
+			uo->negative_sample_rate = mlv_parse_double(cli.arg, 1e-3, 1e4,
 			                                            "--negative-rate");
 			umap_given = 1;
 			break;
 		case OPT_PSGD: uo->sgd_parallel = 1; umap_given = 1; break;
 		case 'j':
-			s->nthreads = mlv_parse_jobs(optarg);
+			s->nthreads = mlv_parse_jobs(cli.arg);
 			break;
-		case 'o': s->output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); exit(0);
-		default: mlv_try_help();
+		case 'o': s->output = cli.arg; break;
 		}
 	}
 	enum method method = s->method;
@@ -400,7 +382,7 @@ map_umap(const settings *s, const mlv_points *p, const char *input,
 	} else if (p->n <= 2) {
 		mlv_die("%s: %zu points; UMAP needs at least 3", input, p->n);
 	} else if (p->n <= uo.n_neighbors) {
-		mlv_die("%s: %zu points; UMAP with --neighbors %zu needs at least "
+		mlv_die("%s: %zu points; UMAP with --neighbours %zu needs at least "
 		        "%zu", input, p->n, uo.n_neighbors, uo.n_neighbors + 1);
 	}
 	mlv_umap_info ui;

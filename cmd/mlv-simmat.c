@@ -1,10 +1,10 @@
 /* mlv-simmat - similarity matrices, retrieval and novelty of rows. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert.h"
+#include "opts.h"
 #include "points.h"
 #include "pool.h"
 #include "simmat.h"
@@ -16,48 +16,45 @@ enum mode { WITHIN, ALL, BETWEEN };
 static mlv_sim_kind measure = MLV_SIM_COSINE;
 static int nthreads;
 
-static void
-usage(void)
-{
-	printf("usage: mlv-simmat [-m MEASURE] [--all | --between FILE] "
-	       "[-j N] [-o FILE] [FILE...]\n"
-	       "       mlv-simmat [-m MEASURE] --novelty L [--sigma S] "
-	       "[--threshold REL]\n"
-	       "                  [--min-gap N] [-o FILE] [FILE...]\n"
-	       "       mlv-simmat [-m MEASURE] --query FILE --knn K [-o FILE] "
-	       "[FILE...]\n"
-	       "Similarities between rows: each record's self-similarity "
-	       "(default), one\nmatrix over all rows, or between two streams; "
-	       "Foote's novelty curve and\nsection boundaries; or the K rows of "
-	       "the collection most like each query row.\n\n"
-	       "  -m, --measure M        cosine (default), dot, euclidean "
-	       "(a distance),\n"
-	       "                         correlation\n"
-	       "      --all              one matrix over all rows of all "
-	       "records\n"
-	       "      --between FILE     rows of the input against rows of "
-	       "FILE\n"
-	       "      --novelty L        per record: novelty with a checkerboard "
-	       "kernel of L\n"
-	       "                         rows each side, and its peaks as "
-	       "boundaries\n"
-	       "      --sigma S          the kernel's Gaussian taper in rows "
-	       "(L/2)\n"
-	       "      --threshold REL    peaks above this fraction of the "
-	       "curve's range (0.1)\n"
-	       "      --min-gap N        rows between boundaries, at least "
-	       "(L)\n"
-	       "      --query FILE       rows to look up in the collection "
-	       "(the input)\n"
-	       "      --knn K            the K closest rows per query row, as "
-	       "TSV\n"
-	       "  -j, --jobs N           threads (default: all cores)\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of "
-	       "stdout\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n");
-	exit(0);
-}
+enum { OPT_ALL = MLV_OPT_OWN, OPT_MEASURE, OPT_BETWEEN, OPT_NOVELTY, OPT_SIGMA,
+       OPT_THRESH, OPT_GAP, OPT_QUERY };
+
+static const mlv_about about = {
+	"mlv-simmat [--measure M] [--all | --between FILE] [-j N] [-q] "
+	"[-o FILE] [FILE...]\n"
+	"       mlv-simmat [--measure M] --novelty L [--sigma S] "
+	"[--threshold REL]\n"
+	"                  [--min-gap N] [-q] [-o FILE] [FILE...]\n"
+	"       mlv-simmat [--measure M] --query FILE -n K [-q] [-o "
+	"FILE] [FILE...]",
+	"Similarities between rows: each record's self-similarity "
+	"(default), one\n"
+	"matrix over all rows, or between two streams; Foote's novelty "
+	"curve and\n"
+	"section boundaries; or the K rows of the collection most like "
+	"each query row.",
+	NULL,
+};
+
+static const mlv_opt simmat_options[] = {
+	{"measure", 0, "M", "cosine (default), dot, euclidean (a distance),\n"
+	 "correlation", OPT_MEASURE, NULL},
+	{NULL, 'm', NULL, NULL, 0, "measure"},
+	{"all", 0, NULL, "one matrix over all rows of all records",
+	 OPT_ALL, NULL},
+	{"between", 0, "FILE", "rows of the input against rows of FILE",
+	 OPT_BETWEEN, NULL},
+	{"novelty", 0, "L", "per record: novelty with a checkerboard kernel of L\n"
+	 "rows each side, and its peaks as boundaries", OPT_NOVELTY, NULL},
+	{"sigma", 0, "S", "the kernel's Gaussian taper in rows (L/2)",
+	 OPT_SIGMA, NULL},
+	{"threshold", 0, "REL", "peaks above this fraction of the curve's range (0.1)", OPT_THRESH, NULL},
+	{"min-gap", 0, "N", "rows between boundaries, at least (L)",
+	 OPT_GAP, NULL},
+	{"query", 0, "FILE", "rows to look up in the collection (the input)",
+	 OPT_QUERY, NULL},
+	{0},
+};
 
 typedef struct {
 	mlv_writer *w;
@@ -161,10 +158,10 @@ knn(mlv_writer *w, const mlv_points *coll, const char *query_path, size_t k)
 		mlv_die("%s: queries have %zu columns, the collection %zu",
 		        query_path, q.d, coll->d);
 	if (k > coll->n)
-		mlv_die("--knn %zu: the collection has only %zu rows", k, coll->n);
+		mlv_die("--neighbours %zu: the collection has only %zu rows", k, coll->n);
 	uint32_t *idx = mlv_malloc(mlv_mul_size(q.n ? q.n : 1, k,
-	                                        "--knn") * sizeof *idx);
-	float *val = mlv_malloc(mlv_mul_size(q.n ? q.n : 1, k, "--knn") *
+	                                        "--neighbours") * sizeof *idx);
+	float *val = mlv_malloc(mlv_mul_size(q.n ? q.n : 1, k, "--neighbours") *
 	                        sizeof *val);
 	if (q.n && mlv_sim_topk(measure, q.x, q.n, q.d, coll->x, coll->n,
 	                        coll->d, k, idx, val, nthreads, err, sizeof err))
@@ -196,24 +193,12 @@ knn(mlv_writer *w, const mlv_points *coll, const char *query_path, size_t k)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_ALL = 256, OPT_BETWEEN, OPT_NOVELTY, OPT_SIGMA, OPT_THRESH,
-	       OPT_GAP, OPT_QUERY, OPT_KNN, OPT_VERSION };
-	static const struct option longopts[] = {
-		{"measure", required_argument, NULL, 'm'},
-		{"all", no_argument, NULL, OPT_ALL},
-		{"between", required_argument, NULL, OPT_BETWEEN},
-		{"novelty", required_argument, NULL, OPT_NOVELTY},
-		{"sigma", required_argument, NULL, OPT_SIGMA},
-		{"threshold", required_argument, NULL, OPT_THRESH},
-		{"min-gap", required_argument, NULL, OPT_GAP},
-		{"query", required_argument, NULL, OPT_QUERY},
-		{"knn", required_argument, NULL, OPT_KNN},
-		{"jobs", required_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {simmat_options,
+	                                         mlv_opts_neighbours,
+	                                         mlv_opts_jobs,
+	                                         mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	enum mode mode = WITHIN;
 	const char *output = "-", *between = NULL, *query = NULL;
 	size_t half = 0, gap = 0, k = 0;
@@ -222,45 +207,43 @@ main(int argc, char **argv)
 	int c;
 	mlv_init(argv);
 	nthreads = mlv_default_threads();
-	while ((c = getopt_long(argc, argv, "m:j:o:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
-		case 'm':
-			if (mlv_sim_parse(optarg, &measure))
+		case OPT_MEASURE:
+			if (mlv_sim_parse(cli.arg, &measure))
 				mlv_usage_error("--measure %s: unknown (cosine, dot, "
-				                "euclidean or correlation)", optarg);
+				                "euclidean or correlation)", cli.arg);
 			break;
 		case OPT_ALL: mode = ALL; break;
-		case OPT_BETWEEN: mode = BETWEEN; between = optarg; break;
+		case OPT_BETWEEN: mode = BETWEEN; between = cli.arg; break;
 		case OPT_NOVELTY:
-			half = (size_t)mlv_parse_int(optarg, 1, 1 << 20, "--novelty");
+			half = (size_t)mlv_parse_int(cli.arg, 1, 1 << 20, "--novelty");
 			break;
 		case OPT_SIGMA:
-			sigma = mlv_parse_double(optarg, 1e-3, 1e6, "--sigma");
+			sigma = mlv_parse_double(cli.arg, 1e-3, 1e6, "--sigma");
 			peak_opts = 1;
 			break;
 		case OPT_THRESH:
-			rel = mlv_parse_double(optarg, 0, 1, "--threshold");
+			rel = mlv_parse_double(cli.arg, 0, 1, "--threshold");
 			peak_opts = 1;
 			break;
 		case OPT_GAP:
-			gap = (size_t)mlv_parse_int(optarg, 0, 1 << 30, "--min-gap");
+			gap = (size_t)mlv_parse_int(cli.arg, 0, 1 << 30, "--min-gap");
 			gap_given = peak_opts = 1;
 			break;
-		case OPT_QUERY: query = optarg; break;
-		case OPT_KNN:
-			k = (size_t)mlv_parse_int(optarg, 1, 1 << 20, "--knn");
+		case OPT_QUERY: query = cli.arg; break;
+		case 'n':
+			k = (size_t)mlv_parse_int(cli.arg, 1, 1 << 20, "--neighbours");
 			break;
 		case 'j':
-			nthreads = mlv_parse_jobs(optarg);
+			nthreads = mlv_parse_jobs(cli.arg);
 			break;
-		case 'o': output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
+		case 'o': output = cli.arg; break;
 		}
 	}
 	if (!query != !k)
-		mlv_usage_error("--query and --knn go together");
+		mlv_usage_error("--query and --neighbours go together");
 	if ((half || query) && mode != WITHIN)
 		mlv_usage_error("--all and --between make matrices; not with "
 		                "--novelty or --query");

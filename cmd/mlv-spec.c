@@ -1,5 +1,4 @@
 /* mlv-spec - audio files to spectral feature streams. */
-#include <getopt.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include "audio.h"
 #include "manifest.h"
 #include "norm.h"
+#include "opts.h"
 #include "pool.h"
 #include "spec.h"
 #include "stream.h"
@@ -58,70 +58,82 @@ typedef struct {
 	pthread_mutex_t write_lock;
 } job;
 
-static void
-usage(void)
-{
-	printf("usage: mlv-spec [-f FEATURE] [--sr HZ] [--channel N] [--n-fft N] "
-	       "[--hop N] ...\n"
-	       "                [--norm KIND] [--fit-stats FILE | --stats FILE] "
-	       "[--clip SEC]\n"
-	       "                [--list MANIFEST] [-j N] [-o FILE] [FILE...]\n"
-	       "Compute spectral features of audio files ('-' or none: stdin), "
-	       "one record per\nfile, clip or manifest row, one row per frame, "
-	       "with librosa's formulas.\n\n"
-	       "Features:\n"
-	       "  -f, --feature NAME     stft (default), mel, mfcc, chroma\n"
-	       "      --sr HZ            resample to HZ (default 22050; 0 keeps "
-	       "the file's rate)\n"
-	       "      --channel N        use channel N (default: mix down to "
-	       "mono)\n"
-	       "      --n-fft N          FFT size (2048)\n"
-	       "      --win-length N     window length, centred in the FFT "
-	       "(n-fft)\n"
-	       "      --hop N            samples between frames (win-length/4)\n"
-	       "      --window NAME      hann (default), hamming, blackman\n"
-	       "      --pad MODE         centre frames, padding reflect "
-	       "(default) or constant\n"
-	       "      --no-center        uncentred frames (librosa center=False)\n"
-	       "      --power P          1 magnitude (stft default), 2 power "
-	       "(the others)\n"
-	       "      --scale S          stft, mel: linear (default), log1p, db\n"
-	       "      --ref R            dB reference: a number (1) or max\n"
-	       "      --amin A           dB floor (1e-5 magnitude, 1e-10 power)\n"
-	       "      --top-db DB        dB range kept below the maximum (80; "
-	       "none)\n"
-	       "      --n-mels N         mel bands (128)\n"
-	       "      --fmin HZ, --fmax HZ   mel range (0, sr/2)\n"
-	       "      --htk              HTK mel scale (default Slaney)\n"
-	       "      --mel-norm NORM    slaney (default) or none\n"
-	       "      --n-mfcc N         MFCC coefficients (20)\n"
-	       "      --tuning T         chroma: deviation from A440 in "
-	       "chroma bins (0)\n"
-	       "Normalisation:\n"
-	       "      --norm KIND        none (default), minmax, zscore: per "
-	       "record unless\n"
-	       "                         --fit-stats or --stats\n"
-	       "      --norm-axis AXIS   global (default): one statistic; "
-	       "column: one per column\n"
-	       "      --fit-stats FILE   fit statistics on all records of this "
-	       "run, save them\n"
-	       "                         to FILE, and apply them\n"
-	       "      --stats FILE       apply statistics saved by --fit-stats\n"
-	       "Segmentation and input:\n"
-	       "      --clip SEC         cut each file into clips of SEC "
-	       "seconds, a record each\n"
-	       "      --clip-hop SEC     seconds between clip starts (--clip)\n"
-	       "      --tail MODE        drop (default) or pad a last, short "
-	       "clip\n"
-	       "      --list MANIFEST    TSV: path, optional start and end "
-	       "seconds, labels\n"
-	       "  -j, --jobs N           threads (default: all cores)\n"
-	       "  -o, --output FILE      write FILE (atomically) instead of "
-	       "stdout\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n");
-	exit(0);
-}
+enum {
+	OPT_SR = MLV_OPT_OWN, OPT_FEATURE, OPT_CHANNEL, OPT_NFFT, OPT_WIN, OPT_HOP,
+	OPT_WINDOW,
+	OPT_PAD, OPT_NOCENTER, OPT_POWER, OPT_SCALE, OPT_REF, OPT_AMIN,
+	OPT_TOPDB, OPT_NMELS, OPT_FMIN, OPT_FMAX, OPT_HTK, OPT_MELNORM,
+	OPT_NMFCC, OPT_NORM, OPT_AXIS, OPT_FIT, OPT_STATS, OPT_CLIP,
+	OPT_CLIPHOP, OPT_TAIL, OPT_LIST, OPT_TUNING,
+};
+
+static const mlv_about about = {
+	"mlv-spec [--feature F] [--sr HZ] [--channel N] [--n-fft N] "
+	"[--hop N] ...\n"
+	"                [--norm KIND] [--fit-stats FILE | --stats "
+	"FILE] [--clip SEC]\n"
+	"                [--list MANIFEST] [-j N] [-q] [-o FILE] "
+	"[FILE...]",
+	"Compute spectral features of audio files ('-' or none: "
+	"stdin), one record per\n"
+	"file, clip or manifest row, one row per frame, with librosa's "
+	"formulas.\n"
+	"\n"
+	"Features:",
+	NULL,
+};
+
+static const mlv_opt spec_options[] = {
+	{"feature", 0, "NAME", "stft (default), mel, mfcc, chroma",
+	 OPT_FEATURE, NULL},
+	{NULL, 'f', NULL, NULL, 0, "feature"},
+	{"sr", 0, "HZ", "resample to HZ (default 22050; 0 keeps the file's rate)", OPT_SR, NULL},
+	{"channel", 0, "N", "use channel N (default: mix down to mono)",
+	 OPT_CHANNEL, NULL},
+	{"n-fft", 0, "N", "FFT size (2048)", OPT_NFFT, NULL},
+	{"win-length", 0, "N", "window length, centred in the FFT (n-fft)",
+	 OPT_WIN, NULL},
+	{"hop", 0, "N", "samples between frames (win-length/4)", OPT_HOP, NULL},
+	{"window", 0, "NAME", "hann (default), hamming, blackman",
+	 OPT_WINDOW, NULL},
+	{"pad", 0, "MODE", "centre frames, padding reflect (default) or constant", OPT_PAD, NULL},
+	{"no-center", 0, NULL, "uncentred frames (librosa center=False)",
+	 OPT_NOCENTER, NULL},
+	{"power", 0, "P", "1 magnitude (stft default), 2 power (the others)",
+	 OPT_POWER, NULL},
+	{"scale", 0, "S", "stft, mel: linear (default), log1p, db",
+	 OPT_SCALE, NULL},
+	{"ref", 0, "R", "dB reference: a number (1) or max", OPT_REF, NULL},
+	{"amin", 0, "A", "dB floor (1e-5 magnitude, 1e-10 power)",
+	 OPT_AMIN, NULL},
+	{"top-db", 0, "DB", "dB range kept below the maximum (80; none)",
+	 OPT_TOPDB, NULL},
+	{"n-mels", 0, "N", "mel bands (128)", OPT_NMELS, NULL},
+	{"fmin", 0, "HZ", "mel range's low end (0)", OPT_FMIN, NULL},
+	{"fmax", 0, "HZ", "mel range's high end (sr/2)", OPT_FMAX, NULL},
+	{"htk", 0, NULL, "HTK mel scale (default Slaney)", OPT_HTK, NULL},
+	{"mel-norm", 0, "NORM", "slaney (default) or none", OPT_MELNORM, NULL},
+	{"n-mfcc", 0, "N", "MFCC coefficients (20)", OPT_NMFCC, NULL},
+	{"tuning", 0, "T", "chroma: deviation from A440 in chroma bins (0)",
+	 OPT_TUNING, NULL},
+	{NULL, 0, NULL, "Normalisation:", 0, NULL},
+	{"norm", 0, "KIND", "none (default), minmax, zscore: per record unless\n"
+	 "--fit-stats or --stats", OPT_NORM, NULL},
+	{"norm-axis", 0, "AXIS", "global (default): one statistic; column: one per column",
+	 OPT_AXIS, NULL},
+	{"fit-stats", 0, "FILE", "fit statistics on all records of this run, save them\n"
+	 "to FILE, and apply them", OPT_FIT, NULL},
+	{"stats", 0, "FILE", "apply statistics saved by --fit-stats",
+	 OPT_STATS, NULL},
+	{NULL, 0, NULL, "Segmentation and input:", 0, NULL},
+	{"clip", 0, "SEC", "cut each file into clips of SEC seconds, a record each", OPT_CLIP, NULL},
+	{"clip-hop", 0, "SEC", "seconds between clip starts (--clip)",
+	 OPT_CLIPHOP, NULL},
+	{"tail", 0, "MODE", "drop (default) or pad a last, short clip",
+	 OPT_TAIL, NULL},
+	{"list", 0, "MANIFEST", "TSV: path, optional start and end seconds, labels", OPT_LIST, NULL},
+	{0},
+};
 
 /* Seconds for ids: short, and exact for the round numbers clips use. */
 static void
@@ -365,13 +377,6 @@ parse_count(const char *arg, const char *opt)
 	return (size_t)mlv_parse_int(arg, 1, 1 << 24, opt);
 }
 
-enum {
-	OPT_SR = 256, OPT_CHANNEL, OPT_NFFT, OPT_WIN, OPT_HOP, OPT_WINDOW,
-	OPT_PAD, OPT_NOCENTER, OPT_POWER, OPT_SCALE, OPT_REF, OPT_AMIN,
-	OPT_TOPDB, OPT_NMELS, OPT_FMIN, OPT_FMAX, OPT_HTK, OPT_MELNORM,
-	OPT_NMFCC, OPT_NORM, OPT_AXIS, OPT_FIT, OPT_STATS, OPT_CLIP,
-	OPT_CLIPHOP, OPT_TAIL, OPT_LIST, OPT_TUNING, OPT_VERSION,
-};
 
 /* Options that only some features or modes read: given elsewhere, they
  * would be ignored, and a Makefile would never know. */
@@ -383,27 +388,27 @@ refuse_unused(const job *j, const char *given, enum mlv_feature f)
 		const char *name, *needs;
 		unsigned features; /* bit per enum mlv_feature */
 	} rules[] = {
-		{OPT_NMELS, "--n-mels", "-f mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_FMIN, "--fmin", "-f mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_FMAX, "--fmax", "-f mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_HTK, "--htk", "-f mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_MELNORM, "--mel-norm", "-f mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_NMFCC, "--n-mfcc", "-f mfcc", 1u << MLV_FEATURE_MFCC},
-		{OPT_TUNING, "--tuning", "-f chroma", 1u << MLV_FEATURE_CHROMA},
+		{OPT_NMELS, "--n-mels", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_FMIN, "--fmin", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_FMAX, "--fmax", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_HTK, "--htk", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_MELNORM, "--mel-norm", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_NMFCC, "--n-mfcc", "--feature mfcc", 1u << MLV_FEATURE_MFCC},
+		{OPT_TUNING, "--tuning", "--feature chroma", 1u << MLV_FEATURE_CHROMA},
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
-		if (given[rules[i].opt - 256] && !(rules[i].features & 1u << f))
+		if (given[rules[i].opt - MLV_OPT_OWN] && !(rules[i].features & 1u << f))
 			mlv_usage_error("%s applies only with %s", rules[i].name,
 			                rules[i].needs);
 	int db = j->spec_opts.scale == MLV_SCALE_DB || f == MLV_FEATURE_MFCC;
-	if ((given[OPT_AMIN - 256] || given[OPT_TOPDB - 256]) && !db)
+	if ((given[OPT_AMIN - MLV_OPT_OWN] || given[OPT_TOPDB - MLV_OPT_OWN]) && !db)
 		mlv_usage_error("--amin and --top-db apply only with --scale db "
 		                "or -f mfcc");
-	if (given[OPT_REF - 256] && j->spec_opts.scale != MLV_SCALE_DB)
+	if (given[OPT_REF - MLV_OPT_OWN] && j->spec_opts.scale != MLV_SCALE_DB)
 		mlv_usage_error("--ref applies only with --scale db");
-	if (given[OPT_AXIS - 256] && j->norm_kind == MLV_NORM_NONE)
+	if (given[OPT_AXIS - MLV_OPT_OWN] && j->norm_kind == MLV_NORM_NONE)
 		mlv_usage_error("--norm-axis goes with --norm minmax or zscore");
-	if (given[OPT_TAIL - 256] && j->clip_len <= 0)
+	if (given[OPT_TAIL - MLV_OPT_OWN] && j->clip_len <= 0)
 		mlv_usage_error("--tail goes with --clip");
 }
 
@@ -411,42 +416,10 @@ static void
 parse_options(int argc, char **argv, job *j, const char **output,
               const char **list)
 {
-	static const struct option longopts[] = {
-		{"feature", required_argument, NULL, 'f'},
-		{"sr", required_argument, NULL, OPT_SR},
-		{"channel", required_argument, NULL, OPT_CHANNEL},
-		{"n-fft", required_argument, NULL, OPT_NFFT},
-		{"win-length", required_argument, NULL, OPT_WIN},
-		{"hop", required_argument, NULL, OPT_HOP},
-		{"window", required_argument, NULL, OPT_WINDOW},
-		{"pad", required_argument, NULL, OPT_PAD},
-		{"no-center", no_argument, NULL, OPT_NOCENTER},
-		{"power", required_argument, NULL, OPT_POWER},
-		{"scale", required_argument, NULL, OPT_SCALE},
-		{"ref", required_argument, NULL, OPT_REF},
-		{"amin", required_argument, NULL, OPT_AMIN},
-		{"top-db", required_argument, NULL, OPT_TOPDB},
-		{"n-mels", required_argument, NULL, OPT_NMELS},
-		{"fmin", required_argument, NULL, OPT_FMIN},
-		{"fmax", required_argument, NULL, OPT_FMAX},
-		{"htk", no_argument, NULL, OPT_HTK},
-		{"mel-norm", required_argument, NULL, OPT_MELNORM},
-		{"n-mfcc", required_argument, NULL, OPT_NMFCC},
-		{"tuning", required_argument, NULL, OPT_TUNING},
-		{"norm", required_argument, NULL, OPT_NORM},
-		{"norm-axis", required_argument, NULL, OPT_AXIS},
-		{"fit-stats", required_argument, NULL, OPT_FIT},
-		{"stats", required_argument, NULL, OPT_STATS},
-		{"clip", required_argument, NULL, OPT_CLIP},
-		{"clip-hop", required_argument, NULL, OPT_CLIPHOP},
-		{"tail", required_argument, NULL, OPT_TAIL},
-		{"list", required_argument, NULL, OPT_LIST},
-		{"jobs", required_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {spec_options, mlv_opts_jobs,
+	                                         mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	mlv_opts cli;
 	/* The defaults are librosa's and the same for every feature; only
 	 * --power's depends on it, and mlv_spec_new settles that. */
 	mlv_spec_opts *so = &j->spec_opts;
@@ -456,116 +429,114 @@ parse_options(int argc, char **argv, job *j, const char **output,
 	char given[64] = {0};
 	int c;
 	j->nthreads = mlv_default_threads();
-	while ((c = getopt_long(argc, argv, "f:j:o:h", longopts, NULL)) != -1) {
-		if (c >= 256 && c < 256 + (int)sizeof given)
-			given[c - 256] = 1;
+	mlv_opts_begin(&cli, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&cli)) != -1) {
+		if (c >= MLV_OPT_OWN && c < MLV_OPT_OWN + (int)sizeof given)
+			given[c - MLV_OPT_OWN] = 1;
 		switch (c) {
-		case 'f':
-			if (mlv_feature_parse(optarg, &so->feature))
+		case OPT_FEATURE:
+			if (mlv_feature_parse(cli.arg, &so->feature))
 				mlv_usage_error("--feature %s: unknown (stft, mel, mfcc "
-				                "or chroma)", optarg);
+				                "or chroma)", cli.arg);
 			break;
 		case OPT_SR:
-			ao->target_sr = mlv_parse_double(optarg, 0,
+			ao->target_sr = mlv_parse_double(cli.arg, 0,
 			                                        MLV_AUDIO_MAX_SR, "--sr");
 			break;
 		case OPT_CHANNEL:
-			ao->channel = (int)mlv_parse_int(optarg, 1, 1024,
+			ao->channel = (int)mlv_parse_int(cli.arg, 1, 1024,
 			                                        "--channel");
 			break;
-		case OPT_NFFT: so->n_fft = parse_count(optarg, "--n-fft"); break;
+		case OPT_NFFT: so->n_fft = parse_count(cli.arg, "--n-fft"); break;
 		case OPT_WIN:
-			so->win_length = parse_count(optarg, "--win-length");
+			so->win_length = parse_count(cli.arg, "--win-length");
 			break;
-		case OPT_HOP: so->hop = parse_count(optarg, "--hop"); break;
+		case OPT_HOP: so->hop = parse_count(cli.arg, "--hop"); break;
 		case OPT_WINDOW:
-			if (mlv_window_parse(optarg, &so->window))
+			if (mlv_window_parse(cli.arg, &so->window))
 				mlv_usage_error("--window %s: unknown (hann, hamming or "
-				                "blackman)", optarg);
+				                "blackman)", cli.arg);
 			break;
 		case OPT_PAD:
-			if (mlv_pad_parse(optarg, &so->pad) ||
+			if (mlv_pad_parse(cli.arg, &so->pad) ||
 			    so->pad == MLV_PAD_NONE)
 				mlv_usage_error("--pad %s: unknown (reflect or constant; "
-				                "--no-center for none)", optarg);
+				                "--no-center for none)", cli.arg);
 			break;
 		case OPT_NOCENTER: so->pad = MLV_PAD_NONE; break;
 		case OPT_POWER:
-			so->power = (int)mlv_parse_int(optarg, 1, 2, "--power");
+			so->power = (int)mlv_parse_int(cli.arg, 1, 2, "--power");
 			break;
 		case OPT_SCALE:
-			if (mlv_scale_parse(optarg, &so->scale))
+			if (mlv_scale_parse(cli.arg, &so->scale))
 				mlv_usage_error("--scale %s: unknown (linear, log1p or db)",
-				                optarg);
+				                cli.arg);
 			break;
 		case OPT_REF:
-			so->ref_max = !strcmp(optarg, "max");
+			so->ref_max = !strcmp(cli.arg, "max");
 			if (!so->ref_max)
-				so->ref = mlv_parse_double(optarg, 1e-30, 1e30,
+				so->ref = mlv_parse_double(cli.arg, 1e-30, 1e30,
 				                                 "--ref");
 			break;
 		case OPT_AMIN:
-			so->amin = mlv_parse_double(optarg, 1e-30, 1, "--amin");
+			so->amin = mlv_parse_double(cli.arg, 1e-30, 1, "--amin");
 			break;
 		case OPT_TOPDB:
-			so->top_db = !strcmp(optarg, "none") ? -1 :
-			        mlv_parse_double(optarg, 0, 1e4, "--top-db");
+			so->top_db = !strcmp(cli.arg, "none") ? -1 :
+			        mlv_parse_double(cli.arg, 0, 1e4, "--top-db");
 			break;
 		case OPT_NMELS:
-			so->n_mels = parse_count(optarg, "--n-mels");
+			so->n_mels = parse_count(cli.arg, "--n-mels");
 			break;
 		case OPT_FMIN:
-			so->fmin = mlv_parse_double(optarg, 0, 1e7, "--fmin");
+			so->fmin = mlv_parse_double(cli.arg, 0, 1e7, "--fmin");
 			break;
 		case OPT_FMAX:
-			so->fmax = mlv_parse_double(optarg, 1e-3, 1e7, "--fmax");
+			so->fmax = mlv_parse_double(cli.arg, 1e-3, 1e7, "--fmax");
 			break;
 		case OPT_HTK: so->htk = 1; break;
 		case OPT_MELNORM:
-			if (strcmp(optarg, "slaney") && strcmp(optarg, "none"))
+			if (strcmp(cli.arg, "slaney") && strcmp(cli.arg, "none"))
 				mlv_usage_error("--mel-norm %s: unknown (slaney or none)",
-				                optarg);
-			so->mel_norm = !strcmp(optarg, "slaney");
+				                cli.arg);
+			so->mel_norm = !strcmp(cli.arg, "slaney");
 			break;
 		case OPT_NMFCC:
-			so->n_mfcc = parse_count(optarg, "--n-mfcc");
+			so->n_mfcc = parse_count(cli.arg, "--n-mfcc");
 			break;
 		case OPT_TUNING:
-			so->tuning = mlv_parse_double(optarg, -0.5, 0.5,
+			so->tuning = mlv_parse_double(cli.arg, -0.5, 0.5,
 			                                    "--tuning");
 			break;
 		case OPT_NORM:
-			if (mlv_norm_parse(optarg, &j->norm_kind))
+			if (mlv_norm_parse(cli.arg, &j->norm_kind))
 				mlv_usage_error("--norm %s: unknown (none, minmax or "
-				                "zscore)", optarg);
+				                "zscore)", cli.arg);
 			break;
 		case OPT_AXIS:
-			if (strcmp(optarg, "global") && strcmp(optarg, "column"))
+			if (strcmp(cli.arg, "global") && strcmp(cli.arg, "column"))
 				mlv_usage_error("--norm-axis %s: unknown (global or "
-				                "column)", optarg);
-			j->norm_per_column = !strcmp(optarg, "column");
+				                "column)", cli.arg);
+			j->norm_per_column = !strcmp(cli.arg, "column");
 			break;
-		case OPT_FIT: j->fit_stats_path = optarg; break;
-		case OPT_STATS: j->stats_path = optarg; break;
+		case OPT_FIT: j->fit_stats_path = cli.arg; break;
+		case OPT_STATS: j->stats_path = cli.arg; break;
 		case OPT_CLIP:
-			j->clip_len = mlv_parse_double(optarg, 1e-3, 1e6, "--clip");
+			j->clip_len = mlv_parse_double(cli.arg, 1e-3, 1e6, "--clip");
 			break;
 		case OPT_CLIPHOP:
-			j->clip_hop = mlv_parse_double(optarg, 1e-3, 1e6, "--clip-hop");
+			j->clip_hop = mlv_parse_double(cli.arg, 1e-3, 1e6, "--clip-hop");
 			break;
 		case OPT_TAIL:
-			if (strcmp(optarg, "drop") && strcmp(optarg, "pad"))
-				mlv_usage_error("--tail %s: unknown (drop or pad)", optarg);
-			j->tail_pad = !strcmp(optarg, "pad");
+			if (strcmp(cli.arg, "drop") && strcmp(cli.arg, "pad"))
+				mlv_usage_error("--tail %s: unknown (drop or pad)", cli.arg);
+			j->tail_pad = !strcmp(cli.arg, "pad");
 			break;
-		case OPT_LIST: *list = optarg; break;
+		case OPT_LIST: *list = cli.arg; break;
 		case 'j':
-			j->nthreads = mlv_parse_jobs(optarg);
+			j->nthreads = mlv_parse_jobs(cli.arg);
 			break;
-		case 'o': *output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); exit(0);
-		default: mlv_try_help();
+		case 'o': *output = cli.arg; break;
 		}
 	}
 	refuse_unused(j, given, so->feature);

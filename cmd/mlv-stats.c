@@ -23,7 +23,8 @@ static const mlv_about about = {
 int
 main(int argc, char **argv)
 {
-	static const mlv_opt *const options[] = {mlv_opts_standard, NULL};
+	static const mlv_opt *const options[] = {mlv_opts_output,
+	                                           mlv_opts_common, NULL};
 	const char *output = "-";
 	mlv_opts o;
 	mlv_init(argv);

@@ -1,57 +1,57 @@
 /* mlv-train - fit an autoencoder described in YAML to the rows of streams. */
 #include <cblas.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
+#include "opts.h"
 #include "points.h"
 #include "pool.h"
 #include "stream.h"
 #include "util.h"
 
-static void
-usage(void)
-{
-	printf("usage: mlv-train -m MODEL.yaml [--epochs N] [--batch-size N] "
-	       "[--lr LR] [--seed S]\n"
-	       "                 [--validation F] [--log FILE] [--checkpoint "
-	       "FILE [--every N]]\n"
-	       "                 [-j N] -o MODEL.mlv [FILE...]\n"
-	       "       mlv-train --resume CHECKPOINT [--epochs N] [...] -o "
-	       "MODEL.mlv [FILE...]\n"
-	       "Train the autoencoder a YAML description gives on the rows of "
-	       "the input (each\nrow one sample; a row of S x F values is S "
-	       "steps of F features), and write\nthe trained model, an MLV "
-	       "stream of named tensors, for mlv-encode.\n\n"
-	       "  -m, --model FILE       the model description (YAML)\n"
-	       "      --epochs N         train until N epochs in all "
-	       "(description's epochs)\n"
-	       "      --batch-size N     samples per step\n"
-	       "      --lr LR            Adam's learning rate\n"
-	       "      --seed S           initialisation, dropout, shuffling, "
-	       "split\n"
-	       "      --validation F     fraction of rows held out to monitor "
-	       "[0, 1)\n"
-	       "      --log FILE         train and validation loss per epoch, "
-	       "an MLV record\n"
-	       "      --checkpoint FILE  save the whole training state to FILE "
-	       "...\n"
-	       "      --every N          ... every N epochs (1)\n"
-	       "      --resume FILE      continue from a checkpoint, bit for "
-	       "bit\n"
-	       "  -j, --jobs N           OpenBLAS threads (default: all cores; "
-	       "results are\n"
-	       "                         reproducible for a given seed and "
-	       "thread count)\n"
-	       "  -o, --output FILE      the trained model (written "
-	       "atomically)\n"
-	       "  -h, --help             show this help\n"
-	       "      --version          show the version\n");
-	exit(0);
-}
+enum { OPT_MODEL = MLV_OPT_OWN, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VAL,
+       OPT_LOG, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME };
+
+static const mlv_about about = {
+	"mlv-train --model MODEL.yaml [--epochs N] [--batch-size N] [--lr LR] "
+	"[--seed S]\n"
+	"                 [--validation F] [--log FILE] [--checkpoint FILE "
+	"[--checkpoint-every N]]\n"
+	"                 [-j N] [-q] -o MODEL.mlv [FILE...]\n"
+	"       mlv-train --resume CHECKPOINT [--epochs N] [...] -o MODEL.mlv "
+	"[FILE...]",
+	"Train the autoencoder a YAML description gives on the rows of the "
+	"input (each\nrow one sample; a row of S x F values is S steps of F "
+	"features), and write\nthe trained model, an MLV stream of named "
+	"tensors, for mlv-encode.",
+	NULL,
+};
+
+static const mlv_opt train_options[] = {
+	{"model", 0, "FILE", "the model description (YAML)", OPT_MODEL, NULL},
+	{NULL, 'm', NULL, NULL, 0, "model"},
+	{"epochs", 0, "N", "train until N epochs in all (description's epochs)",
+	 OPT_EPOCHS, NULL},
+	{"batch-size", 0, "N", "samples per step", OPT_BATCH, NULL},
+	{"lr", 0, "LR", "Adam's learning rate", OPT_LR, NULL},
+	{"validation", 0, "F", "fraction of rows held out to monitor [0, 1)",
+	 OPT_VAL, NULL},
+	{"log", 0, "FILE", "train and validation loss per epoch, an MLV record",
+	 OPT_LOG, NULL},
+	{"checkpoint", 0, "FILE", "save the whole training state to FILE ...",
+	 OPT_CKPT, NULL},
+	{"checkpoint-every", 0, "N", "... every N epochs (1)", OPT_CKPT_EVERY,
+	 NULL},
+	{"every", 0, NULL, NULL, 0, "checkpoint-every"},
+	{"resume", 0, "FILE", "continue from a checkpoint, bit for bit",
+	 OPT_RESUME, NULL},
+	{"output", 'o', "FILE", "the trained model (written atomically)", 'o',
+	 NULL},
+	{0},
+};
 
 /* Train and validation loss per epoch, as one record at the end. */
 typedef struct {
@@ -97,69 +97,52 @@ write_log(const char *path, const loss_log *log, const mlv_model *m)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_EPOCHS = 256, OPT_BATCH, OPT_LR, OPT_SEED, OPT_VAL, OPT_LOG,
-	       OPT_CKPT, OPT_EVERY, OPT_RESUME, OPT_VERSION };
-	static const struct option longopts[] = {
-		{"model", required_argument, NULL, 'm'},
-		{"epochs", required_argument, NULL, OPT_EPOCHS},
-		{"batch-size", required_argument, NULL, OPT_BATCH},
-		{"lr", required_argument, NULL, OPT_LR},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"validation", required_argument, NULL, OPT_VAL},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"checkpoint", required_argument, NULL, OPT_CKPT},
-		{"every", required_argument, NULL, OPT_EVERY},
-		{"resume", required_argument, NULL, OPT_RESUME},
-		{"jobs", required_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
+	static const mlv_opt *const options[] = {train_options, mlv_opts_seed,
+	                                           mlv_opts_jobs, mlv_opts_common,
+	                                           NULL};
+	mlv_opts o;
 	const char *model_path = NULL, *output = NULL, *log_path = NULL;
 	const char *ckpt = NULL, *resume = NULL;
 	long long epochs = -1, batch = -1, seed = -1, every = 1;
 	double lr = -1, validation = -1;
 	int threads = mlv_default_threads(), c;
 	mlv_init(argv);
-	while ((c = getopt_long(argc, argv, "m:j:o:h", longopts, NULL)) != -1) {
+	mlv_opts_begin(&o, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&o)) != -1) {
 		switch (c) {
-		case 'm': model_path = optarg; break;
+		case OPT_MODEL: model_path = o.arg; break;
 		case OPT_EPOCHS:
-			epochs = mlv_parse_int(optarg, 1, 1LL << 30, "--epochs");
+			epochs = mlv_parse_int(o.arg, 1, 1LL << 30, "--epochs");
 			break;
 		case OPT_BATCH:
-			batch = mlv_parse_int(optarg, 1, 1 << 24, "--batch-size");
+			batch = mlv_parse_int(o.arg, 1, 1 << 24, "--batch-size");
 			break;
-		case OPT_LR: lr = mlv_parse_double(optarg, 1e-12, 10, "--lr"); break;
-		case OPT_SEED:
-			seed = mlv_parse_int(optarg, 0, INT64_MAX, "--seed");
+		case OPT_LR: lr = mlv_parse_double(o.arg, 1e-12, 10, "--lr"); break;
+		case MLV_OPT_SEED:
+			seed = mlv_parse_int(o.arg, 0, INT64_MAX, "--seed");
 			break;
 		case OPT_VAL:
-			validation = mlv_parse_double(optarg, 0, 0.99, "--validation");
+			validation = mlv_parse_double(o.arg, 0, 0.99, "--validation");
 			break;
-		case OPT_LOG: log_path = optarg; break;
-		case OPT_CKPT: ckpt = optarg; break;
-		case OPT_EVERY:
-			every = mlv_parse_int(optarg, 1, 1LL << 30, "--every");
+		case OPT_LOG: log_path = o.arg; break;
+		case OPT_CKPT: ckpt = o.arg; break;
+		case OPT_CKPT_EVERY:
+			every = mlv_parse_int(o.arg, 1, 1LL << 30, "--checkpoint-every");
 			break;
-		case OPT_RESUME: resume = optarg; break;
+		case OPT_RESUME: resume = o.arg; break;
 		case 'j':
-			threads = mlv_parse_jobs(optarg);
+			threads = mlv_parse_jobs(o.arg);
 			break;
-		case 'o': output = optarg; break;
-		case 'h': usage(); break;
-		case OPT_VERSION: mlv_print_version(); return 0;
-		default: mlv_try_help();
+		case 'o': output = o.arg; break;
 		}
 	}
 	if (!output)
 		mlv_usage_error("-o MODEL.mlv is required (a model is not piped)");
 	if (!model_path == !resume)
-		mlv_usage_error("give a description with -m, or --resume a "
+		mlv_usage_error("give a description with --model, or --resume a "
 		                "checkpoint");
 	if (every != 1 && !ckpt)
-		mlv_usage_error("--every goes with --checkpoint");
+		mlv_usage_error("--checkpoint-every goes with --checkpoint");
 	if (resume && (batch > 0 || lr > 0 || seed >= 0 || validation >= 0))
 		mlv_usage_error("a resumed run keeps its checkpoint's settings; "
 		                "only --epochs may change");

@@ -31,23 +31,23 @@ $(OUT)/spec.mlv: $(SPEC_INPUT) $(CONFIG_STAMP) | $(MLV_READY)
 	mlv-spec --list $< $(SPEC_OPTS) $(J) -o $@
 
 $(OUT)/fc.mlv $(OUT)/fc-loss.mlv &: $(OUT)/spec.mlv
-	mlv-train -m $(MODELS)/musiclatentvis-fc.yaml --epochs $(EPOCHS_FC) \
+	mlv-train --model $(MODELS)/musiclatentvis-fc.yaml --epochs $(EPOCHS_FC) \
 		--batch-size $(BATCH) --lr $(LR) --seed $(SEED) $(J) \
 		--log $(OUT)/fc-loss.mlv -o $(OUT)/fc.mlv $<
 
 $(OUT)/note-latents.mlv: $(OUT)/fc.mlv $(OUT)/spec.mlv
-	mlv-encode -m $(OUT)/fc.mlv $(J) -o $@ $(OUT)/spec.mlv
+	mlv-encode --model $(OUT)/fc.mlv $(J) -o $@ $(OUT)/spec.mlv
 
 $(OUT)/sequences.mlv: $(OUT)/note-latents.mlv
 	mlv-frame --seconds 10 --hop-seconds $(SEGMENT_HOP) --every 20 \
 		--stack --steps 4 -o $@ $<
 
 $(OUT)/lstm.mlv $(OUT)/lstm-loss.mlv &: $(OUT)/sequences.mlv
-	mlv-train -m $(MODELS)/musiclatentvis-lstm.yaml --epochs $(EPOCHS_LSTM) \
+	mlv-train --model $(MODELS)/musiclatentvis-lstm.yaml --epochs $(EPOCHS_LSTM) \
 		--seed $(SEED) $(J) --log $(OUT)/lstm-loss.mlv -o $(OUT)/lstm.mlv $<
 
 $(OUT)/segment-latents.mlv: $(OUT)/lstm.mlv $(OUT)/sequences.mlv
-	mlv-encode -m $(OUT)/lstm.mlv $(J) -o $@ $(OUT)/sequences.mlv
+	mlv-encode --model $(OUT)/lstm.mlv $(J) -o $@ $(OUT)/sequences.mlv
 
 $(OUT)/%-loss.svg: $(OUT)/%-loss.mlv
-	mlv-plot -k lines --title "$* autoencoder: loss per epoch" -o $@ $<
+	mlv-plot --kind lines --title "$* autoencoder: loss per epoch" -o $@ $<

@@ -543,15 +543,15 @@ mlv_explore_knn(mlv_explore *e, size_t k, int nthreads, char *err,
                 size_t errlen)
 {
 	if (!e->dims)
-		return mlv_errf(err, errlen, "--knn needs --latent (neighbours "
+		return mlv_errf(err, errlen, "--neighbours needs --latent (neighbours "
 		                "are found among the latent rows)");
 	if (k >= e->n)
-		return mlv_errf(err, errlen, "--knn %zu: there are only %zu other "
+		return mlv_errf(err, errlen, "--neighbours %zu: there are only %zu other "
 		                "points", k, e->n ? e->n - 1 : 0);
 	if (!k)
 		return 0;
-	uint32_t *idx = mlv_malloc(mlv_mul_size(e->n, k * sizeof *idx, "--knn"));
-	float *dist = mlv_malloc(mlv_mul_size(e->n, k * sizeof *dist, "--knn"));
+	uint32_t *idx = mlv_malloc(mlv_mul_size(e->n, k * sizeof *idx, "--neighbours"));
+	float *dist = mlv_malloc(mlv_mul_size(e->n, k * sizeof *dist, "--neighbours"));
 	if (mlv_sim_topk(MLV_SIM_EUCLIDEAN, e->latent, e->n, e->dims, NULL, 0, 0,
 	                 k, idx, dist, nthreads, err, errlen)) {
 		free(idx);
@@ -654,8 +654,8 @@ nn_point(nn_reader *nr, char *id, const char *time, size_t *point, char *err,
 		                "%s", nr->path, nr->line, nr->base->where[k], time);
 	if (ambiguous)
 		return mlv_errf(err, errlen, "%s: line %zu: time %s of id=%s fits "
-		                "several rows (times have 6 digits; use --knn with "
-		                "--latent instead)", nr->path, nr->line, time, id);
+		                "several rows (times have 6 digits; use --neighbours "
+		                "with --latent instead)", nr->path, nr->line, time, id);
 	*point = nr->base->first[k] + row;
 	return 0;
 }
@@ -670,7 +670,7 @@ nn_keep(mlv_explore *e, nn_reader *nr, size_t q, const size_t *found,
 	if (!e->nn_index) {
 		if (count < 2)
 			return mlv_errf(err, errlen, "%s: one row per query (make it "
-			                "with mlv-simmat --knn K+1: the first is the "
+			                "with mlv-simmat -n K+1: the first is the "
 			                "point itself)", nr->path);
 		e->k = count - 1;
 		e->nn_index = mlv_malloc(mlv_mul_size(e->n, e->k * sizeof(uint32_t),
@@ -731,7 +731,7 @@ mlv_explore_read_neighbours(mlv_explore *e, const mlv_points *base,
 			line[--len] = '\0';
 		if (split_tabs(line, f6, 6)) {
 			status = mlv_errf(err, errlen, "%s: line %zu: not 6 "
-			                  "tab-separated fields (mlv-simmat --knn "
+			                  "tab-separated fields (mlv-simmat -n "
 			                  "output)", path, nr.line);
 			break;
 		}
@@ -739,7 +739,7 @@ mlv_explore_read_neighbours(mlv_explore *e, const mlv_points *base,
 			for (int c = 0; c < 5 && !status; c++)
 				if (strcmp(f6[c], head[c]))
 					status = mlv_errf(err, errlen, "%s: line 1: column %d "
-					                  "is '%s', not %s (mlv-simmat --knn "
+					                  "is '%s', not %s (mlv-simmat -n "
 					                  "output)", path, c + 1, f6[c],
 					                  head[c]);
 			e->nn_measure = mlv_strdup(f6[5]);

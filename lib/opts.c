@@ -7,9 +7,13 @@
 
 #include "util.h"
 
-const mlv_opt mlv_opts_standard[] = {
+const mlv_opt mlv_opts_output[] = {
 	{"output", 'o', "FILE", "write FILE (atomically) instead of stdout", 'o',
 	 NULL},
+	{0},
+};
+
+const mlv_opt mlv_opts_common[] = {
 	{"quiet", 'q', NULL, "no warnings or progress on stderr",
 	 MLV_OPT_QUIET_INTERNAL, NULL},
 	{"help", 'h', NULL, "show this help", MLV_OPT_HELP_INTERNAL, NULL},
@@ -23,24 +27,24 @@ const mlv_opt mlv_opts_jobs[] = {
 };
 
 const mlv_opt mlv_opts_seed[] = {
-	{"seed", 0, "S", "random seed (0)", MLV_OPT_SEED, NULL},
+	{"seed", 0, "S", "seed of every random step (0); same seed, same result", MLV_OPT_SEED, NULL},
 	{0},
 };
 
 const mlv_opt mlv_opts_label[] = {
-	{"label", 0, "KEY", "the label to group by (label.NAME)", MLV_OPT_LABEL,
+	{"label", 0, "KEY", "a label key (label.NAME)", MLV_OPT_LABEL,
 	 NULL},
 	{0},
 };
 
 const mlv_opt mlv_opts_truth[] = {
-	{"truth", 0, "KEY", "score against a label (label.NAME)", MLV_OPT_TRUTH,
+	{"truth", 0, "KEY", "score against a label (label.NAME): ARI, NMI,\npurity", MLV_OPT_TRUTH,
 	 NULL},
 	{0},
 };
 
 const mlv_opt mlv_opts_neighbours[] = {
-	{"neighbours", 'n', "K", "neighbours per point", 'n', NULL},
+	{"neighbours", 'n', "K", "K nearest neighbours per point", 'n', NULL},
 	{"neighbors", 0, NULL, NULL, 0, "neighbours"},
 	{"knn", 0, NULL, NULL, 0, "neighbours"},
 	{0},
@@ -157,6 +161,9 @@ append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	}
 }
 
+/* Left columns wider than this overflow (see mlv_opts_help). */
+#define HELP_LEFT_MAX 24
+
 /* "  -x, --long ARG" or "      --long ARG": the left column of --help. */
 static void
 left_column(const mlv_opt *e, char *out, size_t len)
@@ -180,7 +187,7 @@ mlv_opts_help(const mlv_opts *o)
 		if (o->entry[i]->alias_of || is_heading(o->entry[i]))
 			continue;
 		left_column(o->entry[i], left, sizeof left);
-		if (strlen(left) > width)
+		if (strlen(left) > width && strlen(left) <= HELP_LEFT_MAX)
 			width = strlen(left);
 	}
 	width += 2;
@@ -195,7 +202,10 @@ mlv_opts_help(const mlv_opts *o)
 		left_column(e, left, sizeof left);
 		const char *h = e->help;
 		size_t line = strcspn(h, "\n");
-		append(&buf, &len, &cap, "%-*s%.*s\n", (int)width, left, (int)line, h);
+		/* A rare long option overflows its column rather than pushing
+		 * every help text right. */
+		append(&buf, &len, &cap, "%-*s%s%.*s\n", (int)width, left,
+		       strlen(left) >= width ? " " : "", (int)line, h);
 		while (h[line] == '\n') {
 			h += line + 1;
 			line = strcspn(h, "\n");

@@ -12,7 +12,7 @@
  *		{0}
  *	};
  *	static const mlv_opt *const table[] = {own, mlv_opts_jobs,
- *	                                       mlv_opts_standard, NULL};
+ *		mlv_opts_output, mlv_opts_common, NULL};
  *	mlv_opts_begin(&o, argc, argv, &about, table);
  *	while ((c = mlv_opts_next(&o)) != -1)
  *		switch (c) { case 'k': ... o.arg ... }
@@ -53,7 +53,8 @@ enum {
 /* Shared options that have a letter return it: 'o', 'j', 'n'. */
 
 /* Shared groups; every group ends with an all-zero entry. */
-extern const mlv_opt mlv_opts_standard[];   /* -o FILE, -q, -h, --version */
+extern const mlv_opt mlv_opts_output[];     /* -o FILE, to stdout by default */
+extern const mlv_opt mlv_opts_common[];     /* -q, -h, --version: every tool */
 extern const mlv_opt mlv_opts_jobs[];       /* -j/--jobs N */
 extern const mlv_opt mlv_opts_seed[];       /* --seed S */
 extern const mlv_opt mlv_opts_label[];      /* --label KEY */
@@ -78,7 +79,7 @@ typedef struct {
 	struct option longopts[MLV_OPTS_MAX + 1];
 	char optstring[2 * MLV_OPTS_MAX + 2];
 	unsigned char warned[MLV_OPTS_MAX]; /* an alias's one warning given */
-	const char *arg; /* the current option's argument, or NULL */
+	char *arg; /* the current option's argument (in argv), or NULL */
 } mlv_opts;
 
 /* Flatten the NULL-ended list of groups and build getopt's tables.  A table

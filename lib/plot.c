@@ -349,22 +349,22 @@ mlv_plot_check(const mlv_plot_opts *o, char *err, size_t errlen)
 		return mlv_errf(err, errlen, "--color and --color-column: choose one");
 	if ((o->color_key || o->color_column || o->hl_key) && !(k & coloured))
 		return mlv_errf(err, errlen, "--color, --color-column and "
-		                "--highlight go with -k scatter, trajectories, "
+		                "--highlight go with --kind scatter, trajectories, "
 		                "averages or parallel, not %s", name);
 	if (o->color_column && (k & records))
-		return mlv_errf(err, errlen, "--color-column colours rows, and -k %s "
+		return mlv_errf(err, errlen, "--color-column colours rows, and --kind %s "
 		                "draws whole records: colour them with --color", name);
 	if (o->with_points && o->kind != MLV_PLOT_AVERAGES)
-		return mlv_errf(err, errlen, "--with-points goes with -k averages, "
+		return mlv_errf(err, errlen, "--with-points goes with --kind averages, "
 		                "not %s", name);
 	if ((o->sort_variance || o->columns) && !(k & matrices))
 		return mlv_errf(err, errlen, "--sort-variance and --columns go with "
-		                "-k parallel or heatmap, not %s", name);
+		                "--kind parallel or heatmap, not %s", name);
 	if (o->max_rows != MLV_PLOT_MAX_ROWS && o->kind != MLV_PLOT_PARALLEL)
-		return mlv_errf(err, errlen, "--max-rows goes with -k parallel, "
+		return mlv_errf(err, errlen, "--max-rows goes with --kind parallel, "
 		                "not %s", name);
 	if (o->clusters && o->kind != MLV_PLOT_DENDROGRAM)
-		return mlv_errf(err, errlen, "--clusters goes with -k dendrogram, "
+		return mlv_errf(err, errlen, "--clusters goes with --kind dendrogram, "
 		                "not %s", name);
 	return 0;
 }

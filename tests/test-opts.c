@@ -15,12 +15,14 @@ static const mlv_opt own[] = {
 	{"kind", 0, "KIND", "scatter or lines\n(scatter by default)", KIND, NULL},
 	{NULL, 0, NULL, "  lines:", 0, NULL},
 	{"log", 0, NULL, "log scale", SCALE, NULL},
+	{"exaggeration-iter", 0, "N", "its iterations\n(250)", SCALE, NULL},
 	{NULL, 'K', NULL, NULL, 0, "kind"},
 	{"sort", 0, NULL, NULL, 0, "kind"},
 	{0},
 };
 static const mlv_opt *const table[] = {own, mlv_opts_neighbours,
-                                       mlv_opts_standard, NULL};
+                                       mlv_opts_output, mlv_opts_common,
+                                       NULL};
 static const mlv_about about = {"mlv-x [-k K] [FILE...]", "Does x.",
                                 "Example:\n  mlv-x -k 3\n"};
 
@@ -109,7 +111,9 @@ TEST(help_lists_canonical_options_aligned)
 	          "                      (scatter by default)\n"
 	          "  lines:\n"
 	          "      --log           log scale\n"
-	          "  -n, --neighbours K  neighbours per point\n"
+	          "      --exaggeration-iter N its iterations\n"
+	          "                      (250)\n"
+	          "  -n, --neighbours K  K nearest neighbours per point\n"
 	          "  -o, --output FILE   write FILE (atomically) instead of stdout\n"
 	          "  -q, --quiet         no warnings or progress on stderr\n"
 	          "  -h, --help          show this help\n"

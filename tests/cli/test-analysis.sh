@@ -45,14 +45,14 @@ check "self-similarity per record: 40 x 40, kind=simmat" sh -c '[ "$(mlv-cat -H 
 check "cosine: 1 on the diagonal" sh -c 'mlv-cat -t tsv --id gen/0 s.mlv | awk -F "\t" "{ if (\$NR < 0.9999 || \$NR > 1.0001) exit 1 }"'
 check "--all: one matrix over every row" sh -c '[ "$(mlv-simmat --all blobs.mlv | mlv-cat -H | cut -d " " -f 2,3)" = "240 240" ]'
 mlv-gen --records 1 --rows 7 --cols 5 >q.mlv
-check "--between: rows against rows" sh -c '[ "$(mlv-simmat -m euclidean --between q.mlv blobs.mlv | mlv-cat -H | cut -d " " -f 2,3)" = "240 7" ]'
+check "--between: rows against rows" sh -c '[ "$(mlv-simmat --measure euclidean --between q.mlv blobs.mlv | mlv-cat -H | cut -d " " -f 2,3)" = "240 7" ]'
 fails "--between streams of other widths" 1 "one.mlv: 3 columns, the input 5" mlv-simmat --between one.mlv blobs.mlv
-mlv-simmat --query q.mlv --knn 3 blobs.mlv >knn.tsv
-check "--query --knn: a TSV line per query row and rank" sh -c '[ "$(wc -l <knn.tsv)" -eq 22 ] && head -n 1 knn.tsv | grep -q "^query_id	query_t	rank	id	t	cosine$"'
+mlv-simmat --query q.mlv -n 3 blobs.mlv >knn.tsv
+check "--query -n: a TSV line per query row and rank" sh -c '[ "$(wc -l <knn.tsv)" -eq 22 ] && head -n 1 knn.tsv | grep -q "^query_id	query_t	rank	id	t	cosine$"'
 mlv-cat --id gen/3 blobs.mlv >q3.mlv
-check "a row finds itself first" sh -c 'mlv-simmat -m euclidean --query q3.mlv --knn 1 blobs.mlv | awk -F "\t" "NR > 1 && (\$4 != \"gen/3\" || \$2 != \$5 || \$6 > 0.01) { exit 1 }"'
-fails "--knn larger than the collection" 1 "^mlv-simmat: --knn 300: the collection has only 240 rows$" mlv-simmat --query q.mlv --knn 300 blobs.mlv
-fails "--query of another width" 1 "one.mlv: queries have 3 columns, the collection 5" mlv-simmat --query one.mlv --knn 1 blobs.mlv
+check "a row finds itself first" sh -c 'mlv-simmat --measure euclidean --query q3.mlv -n 1 blobs.mlv | awk -F "\t" "NR > 1 && (\$4 != \"gen/3\" || \$2 != \$5 || \$6 > 0.01) { exit 1 }"'
+fails "-n larger than the collection" 1 "^mlv-simmat: --neighbours 300: the collection has only 240 rows$" mlv-simmat --query q.mlv -n 300 blobs.mlv
+fails "--query of another width" 1 "one.mlv: queries have 3 columns, the collection 5" mlv-simmat --query one.mlv -n 1 blobs.mlv
 # three sections of 6, 9 and 5 rows, each its own direction plus noise
 awk 'BEGIN { srand(1); for (i = 0; i < 20; i++) { s = i < 6 ? 0 : i < 15 ? 1 : 2;
 	for (j = 0; j < 6; j++) printf "%s%.4f", j ? "\t" : "", (j == 2 * s || j == 2 * s + 1) + 0.1 * rand(); print "" } }' |
@@ -60,8 +60,8 @@ awk 'BEGIN { srand(1); for (i = 0; i < 20; i++) { s = i < 6 ? 0 : i < 15 ? 1 : 2
 mlv-simmat --novelty 3 sections.mlv >nov.mlv
 check "--novelty finds the section boundaries" sh -c 'mlv-cat -H nov.mlv | tr " " "\n" | grep -qx boundary_rows=6,15 && mlv-cat -H nov.mlv | tr " " "\n" | grep -qx boundaries=60,150'
 check "--novelty writes the curve, kind=novelty" sh -c 'mlv-cat -H nov.mlv | grep -q "^MLV1 20 1 .*kind=novelty"'
-fails "--novelty with a distance" 2 "--novelty needs a similarity" mlv-simmat -m euclidean --novelty 2 sections.mlv
-fails "--knn without --query" 2 "--query and --knn go together" mlv-simmat --knn 2 blobs.mlv
+fails "--novelty with a distance" 2 "--novelty needs a similarity" mlv-simmat --measure euclidean --novelty 2 sections.mlv
+fails "-n without --query" 2 "--query and --neighbours go together" mlv-simmat -n 2 blobs.mlv
 fails "NaN rows" 1 "NaN value" mlv-simmat nan.mlv
 
 # ---- mlv-stats ----
@@ -91,7 +91,7 @@ for cmd in "mlv-cluster -m average -k 2" "mlv-cluster -k 2 --tree nodir/t.mlv" \
 done
 
 # Binary is not written to a terminal, by any tool (gzip's rule).
-for cmd in "mlv-stats blobs.mlv" "mlv-simmat blobs.mlv" "mlv-cluster -k 2 blobs.mlv" "mlv-project -m pca blobs.mlv"; do
+for cmd in "mlv-stats blobs.mlv" "mlv-simmat blobs.mlv" "mlv-cluster -k 2 blobs.mlv" "mlv-project --measure pca blobs.mlv"; do
 	on_terminal $cmd >tty.out
 	check "$cmd on a terminal: refused before the work" sh -c 'grep -q "^1 mlv-[a-z]*: <stdout>: is a terminal; binary output is not written to it" tty.out'
 done

@@ -53,7 +53,7 @@ mlv-cat -t tsv a.mlv | mlv-cat -f tsv >a.tsv.mlv
 mlv-cat -t tsv a.tsv.mlv >t1
 mlv-cat -t tsv a.mlv >t2
 same "TSV round trip is exact" t1 t2
-mlv-cat -t csv --names -k id,t a.mlv | head -n 2 >csv.head
+mlv-cat -t csv --names --keys id,t a.mlv | head -n 2 >csv.head
 check "CSV with names and key columns" sh -c 'head -n 1 csv.head | grep -q "^id,t,c0,c1,c2,c3$" && tail -n 1 csv.head | grep -q "^gen/0,0,"'
 printf 'x\ty\n1\t2\n' | mlv-cat -f tsv --set 'label.who=a b' --set kind=xy >named.mlv
 check "text header becomes colnames; --set adds keys" sh -c 'mlv-cat -H named.mlv | grep -qx "MLV1 1 2 colnames=x,y label.who=a%20b kind=xy"'

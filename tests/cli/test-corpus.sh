@@ -66,7 +66,7 @@ check "notes: every file lasts 0.5 s" all_last n1 0.500000
 # bin (10.8 Hz; the erhu's vibrato swings A5 by 13 Hz), for every timbre
 # and pitch.
 awk -F '\t' 'NR == 1 || $11 == 100' n1/labels.tsv >n1/v100.tsv
-mlv-spec --list n1/v100.tsv | mlv-cat -t tsv -k label.f0_hz,id |
+mlv-spec --list n1/v100.tsv | mlv-cat -t tsv --keys label.f0_hz,id |
 	awk -F '\t' '{ k = $1 "\t" $2; n[k]++; for (i = 3; i <= NF; i++) s[k, i - 3] += $i; w = NF - 2 }
 	END { for (k in n) { m = -1; for (i = 0; i < w; i++) if (s[k, i] > m) { m = s[k, i]; b = i }
 		split(k, f, "\t"); d = b * 22050 / 2048 - f[1]; if (d < 0) d = -d
@@ -148,7 +148,7 @@ check "sections: segments.tsv, whole 10-s segments, each in its section" sh -c "
 	awk -F '\t' 'FNR == 1 { next } NR == FNR { s[\$1, \$3] = \$5; e[\$1, \$3] = \$6; l[\$1, \$3] = \$4; next }
 		{ k = \$1 SUBSEP \$5; if (\$3 < s[k] || \$4 > e[k] || \$6 != l[k] || \$7 != 1) bad = 1; n[\$1]++ }
 		END { exit bad || n[\"pipa_tempo.wav\"] != 11 }' s1/labels.tsv s1/segments.tsv"
-mlv-spec --list s1/labels.tsv -f mel --n-mels 32 -o s1.mlv
+mlv-spec --list s1/labels.tsv --feature mel --n-mels 32 -o s1.mlv
 check "sections: as a manifest, one record per section, of its length" sh -c '
 	[ $(mlv-cat -H s1.mlv | wc -l) = 15 ] &&
 	[ "$(mlv-cat -H s1.mlv | cut -d " " -f 2 | sort -un | tr "\n" " ")" = "431 862 1292 " ] &&
@@ -176,9 +176,9 @@ check "composers: every file lasts --seconds" all_last c1 4.000000
 check "composers: tracks of a composer differ" sh -c '! cmp -s c1/meadows-01.wav c1/meadows-02.wav'
 
 # ---- manifests ----
-mlv-spec --list n1/labels.tsv -f mfcc --n-mfcc 13 -o n1.mlv
-mlv-spec --list p1/labels.tsv -f mel --n-mels 16 -o p1.mlv
-mlv-spec --list c1/labels.tsv -f mel --n-mels 16 -o c1.mlv
+mlv-spec --list n1/labels.tsv --feature mfcc --n-mfcc 13 -o n1.mlv
+mlv-spec --list p1/labels.tsv --feature mel --n-mels 16 -o p1.mlv
+mlv-spec --list c1/labels.tsv --feature mel --n-mels 16 -o c1.mlv
 check "every labels.tsv is an mlv-spec manifest, labels become metadata" sh -c '
 	[ $(mlv-cat -H n1.mlv | wc -l) = 192 ] && [ $(mlv-cat -H p1.mlv | wc -l) = 12 ] && [ $(mlv-cat -H c1.mlv | wc -l) = 6 ] &&
 	mlv-cat -H n1.mlv | head -n 1 | tr " " "\n" | grep -qx label.loudness=I1 &&

@@ -34,10 +34,10 @@ knn_accuracy${TAB}label.part${TAB}1${TAB}240
 chance_agreement${TAB}label.part${TAB}0.497908${TAB}240
 EOF
 mlv-gen --records 20 --rows 20 --cols 5 --seed 4 >noise.mlv
-mlv-eval neighbours -k 10 --label label.part noise.mlv >noise.tsv
+mlv-eval neighbours -n 10 --label label.part noise.mlv >noise.tsv
 within "labels unrelated to the rows: agreement near chance" noise.tsv knn_agreement label.part 0.42 0.58
 check "chance on unrelated labels: (200-1)/(400-1)" test "$(value noise.tsv chance_agreement label.part)" = 0.498747
-mlv-eval neighbours -m cosine -k 3 --label label.part --label id --no-header blobs.mlv >two.tsv
+mlv-eval neighbours --measure cosine -n 3 --label label.part --label id --no-header blobs.mlv >two.tsv
 check "several labels, in order, without a header" sh -c '
 	[ "$(cut -f 1,2 two.tsv | tr "\t\n" ":,")" = "knn_agreement:label.part,knn_accuracy:label.part,chance_agreement:label.part,knn_agreement:id,knn_accuracy:id,chance_agreement:id," ]'
 # Tracks are tight clouds at 0, 10, ..., 50 whose composer alternates x y:
@@ -52,8 +52,8 @@ for t in 0 1 2 3 4 5; do
 	awk -F '\t' -v t=$t '$1 == t { print $2 "\t" $3 }' tracks.txt |
 		mlv-cat -f tsv --set id=track$t --set label.track=t$t --set label.composer=$c >>tracks.mlv
 done
-mlv-eval neighbours -k 5 --label label.composer --no-header tracks.mlv >tr1.tsv
-mlv-eval neighbours -k 5 --label label.composer --exclude label.track --no-header tracks.mlv >tr2.tsv
+mlv-eval neighbours -n 5 --label label.composer --no-header tracks.mlv >tr1.tsv
+mlv-eval neighbours -n 5 --label label.composer --exclude label.track --no-header tracks.mlv >tr2.tsv
 lines "without --exclude a track judges itself" tr1.tsv <<EOF
 knn_agreement${TAB}label.composer${TAB}1${TAB}60
 knn_accuracy${TAB}label.composer${TAB}1${TAB}60
@@ -107,7 +107,7 @@ check "--no-standardize --C 0.01: the exact optimum's 0.6" test "$(value raw.tsv
 mlv-gen --records 8 --rows 30 --cols 4 --separation 20 --seed 5 >tr.mlv
 mlv-gen --records 4 --rows 25 --cols 4 --separation 20 --seed 6 >te.mlv
 for c in logreg knn; do
-	mlv-eval classify -c $c --train tr.mlv --label label.part --no-header te.mlv >c.$c.tsv
+	mlv-eval classify --classifier $c --train tr.mlv --label label.part --no-header te.mlv >c.$c.tsv
 	lines "$c separates separated classes" c.$c.tsv <<EOF
 accuracy${TAB}label.part${TAB}1${TAB}100
 balanced_accuracy${TAB}label.part${TAB}1${TAB}100
@@ -118,10 +118,10 @@ classes${TAB}label.part${TAB}2${TAB}240
 EOF
 done
 # one command line for both classifiers: each ignores the other's options
-mlv-eval classify -c logreg -k 7 -m cosine --train train.mlv --label label.composer test.mlv >lk.tsv
+mlv-eval classify --classifier logreg -n 7 --measure cosine --train train.mlv --label label.composer test.mlv >lk.tsv
 same "-k and -m do not change logreg" cl.tsv lk.tsv
-mlv-eval classify -c knn -k 7 -m cosine -j 1 --train train.mlv --label label.composer test.mlv >k1.tsv
-mlv-eval classify -c knn -k 7 -m cosine -j 2 --train train.mlv --label label.composer test.mlv >k2.tsv
+mlv-eval classify --classifier knn -n 7 --measure cosine -j 1 --train train.mlv --label label.composer test.mlv >k1.tsv
+mlv-eval classify --classifier knn -n 7 --measure cosine -j 2 --train train.mlv --label label.composer test.mlv >k2.tsv
 same "knn: the same for any thread count" k1.tsv k2.tsv
 within "knn on the fixture: better than chance" k1.tsv accuracy label.composer 0.5 0.9
 mlv-cat --set label.composer=liszt test.mlv >liszt.mlv
@@ -130,7 +130,7 @@ check "a class the training rows lack: a warning" grep -q "liszt.mlv: label.comp
 check "... and its rows count as errors" test "$(value liszt.tsv accuracy label.composer) $(value liszt.tsv balanced_accuracy label.composer)" = "0 0"
 
 # track_accuracy: a vote per track.  Training rows a at 0, b at 10; with
-# -k 1 a test row at 0 is predicted a, at 10 b.  Tracks by src (then id
+# -n 1 a test row at 0 is predicted a, at 10 b.  Tracks by src (then id
 # without its #fragment): s1 (a: 0 0 10) votes a, right; s2 (a, two
 # records: 10 | 0) ties and takes the first prediction, b, wrong; the
 # id c.wav (b: 10 10) votes b, right: 2 of 3.
@@ -141,17 +141,17 @@ check "... and its rows count as errors" test "$(value liszt.tsv accuracy label.
   printf '0\n' | mlv-cat -f tsv --set id=x3 --set src=s2 --set label.c=a --set label.t=q
   printf '10\n' | mlv-cat -f tsv --set id=c.wav#t=0,1 --set label.c=b --set label.t=r
   printf '10\n' | mlv-cat -f tsv --set id=c.wav#t=1,2 --set label.c=b --set label.t=r; } >ttest.mlv
-mlv-eval classify -c knn -k 1 --no-standardize --train ttrain.mlv --label label.c ttest.mlv >tk.tsv
+mlv-eval classify --classifier knn -n 1 --no-standardize --train ttrain.mlv --label label.c ttest.mlv >tk.tsv
 check "track_accuracy: tracks by src or id, ties to the first prediction" test \
 	"$(value tk.tsv track_accuracy label.c) $(awk -F '\t' '$1 == "track_accuracy" { print $4 }' tk.tsv) $(value tk.tsv accuracy label.c)" = "0.666667 3 0.714286"
 # by label.t: p (0 0 10 10) ties, first a, right; q (0) right; r right
-mlv-eval classify -c knn -k 1 --no-standardize --track label.t --train ttrain.mlv --label label.c ttest.mlv >tk2.tsv
+mlv-eval classify --classifier knn -n 1 --no-standardize --track label.t --train ttrain.mlv --label label.c ttest.mlv >tk2.tsv
 check "--track KEY groups by KEY" test "$(value tk2.tsv track_accuracy label.c)" = 1
 fails "--track without the key" 1 "^mlv-eval: ttest.mlv: record 1 \\(id=x1\\): no label.u \\(--track label.u\\)$" \
-	mlv-eval classify -c knn -k 1 --track label.u --train ttrain.mlv --label label.c ttest.mlv
+	mlv-eval classify --classifier knn -n 1 --track label.u --train ttrain.mlv --label label.c ttest.mlv
 mlv-cat --set label.t=p ttest.mlv >tmixed.mlv
 fails "a track of two classes" 1 "^mlv-eval: tmixed.mlv: record 4 \\(id=c.wav#t=0,1\\): label.c=b, but label.c=a in tmixed.mlv: record 1 \\(id=x1\\) of the same track \\(label.t\\)$" \
-	mlv-eval classify -c knn -k 1 --track label.t --train ttrain.mlv --label label.c tmixed.mlv
+	mlv-eval classify --classifier knn -n 1 --track label.t --train ttrain.mlv --label label.c tmixed.mlv
 fails "--track with neighbours" 2 "^mlv-eval: --track does not go with neighbours" mlv-eval neighbours --track id --label label.part blobs.mlv
 
 # --predictions and -o are committed together: a failed run leaves
@@ -162,10 +162,10 @@ fails "-o into a missing directory" 1 "^mlv-eval: /nonexistent/r.tsv: cannot cre
 check "... leaves no predictions" test ! -e p1.mlv
 echo keep >p2.mlv
 echo keep >r2.tsv
-mlv-eval classify -c knn -k 1 --track label.t --train ttrain.mlv --label label.c --predictions p2.mlv -o r2.tsv tmixed.mlv 2>/dev/null
+mlv-eval classify --classifier knn -n 1 --track label.t --train ttrain.mlv --label label.c --predictions p2.mlv -o r2.tsv tmixed.mlv 2>/dev/null
 check "a run failing late leaves both files as they were" sh -c '
 	[ "$(cat p2.mlv)" = keep ] && [ "$(cat r2.tsv)" = keep ] && [ "$(ls -a | grep -c "^\\.p2\\|^\\.r2")" -eq 0 ]'
-mlv-eval classify -c knn -k 1 --train ttrain.mlv --label label.c --predictions p2.mlv -o r2.tsv ttest.mlv
+mlv-eval classify --classifier knn -n 1 --train ttrain.mlv --label label.c --predictions p2.mlv -o r2.tsv ttest.mlv
 check "a run that succeeds writes both" sh -c '
 	[ "$(mlv-cat -t tsv p2.mlv | tr "\n" " ")" = "0 0 1 1 0 1 1 " ] && grep -q "^track_accuracy" r2.tsv'
 
@@ -249,14 +249,14 @@ fails "no subcommand" 2 "a subcommand is needed" mlv-eval
 fails "an unknown subcommand" 2 "^mlv-eval: neighbors: unknown subcommand" mlv-eval neighbors --label x blobs.mlv
 fails "neighbours without --label" 2 "neighbours needs --label" mlv-eval neighbours blobs.mlv
 fails "an option of another subcommand" 2 "^mlv-eval: --exclude does not go with classify" mlv-eval classify --exclude id --train tr.mlv --label label.part te.mlv
-fails "-k 0" 2 "^mlv-eval: -k 0: " mlv-eval neighbours -k 0 --label label.part blobs.mlv
-fails "an unknown measure" 2 "-m manhattan: unknown measure" mlv-eval neighbours -m manhattan --label label.part blobs.mlv
+fails "-n 0" 2 "^mlv-eval: --neighbours 0: " mlv-eval neighbours -n 0 --label label.part blobs.mlv
+fails "an unknown measure" 2 "--measure manhattan: unknown measure" mlv-eval neighbours --measure manhattan --label label.part blobs.mlv
 fails "a missing label" 1 "^mlv-eval: blobs.mlv: record 1 \\(id=gen/0\\): no label.nope \\(--label label.nope\\)$" mlv-eval neighbours --label label.nope blobs.mlv
-fails "fewer than k+1 rows" 1 "^mlv-eval: blobs.mlv: 240 rows; -k 240 needs at least 241$" mlv-eval neighbours -k 240 --label label.part blobs.mlv
+fails "fewer than k+1 rows" 1 "^mlv-eval: blobs.mlv: 240 rows; -n 240 needs at least 241$" mlv-eval neighbours -n 240 --label label.part blobs.mlv
 mlv-cat --set label.part=a blobs.mlv >oneclass.mlv
 fails "one class only" 1 "^mlv-eval: oneclass.mlv: one class only, label.part=a \\(agreement would be 1 whatever the neighbours\\)$" mlv-eval neighbours --label label.part oneclass.mlv
 fails "one training class" 1 "^mlv-eval: oneclass.mlv: one class only" mlv-eval classify --train oneclass.mlv --label label.part blobs.mlv
-fails "--exclude leaving too few rows" 1 "record 1 \\(id=track0\\): 30 rows outside its label.composer=x, fewer than -k 40$" mlv-eval neighbours -k 40 --label label.track --exclude label.composer tracks.mlv
+fails "--exclude leaving too few rows" 1 "record 1 \\(id=track0\\): 30 rows outside its label.composer=x, fewer than -n 40$" mlv-eval neighbours -n 40 --label label.track --exclude label.composer tracks.mlv
 mlv-gen --records 2 --rows 10 --cols 3 --nan 1 >nan.mlv
 fails "non-finite values" 1 "nan.mlv: record 1 \\(id=gen/0\\): row [0-9]+: NaN value" mlv-eval neighbours --label label.part nan.mlv
 mlv-gen --records 2 --rows 10 --cols 3 >narrow.mlv
@@ -281,16 +281,16 @@ for r in 0 1 2 3; do
 		mlv-cat -f tsv --set id=w$r --set label.g=$( [ $r -lt 2 ] && echo x || echo y) --set label.c=$r
 done >within.mlv
 check "--within: among rows of one group, the nearest are the record's own" sh -c '
-	[ "$(mlv-eval neighbours -k 2 --within label.g --label label.c --no-header within.mlv | head -n 1 | cut -f 3)" = 1 ] &&
-	[ "$(mlv-eval neighbours -k 2 --within label.g --label label.c --no-header within.mlv | sed -n 3p | cut -f 3)" = 0.4 ]'
-fails "--within a group smaller than k + 1" 1 "^mlv-eval: within.mlv: record 1 \\(id=w0\\): 5 other rows share its label.g=x, fewer than -k 6 \\(--within label.g\\)$" \
-	mlv-eval neighbours -k 6 --within label.g --label label.c within.mlv
-fails "--within id: each record alone" 1 "^mlv-eval: blobs.mlv: record 1 \\(id=gen/0\\): 39 other rows share its id=gen/0, fewer than -k 40 \\(--within id\\)$" \
-	mlv-eval neighbours -k 40 --within id --label label.part blobs.mlv
-fails "--within and --exclude: the rows of the within-group outside the record's" 1 "^mlv-eval: within.mlv: record 1 \\(id=w0\\): 3 rows share its label.g=x outside its label.c=0, fewer than -k 4 \\(--within label.g --exclude label.c\\)$" \
-	mlv-eval neighbours -k 4 --within label.g --exclude label.c --label label.g within.mlv
+	[ "$(mlv-eval neighbours -n 2 --within label.g --label label.c --no-header within.mlv | head -n 1 | cut -f 3)" = 1 ] &&
+	[ "$(mlv-eval neighbours -n 2 --within label.g --label label.c --no-header within.mlv | sed -n 3p | cut -f 3)" = 0.4 ]'
+fails "--within a group smaller than k + 1" 1 "^mlv-eval: within.mlv: record 1 \\(id=w0\\): 5 other rows share its label.g=x, fewer than -n 6 \\(--within label.g\\)$" \
+	mlv-eval neighbours -n 6 --within label.g --label label.c within.mlv
+fails "--within id: each record alone" 1 "^mlv-eval: blobs.mlv: record 1 \\(id=gen/0\\): 39 other rows share its id=gen/0, fewer than -n 40 \\(--within id\\)$" \
+	mlv-eval neighbours -n 40 --within id --label label.part blobs.mlv
+fails "--within and --exclude: the rows of the within-group outside the record's" 1 "^mlv-eval: within.mlv: record 1 \\(id=w0\\): 3 rows share its label.g=x outside its label.c=0, fewer than -n 4 \\(--within label.g --exclude label.c\\)$" \
+	mlv-eval neighbours -n 4 --within label.g --exclude label.c --label label.g within.mlv
 check "--within and --exclude: neighbours of the group's other record" sh -c '
-	[ "$(mlv-eval neighbours -k 3 --within label.g --exclude label.c --label label.g --no-header within.mlv | head -n 1 | cut -f 3)" = 1 ]'
+	[ "$(mlv-eval neighbours -n 3 --within label.g --exclude label.c --label label.g --no-header within.mlv | head -n 1 | cut -f 3)" = 1 ]'
 
 # --exclude with one record of most rows (it once took k + 2999
 # candidates per row); the values are checked, the speed is not (no timed

@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE
 #                  at the same (record id, row), else the first mismatch
 #   latent FILE    the same for the latent rows and all of FILE's columns
 #   times          each point's start and end, "%.4f-%.4f", space-separated
-#   knn TSV        "ok" when the neighbours equal mlv-simmat --knn's in
+#   knn TSV        "ok" when the neighbours equal mlv-simmat -n's in
 #                  TSV (each point's own entry dropped), else a mismatch
 #   clips DIR      writes each embedded clip to DIR/N.ogg; prints the count
 #   count TEXT     how often TEXT occurs in the raw page
@@ -162,7 +162,7 @@ mlv-paste map.mlv cl.mlv >mapcl.mlv
 mlv-project -m pca lat.mlv 2>/dev/null | mlv-cat --set kind=other >map2in.mlv
 for id in gen/2 gen/0 gen/3 gen/1; do mlv-cat --id "$id" map2in.mlv; done >map2.mlv
 
-check "writes a page" mlv-explore --latent lat.mlv --knn 3 -c label.part \
+check "writes a page" mlv-explore --latent lat.mlv --neighbours 3 -c label.part \
 	-o p.html map.mlv map2.mlv
 fails "a failed run leaves no page" 1 "no such key" \
 	mlv-explore -c label.nope -o gone.html map.mlv
@@ -190,11 +190,11 @@ else
 	expect "times from t0 and dt" "0.0000-0.0250 0.0250-0.0500" \
 		"$(page p.html times | cut -d' ' -f1,2)"
 
-	mlv-simmat -m euclidean --query lat.mlv --knn 4 lat.mlv >knn.tsv
-	expect "--knn 3 equals mlv-simmat --knn 4 less the point itself" ok \
+	mlv-simmat --measure euclidean --query lat.mlv -n 4 lat.mlv >knn.tsv
+	expect "--neighbours 3 equals mlv-simmat -n 4 less the point itself" ok \
 		"$(page p.html knn lat.mlv knn.tsv)"
-	mlv-explore --neighbours knn.tsv -o pn.html map.mlv
-	expect "--neighbours reads mlv-simmat --knn's TSV" ok "$(page pn.html knn lat.mlv knn.tsv)"
+	mlv-explore --neighbour-list knn.tsv -o pn.html map.mlv
+	expect "--neighbours reads mlv-simmat -n's TSV" ok "$(page pn.html knn lat.mlv knn.tsv)"
 	expect "--neighbours: k is the ranks less one" 3 "$(page pn.html json neighbours.k)"
 	mlv-explore --latent lat.mlv -o pk.html map.mlv
 	expect "--latent alone: 10 neighbours" 10 "$(page pk.html json neighbours.k)"
@@ -219,7 +219,7 @@ else
 	for i in 1 2 3 4; do
 		mlv-cat --id "gen/$((i - 1))" --set "label.evil=$(cat v$i)" map.mlv
 	done >evil.mlv
-	mlv-explore -t '</script><b>title</b>' -o pe.html evil.mlv
+	mlv-explore --title '</script><b>title</b>' -o pe.html evil.mlv
 	expect "hostile labels: still the contract's elements" ok "$(page pe.html elements)"
 	expect "hostile labels survive as data, in byte order" ok \
 		"$(page pe.html values labels.0.values v1 v2 v3 v4)"
@@ -233,7 +233,7 @@ fi
 mkdir -p audio out 'audio/with space'
 mlv-synth --sr 16000 --seconds 2 --tone 440:0.5 -o audio/a.wav
 mlv-synth --sr 16000 --seconds 2 --tone 660:0.5 -o 'audio/with space/b#1.wav'
-mlv-spec -f mel audio/a.wav 'audio/with space/b#1.wav' 2>/dev/null |
+mlv-spec --feature mel audio/a.wav 'audio/with space/b#1.wav' 2>/dev/null |
 	mlv-frame --seconds 0.5 --pool mean >seg.mlv
 mlv-project -m pca seg.mlv -o segmap.mlv 2>/dev/null
 mlv-explore -o out/a.html segmap.mlv
@@ -257,7 +257,7 @@ if [ -n "$PY" ]; then
 	expect "embedded audio" '"embedded"' "$(page out/e.html json audio.mode)"
 	mkdir clips
 	n=$(page out/e.html clips clips)
-	mlv-spec -f mel --sr 16000 --hop 160 clips/*.ogg 2>/dev/null | mlv-cat -s |
+	mlv-spec --feature mel --sr 16000 --hop 160 clips/*.ogg 2>/dev/null | mlv-cat -s |
 		awk -F '\t' 'NR > 1 { printf "%.1f\n", ($4 - 1) * 0.01 }' | sort | uniq -c |
 		awk '{ printf "%s:%s ", $1, $2 }' >clips.txt
 	# 2 s files in windows of 22 rows of 512 samples at 22050 Hz (0.511 s)
@@ -293,16 +293,16 @@ fails "--color names the keys there are" 1 "--color label.x: no such key \(the p
 	mlv-explore -c label.x -o x.html map.mlv
 fails "--color cluster without clusters" 1 "--color cluster: no such key" \
 	mlv-explore -c cluster -o x.html map.mlv
-fails "--knn without --latent" 2 "--knn needs --latent" mlv-explore --knn 3 -o x.html map.mlv
-fails "--knn and --neighbours" 2 "exclude each other" mlv-explore --knn 3 --neighbours knn.tsv -o x.html map.mlv
-fails "--knn above the points" 1 "--knn 20: there are only 19 other points" \
-	mlv-explore --latent lat.mlv --knn 20 -o x.html map.mlv
+fails "--neighbours without --latent" 2 "--neighbours needs --latent" mlv-explore --neighbours 3 -o x.html map.mlv
+fails "--neighbours and --neighbour-list" 2 "exclude each other" mlv-explore --neighbours 3 --neighbour-list knn.tsv -o x.html map.mlv
+fails "--neighbours above the points" 1 "--neighbours 20: there are only 19 other points" \
+	mlv-explore --latent lat.mlv --neighbours 20 -o x.html map.mlv
 fails "three maps" 2 "at most 2" mlv-explore -o x.html map.mlv map.mlv map.mlv
 fails "--clusters without a cluster column" 1 "lat.mlv: 6 columns, none named cluster" \
 	mlv-explore --clusters lat.mlv -o x.html map.mlv
-mlv-cat --id gen/0 lat.mlv | mlv-simmat -m euclidean --query - --knn 4 lat.mlv >knn0.tsv
+mlv-cat --id gen/0 lat.mlv | mlv-simmat --measure euclidean --query - -n 4 lat.mlv >knn0.tsv
 fails "--neighbours without every point" 1 "knn0.tsv: no neighbours of map.mlv: record 2 \(id=gen/1\) row 1" \
-	mlv-explore --neighbours knn0.tsv -o x.html map.mlv
+	mlv-explore --neighbour-list knn0.tsv -o x.html map.mlv
 [ -e x.html ] && not_ok "refusals leave no page" || ok "refusals leave no page"
 
 # the build: CSS or JS that could end its element is refused

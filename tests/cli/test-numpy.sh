@@ -139,7 +139,7 @@ printf '%s\t%s\t%s\t%s\t%s\n' 'dir with spaces/file%20name.wav' \
 	"line one\\nline two\\tafter a tab\\r\\n\"double\" 'single'" '%41%2g%' \
 	'<a href="x?a=1&b=2">&amp; &lt;</a>' 'a=b c%d 100%' >awk.keys.want
 cat awk.keys.want awk.keys.want >awk.keys.want2
-mlv-cat -t tsv -k id,note,pct,markup,title "$REF/awkward.mlv" 2>&1 | cut -f 1-5 >awk.keys
+mlv-cat -t tsv --keys id,note,pct,markup,title "$REF/awkward.mlv" 2>&1 | cut -f 1-5 >awk.keys
 same "awkward: mlv-cat decodes the values" awk.keys awk.keys.want2
 
 printf 'MLV1 0 0 a=x%%2cy b=%%0a%%c3%%a9 c=%%25%%7e d=caf%%e9%%Ff\n' >lower.mlv
@@ -384,7 +384,7 @@ import mlv
 keys = sys.argv[2].split(",")
 out = sys.stdout.buffer
 recs = list(mlv.read(sys.argv[1]))
-if sys.argv[3] == "tsv":       # as mlv-cat -t tsv -k KEYS, without the values
+if sys.argv[3] == "tsv":       # as mlv-cat -t tsv --keys KEYS, without the values
     for meta, x in recs:
         for _ in range(x.shape[0]):
             vals = [meta.get(k, "").encode("utf-8", "surrogateescape") for k in keys]
@@ -407,12 +407,12 @@ else:                           # the text gen_npy.py wrote
     print("ok")
 EOF
 n_keys=$(echo "$KEYS" | tr ',' '\n' | wc -l)
-mlv-cat -t tsv -k "$KEYS" "$REF/awkward.mlv" | cut -f "1-$n_keys" >awk.c.tsv
+mlv-cat -t tsv --keys "$KEYS" "$REF/awkward.mlv" | cut -f "1-$n_keys" >awk.c.tsv
 "$PY" awk_meta.py "$REF/awkward.mlv" "$KEYS" tsv >awk.py.tsv 2>&1
 if [ "$(wc -l <awk.c.tsv)" -eq 2 ] && grep -q 'Sigur R' awk.c.tsv; then
 	same "numpy: mlv.py: awkward metadata decoded as mlv-cat decodes it" awk.py.tsv awk.c.tsv
 else
-	not_ok "numpy: mlv.py: awkward metadata decoded as mlv-cat decodes it" "mlv-cat -t tsv -k gave:" "$(cat awk.c.tsv)"
+	not_ok "numpy: mlv.py: awkward metadata decoded as mlv-cat decodes it" "mlv-cat -t tsv --keys gave:" "$(cat awk.c.tsv)"
 fi
 mlv-cat -H "$REF/awkward.mlv" >awk.c.h
 "$PY" awk_meta.py "$REF/awkward.mlv" "$KEYS" headers >awk.py.h 2>&1

@@ -136,7 +136,7 @@ fails "missing gnuplot: one line naming the package" 1 \
 	"^mlv-plot: /nonexistent/gnuplot not found \\(install it: apt-get install gnuplot-nox\\)$" \
 	env MLV_GNUPLOT=/nonexistent/gnuplot mlv-plot -o none.svg map.mlv
 check "missing gnuplot leaves no file" sh -c '[ -z "$(ls -A | grep none)" ]'
-fails "an unknown kind" 2 "^mlv-plot: -k pie: not one of scatter, trajectories, averages, parallel, heatmap, lines, dendrogram$" mlv-plot -k pie map.mlv
+fails "an unknown kind" 2 "^mlv-plot: --kind pie: not one of scatter, trajectories, averages, parallel, heatmap, lines, dendrogram$" mlv-plot --kind pie map.mlv
 fails "an unknown extension" 2 "^mlv-plot: -o map.txt: name the type with -t" mlv-plot -o map.txt map.mlv
 fails "--color with --color-column" 2 "^mlv-plot: --color and --color-column: choose one$" mlv-plot -c id --color-column 1 --script map.mlv
 fails "-c of a key no record has: the keys and the nearest" 1 \
@@ -152,29 +152,29 @@ fails "--color-column past the columns" 1 "^mlv-plot: record 1 \\(id=gen/0\\): -
 	mlv-plot --color-column 3 --script map.mlv
 
 # ---- options that do not fit the kind, and input a kind cannot draw ----
-fails "--clusters goes with dendrograms" 2 "^mlv-plot: --clusters goes with -k dendrogram, not scatter$" \
-	mlv-plot -k scatter --clusters 2 --script map.mlv
-fails "--color-column colours rows, not trajectories" 2 "^mlv-plot: --color-column colours rows, and -k trajectories draws whole records" \
-	mlv-plot -k trajectories --color-column 1 --script map.mlv
-fails "--with-points goes with averages" 2 "^mlv-plot: --with-points goes with -k averages, not parallel$" \
-	mlv-plot -k parallel --with-points --script map.mlv
+fails "--clusters goes with dendrograms" 2 "^mlv-plot: --clusters goes with --kind dendrogram, not scatter$" \
+	mlv-plot --kind scatter --clusters 2 --script map.mlv
+fails "--color-column colours rows, not trajectories" 2 "^mlv-plot: --color-column colours rows, and --kind trajectories draws whole records" \
+	mlv-plot --kind trajectories --color-column 1 --script map.mlv
+fails "--with-points goes with averages" 2 "^mlv-plot: --with-points goes with --kind averages, not parallel$" \
+	mlv-plot --kind parallel --with-points --script map.mlv
 # map.mlv's kind=test makes it a scatter plot, known only after reading
-fails "--sort-variance on a kind taken from the data" 2 "^mlv-plot: --sort-variance and --columns go with -k parallel or heatmap, not scatter$" \
+fails "--sort-variance on a kind taken from the data" 2 "^mlv-plot: --sort-variance and --columns go with --kind parallel or heatmap, not scatter$" \
 	mlv-plot --sort-variance --script map.mlv
 mlv-gen --rows 5 --cols 1 >one.mlv
 fails "parallel of one column" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 column to draw; parallel coordinates need 2 or more$" \
-	mlv-plot -k parallel --script one.mlv
+	mlv-plot --kind parallel --script one.mlv
 mlv-gen --rows 5 --cols 3 >three.mlv
 fails "parallel of one column besides the colour" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 column besides the colour column to draw" \
-	mlv-plot -k parallel --columns 5 --color-column 2 --script map.mlv
+	mlv-plot --kind parallel --columns 5 --color-column 2 --script map.mlv
 fails "parallel of records of two widths" 1 "^mlv-plot: record 7 \\(id=gen/0\\): 3 columns, but record 1 has 2; parallel coordinates need one width$" \
-	sh -c 'cat map.mlv three.mlv | mlv-plot -k parallel --script'
+	sh -c 'cat map.mlv three.mlv | mlv-plot --kind parallel --script'
 fails "trajectories of one column" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 column; a trajectory needs 2$" \
-	mlv-plot -k trajectories --script one.mlv
+	mlv-plot --kind trajectories --script one.mlv
 mlv-gen --records 3 --rows 16 --cols 2 --separation 20 --seed 5 >blobs.mlv
 mlv-cluster -k 2 --tree tree.mlv blobs.mlv >/dev/null
 fails "dendrogram of a record that is no tree" 1 "^mlv-plot: record 1 \\(id=gen/0\\): kind=test, not a merge tree \\(kind=tree, from mlv-cluster --tree\\)$" \
-	mlv-plot -k dendrogram --script one.mlv
+	mlv-plot --kind dendrogram --script one.mlv
 fails "dendrogram: more clusters than points" 1 "^mlv-plot: --clusters 49: the tree has 48 points$" \
 	mlv-plot --clusters 49 --script tree.mlv
 mlv-cat -t tsv tree.mlv | sed '1s/^[0-9]*/99/' |
@@ -186,34 +186,34 @@ fails "dendrogram of a broken tree" 1 "^mlv-plot: record 1 \\(id=tree\\): merge 
 printf 'MLV1 0 3 id=empty\n' >empty.mlv
 for k in scatter trajectories averages parallel heatmap lines; do
 	fails "$k of a record without rows" 1 "^mlv-plot: record 1 \\(id=empty\\): no rows to plot$" \
-		mlv-plot -k $k -o none.svg empty.mlv
+		mlv-plot --kind $k -o none.svg empty.mlv
 done
 fails "lines: an empty record among others is named" 1 "^mlv-plot: record 2 \\(id=empty\\): no rows to plot$" \
-	sh -c 'cat three.mlv empty.mlv | mlv-plot -k lines -o none.svg'
+	sh -c 'cat three.mlv empty.mlv | mlv-plot --kind lines -o none.svg'
 fails "scatter of records all without rows" 1 "^mlv-plot: no rows to plot: none of the 2 records has any$" \
 	sh -c 'cat empty.mlv empty.mlv | mlv-plot -o none.svg'
 mlv-gen --rows 4 --cols 3 --nan 12 >allnan.mlv
 for k in scatter trajectories averages; do
 	fails "$k of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): no row with finite values in columns 1 and 2, so no point to draw$" \
-		mlv-plot -k $k -o none.svg allnan.mlv
+		mlv-plot --kind $k -o none.svg allnan.mlv
 done
 fails "parallel of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): no finite values in the columns drawn, so no line to draw$" \
-	mlv-plot -k parallel -o none.svg allnan.mlv
+	mlv-plot --kind parallel -o none.svg allnan.mlv
 fails "heatmap of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): no finite values, so no colours to draw$" \
-	mlv-plot -k heatmap -o none.svg allnan.mlv
+	mlv-plot --kind heatmap -o none.svg allnan.mlv
 fails "lines of NaN only" 1 "^mlv-plot: record 1 \\(id=gen/0\\): fewer than two rows with finite values, so no line to draw$" \
-	mlv-plot -k lines -o none.svg allnan.mlv
+	mlv-plot --kind lines -o none.svg allnan.mlv
 mlv-gen --rows 1 --cols 3 >row1.mlv
 fails "lines of one row: no line to draw" 1 "^mlv-plot: record 1 \\(id=gen/0\\): fewer than two rows with finite values" \
-	mlv-plot -k lines -o none.svg row1.mlv
+	mlv-plot --kind lines -o none.svg row1.mlv
 # gnuplot draws no image under 2 x 2 points, and only warns
 fails "heatmap of one row" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 1 x 3; a heatmap needs 2 or more rows and 2 or more columns$" \
-	mlv-plot -k heatmap -o none.svg row1.mlv
+	mlv-plot --kind heatmap -o none.svg row1.mlv
 mlv-gen --rows 2 --cols 1 >col1.mlv
 fails "heatmap of one column" 1 "^mlv-plot: record 1 \\(id=gen/0\\): 2 x 1; a heatmap needs 2 or more rows and 2 or more columns$" \
-	mlv-plot -k heatmap -o none.svg col1.mlv
+	mlv-plot --kind heatmap -o none.svg col1.mlv
 fails "heatmap --columns 1" 1 "^mlv-plot: --columns 1: a heatmap needs 2 or more columns$" \
-	mlv-plot -k heatmap --columns 1 -o none.svg three.mlv
+	mlv-plot --kind heatmap --columns 1 -o none.svg three.mlv
 check "refused input leaves no file" sh -c '[ -z "$(ls -A | grep none)" ]'
 
 if ! command -v "${MLV_GNUPLOT:-gnuplot}" >/dev/null 2>&1; then
@@ -262,7 +262,7 @@ mlv-project -m pca map.mlv 2>/dev/null | mlv-plot --script >pca2.gp
 check "maps: mlv-project's PCA axes named with their variance" sh -c '
 	grep -q "^set xlabel \"PC1 ([0-9]* %)\"$" pca2.gp && grep -q "^set ylabel \"PC2 ([0-9]* %)\"$" pca2.gp'
 for m in tsne:t-SNE umap:UMAP; do
-	mlv-cat --set projection=${m%%:*} map.mlv | mlv-plot -k trajectories --script >proj.gp
+	mlv-cat --set projection=${m%%:*} map.mlv | mlv-plot --kind trajectories --script >proj.gp
 	check "maps: ${m%%:*} axes named ${m#*:} 1 and 2, equal units" sh -c "
 		grep -qx 'set xlabel \"${m#*:} 1\"' proj.gp && grep -qx 'set ylabel \"${m#*:} 2\"' proj.gp &&
 		grep -qx 'set size ratio -1' proj.gp"
@@ -348,7 +348,7 @@ for t in svg png pdf; do
 done
 cat nasty[0-9]*.mlv >nasty-all.mlv
 for k in trajectories averages lines; do
-	if mlv-plot -k $k -o nasty-$k.svg nasty-all.mlv 2>nasty.err &&
+	if mlv-plot --kind $k -o nasty-$k.svg nasty-all.mlv 2>nasty.err &&
 		well_formed nasty-$k.svg 2>>nasty.err; then
 		ok "hostile text: -k $k of them all is XML"
 	else
@@ -361,7 +361,7 @@ contains "hostile text: nor is \$" '|$HOME ${x} $(echo pwned) $1 $$|' svg nasty1
 
 # ---- heatmap ----
 mlv-gen --rows 20 --cols 4 | mlv-simmat >sim.mlv
-mlv-plot -k heatmap -o sim.svg sim.mlv
+mlv-plot --kind heatmap -o sim.svg sim.mlv
 expect "heatmap: crisp in SVG, a rectangle per cell, no bitmap to smooth" "400
 0" svg sim.svg cells images
 mlv-gen --rows 6 --cols 5 | mlv-cat --set kind=spec --set df=20 --set scale=db --set dt=0.025 >spec.mlv
@@ -380,25 +380,25 @@ contains "heatmap: a colour bar named by the measure" "|cosine|gen/0" svg sim.sv
 contains "heatmap: time on both axes" "|time (s)|time (s)|" svg sim.svg texts
 mlv-gen --records 2 --rows 5 --cols 3 | mlv-simmat >two.mlv
 fails "heatmap: one record only" 1 "^mlv-plot: a heatmap draws one record, and the input has 2" \
-	mlv-plot -k heatmap -o two.svg two.mlv
+	mlv-plot --kind heatmap -o two.svg two.mlv
 
 # ---- lines ----
 awk 'BEGIN { srand(1); for (i = 0; i < 20; i++) { s = i < 6 ? 0 : i < 15 ? 1 : 2;
 	for (j = 0; j < 6; j++) printf "%s%.4f", j ? "\t" : "", (j == 2 * s || j == 2 * s + 1) + 0.1 * rand(); print "" } }' |
 	mlv-cat -f tsv --set id=piece --set t0=0 --set dt=10 | mlv-simmat --novelty 3 >nov.mlv
-mlv-plot -k lines -o nov.svg nov.mlv
+mlv-plot --kind lines -o nov.svg nov.mlv
 contains "lines: a novelty curve against time, with its boundaries" "|novelty|time (s)|novelty|boundaries|piece" svg nov.svg texts
 check "lines: a dashed line at each boundary" sh -c '
-	mlv-plot -k lines --script nov.mlv | grep -c "^set arrow from \(60\|150\), graph 0" | grep -qx 2'
+	mlv-plot --kind lines --script nov.mlv | grep -c "^set arrow from \(60\|150\), graph 0" | grep -qx 2'
 printf '1\t2.0\t2.2\n2\t1.0\t1.5\n3\t0.5\t1.2\n4\t0.3\t1.1\n' |
 	mlv-cat -f tsv --set id=run1 --set colnames=epoch,train,validation >log.mlv
-mlv-plot -k lines -o log.svg log.mlv
+mlv-plot --kind lines -o log.svg log.mlv
 contains "lines: a training log, each column against the first" "|epoch|train|validation|run1" svg log.svg texts
 mlv-cat --set kind=loss log.mlv >loss.mlv
-mlv-plot -k lines --script loss.mlv >loss.gp
+mlv-plot --kind lines --script loss.mlv >loss.gp
 check "lines: a loss on a log scale, its axes named" sh -c '
 	grep -qx "set logscale y" loss.gp && grep -qx "set ylabel \"loss\"" loss.gp &&
-	grep -qx "set xlabel \"epoch\"" loss.gp && ! mlv-plot -k lines --script log.mlv | grep -q logscale'
+	grep -qx "set xlabel \"epoch\"" loss.gp && ! mlv-plot --kind lines --script log.mlv | grep -q logscale'
 printf '1\t2.0\n2\t0\n' | mlv-cat -f tsv --set kind=loss --set colnames=epoch,train >loss0.mlv
 check "lines: a loss that reaches 0 stays linear" sh -c '! mlv-plot --script loss0.mlv | grep -q logscale'
 
@@ -412,7 +412,7 @@ contains "-c with --highlight: legend of the key's values" "|id|other|gen/1|gen/
 
 # ---- trajectories ----
 mlv-gen --records 4 --rows 30 --cols 2 --separation 6 --seed 2 >tr.mlv
-mlv-plot -k trajectories -o tr.svg tr.mlv
+mlv-plot --kind trajectories -o tr.svg tr.mlv
 expect "trajectories: a line per record, a vertex per row" 4x30 svg tr.svg subpaths
 expect "trajectories: each start and end marked (open circle, triangle)" "4
 4" svg tr.svg "uses=#gpPt5" "uses=#gpPt8"
@@ -423,21 +423,21 @@ contains "trajectories: a tooltip at each vertex" \
 	"showHypertext(evt,'gen/1\\nlabel.part=b\\nt=10.025 s')" svg tr.svg tips
 expect "trajectories: tooltips for every row" 120 svg tr.svg points
 check "trajectories: start and end marks smaller than the old size 2" sh -c '
-	mlv-plot -k trajectories --script tr.mlv | grep -o "pt [69] ps [0-9.]*" | sort -u |
+	mlv-plot --kind trajectories --script tr.mlv | grep -o "pt [69] ps [0-9.]*" | sort -u |
 	awk "{ n++; if (\$4 >= 1.5) bad++ } END { exit n != 2 || bad }"'
 expect "trajectories: the script the tooltips call is in the file" defined svg tr.svg handlers
-mlv-plot -k trajectories -c label.part -o trc.svg tr.mlv
+mlv-plot --kind trajectories -c label.part -o trc.svg tr.mlv
 expect "trajectories -c: a colour per label" "2x30
 2x30" svg trc.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(86,180,233)"
 mlv-gen --records 40 --rows 3 --cols 2 >forty.mlv
-mlv-plot -k trajectories -o forty.svg forty.mlv
+mlv-plot --kind trajectories -o forty.svg forty.mlv
 expect "trajectories of 40 records: 40 lines" 40x3 svg forty.svg subpaths
 contains "trajectories of 40 records: 30 in the legend, then how many more" \
 	"|gen/28|gen/29|and 10 more|start|end|" svg forty.svg texts
 mlv-plot -c id -o forty-map.svg forty.mlv
 contains "scatter of 40 ids: 30 in the legend, then how many more" \
 	"|gen/29|and 10 more|" svg forty-map.svg texts
-mlv-plot -k trajectories --highlight id=gen/2 -o trh.svg tr.mlv
+mlv-plot --kind trajectories --highlight id=gen/2 -o trh.svg tr.mlv
 expect "trajectories --highlight: one strong line over grey" "1x30
 3x30" svg trh.svg "subpaths=rgb(213,94,0)" "subpaths=rgb(187,187,187)"
 
@@ -449,14 +449,14 @@ for s in 0.5 1 2; do
 		c + s, c - s, c, s, c, -s }' |
 		mlv-cat -f tsv --set id=r$s --set label.spread=$s
 done >spread.mlv
-mlv-plot -k averages -c id -o av.svg spread.mlv
+mlv-plot --kind averages -c id -o av.svg spread.mlv
 expect "averages: a circle per record, radii as the spreads" "3 1.00 2.00 4.00" svg av.svg circles
 contains "averages: tooltips with id, labels and rows" \
 	"showHypertext(evt,'r2\\nlabel.spread=2\\n4 rows')" svg av.svg tips
 expect "averages: the script the tooltips call is in the file" defined svg av.svg handlers
 check "averages: the centres at the means" sh -c '
-	mlv-plot -k averages -c id --script spread.mlv | grep -qx "20 0 1.41421356 3"'
-mlv-plot -k averages -c id --with-points -o avp.svg spread.mlv
+	mlv-plot --kind averages -c id --script spread.mlv | grep -qx "20 0 1.41421356 3"'
+mlv-plot --kind averages -c id --with-points -o avp.svg spread.mlv
 expect "averages --with-points: the rows, faint, behind" "12
 3 1.00 2.00 4.00" svg avp.svg faint circles
 
@@ -466,14 +466,14 @@ awk 'BEGIN { srand(7); for (i = 0; i < 60; i++)
 	printf "%.5f\t%.5f\t%.5f\t%.5f\n", rand() - 0.5, 4 * (rand() - 0.5),
 		0.5 * (rand() - 0.5), 2 * (rand() - 0.5) }' |
 	mlv-cat -f tsv --set id=lat --set kind=latent --set label.part=x >lat.mlv
-mlv-plot -k parallel -o par.svg lat.mlv
+mlv-plot --kind parallel -o par.svg lat.mlv
 expect "parallel: a line per row across the four axes" 60x4 svg par.svg subpaths
 expect "parallel: axes z0 to z3 on one range, tics on the first only" \
 	"z0|z1|z2|z3|-1.5|-1|-0.5| 0| 0.5| 1| 1.5|lat" sh -c "\"$PY\" svg.py par.svg texts | sed 's/| | *$//'"
 awk 'BEGIN { srand(3); for (i = 0; i < 300; i++) { for (j = 0; j < 16; j++)
 	printf "%s%.4f", j ? "\t" : "", (j + 1) * (rand() - 0.5); print "" } }' >wide.tsv
 { mlv-cat -f tsv --set id=w1 --set label.part=a wide.tsv; mlv-cat -f tsv --set id=w2 --set label.part=b wide.tsv; } >wide.mlv
-mlv-plot -k parallel --highlight label.part=b --script wide.mlv >wide.gp
+mlv-plot --kind parallel --highlight label.part=b --script wide.mlv >wide.gp
 # 16 columns, column j spread j + 1 times as wide
 check "parallel of 16 columns: one range, tics once, translucent, the selection last" sh -c '
 	[ "$(grep -c "^set paxis [0-9]* range \[-7.89[0-9]*:7.9[0-9]*\]$" wide.gp)" -eq 16 ] &&
@@ -481,36 +481,36 @@ check "parallel of 16 columns: one range, tics once, translucent, the selection 
 	grep -q "^     \$p0 using 1:2 with lines lw 1 lc rgb .#F[0-9A-F]BBBBBB. " wide.gp &&
 	grep -q "^     \$p1 using 1:2 with lines lw 1 lc rgb .#E[0-9A-F]D55E00. " wide.gp &&
 	[ "$(grep -n "^     \$p0 using" wide.gp | cut -d: -f1)" -lt "$(grep -n "^     \$p1 using" wide.gp | cut -d: -f1)" ]'
-mlv-plot -k parallel --highlight label.part=b -o wide.png wide.mlv
-mlv-plot -k parallel --sort-variance -o pars.svg lat.mlv
+mlv-plot --kind parallel --highlight label.part=b -o wide.png wide.mlv
+mlv-plot --kind parallel --sort-variance -o pars.svg lat.mlv
 contains "parallel --sort-variance: the axes by variance" "z1|z3|z0|z2|" svg pars.svg texts
-mlv-plot -k parallel --sort-variance --columns 2 -o par2.svg lat.mlv
+mlv-plot --kind parallel --sort-variance --columns 2 -o par2.svg lat.mlv
 expect "parallel --columns 2: the two of most variance" 60x2 svg par2.svg subpaths
 expect "parallel --columns 2: their names" "z1|z3" sh -c "\"$PY\" svg.py par2.svg texts | cut -d\"|\" -f1-2"
 awk 'BEGIN { for (i = 0; i < 60; i++) print i % 3 }' | mlv-cat -f tsv --set id=c >ids60.mlv
 mlv-paste lat.mlv ids60.mlv >latc.mlv
-mlv-plot -k parallel --color-column 5 -o parc.svg latc.mlv
+mlv-plot --kind parallel --color-column 5 -o parc.svg latc.mlv
 expect "parallel --color-column: a colour per cluster, not an axis" "20x4
 20x4
 20x4" svg parc.svg "subpaths=rgb(230,159,0)" "subpaths=rgb(86,180,233)" "subpaths=rgb(0,158,115)"
 contains "parallel --color-column: legend" "|column 5|0|1|2|" svg parc.svg texts
-mlv-plot -k parallel --max-rows 25 -o parm.svg lat.mlv
+mlv-plot --kind parallel --max-rows 25 -o parm.svg lat.mlv
 expect "parallel --max-rows: an even sample" 25x4 svg parm.svg subpaths
 contains "parallel --max-rows: said on the plot" "drawn: 25 of 60 rows, evenly spaced" svg parm.svg texts
 mlv-gen --rows 4 --cols 3 | mlv-cat --set "colnames=a<b,c&d,e'f" >escp.mlv
-contains "parallel: column names drawn as text" "a<b|c&d|e'f|" svg "$(mlv-plot -k parallel -o escp.svg escp.mlv && echo escp.svg)" texts
+contains "parallel: column names drawn as text" "a<b|c&d|e'f|" svg "$(mlv-plot --kind parallel -o escp.svg escp.mlv && echo escp.svg)" texts
 
 # ---- heatmap --sort-variance ----
 printf '1\t10\t0\t5\n2\t30\t0.1\t1\n3\t20\t0.2\t9\n' |
 	mlv-cat -f tsv --set id=m --set colnames=a,b,c,d >hv.mlv
-mlv-plot -k heatmap --sort-variance -o hv.svg hv.mlv
+mlv-plot --kind heatmap --sort-variance -o hv.svg hv.mlv
 contains "heatmap --sort-variance: rows named by column, by variance" \
 	"b|d|a|c|-0.5|" svg hv.svg texts
 check "heatmap --sort-variance: the matrix's columns in that order, largest on top" sh -c '
-	mlv-plot -k heatmap --sort-variance --script hv.mlv >hv.gp &&
+	mlv-plot --kind heatmap --sort-variance --script hv.mlv >hv.gp &&
 	[ "$(sed -n "/^\$m << EOD/{n;p;}" hv.gp)" = "10 5 1 0" ] &&
 	grep -qx "set yrange \[3.5:-0.5\]" hv.gp'
-mlv-plot -k heatmap --sort-variance --columns 2 -o hv2.svg hv.mlv
+mlv-plot --kind heatmap --sort-variance --columns 2 -o hv2.svg hv.mlv
 contains "heatmap --columns 2: the two of most variance" "b|d|-0.5|" svg hv2.svg texts
 
 # ---- dendrogram: 3 records, two blobs 20 apart (a: gen/0 and gen/2) ----
@@ -553,7 +553,7 @@ check "pdf by extension" sh -c 'head -c 5 map.pdf | grep -q "^%PDF-"'
 mlv-plot -t png map.mlv >stdout.png
 check "-t png to stdout" sh -c 'head -c 8 stdout.png | od -An -c | grep -q "P   N   G"'
 for k in trajectories averages parallel; do
-	mlv-plot -k $k -c label.part -o $k.png map.mlv
+	mlv-plot --kind $k -c label.part -o $k.png map.mlv
 done
 mlv-plot --clusters 2 -o den.pdf tree.mlv
 check "png and pdf of the new kinds" sh -c '

@@ -54,7 +54,7 @@ mlv-gen --rows 10 --cols 4 >small.mlv
 mlv-project -m umap small.mlv >small-u.mlv 2>small-u.err
 check "fewer points than 15 neighbours: the default gives way, with one warning" sh -c '[ "$(cat small-u.err)" = "mlv-project: small.mlv: 10 points; UMAP with 9 neighbours instead of 15 (the most they allow)" ] && mlv-cat -H small-u.mlv | grep -q "^MLV1 10 2 .* neighbors=9 "'
 fails "UMAP on 2 points" 1 "^mlv-project: <stdin>: 2 points; UMAP needs at least 3$" sh -c 'mlv-gen --rows 2 --cols 3 | mlv-project -m umap'
-fails "fewer points than neighbours" 1 "^mlv-project: few.mlv: 20 points; UMAP with --neighbors 30 needs at least 31$" mlv-project -m umap --neighbors 30 few.mlv
+fails "fewer points than neighbours" 1 "^mlv-project: few.mlv: 20 points; UMAP with --neighbours 30 needs at least 31$" mlv-project -m umap --neighbours 30 few.mlv
 
 # ---- bad input and usage ----
 mlv-gen --records 2 --rows 10 --cols 3 --nan 1 >nan.mlv

@@ -28,11 +28,11 @@ else
 fi
 mlv-spec --sr 8000 --n-fft 800 --power 2 tone.wav | mlv-cat -t tsv | sed -n 5p | peak >p2
 check "power 2 squares the magnitude" sh -c 'awk "{ exit !(\$1 == 100 && \$2 > 9998 && \$2 < 10002) }" p2'
-mlv-spec -f mel a.wav | mlv-cat -t tsv >a.wav.tsv
-mlv-spec -f mel a.flac | mlv-cat -t tsv >a.flac.tsv
+mlv-spec --feature mel a.wav | mlv-cat -t tsv >a.wav.tsv
+mlv-spec --feature mel a.flac | mlv-cat -t tsv >a.flac.tsv
 same "WAV and FLAC of the same samples give identical features" a.wav.tsv a.flac.tsv
-mlv-spec -j 1 -f mfcc a.wav b.wav tone.wav >j1.mlv
-mlv-spec -j 2 -f mfcc a.wav b.wav tone.wav >j2.mlv
+mlv-spec -j 1 --feature mfcc a.wav b.wav tone.wav >j1.mlv
+mlv-spec -j 2 --feature mfcc a.wav b.wav tone.wav >j2.mlv
 same "output is the same for any thread count, in input order" j1.mlv j2.mlv
 mlv-spec -j 1 --sr 8000 tone.wav >t1.mlv
 mlv-spec -j 2 --sr 8000 tone.wav >t2.mlv
@@ -46,9 +46,9 @@ mlv-spec --sr 20000 --n-fft 1000 --win-length 500 --hop 500 --scale log1p --norm
 check "MusicLatentVIS STFT: 501 bins, 0.025 s hop, in [0, 1]" sh -c '
 	mlv-cat -H mlvis.mlv | grep -q "^MLV1 121 501 .* dt=0.025 .*n_fft=1000 win_length=500 hop=500 " &&
 	mlv-cat -s mlvis.mlv | tail -n 1 | awk -F "\t" "{ exit !(\$6 == 0 && \$7 == 1) }"'
-mlv-spec -f mel --n-mels 64 a.wav >mel.mlv
-mlv-spec -f mfcc --n-mfcc 13 a.wav >mfcc.mlv
-mlv-spec -f chroma a.wav >chroma.mlv
+mlv-spec --feature mel --n-mels 64 a.wav >mel.mlv
+mlv-spec --feature mfcc --n-mfcc 13 a.wav >mfcc.mlv
+mlv-spec --feature chroma a.wav >chroma.mlv
 check "Symphony2vec features: 64 mel bands, 13 MFCCs, 12 chroma bins" sh -c '
 	[ "$(mlv-cat -H mel.mlv | cut -d " " -f 2,3)" = "130 64" ] &&
 	[ "$(mlv-cat -H mfcc.mlv | cut -d " " -f 2,3)" = "130 13" ] &&
@@ -93,18 +93,18 @@ check "manifest: ranges and labels (paths relative to the manifest)" sh -c '
 	mlv-cat -H list.mlv | tail -n 1 | tr " " "\n" | grep -qx label.pitch=A4'
 
 # ---- normalisation ----
-mlv-spec -f mel --scale db --norm zscore --norm-axis column --fit-stats stats.mlv a.wav b.wav >train.mlv
+mlv-spec --feature mel --scale db --norm zscore --norm-axis column --fit-stats stats.mlv a.wav b.wav >train.mlv
 check "--fit-stats saves statistics" sh -c '[ "$(mlv-cat -H stats.mlv | cut -d " " -f 1-3)" = "MLV1 2 128" ] && mlv-cat -H stats.mlv | grep -q "kind=stats norm=zscore axis=column"'
-mlv-spec -f mel --scale db --stats stats.mlv a.wav b.wav >again.mlv
+mlv-spec --feature mel --scale db --stats stats.mlv a.wav b.wav >again.mlv
 same "--stats scales data exactly as --fit-stats scaled the training data" train.mlv again.mlv
 fails "--fit-stats in a missing directory: refused before decoding" 1 "^mlv-spec: nodir/s\\.mlv: cannot create \\(No such file or directory\\)$" \
-	sh -c 'sleep 30 | timeout 20 mlv-spec -f mel --norm zscore --fit-stats nodir/s.mlv >/dev/null'
-mlv-spec -f mel --scale db --stats stats.mlv tone.wav >test.mlv
+	sh -c 'sleep 30 | timeout 20 mlv-spec --feature mel --norm zscore --fit-stats nodir/s.mlv >/dev/null'
+mlv-spec --feature mel --scale db --stats stats.mlv tone.wav >test.mlv
 check "--stats applies training statistics to other data" sh -c 'mlv-cat -H test.mlv | grep -q "norm=zscore"'
-mlv-spec -f mel --scale db --norm minmax a.wav b.wav | mlv-cat -s >per.tsv
+mlv-spec --feature mel --scale db --norm minmax a.wav b.wav | mlv-cat -s >per.tsv
 check "--norm minmax per record spans [0, 1] in each" sh -c 'awk -F "\t" "NR > 1 && (\$6 != 0 || \$7 != 1) { exit 1 }" per.tsv'
-fails "--stats of another width" 1 "stats.mlv: record 1 \\(id=stats\\): statistics fitted on 128 columns, data has 64" mlv-spec -f mel --n-mels 64 --stats stats.mlv a.wav
-check "silence: log of zero stays finite" sh -c 'mlv-spec -f mel --scale db silence.wav | mlv-cat -s | tail -n 1 | awk -F "\t" "{ exit !(\$10 == 0 && \$6 == -100 && \$7 == -100) }"'
+fails "--stats of another width" 1 "stats.mlv: record 1 \\(id=stats\\): statistics fitted on 128 columns, data has 64" mlv-spec --feature mel --n-mels 64 --stats stats.mlv a.wav
+check "silence: log of zero stays finite" sh -c 'mlv-spec --feature mel --scale db silence.wav | mlv-cat -s | tail -n 1 | awk -F "\t" "{ exit !(\$10 == 0 && \$6 == -100 && \$7 == -100) }"'
 check "silence: log1p and min-max of a constant stay finite" sh -c 'mlv-spec --scale log1p --norm minmax silence.wav | mlv-cat -s | tail -n 1 | awk -F "\t" "{ exit !(\$10 == 0 && \$7 == 0) }"'
 
 # ---- bad input ----
@@ -129,9 +129,9 @@ cp tone.wav fast.wav
 printf '\200\215\133\000' | dd of=fast.wav bs=1 seek=24 conv=notrunc 2>/dev/null
 fails "absurd sample rate in a file" 1 "^mlv-spec: fast.wav: .*6000000" mlv-spec fast.wav
 fails "channel out of range" 1 "^mlv-spec: six.wav: .*6" mlv-spec --channel 7 six.wav
-fails "fmax above Nyquist" 2 "^mlv-spec: --fmax 12000: above the Nyquist frequency \\(11025 Hz at 22050 Hz\\)" mlv-spec -f mel --fmax 12000 a.wav
-fails "scale on mfcc" 2 "^mlv-spec: --scale db: only stft and mel" mlv-spec -f mfcc --scale db a.wav
-fails "unknown feature" 2 "^mlv-spec: --feature cqt: unknown" mlv-spec -f cqt a.wav
+fails "fmax above Nyquist" 2 "^mlv-spec: --fmax 12000: above the Nyquist frequency \\(11025 Hz at 22050 Hz\\)" mlv-spec --feature mel --fmax 12000 a.wav
+fails "scale on mfcc" 2 "^mlv-spec: --scale db: only stft and mel" mlv-spec --feature mfcc --scale db a.wav
+fails "unknown feature" 2 "^mlv-spec: --feature cqt: unknown" mlv-spec --feature cqt a.wav
 fails "--fit-stats without --norm" 2 "needs --norm" mlv-spec --fit-stats s.mlv a.wav
 mlv-spec --sr 8000 a.wav text.wav tone.wav >some.mlv 2>some.err
 status=$?
@@ -145,12 +145,12 @@ same "a failed run leaves the -o file as it was" keep.mlv keep.before
 check "--help and --version" sh -c 'mlv-spec --help | grep -q "^usage: mlv-spec" && mlv-spec --version | grep -q "^mlv-spec (mlv) "'
 
 # options that the chosen feature would ignore are refused
-fails "--n-mels with stft" 2 "^mlv-spec: --n-mels applies only with -f mel or mfcc$" mlv-spec --n-mels 64 a.wav
-fails "--n-mfcc with mel" 2 "^mlv-spec: --n-mfcc applies only with -f mfcc$" mlv-spec -f mel --n-mfcc 13 a.wav
+fails "--n-mels with stft" 2 "^mlv-spec: --n-mels applies only with --feature mel or mfcc$" mlv-spec --n-mels 64 a.wav
+fails "--n-mfcc with mel" 2 "^mlv-spec: --n-mfcc applies only with --feature mfcc$" mlv-spec --feature mel --n-mfcc 13 a.wav
 fails "--top-db without dB" 2 "^mlv-spec: --amin and --top-db apply only" mlv-spec --top-db 60 a.wav
-fails "--ref without dB" 2 "^mlv-spec: --ref applies only with --scale db$" mlv-spec -f mfcc --ref max a.wav
+fails "--ref without dB" 2 "^mlv-spec: --ref applies only with --scale db$" mlv-spec --feature mfcc --ref max a.wav
 fails "--tail without --clip" 2 "^mlv-spec: --tail goes with --clip$" mlv-spec --tail pad a.wav
 fails "--norm-axis without --norm" 2 "^mlv-spec: --norm-axis goes with" mlv-spec --norm-axis column a.wav
 check "--top-db none is recorded as none" sh -c 'mlv-spec --scale db --top-db none a.wav | mlv-cat -H | tr " " "\n" | grep -qx top_db=none'
-fails "--stats fitted on other features" 1 "stats.mlv were fitted on scale=db, these features have scale=linear" mlv-spec -f mel --stats stats.mlv a.wav
+fails "--stats fitted on other features" 1 "stats.mlv were fitted on scale=db, these features have scale=linear" mlv-spec --feature mel --stats stats.mlv a.wav
 check "stdin records have no id or src" sh -c '! mlv-spec --sr 8000 - <tone.wav | mlv-cat -H | grep -q " id=\| src="'

@@ -17,7 +17,7 @@ validation: 0.2
 YAML
 mlv-gen --records 4 --rows 50 --cols 8 --seed 2 >d.mlv
 
-mlv-train -m small.yaml --log loss.mlv -o m.mlv d.mlv
+mlv-train --model small.yaml --log loss.mlv -o m.mlv d.mlv
 check "the model is a stream: architecture, statistics, tensors" sh -c '
 	mlv-cat -H m.mlv | head -n 1 | grep -q "^MLV1 0 0 id=model kind=model mlv-model=1 name=small steps=1 features=8 latent=3 " &&
 	mlv-cat -H m.mlv | sed -n 2p | grep -q "^MLV1 2 1 id=model.norm kind=stats norm=minmax" &&
@@ -25,19 +25,19 @@ check "the model is a stream: architecture, statistics, tensors" sh -c '
 check "--log: train and validation loss per epoch" sh -c '
 	mlv-cat -H loss.mlv | grep -q "^MLV1 6 3 id=small kind=loss colnames=epoch,train,validation" &&
 	mlv-cat -t tsv loss.mlv | awk -F "\t" "NR == 1 { first = \$2 } END { exit !(\$2 < first) }"'
-mlv-train -m small.yaml -o m2.mlv d.mlv
+mlv-train --model small.yaml -o m2.mlv d.mlv
 same "the same seed trains the same weights" m.mlv m2.mlv
-mlv-train -m small.yaml --seed 9 -o m3.mlv d.mlv
+mlv-train --model small.yaml --seed 9 -o m3.mlv d.mlv
 check "another seed trains other weights" sh -c '! cmp -s m.mlv m3.mlv'
 
 # resume: 3 epochs and a checkpoint, then 3 more, equal 6 in one go
-mlv-train -m small.yaml --epochs 3 --checkpoint ck.mlv -o part.mlv d.mlv
+mlv-train --model small.yaml --epochs 3 --checkpoint ck.mlv -o part.mlv d.mlv
 mlv-train --resume ck.mlv --epochs 6 -o resumed.mlv d.mlv
 same "a resumed run ends with the weights of an uninterrupted one" resumed.mlv m.mlv
 # killed by SIGKILL once a checkpoint exists, then resumed
 mlv-gen --records 20 --rows 200 --cols 8 --seed 4 >big.mlv
-mlv-train -m small.yaml --epochs 600 -j 1 -o full.mlv big.mlv
-mlv-train -m small.yaml --epochs 600 -j 1 --checkpoint kill.mlv --every 1 -o killed.mlv big.mlv &
+mlv-train --model small.yaml --epochs 600 -j 1 -o full.mlv big.mlv
+mlv-train --model small.yaml --epochs 600 -j 1 --checkpoint kill.mlv --checkpoint-every 1 -o killed.mlv big.mlv &
 pid=$!
 i=0
 while [ ! -s kill.mlv ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -51,29 +51,29 @@ else
 fi
 
 # ---- mlv-encode ----
-mlv-encode -m m.mlv d.mlv >z.mlv
+mlv-encode --model m.mlv d.mlv >z.mlv
 check "encode: latents per row, ids and labels kept" sh -c '
 	[ "$(mlv-cat -H z.mlv | cut -d " " -f 2,3 | sort -u)" = "50 3" ] &&
 	mlv-cat -H z.mlv | head -n 1 | grep -q "id=gen/0 .*kind=latent .*label.part=a"'
-mlv-encode -m m.mlv --decode z.mlv >dec.mlv
-mlv-encode -m m.mlv --reconstruct d.mlv >rec.mlv
+mlv-encode --model m.mlv --decode z.mlv >dec.mlv
+mlv-encode --model m.mlv --reconstruct d.mlv >rec.mlv
 check "decode of the latents equals the reconstruction" sh -c 'mlv-cat -t tsv dec.mlv >a.tsv; mlv-cat -t tsv rec.mlv >b.tsv; cmp -s a.tsv b.tsv && [ "$(mlv-cat -H rec.mlv | cut -d " " -f 3 | sort -u)" = 8 ]'
-mlv-encode -m m.mlv --error d.mlv >err.mlv
+mlv-encode --model m.mlv --error d.mlv >err.mlv
 check "--error: per row and per record (mse)" sh -c 'mlv-cat -H err.mlv | head -n 1 | grep -q "^MLV1 50 1 .*mse=0\.0"'
-fails "a stream of the wrong width" 1 "^mlv-encode: z.mlv: rows of 3 values, but the model takes 8$" mlv-encode -m m.mlv z.mlv
-fails "training rows of the wrong width" 1 "rows of 3 values, but the model takes 8 \\(1 steps x 8 features\\)" mlv-train -m small.yaml -o x.mlv z.mlv
+fails "a stream of the wrong width" 1 "^mlv-encode: z.mlv: rows of 3 values, but the model takes 8$" mlv-encode --model m.mlv z.mlv
+fails "training rows of the wrong width" 1 "rows of 3 values, but the model takes 8 \\(1 steps x 8 features\\)" mlv-train --model small.yaml -o x.mlv z.mlv
 check "a failed run writes no model" sh -c '[ ! -e x.mlv ]'
 
 # ---- the paper's LSTM segment model, end to end on generated latents ----
 mlv-gen --records 2 --rows 2000 --cols 32 --seed 5 | mlv-frame --seconds 10 --every 20 --stack --steps 4 >seq.mlv
-mlv-train -m "$TESTS_DIR/../examples/models/musiclatentvis-lstm.yaml" --epochs 2 -o lstm.mlv seq.mlv
-check "LSTM autoencoder: 4 x 160 segments to 16-d latents" sh -c '[ "$(mlv-encode -m lstm.mlv seq.mlv | mlv-cat -H | cut -d " " -f 2,3 | sort -u)" = "5 16" ]'
-mlv-gen --rows 20 --cols 501 | mlv-train -m "$TESTS_DIR/../examples/models/musiclatentvis-fc.yaml" --epochs 1 -o fc.mlv
+mlv-train --model "$TESTS_DIR/../examples/models/musiclatentvis-lstm.yaml" --epochs 2 -o lstm.mlv seq.mlv
+check "LSTM autoencoder: 4 x 160 segments to 16-d latents" sh -c '[ "$(mlv-encode --model lstm.mlv seq.mlv | mlv-cat -H | cut -d " " -f 2,3 | sort -u)" = "5 16" ]'
+mlv-gen --rows 20 --cols 501 | mlv-train --model "$TESTS_DIR/../examples/models/musiclatentvis-fc.yaml" --epochs 1 -o fc.mlv
 check "the FC model description trains" sh -c '[ "$(mlv-cat -H fc.mlv | head -n 1 | tr " " "\n" | grep "^latent=")" = latent=32 ]'
 
 # ---- bad descriptions and runs ----
 printf 'input: {features: 8}\nlayers:\n  - {kind: dense, units: 3}\n  - {kind: conv9, units: 8}\nlatent: 0\n' >bad.yaml
-fails "an unknown layer kind names file and line" 1 "^mlv-train: bad.yaml:4: .*conv9" mlv-train -m bad.yaml -o x.mlv d.mlv
+fails "an unknown layer kind names file and line" 1 "^mlv-train: bad.yaml:4: .*conv9" mlv-train --model bad.yaml -o x.mlv d.mlv
 cat >wild.yaml <<'YAML'
 input: {features: 4}
 layers:
@@ -85,11 +85,11 @@ epochs: 5
 YAML
 # values near 1e20: squared errors overflow float32 gradients at once
 awk 'BEGIN { for (i = 0; i < 32; i++) printf "%g\t%g\t%g\t%g\n", i * 1e19, 3e20, -2e20, 1e20 }' | mlv-cat -f tsv >huge.mlv
-fails "a diverging loss stops with a message" 1 "^mlv-train: huge.mlv: epoch 1: the loss is (NaN|infinite): training diverged \\(try a lower --lr\\)$" mlv-train -m wild.yaml --checkpoint w.mlv -o x.mlv huge.mlv
+fails "a diverging loss stops with a message" 1 "^mlv-train: huge.mlv: epoch 1: the loss is (NaN|infinite): training diverged \\(try a lower --lr\\)$" mlv-train --model wild.yaml --checkpoint w.mlv -o x.mlv huge.mlv
 check "a diverged run writes neither model nor checkpoint" sh -c '[ ! -e x.mlv ] && [ ! -e w.mlv ]'
-fails "-o is required" 2 "-o MODEL.mlv is required" mlv-train -m small.yaml d.mlv
+fails "-o is required" 2 "-o MODEL.mlv is required" mlv-train --model small.yaml d.mlv
 fails "--resume keeps its settings" 2 "only --epochs may change" mlv-train --resume ck.mlv --lr 0.1 -o x.mlv d.mlv
-fails "--every without --checkpoint" 2 "--every goes with --checkpoint" mlv-train -m small.yaml --every 2 -o x.mlv d.mlv
+fails "--checkpoint-every without --checkpoint" 2 "--checkpoint-every goes with --checkpoint" mlv-train --model small.yaml --checkpoint-every 2 -o x.mlv d.mlv
 fails "resuming a finished checkpoint without --epochs" 2 "ck.mlv has done its 3 epochs; give --epochs to train on" mlv-train --resume ck.mlv -o x.mlv d.mlv
 
 # A model file whose header claims a 16,777,216-unit layer (and parameters
@@ -99,26 +99,26 @@ head -n 1 m.mlv | sed 's/units:%206,/units:%2016777216,/; s/ params=155 / params
 tail -n +2 m.mlv >>huge-model.mlv
 fails "a model file claiming more parameters than it holds" 1 \
 	"^mlv-encode: huge-model.mlv: record 1 \\(id=model\\): truncated model \\(params=201326675 need 805306700 bytes of values; the file holds [0-9]+ more\\)$" \
-	mlv-encode -m huge-model.mlv d.mlv
+	mlv-encode --model huge-model.mlv d.mlv
 
 # Descriptions nested deeper than any model are refused before libyaml
 # builds them (100,000 '[' took 44 s); a layer's name copied before a bad
 # field of the same layer is freed (the sanitizer run of this test checks).
 { printf 'input: {features: 8}\nlayers: '; awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; print "" }'; } >deep.yaml
-fails "a description nested 100,000 deep" 1 "^mlv-train: deep.yaml:2: lists and mappings nested more than 16 deep$" mlv-train -m deep.yaml -o x.mlv d.mlv
+fails "a description nested 100,000 deep" 1 "^mlv-train: deep.yaml:2: lists and mappings nested more than 16 deep$" mlv-train --model deep.yaml -o x.mlv d.mlv
 printf 'input: {features: 8}\nlayers:\n  - {kind: dense, name: z, units: 0}\nlatent: z\n' >badunits.yaml
-fails "a bad field after a layer's name" 1 "^mlv-train: badunits.yaml:3: layers\\[0\\]\\.units" mlv-train -m badunits.yaml -o x.mlv d.mlv
+fails "a bad field after a layer's name" 1 "^mlv-train: badunits.yaml:3: layers\\[0\\]\\.units" mlv-train --model badunits.yaml -o x.mlv d.mlv
 
 # ---- outputs checked before training ----
 # Tests run as root, for whom access() and a mode-0555 directory refuse
 # nothing; a missing directory, or a path under a file, fails for anyone.
 mlv-gen --records 4 --rows 2000 --cols 8 --seed 3 >long.mlv
 fails "-o in a missing directory: refused before training" 1 "^mlv-train: nodir/m\\.mlv: cannot create \\(No such file or directory\\)$" \
-	timeout 20 mlv-train -m small.yaml --epochs 100000 -o nodir/m.mlv long.mlv
+	timeout 20 mlv-train --model small.yaml --epochs 100000 -o nodir/m.mlv long.mlv
 fails "--log under a file: refused before training" 1 "^mlv-train: d\\.mlv/loss\\.mlv: cannot create \\(Not a directory\\)$" \
-	timeout 20 mlv-train -m small.yaml --epochs 100000 --log d.mlv/loss.mlv -o m9.mlv long.mlv
+	timeout 20 mlv-train --model small.yaml --epochs 100000 --log d.mlv/loss.mlv -o m9.mlv long.mlv
 fails "--checkpoint in a missing directory: refused before training" 1 "^mlv-train: nodir/c\\.mlv: cannot create \\(No such file or directory\\)$" \
-	timeout 20 mlv-train -m small.yaml --epochs 100000 --checkpoint nodir/c.mlv -o m9.mlv long.mlv
+	timeout 20 mlv-train --model small.yaml --epochs 100000 --checkpoint nodir/c.mlv -o m9.mlv long.mlv
 check "refused outputs leave nothing behind" sh -c '[ ! -e m9.mlv ] && [ -z "$(ls -A | grep "^\.m9")" ]'
 fails "mlv-encode: -o in a missing directory" 1 "^mlv-encode: nodir/z\\.mlv: cannot create" \
-	sh -c 'sleep 30 | timeout 20 mlv-encode -m m.mlv -o nodir/z.mlv'
+	sh -c 'sleep 30 | timeout 20 mlv-encode --model m.mlv -o nodir/z.mlv'

@@ -27,7 +27,7 @@ printf 'label\nx\n' >nopath.tsv
 printf 'input: {features: 4}\nlayers: [\n' >badsyntax.yaml
 printf 'input: {features: 4}\nlayers:\n  - {kind: conv9, units: 2}\n' >badkind.yaml
 printf 'input: {features: 4}\nlayers:\n  - {kind: dense, units: 2}\n  - {kind: dense, units: 4}\nlatent: 0\nepochs: 2\n' >ok.yaml
-mlv-train -m ok.yaml -o model.mlv good.mlv
+mlv-train --model ok.yaml -o model.mlv good.mlv
 head -c 600 model.mlv >truncmodel.mlv
 head -n 1 model.mlv | sed 's/units:%202,/units:%2016777216,/; s/ params=22 / params=150994948 /' >huge-model.mlv
 tail -n +2 model.mlv >>huge-model.mlv

@@ -67,11 +67,13 @@ static const mlv_opt cat_options[] = {
 	{"to", 't', "FORMAT", "output: mlv (default), tsv, csv, npy (one record),\n"
 	 "npz (an array per record, metadata in meta.json)", 't', NULL},
 	{"id", 'i', "GLOB", "keep records whose id matches GLOB", 'i', NULL},
-	{"where", 'w', "KEY=GLOB", "keep records whose KEY matches (KEY!=GLOB: does not);\n"
+	{"where", 'w', "KEY=GLOB", "keep records whose KEY matches (KEY!=GLOB: "
+	 "does not);\n"
 	 "repeat to require all", 'w', NULL},
 	{"every", 'e', "N", "keep every Nth row (dt is scaled)", 'e', NULL},
 	{"set", 0, "KEY=VALUE", "set metadata on every record", OPT_SET, NULL},
-	{"keys", 0, "KEYS", "tsv/csv: lead each row with these keys (comma-separated;\n"
+	{"keys", 0, "KEYS", "tsv/csv: lead each row with these keys "
+	 "(comma-separated;\n"
 	 "'row' is the row index, 't' its time)", OPT_KEYS, NULL},
 	{NULL, 'k', NULL, NULL, 0, "keys"},
 	{"names", 0, NULL, "tsv/csv: start with a line of column names",

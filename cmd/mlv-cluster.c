@@ -38,7 +38,8 @@ static const mlv_opt cluster_options[] = {
 	 OPT_HEIGHT, NULL},
 	{"tree", 0, "FILE", "also write the merge tree ((N-1) x 4: a, b, height,\n"
 	 "size, as scipy's linkage) for a dendrogram", OPT_TREE, NULL},
-	{"max-memory", 0, "SIZE", "refuse a tree needing more working memory (8G)", OPT_MAXMEM, NULL},
+	{"max-memory", 0, "SIZE", "refuse a tree needing more working memory "
+	 "(8G)", OPT_MAXMEM, NULL},
 	{"n-init", 0, "N", "k-means restarts, best inertia kept (1)",
 	 OPT_NINIT, NULL},
 	{"max-iter", 0, "N", "k-means iterations per restart (300)",
@@ -46,7 +47,8 @@ static const mlv_opt cluster_options[] = {
 	{"tol", 0, "T", "k-means tolerance, relative to the data's variance (1e-4)",
 	 OPT_TOL, NULL},
 	{"eps", 0, "E", "DBSCAN neighbourhood radius", OPT_EPS, NULL},
-	{"min-samples", 0, "M", "DBSCAN core points' neighbours, itself included (5)", OPT_MINS, NULL},
+	{"min-samples", 0, "M", "DBSCAN core points' neighbours, itself "
+	 "included (5)", OPT_MINS, NULL},
 	{"silhouette", 0, NULL, "report the silhouette score", OPT_SIL, NULL},
 	{0},
 };

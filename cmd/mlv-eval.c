@@ -41,8 +41,8 @@ static char *tsv;
 static size_t tsv_len, tsv_cap;
 
 enum { OPT_MEASURE = MLV_OPT_OWN, OPT_CLASSIFIER, OPT_EXCLUDE, OPT_WITHIN,
-       OPT_TRAIN, OPT_C, OPT_MAXITER, OPT_NOSTD, OPT_PRED, OPT_TRACK, OPT_TRUTH, OPT_TOL,
-       OPT_NOHEADER };
+       OPT_TRAIN, OPT_C, OPT_MAXITER, OPT_NOSTD, OPT_PRED, OPT_TRACK,
+       OPT_TRUTH, OPT_TOL, OPT_NOHEADER };
 
 static const mlv_about about = {
 	"mlv-eval neighbours --label KEY [--label KEY...] [-n K] "

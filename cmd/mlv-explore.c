@@ -39,13 +39,15 @@ static const mlv_opt explore_options[] = {
 	 'c', NULL},
 	{"latent", 0, "FILE", "the high-dimensional rows behind the map",
 	 OPT_LATENT, NULL},
-	{"clusters", 0, "FILE", "one integer column per row (mlv-cluster output)", OPT_CLUSTERS, NULL},
+	{"clusters", 0, "FILE", "one integer column per row (mlv-cluster "
+	 "output)", OPT_CLUSTERS, NULL},
 	{"neighbour-list", 0, "FILE", "nearest neighbours, as mlv-simmat's TSV "
 	 "of K+1 per row", OPT_NEIGHBOUR_LIST, NULL},
 	{"audio-root", 0, "DIR", "where the records' audio paths start (.); URLs are\n"
 	 "made relative to the page", OPT_ROOT, NULL},
 	{"audio-base", 0, "URL", "or put under this URL", OPT_BASE, NULL},
-	{"embed-audio", 0, NULL, "put each point's clip into the page (Ogg Opus)", OPT_EMBED, NULL},
+	{"embed-audio", 0, NULL, "put each point's clip into the page (Ogg "
+	 "Opus)", OPT_EMBED, NULL},
 	{"max-audio", 0, "SIZE", "cap on embedded audio (50M)",
 	 OPT_MAX_AUDIO, NULL},
 	{"output", 'o', "FILE", "the page (required unless stdout is not a "

@@ -11,7 +11,8 @@
 #include "stream.h"
 #include "util.h"
 
-enum { OPT_SCRIPT = MLV_OPT_OWN, OPT_KIND, OPT_TITLE, OPT_CCOL, OPT_HL, OPT_SIZE,
+enum { OPT_SCRIPT = MLV_OPT_OWN, OPT_KIND, OPT_TITLE, OPT_CCOL, OPT_HL,
+       OPT_SIZE,
        OPT_POINTS, OPT_SORT, OPT_COLUMNS, OPT_MAXROWS, OPT_CLUSTERS };
 
 static const mlv_about about = {
@@ -37,27 +38,33 @@ static const mlv_opt plot_options[] = {
 	 "heatmap: one matrix record; lines: each column against\n"
 	 "the first (a single column against time);\n"
 	 "dendrogram: a tree from mlv-cluster --tree\n"
-	 "(default: by the first record's kind key, else scatter)", OPT_KIND, NULL},
+	 "(default: by the first record's kind key, else scatter)",
+	 OPT_KIND, NULL},
 	{NULL, 'k', NULL, NULL, 0, "kind"},
-	{"type", 't', "TYPE", "svg, png or pdf (default: -o's extension, else svg)", 't', NULL},
+	{"type", 't', "TYPE", "svg, png or pdf (default: -o's extension, else "
+	 "svg)", 't', NULL},
 	{"script", 0, NULL, "print the gnuplot script instead of running it",
 	 OPT_SCRIPT, NULL},
 	{"title", 0, "TEXT", "the title (default: from the ids)",
 	 OPT_TITLE, NULL},
 	{"color", 'c', "KEY", "colour records by a metadata key", 'c', NULL},
-	{"color-column", 0, "N", "scatter, parallel: colour rows by column N (from 1)", OPT_CCOL, NULL},
-	{"highlight", 0, "KEY=GLOB", "records whose KEY matches in a strong colour (or\n"
+	{"color-column", 0, "N", "scatter, parallel: colour rows by column N "
+	 "(from 1)", OPT_CCOL, NULL},
+	{"highlight", 0, "KEY=GLOB", "records whose KEY matches in a strong "
+	 "colour (or\n"
 	 "those of -c), the rest in grey", OPT_HL, NULL},
 	{"with-points", 0, NULL, "averages: the rows too, faintly",
 	 OPT_POINTS, NULL},
-	{"sort-variance", 0, NULL, "parallel, heatmap: columns by variance, largest first", OPT_SORT, NULL},
+	{"sort-variance", 0, NULL, "parallel, heatmap: columns by variance, "
+	 "largest first", OPT_SORT, NULL},
 	{"columns", 0, "N", "parallel, heatmap: only the first N columns",
 	 OPT_COLUMNS, NULL},
 	{"max-rows", 0, "N", "parallel: draw N rows at most, evenly spaced (10000;\n"
 	 "0: all)", OPT_MAXROWS, NULL},
 	{"clusters", 0, "K", "dendrogram: colour the cut into K clusters",
 	 OPT_CLUSTERS, NULL},
-	{"size", 0, "W,H", "pixels (PDF: hundredths of an inch; default 800,600)", OPT_SIZE, NULL},
+	{"size", 0, "W,H", "pixels (PDF: hundredths of an inch; default "
+	 "800,600)", OPT_SIZE, NULL},
 	{"gnuplot", 'g', "COMMAND", "a gnuplot command to run before plotting",
 	 'g', NULL},
 	{0},

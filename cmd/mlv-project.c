@@ -42,7 +42,8 @@ static const mlv_opt project_options[] = {
 	 OPT_APPLY, NULL},
 	{"quality", 0, NULL, "report trustworthiness and 10-NN preservation",
 	 OPT_QUALITY, NULL},
-	{NULL, 0, NULL, "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for large N):", 0, NULL},
+	{NULL, 0, NULL, "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for "
+	 "large N):", 0, NULL},
 	{"perplexity", 0, "P", "exactly P (default 30, lowered for few points)",
 	 OPT_PERP, NULL},
 	{"exaggeration", 0, "E", "early exaggeration (12)", OPT_EXAG, NULL},
@@ -69,7 +70,8 @@ static const mlv_opt umap_options[] = {
 	 OPT_EPOCHS, NULL},
 	{"negative-rate", 0, "R", "negative samples per edge (5)",
 	 OPT_NEG, NULL},
-	{"parallel-sgd", 0, NULL, "SGD on all threads (same result for any count)", OPT_PSGD, NULL},
+	{"parallel-sgd", 0, NULL, "SGD on all threads (same result for any "
+	 "count)", OPT_PSGD, NULL},
 	{0},
 };
 

@@ -48,7 +48,8 @@ static const mlv_opt simmat_options[] = {
 	 "rows each side, and its peaks as boundaries", OPT_NOVELTY, NULL},
 	{"sigma", 0, "S", "the kernel's Gaussian taper in rows (L/2)",
 	 OPT_SIGMA, NULL},
-	{"threshold", 0, "REL", "peaks above this fraction of the curve's range (0.1)", OPT_THRESH, NULL},
+	{"threshold", 0, "REL", "peaks above this fraction of the curve's "
+	 "range (0.1)", OPT_THRESH, NULL},
 	{"min-gap", 0, "N", "rows between boundaries, at least (L)",
 	 OPT_GAP, NULL},
 	{"query", 0, "FILE", "rows to look up in the collection (the input)",

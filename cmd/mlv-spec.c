@@ -87,7 +87,8 @@ static const mlv_opt spec_options[] = {
 	{"feature", 0, "NAME", "stft (default), mel, mfcc, chroma",
 	 OPT_FEATURE, NULL},
 	{NULL, 'f', NULL, NULL, 0, "feature"},
-	{"sr", 0, "HZ", "resample to HZ (default 22050; 0 keeps the file's rate)", OPT_SR, NULL},
+	{"sr", 0, "HZ", "resample to HZ (default 22050; 0 keeps the file's "
+	 "rate)", OPT_SR, NULL},
 	{"channel", 0, "N", "use channel N (default: mix down to mono)",
 	 OPT_CHANNEL, NULL},
 	{"n-fft", 0, "N", "FFT size (2048)", OPT_NFFT, NULL},
@@ -96,7 +97,8 @@ static const mlv_opt spec_options[] = {
 	{"hop", 0, "N", "samples between frames (win-length/4)", OPT_HOP, NULL},
 	{"window", 0, "NAME", "hann (default), hamming, blackman",
 	 OPT_WINDOW, NULL},
-	{"pad", 0, "MODE", "centre frames, padding reflect (default) or constant", OPT_PAD, NULL},
+	{"pad", 0, "MODE", "centre frames, padding reflect (default) or "
+	 "constant", OPT_PAD, NULL},
 	{"no-center", 0, NULL, "uncentred frames (librosa center=False)",
 	 OPT_NOCENTER, NULL},
 	{"power", 0, "P", "1 magnitude (stft default), 2 power (the others)",
@@ -119,19 +121,23 @@ static const mlv_opt spec_options[] = {
 	{NULL, 0, NULL, "Normalisation:", 0, NULL},
 	{"norm", 0, "KIND", "none (default), minmax, zscore: per record unless\n"
 	 "--fit-stats or --stats", OPT_NORM, NULL},
-	{"norm-axis", 0, "AXIS", "global (default): one statistic; column: one per column",
+	{"norm-axis", 0, "AXIS", "global (default): one statistic; column: one "
+	 "per column",
 	 OPT_AXIS, NULL},
-	{"fit-stats", 0, "FILE", "fit statistics on all records of this run, save them\n"
+	{"fit-stats", 0, "FILE", "fit statistics on all records of this run, "
+	 "save them\n"
 	 "to FILE, and apply them", OPT_FIT, NULL},
 	{"stats", 0, "FILE", "apply statistics saved by --fit-stats",
 	 OPT_STATS, NULL},
 	{NULL, 0, NULL, "Segmentation and input:", 0, NULL},
-	{"clip", 0, "SEC", "cut each file into clips of SEC seconds, a record each", OPT_CLIP, NULL},
+	{"clip", 0, "SEC", "cut each file into clips of SEC seconds, a record "
+	 "each", OPT_CLIP, NULL},
 	{"clip-hop", 0, "SEC", "seconds between clip starts (--clip)",
 	 OPT_CLIPHOP, NULL},
 	{"tail", 0, "MODE", "drop (default) or pad a last, short clip",
 	 OPT_TAIL, NULL},
-	{"list", 0, "MANIFEST", "TSV: path, optional start and end seconds, labels", OPT_LIST, NULL},
+	{"list", 0, "MANIFEST", "TSV: path, optional start and end seconds, "
+	 "labels", OPT_LIST, NULL},
 	{0},
 };
 
@@ -388,13 +394,20 @@ refuse_unused(const job *j, const char *given, enum mlv_feature f)
 		const char *name, *needs;
 		unsigned features; /* bit per enum mlv_feature */
 	} rules[] = {
-		{OPT_NMELS, "--n-mels", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_FMIN, "--fmin", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_FMAX, "--fmax", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_HTK, "--htk", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_MELNORM, "--mel-norm", "--feature mel or mfcc", 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
-		{OPT_NMFCC, "--n-mfcc", "--feature mfcc", 1u << MLV_FEATURE_MFCC},
-		{OPT_TUNING, "--tuning", "--feature chroma", 1u << MLV_FEATURE_CHROMA},
+		{OPT_NMELS, "--n-mels", "--feature mel or mfcc",
+		 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_FMIN, "--fmin", "--feature mel or mfcc",
+		 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_FMAX, "--fmax", "--feature mel or mfcc",
+		 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_HTK, "--htk", "--feature mel or mfcc",
+		 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_MELNORM, "--mel-norm", "--feature mel or mfcc",
+		 1u << MLV_FEATURE_MEL | 1u << MLV_FEATURE_MFCC},
+		{OPT_NMFCC, "--n-mfcc", "--feature mfcc",
+		 1u << MLV_FEATURE_MFCC},
+		{OPT_TUNING, "--tuning", "--feature chroma",
+		 1u << MLV_FEATURE_CHROMA},
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
 		if (given[rules[i].opt - MLV_OPT_OWN] && !(rules[i].features & 1u << f))

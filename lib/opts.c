@@ -27,7 +27,8 @@ const mlv_opt mlv_opts_jobs[] = {
 };
 
 const mlv_opt mlv_opts_seed[] = {
-	{"seed", 0, "S", "seed of every random step (0); same seed, same result", MLV_OPT_SEED, NULL},
+	{"seed", 0, "S", "seed of every random step (0); same seed, same result",
+	 MLV_OPT_SEED, NULL},
 	{0},
 };
 
@@ -38,8 +39,8 @@ const mlv_opt mlv_opts_label[] = {
 };
 
 const mlv_opt mlv_opts_truth[] = {
-	{"truth", 0, "KEY", "score against a label (label.NAME): ARI, NMI,\npurity", MLV_OPT_TRUTH,
-	 NULL},
+	{"truth", 0, "KEY", "score against a label (label.NAME): ARI, NMI,\n"
+	 "purity", MLV_OPT_TRUTH, NULL},
 	{0},
 };
 

@@ -91,7 +91,7 @@ for cmd in "mlv-cluster -m average -k 2" "mlv-cluster -k 2 --tree nodir/t.mlv" \
 done
 
 # Binary is not written to a terminal, by any tool (gzip's rule).
-for cmd in "mlv-stats blobs.mlv" "mlv-simmat blobs.mlv" "mlv-cluster -k 2 blobs.mlv" "mlv-project --measure pca blobs.mlv"; do
+for cmd in "mlv-stats blobs.mlv" "mlv-simmat blobs.mlv" "mlv-cluster -k 2 blobs.mlv" "mlv-project -m pca blobs.mlv"; do
 	on_terminal $cmd >tty.out
 	check "$cmd on a terminal: refused before the work" sh -c 'grep -q "^1 mlv-[a-z]*: <stdout>: is a terminal; binary output is not written to it" tty.out'
 done

@@ -123,8 +123,8 @@ TEST(options_must_fit_the_kind)
 	CHECK_INT(mlv_plot_check(&o, err, sizeof err), 0);
 	o.kind = MLV_PLOT_LINES;
 	CHECK_INT(mlv_plot_check(&o, err, sizeof err), -1);
-	CHECK_STR(err, "--sort-variance and --columns go with -k parallel or "
-	          "heatmap, not lines");
+	CHECK_STR(err, "--sort-variance and --columns go with --kind parallel "
+	          "or heatmap, not lines");
 	mlv_plot_defaults(&o);
 	o.clusters = 3;
 	CHECK_INT(mlv_plot_check(&o, err, sizeof err), -1);

@@ -111,7 +111,9 @@ build/asan/tests/%: tests/%.c tests/test.h build/asan/libmlv.a $(LIB_HDR)
 # `make check` and `make demo` first install the packages that are missing,
 # then go on in a second make: pkg-config's flags above were read when this
 # make started, before the install, and would lack the new packages.
-ifeq ($(MLV_DEPS_READY),)
+# (Given on the sub-make's command line only: a make that merely inherits
+# it, like a test's, installs as a user's would.)
+ifneq ($(origin MLV_DEPS_READY),command line)
 check demo:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory MLV_DEPS_READY=1 $@

@@ -200,12 +200,19 @@ set_times(mlv_explore *e, const mlv_points *p)
 		mlv_meta_get_double(r, "t0", &t0);
 		if (mlv_meta_get_double(r, "dur", &dur) || !(dur >= 0))
 			dur = dt;
-		for (size_t i = 0; i < r->rows; i++) {
-			double start = t0 + (double)i * dt;
-			e->start[p->first[k] + i] = (float)start;
-			e->end[p->first[k] + i] = (float)(start + dur);
-		}
+		e->rec_t0[k] = t0;
+		e->rec_dt[k] = dt;
+		e->rec_dur[k] = dur;
 	}
+}
+
+void
+mlv_explore_point_times(const mlv_explore *e, size_t i, double *start,
+                        double *end)
+{
+	size_t k = e->point_record[i];
+	*start = e->rec_t0[k] + (double)(i - e->rec_first[k]) * e->rec_dt[k];
+	*end = *start + e->rec_dur[k];
 }
 
 static void
@@ -251,10 +258,9 @@ set_labels(mlv_explore *e, const mlv_points *p)
 			rec_code[k] = hit ? (uint32_t)(hit - lab->values) :
 			              MLV_EXPLORE_MISSING;
 		}
-		lab->codes = mlv_malloc(mlv_mul_size(e->n, sizeof(uint32_t),
-		                                     "labels"));
-		for (size_t i = 0; i < e->n; i++)
-			lab->codes[i] = rec_code[e->point_record[i]];
+		lab->codes = rec_code;
+		rec_code = mlv_malloc((p->nrecs ? p->nrecs : 1) *
+		                      sizeof *rec_code);
 	}
 	free(rec_code);
 	free(vals);
@@ -301,17 +307,18 @@ mlv_explore_init(mlv_explore *e, const mlv_points *map, const char *name,
 	e->nrecs = map->nrecs;
 	e->rec_id = mlv_malloc(map->nrecs * sizeof *e->rec_id);
 	e->rec_src = mlv_calloc(map->nrecs, sizeof *e->rec_src);
+	e->rec_first = mlv_malloc((map->nrecs + 1) * sizeof *e->rec_first);
+	e->rec_t0 = mlv_malloc(map->nrecs * sizeof *e->rec_t0);
+	e->rec_dt = mlv_malloc(map->nrecs * sizeof *e->rec_dt);
+	e->rec_dur = mlv_malloc(map->nrecs * sizeof *e->rec_dur);
 	e->point_record = mlv_malloc(e->n * sizeof *e->point_record);
-	e->point_row = mlv_malloc(e->n * sizeof *e->point_row);
 	for (size_t k = 0; k < map->nrecs; k++) {
 		e->rec_id[k] = mlv_strdup(id_of(&map->recs[k]));
-		for (size_t i = 0; i < map->recs[k].rows; i++) {
+		e->rec_first[k] = map->first[k];
+		for (size_t i = 0; i < map->recs[k].rows; i++)
 			e->point_record[map->first[k] + i] = (uint32_t)k;
-			e->point_row[map->first[k] + i] = (uint32_t)i;
-		}
 	}
-	e->start = mlv_malloc(e->n * sizeof *e->start);
-	e->end = mlv_malloc(e->n * sizeof *e->end);
+	e->rec_first[map->nrecs] = e->n;
 	set_times(e, map);
 	set_labels(e, map);
 
@@ -368,10 +375,11 @@ mlv_explore_free(mlv_explore *e)
 	free(e->title);
 	free_strings(e->rec_id, e->nrecs);
 	free_strings(e->rec_src, e->nrecs);
+	free(e->rec_first);
+	free(e->rec_t0);
+	free(e->rec_dt);
+	free(e->rec_dur);
 	free(e->point_record);
-	free(e->point_row);
-	free(e->start);
-	free(e->end);
 	for (size_t l = 0; l < e->nlabels; l++) {
 		free(e->labels[l].key);
 		free_strings(e->labels[l].values, e->labels[l].nvalues);
@@ -953,10 +961,12 @@ encode_clip(void *ctx, size_t i, int thread)
 	char err[1024];
 	char *path = mlv_explore_audio_file(e, e->point_record[i], j->root);
 	mlv_audio_opts o = {.target_sr = MLV_OPUS_SR};
+	double start, end;
+	mlv_explore_point_times(e, i, &start, &end);
 	/* a point without times plays its whole record */
-	if (isfinite(e->start[i]) && isfinite(e->end[i])) {
-		o.start = e->start[i] > 0 ? e->start[i] : 0;
-		o.end = e->end[i] > o.start ? e->end[i] : 0;
+	if (isfinite(start) && isfinite(end)) {
+		o.start = start > 0 ? start : 0;
+		o.end = end > o.start ? end : 0;
 	}
 	mlv_audio a;
 	int status = mlv_audio_load(&a, path, &o, err, sizeof err);
@@ -1034,8 +1044,9 @@ mlv_explore_embed_audio(mlv_explore *e, const mlv_points *base,
 
 typedef struct {
 	char name[32];
-	const char *type; /* f32, u32, i32, u8 */
-	const void *data;
+	const char *type; /* f32, u32, i32, u16, u8 */
+	const void *data; /* native byte order */
+	void *owned;      /* data when the page made it, freed once written */
 	size_t n, size;   /* elements, bytes each */
 } blob;
 
@@ -1091,6 +1102,21 @@ put_strings(page *pg, char *const *s, size_t n)
 	put(pg, "]");
 }
 
+/* Exact numbers, null for NaN. */
+static void
+put_numbers(page *pg, const double *x, size_t n)
+{
+	char num[32];
+	put(pg, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			put(pg, ",");
+		mlv_json_number(num, x[i]);
+		put(pg, num);
+	}
+	put(pg, "]");
+}
+
 /* A reference to a blob, to be written after the JSON. */
 static void
 put_blob(page *pg, const char *name, const char *type, const void *data,
@@ -1104,13 +1130,42 @@ put_blob(page *pg, const char *name, const char *type, const void *data,
 	snprintf(b->name, sizeof b->name, "%s", name);
 	b->type = type;
 	b->data = data;
+	b->owned = NULL;
 	b->n = n;
 	b->size = size;
 	put_fmt(pg, "{\"blob\":\"%s\",\"type\":\"%s\",\"length\":%zu}", b->name,
 	        type, n);
 }
 
-/* Its bytes little-endian, base64, in pieces a multiple of 3 bytes. */
+/* Codes below limit, or MLV_EXPLORE_MISSING, in the narrowest of u8, u16
+ * and u32 that holds them, MISSING becoming its type's largest value. */
+static void
+put_codes(page *pg, const char *name, const uint32_t *codes, size_t n,
+          size_t limit)
+{
+	if (limit >= 0xFFFF) {
+		put_blob(pg, name, "u32", codes, n, 4);
+		return;
+	}
+	int wide = limit >= 0xFF;
+	unsigned char *narrow = mlv_malloc(mlv_mul_size(n ? n : 1, wide ? 2 : 1,
+	                                                "codes"));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = codes[i] == MLV_EXPLORE_MISSING ?
+		             (wide ? 0xFFFF : 0xFF) : codes[i];
+		if (wide) {
+			uint16_t h = (uint16_t)v;
+			memcpy(narrow + 2 * i, &h, 2);
+		} else {
+			narrow[i] = (unsigned char)v;
+		}
+	}
+	put_blob(pg, name, wide ? "u16" : "u8", narrow, n, wide ? 2 : 1);
+	pg->blobs[pg->nblobs - 1].owned = narrow;
+}
+
+/* Its values little-endian, base64, in pieces a multiple of 3 bytes and
+ * of the value size. */
 static void
 write_blob(page *pg, const blob *b)
 {
@@ -1123,17 +1178,17 @@ write_blob(page *pg, const blob *b)
 	size_t total = b->n * b->size;
 	for (size_t off = 0; off < total; off += CHUNK) {
 		size_t len = total - off < CHUNK ? total - off : CHUNK;
-		if (b->size == 4) {
-			for (size_t i = 0; i < len; i += 4) {
-				uint32_t v;
+		for (size_t i = 0; i < len; i += b->size) {
+			uint32_t v = p[off + i];
+			if (b->size == 4) {
 				memcpy(&v, p + off + i, 4);
-				bytes[i] = (unsigned char)v;
-				bytes[i + 1] = (unsigned char)(v >> 8);
-				bytes[i + 2] = (unsigned char)(v >> 16);
-				bytes[i + 3] = (unsigned char)(v >> 24);
+			} else if (b->size == 2) {
+				uint16_t h;
+				memcpy(&h, p + off + i, 2);
+				v = h;
 			}
-		} else {
-			memcpy(bytes, p + off, len);
+			for (size_t k = 0; k < b->size; k++)
+				bytes[i + k] = (unsigned char)(v >> 8 * k);
 		}
 		mlv_base64(text, bytes, len);
 		put(pg, text);
@@ -1145,7 +1200,7 @@ static void
 put_meta(page *pg, const mlv_explore *e)
 {
 	char name[32];
-	put(pg, "{\"version\":1,\"title\":");
+	put(pg, "{\"version\":2,\"title\":");
 	put_str(pg, e->title);
 	put_fmt(pg, ",\"n\":%zu,\"maps\":[", e->n);
 	for (size_t m = 0; m < e->nmaps; m++) {
@@ -1162,15 +1217,16 @@ put_meta(page *pg, const mlv_explore *e)
 	put_strings(pg, e->rec_id, e->nrecs);
 	put(pg, ",\"src\":");
 	put_strings(pg, e->rec_src, e->nrecs);
-	put(pg, "},\"point_record\":");
-	put_blob(pg, "point_record", "u32", e->point_record, e->n, 4);
-	put(pg, ",\"point_row\":");
-	put_blob(pg, "point_row", "u32", e->point_row, e->n, 4);
-	put(pg, ",\"start\":");
-	put_blob(pg, "start", "f32", e->start, e->n, 4);
-	put(pg, ",\"end\":");
-	put_blob(pg, "end", "f32", e->end, e->n, 4);
-	put(pg, ",\"labels\":[");
+	put(pg, ",\"rows\":[");
+	for (size_t k = 0; k < e->nrecs; k++)
+		put_fmt(pg, k ? ",%zu" : "%zu", e->rec_first[k + 1] - e->rec_first[k]);
+	put(pg, "],\"t0\":");
+	put_numbers(pg, e->rec_t0, e->nrecs);
+	put(pg, ",\"dt\":");
+	put_numbers(pg, e->rec_dt, e->nrecs);
+	put(pg, ",\"dur\":");
+	put_numbers(pg, e->rec_dur, e->nrecs);
+	put(pg, "},\"labels\":[");
 	for (size_t l = 0; l < e->nlabels; l++) {
 		put(pg, l ? ",{\"key\":" : "{\"key\":");
 		put_str(pg, e->labels[l].key);
@@ -1178,7 +1234,8 @@ put_meta(page *pg, const mlv_explore *e)
 		put_strings(pg, e->labels[l].values, e->labels[l].nvalues);
 		put(pg, ",\"codes\":");
 		snprintf(name, sizeof name, "label%zu", l);
-		put_blob(pg, name, "u32", e->labels[l].codes, e->n, 4);
+		put_codes(pg, name, e->labels[l].codes, e->nrecs,
+		          e->labels[l].nvalues);
 		put(pg, "}");
 	}
 	put(pg, "],\"clusters\":");
@@ -1215,7 +1272,7 @@ put_meta(page *pg, const mlv_explore *e)
 		put_fmt(pg, "{\"k\":%zu,\"measure\":", e->k);
 		put_str(pg, e->nn_measure);
 		put(pg, ",\"index\":");
-		put_blob(pg, "nn_index", "u32", e->nn_index, e->n * e->k, 4);
+		put_codes(pg, "nn_index", e->nn_index, e->n * e->k, e->n);
 		put(pg, ",\"dist\":");
 		put_blob(pg, "nn_dist", "f32", e->nn_dist, e->n * e->k, 4);
 		put(pg, "}");
@@ -1281,6 +1338,8 @@ mlv_explore_write(mlv_writer *w, const mlv_explore *e, const char *html,
 		}
 	}
 	put(&pg, p);
+	for (size_t b = 0; b < pg.nblobs; b++)
+		free(pg.blobs[b].owned);
 	free(pg.blobs);
 	return pg.failed ? -1 : 0;
 }

@@ -12,19 +12,13 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "groups.h"
 #include "pool.h"
 #include "simmat.h"
 #include "util.h"
 #include "web.h"
 
 /* ---- names and ids ---------------------------------------------------- */
-
-static const char *
-id_of(const mlv_record *r)
-{
-	const char *id = mlv_meta_get(r, "id");
-	return id ? id : "";
-}
 
 /* colnames[i] of r (malloc'd), or NULL when r has fewer names. */
 static char *
@@ -57,76 +51,20 @@ colname_or(const mlv_record *r, size_t i, const char *prefix)
 	return s;
 }
 
+/* p's records numbered by id in d (record k has code k); -1, naming the
+ * record, for an id seen before. */
 static int
-cmp_str(const void *a, const void *b)
+ids_of(mlv_dict *d, const mlv_points *p, char *err, size_t errlen)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort and drop repeats; returns the new count. */
-static size_t
-sort_unique(char **s, size_t n)
-{
-	if (n)
-		qsort(s, n, sizeof *s, cmp_str);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (m == 0 || strcmp(s[m - 1], s[i]))
-			s[m++] = s[i];
-	return m;
-}
-
-/* Open-addressing table of the record ids of some points. */
-typedef struct {
-	const mlv_points *p;
-	uint32_t *slot; /* record index + 1; 0: empty */
-	size_t mask;
-} id_table;
-
-static size_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)(h ^ h >> 32);
-}
-
-/* p's records by id; -1, naming the record, for an id seen before. */
-static int
-id_table_build(id_table *t, const mlv_points *p, char *err, size_t errlen)
-{
-	size_t size = 16;
-	while (size < 2 * p->nrecs)
-		size *= 2;
-	t->p = p;
-	t->slot = mlv_calloc(size, sizeof *t->slot);
-	t->mask = size - 1;
-	for (size_t k = 0; k < p->nrecs; k++) {
-		const char *id = id_of(&p->recs[k]);
-		size_t h = hash_str(id) & t->mask;
-		for (; t->slot[h]; h = (h + 1) & t->mask)
-			if (!strcmp(id_of(&p->recs[t->slot[h] - 1]), id)) {
-				free(t->slot);
-				t->slot = NULL;
-				return mlv_errf(err, errlen, "%s: a second record with "
-				                "this id (records are matched by id, so "
-				                "ids must be unique)", p->where[k]);
-			}
-		t->slot[h] = (uint32_t)k + 1;
-	}
+	mlv_dict_init(d);
+	for (size_t k = 0; k < p->nrecs; k++)
+		if (mlv_dict_code(d, mlv_record_id(&p->recs[k])) != k) {
+			mlv_dict_free(d);
+			return mlv_errf(err, errlen, "%s: a second record with this "
+			                "id (records are matched by id, so ids must be "
+			                "unique)", p->where[k]);
+		}
 	return 0;
-}
-
-/* The record with this id, or -1. */
-static long long
-id_table_find(const id_table *t, const char *id)
-{
-	for (size_t h = hash_str(id) & t->mask; t->slot[h];
-	     h = (h + 1) & t->mask)
-		if (!strcmp(id_of(&t->p->recs[t->slot[h] - 1]), id))
-			return (long long)t->slot[h] - 1;
-	return -1;
 }
 
 /* ---- the first map ---------------------------------------------------- */
@@ -218,52 +156,29 @@ mlv_explore_point_times(const mlv_explore *e, size_t i, double *start,
 static void
 set_labels(mlv_explore *e, const mlv_points *p)
 {
-	size_t nkeys = 0, cap = 0;
-	char **keys = NULL;
-	for (size_t k = 0; k < p->nrecs; k++)
-		for (size_t j = 0; j < p->recs[k].nmeta; j++) {
-			char *key = p->recs[k].meta[j].key;
-			if (strncmp(key, "label.", 6))
-				continue;
-			if (nkeys == cap) {
-				cap = cap ? 2 * cap : 16;
-				keys = mlv_realloc(keys, cap * sizeof *keys);
-			}
-			keys[nkeys++] = key;
-		}
-	nkeys = sort_unique(keys, nkeys);
-	e->labels = mlv_calloc(nkeys ? nkeys : 1, sizeof *e->labels);
-	e->nlabels = nkeys;
-	char **vals = mlv_malloc((p->nrecs ? p->nrecs : 1) * sizeof *vals);
-	uint32_t *rec_code = mlv_malloc((p->nrecs ? p->nrecs : 1) *
-	                                sizeof *rec_code);
-	for (size_t l = 0; l < nkeys; l++) {
+	const char **keys = mlv_record_keys(p->recs, p->nrecs, "label.",
+	                                    &e->nlabels);
+	e->labels = mlv_calloc(e->nlabels ? e->nlabels : 1, sizeof *e->labels);
+	for (size_t l = 0; l < e->nlabels; l++) {
 		mlv_explore_label *lab = &e->labels[l];
-		size_t nv = 0;
-		for (size_t k = 0; k < p->nrecs; k++) {
-			const char *v = mlv_meta_get(&p->recs[k], keys[l]);
-			if (v)
-				vals[nv++] = (char *)v;
-		}
-		nv = sort_unique(vals, nv);
+		mlv_dict values;
+		mlv_dict_init(&values);
 		lab->key = mlv_strdup(keys[l]);
-		lab->nvalues = nv;
-		lab->values = mlv_malloc((nv ? nv : 1) * sizeof *lab->values);
-		for (size_t v = 0; v < nv; v++)
-			lab->values[v] = mlv_strdup(vals[v]);
+		lab->codes = mlv_malloc((p->nrecs ? p->nrecs : 1) *
+		                        sizeof *lab->codes);
 		for (size_t k = 0; k < p->nrecs; k++) {
 			const char *v = mlv_meta_get(&p->recs[k], keys[l]);
-			char **hit = v ? bsearch(&v, lab->values, nv, sizeof *vals,
-			                         cmp_str) : NULL;
-			rec_code[k] = hit ? (uint32_t)(hit - lab->values) :
-			              MLV_EXPLORE_MISSING;
+			lab->codes[k] = v ? mlv_dict_code(&values, v) :
+			                MLV_EXPLORE_MISSING;
 		}
-		lab->codes = rec_code;
-		rec_code = mlv_malloc((p->nrecs ? p->nrecs : 1) *
-		                      sizeof *rec_code);
+		uint32_t *sorted = mlv_dict_sort(&values);
+		for (size_t k = 0; k < p->nrecs; k++)
+			if (lab->codes[k] != MLV_EXPLORE_MISSING)
+				lab->codes[k] = sorted[lab->codes[k]];
+		free(sorted);
+		lab->nvalues = values.n;
+		lab->values = mlv_dict_take(&values);
 	}
-	free(rec_code);
-	free(vals);
 	free(keys);
 }
 
@@ -313,7 +228,7 @@ mlv_explore_init(mlv_explore *e, const mlv_points *map, const char *name,
 	e->rec_dur = mlv_malloc(map->nrecs * sizeof *e->rec_dur);
 	e->point_record = mlv_malloc(e->n * sizeof *e->point_record);
 	for (size_t k = 0; k < map->nrecs; k++) {
-		e->rec_id[k] = mlv_strdup(id_of(&map->recs[k]));
+		e->rec_id[k] = mlv_strdup(mlv_record_id(&map->recs[k]));
 		e->rec_first[k] = map->first[k];
 		for (size_t i = 0; i < map->recs[k].rows; i++)
 			e->point_record[map->first[k] + i] = (uint32_t)k;
@@ -411,24 +326,24 @@ mlv_explore_match(const mlv_points *base, const mlv_points *other,
 	int same_order = base->nrecs == other->nrecs;
 	for (size_t k = 0; same_order && k < base->nrecs; k++)
 		same_order = base->recs[k].rows == other->recs[k].rows &&
-		             !strcmp(id_of(&base->recs[k]), id_of(&other->recs[k]));
+		             !strcmp(mlv_record_id(&base->recs[k]), mlv_record_id(&other->recs[k]));
 	if (same_order) {
 		for (size_t i = 0; i < base->n; i++)
 			at[i] = i;
 		return 0;
 	}
-	id_table t;
-	if (id_table_build(&t, other, err, errlen))
+	mlv_dict t;
+	if (ids_of(&t, other, err, errlen))
 		return -1;
 	unsigned char *used = mlv_calloc(other->nrecs ? other->nrecs : 1, 1);
 	int status = 0;
 	for (size_t k = 0; k < base->nrecs && !status; k++) {
 		const mlv_record *r = &base->recs[k];
-		long long j = id_table_find(&t, id_of(r));
+		long long j = mlv_dict_find(&t, mlv_record_id(r));
 		if (j < 0)
 			status = mlv_errf(err, errlen, "%s: no record with id=%s, "
 			                  "which %s has (streams are matched by record "
-			                  "id and row)", name, id_of(r), base->where[k]);
+			                  "id and row)", name, mlv_record_id(r), base->where[k]);
 		else if (used[j])
 			status = mlv_errf(err, errlen, "%s: a second record with this "
 			                  "id (records are matched by id, so ids must "
@@ -449,7 +364,7 @@ mlv_explore_match(const mlv_points *base, const mlv_points *other,
 			                  "the map (streams are matched by record id "
 			                  "and row)", other->where[j]);
 	free(used);
-	free(t.slot);
+	mlv_dict_free(&t);
 	return status;
 }
 
@@ -634,7 +549,7 @@ row_at_time(const mlv_record *r, double t, size_t *row, int *ambiguous)
 
 typedef struct {
 	const mlv_points *base;
-	id_table ids;
+	mlv_dict ids;
 	const char *path;
 	size_t line;
 } nn_reader;
@@ -651,7 +566,7 @@ nn_point(nn_reader *nr, char *id, const char *time, size_t *point, char *err,
 	if (end == time || *end || errno)
 		return mlv_errf(err, errlen, "%s: line %zu: time '%s' is not a "
 		                "number", nr->path, nr->line, time);
-	long long k = id_table_find(&nr->ids, id);
+	long long k = mlv_dict_find(&nr->ids, id);
 	if (k < 0)
 		return mlv_errf(err, errlen, "%s: line %zu: no record id=%s in the "
 		                "map", nr->path, nr->line, id);
@@ -719,7 +634,7 @@ mlv_explore_read_neighbours(mlv_explore *e, const mlv_points *base,
 		return mlv_errf(err, errlen, "%s: cannot open (%s)", path,
 		                strerror(errno));
 	nn_reader nr = {.base = base, .path = path};
-	if (id_table_build(&nr.ids, base, err, errlen)) {
+	if (ids_of(&nr.ids, base, err, errlen)) {
 		if (f != stdin)
 			fclose(f);
 		return -1;
@@ -796,7 +711,7 @@ mlv_explore_read_neighbours(mlv_explore *e, const mlv_points *base,
 	free(found);
 	free(val);
 	free(seen);
-	free(nr.ids.slot);
+	mlv_dict_free(&nr.ids);
 	if (f != stdin)
 		fclose(f);
 	return status;

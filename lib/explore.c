@@ -234,6 +234,7 @@ mlv_explore_init(mlv_explore *e, const mlv_points *map, const char *name,
 			e->point_record[map->first[k] + i] = (uint32_t)k;
 	}
 	e->rec_first[map->nrecs] = e->n;
+	e->id_parts = mlv_id_parts(map->recs, map->nrecs);
 	set_times(e, map);
 	set_labels(e, map);
 
@@ -1130,7 +1131,13 @@ put_meta(page *pg, const mlv_explore *e)
 	}
 	put(pg, "],\"records\":{\"id\":");
 	put_strings(pg, e->rec_id, e->nrecs);
-	put(pg, ",\"src\":");
+	put(pg, ",\"name\":[");
+	for (size_t k = 0; k < e->nrecs; k++) {
+		if (k)
+			put(pg, ",");
+		put_str(pg, mlv_id_tail(e->rec_id[k], e->id_parts));
+	}
+	put(pg, "],\"src\":");
 	put_strings(pg, e->rec_src, e->nrecs);
 	put(pg, ",\"rows\":[");
 	for (size_t k = 0; k < e->nrecs; k++)

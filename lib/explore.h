@@ -9,7 +9,8 @@
  * object per point, and what a record determines (its rows' record and
  * row numbers, their times, its labels) once per record, so 100,000
  * points on two maps stay near 2 MB.  Contract (version 2):
- *   records: id, src, rows (row count), t0, dt, dur (numbers; null:
+ *   records: id, name (the id shortened as mlv-plot's legends show it,
+ *     mlv_id_tail), src, rows (row count), t0, dt, dur (numbers; null:
  *     unknown): the points are the records' rows in order, row j of a
  *     record starting at t0 + j * dt and ending dur later (dur: dt when
  *     the record has none);
@@ -71,6 +72,7 @@ typedef struct {
 	/* records of the first map, in stream order */
 	size_t nrecs;
 	char **rec_id;             /* [nrecs]; "" when a record has none */
+	size_t id_parts;           /* names shown: ids' last parts (groups.h) */
 	char **rec_src;            /* [nrecs]; its audio file, or NULL */
 	size_t *rec_first;         /* [nrecs + 1]: its points are first..next */
 	double *rec_t0, *rec_dt;   /* [nrecs] seconds; dt NaN: unknown */

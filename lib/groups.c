@@ -13,6 +13,54 @@ mlv_record_id(const mlv_record *r)
 	return id ? id : "";
 }
 
+const char *
+mlv_id_tail(const char *id, size_t parts)
+{
+	if (*id != '/' && *id != '.')
+		return id;
+	const char *p = id + strlen(id);
+	while (p > id && !(p[-1] == '/' && --parts == 0))
+		p--;
+	while (*p == '/')
+		p++;
+	return *p ? p : id;
+}
+
+typedef struct {
+	const char *tail, *id;
+} named;
+
+static int
+named_cmp(const void *pa, const void *pb)
+{
+	const named *a = pa, *b = pb;
+	int c = strcmp(a->tail, b->tail);
+	return c ? c : strcmp(a->id, b->id);
+}
+
+size_t
+mlv_id_parts(const mlv_record *recs, size_t nrecs)
+{
+	named *n = mlv_malloc((nrecs ? nrecs : 1) * sizeof *n);
+	size_t parts;
+	for (parts = 1;; parts++) {
+		int clash = 0, whole = 1;
+		for (size_t k = 0; k < nrecs; k++) {
+			n[k].id = mlv_record_id(&recs[k]);
+			n[k].tail = mlv_id_tail(n[k].id, parts);
+			whole &= mlv_id_tail(n[k].id, parts + 1) == n[k].tail;
+		}
+		qsort(n, nrecs, sizeof *n, named_cmp);
+		for (size_t k = 1; k < nrecs && !clash; k++)
+			clash = !strcmp(n[k].tail, n[k - 1].tail) &&
+			        strcmp(n[k].id, n[k - 1].id);
+		if (!clash || whole)
+			break;
+	}
+	free(n);
+	return parts;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {

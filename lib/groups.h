@@ -1,8 +1,9 @@
 /* groups.h - what colour groups, legends and tooltips are made of, shared
- * by mlv-plot's gnuplot scripts and mlv-explore's page: a record's id, the
- * distinct keys of records (the label.* keys a page colours by, the keys a
- * mistyped -c is compared with) and dictionaries that number distinct
- * strings (the groups of a legend, the values of a label, records by id).
+ * by mlv-plot's gnuplot scripts and mlv-explore's page: a record's id and
+ * its short name, the distinct keys of records (the label.* keys a page
+ * colours by, the keys a mistyped -c is compared with) and dictionaries
+ * that number distinct strings (the groups of a legend, the values of a
+ * label, records by id).
  */
 #ifndef MLV_GROUPS_H
 #define MLV_GROUPS_H
@@ -14,6 +15,16 @@
 
 /* r's id, "" when it has none. */
 const char *mlv_record_id(const mlv_record *r);
+/* An id that is a path from the root or the working directory
+ * ("/tmp/x/a/c.wav", "../a/c.wav") as its last parts components ("c.wav"
+ * for 1), without a leading '/'; any other id ("gen/0", "a/c.wav") whole,
+ * since the user chose it. */
+const char *mlv_id_tail(const char *id, size_t parts);
+/* The path components the records' short names keep (mlv_id_tail): the
+ * fewest that still tell every two different ids apart, so legends,
+ * titles and tooltips show "330.wav", not a temporary directory's
+ * absolute path, nor "../../data/330.wav". */
+size_t mlv_id_parts(const mlv_record *recs, size_t nrecs);
 
 /* The distinct keys of recs[nrecs] that start with prefix ("" for all),
  * sorted by bytes, as a malloc'd array of pointers into the records'

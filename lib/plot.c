@@ -331,62 +331,6 @@ mlv_plot_check(const mlv_plot_opts *o, char *err, size_t errlen)
 
 /* ---- colour groups ------------------------------------------------------ */
 
-/* An id that is a path from the root or the working directory
- * ("/tmp/x/a/c.wav", "../a/c.wav") as its last parts components ("c.wav"
- * for 1), without a leading '/'; any other id ("gen/0", "a/c.wav") whole,
- * since the user chose it. */
-static const char *
-id_tail(const char *id, size_t parts)
-{
-	if (*id != '/' && *id != '.')
-		return id;
-	const char *p = id + strlen(id);
-	while (p > id && !(p[-1] == '/' && --parts == 0))
-		p--;
-	while (*p == '/')
-		p++;
-	return *p ? p : id;
-}
-
-typedef struct {
-	const char *tail, *id;
-} named;
-
-static int
-named_cmp(const void *pa, const void *pb)
-{
-	const named *a = pa, *b = pb;
-	int c = strcmp(a->tail, b->tail);
-	return c ? c : strcmp(a->id, b->id);
-}
-
-/* The path components the records' short names keep (id_tail): the
- * fewest that still tell every two different ids apart, so legends and
- * titles show "330.wav", not a temporary directory's absolute path, nor
- * "../../data/330.wav". */
-static size_t
-id_parts(const mlv_record *recs, size_t nrecs)
-{
-	named *n = mlv_malloc((nrecs ? nrecs : 1) * sizeof *n);
-	size_t parts;
-	for (parts = 1;; parts++) {
-		int clash = 0, whole = 1;
-		for (size_t k = 0; k < nrecs; k++) {
-			n[k].id = mlv_record_id(&recs[k]);
-			n[k].tail = id_tail(n[k].id, parts);
-			whole &= id_tail(n[k].id, parts + 1) == n[k].tail;
-		}
-		qsort(n, nrecs, sizeof *n, named_cmp);
-		for (size_t k = 1; k < nrecs && !clash; k++)
-			clash = !strcmp(n[k].tail, n[k - 1].tail) &&
-			        strcmp(n[k].id, n[k - 1].id);
-		if (!clash || whole)
-			break;
-	}
-	free(n);
-	return parts;
-}
-
 static int
 highlighted(const mlv_record *r, const mlv_plot_opts *o)
 {
@@ -395,7 +339,7 @@ highlighted(const mlv_record *r, const mlv_plot_opts *o)
 }
 
 /* The group of row i of r by its colour, as text (in buf for a column);
- * ids shortened to parts path components (id_parts). */
+ * ids shortened to parts path components (mlv_id_parts). */
 static const char *
 group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o,
            size_t parts, char *buf, size_t len)
@@ -408,7 +352,7 @@ group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o,
 	if (o->color_key) {
 		const char *v = mlv_meta_get(r, o->color_key);
 		if (v && !strcmp(o->color_key, "id"))
-			return id_tail(v, parts);
+			return mlv_id_tail(v, parts);
 		return v ? v : "(none)";
 	}
 	return "";
@@ -548,7 +492,7 @@ mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
 	g->of_row = mlv_malloc(g->rows * sizeof *g->of_row);
 	size_t row = 0;
 	size_t parts = o->color_key && !strcmp(o->color_key, "id") ?
-	               id_parts(recs, nrecs) : 0;
+	               mlv_id_parts(recs, nrecs) : 0;
 	char *strong = NULL, buf[64];
 	mlv_dict names;
 	mlv_dict_init(&names);
@@ -846,9 +790,9 @@ title(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o)
 	}
 	/* the distinct ids, the first three of them, shortened */
 	char buf[1024] = "";
-	size_t shown = 0, distinct = 0, parts = id_parts(recs, nrecs);
+	size_t shown = 0, distinct = 0, parts = mlv_id_parts(recs, nrecs);
 	for (size_t k = 0; k < nrecs; k++) {
-		const char *id = id_tail(mlv_record_id(&recs[k]), parts);
+		const char *id = mlv_id_tail(mlv_record_id(&recs[k]), parts);
 		size_t j;
 		for (j = 0; j < k && strcmp(mlv_record_id(&recs[j]), mlv_record_id(&recs[k])); j++)
 			;
@@ -1869,7 +1813,7 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	const mlv_record *r0 = &recs[0];
 	const char *kind = mlv_meta_get(r0, "kind");
 	int loss = kind && !strcmp(kind, "loss");
-	size_t parts = id_parts(recs, nrecs);
+	size_t parts = mlv_id_parts(recs, nrecs);
 	double t0, dt;
 	if (r0->cols > 1)
 		label(f, "x", r0, 0, "column 1");
@@ -1893,7 +1837,7 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		for (size_t j = cols > 1 ? 1 : 0; j < cols; j++, series++) {
 			char *name = column_name(&recs[k], j, "column ", 1), *t;
 			if (nrecs > 1) {
-				const char *id = id_tail(mlv_record_id(&recs[k]), parts);
+				const char *id = mlv_id_tail(mlv_record_id(&recs[k]), parts);
 				t = mlv_malloc(strlen(id) + strlen(name) + 3);
 				sprintf(t, "%s: %s", id, name);
 				free(name);

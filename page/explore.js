@@ -95,6 +95,7 @@ function readData() {
 		n: meta.n,
 		maps: meta.maps.map(m => ({name: m.name, axes: m.axes || ['', ''], xy: readBlob(m.xy)})),
 		ids: meta.records.id,
+		names: meta.records.name,
 		srcs: meta.records.src,
 		record: pts.record,
 		row: pts.row,
@@ -764,7 +765,7 @@ function keyName(key) { return key.startsWith('label.') ? key.slice(6) : key; }
 function fillTooltip(i) {
 	const tip = $('tooltip'), r = D.record[i];
 	tip.replaceChildren();
-	tip.append(el('div', 'tip-id', D.ids[r]));
+	tip.append(el('div', 'tip-id', D.names[r]));
 	const line = (k, v) => {
 		const d = el('div');
 		d.append(el('span', 'tip-key', k + ': '), document.createTextNode(v));
@@ -833,7 +834,7 @@ function play(i) {
 	}
 	player.src = src;
 	const t = timeText(i);
-	$('now-playing').textContent = '▶ ' + D.ids[r] + (t ? ' · ' + t : '');
+	$('now-playing').textContent = '▶ ' + D.names[r] + (t ? ' · ' + t : '');
 	const p = player.play();
 	if (p) p.catch(() => {});
 }
@@ -931,7 +932,7 @@ function moreLikeThis(i) {
 	list.replaceChildren();
 	mltList = [];
 	const t = timeText(i);
-	$('mlt-of').textContent = 'Nearest to ' + D.ids[D.record[i]] + (t ? ' · ' + t : '') + ':';
+	$('mlt-of').textContent = 'Nearest to ' + D.names[D.record[i]] + (t ? ' · ' + t : '') + ':';
 	if (!D.neighbours) {
 		$('mlt-of').textContent = 'This page holds no neighbours (make it with --latent or --neighbours).';
 		requestOverlay();
@@ -949,7 +950,7 @@ function moreLikeThis(i) {
 		btn.title = 'play';
 		btn.addEventListener('click', () => play(j));
 		const tj = timeText(j);
-		li.append(btn, document.createTextNode(D.ids[D.record[j]] + (tj ? ' · ' + tj : '') +
+		li.append(btn, document.createTextNode(D.names[D.record[j]] + (tj ? ' · ' + tj : '') +
 			' (d=' + (Math.round(D.neighbours.dist[i * k + q] * 1e4) / 1e4) + ')'));
 		li.addEventListener('mouseenter', () => setHover(j));
 		list.append(li);

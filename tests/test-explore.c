@@ -116,7 +116,8 @@ TEST(page_template)
 	CHECK(strstr(page, "<script type=\"application/octet-stream\" "
 	             "id=\"mlv-blob-xy0\">AAAgQQAAAD8AADBBAADAPw==</script>"));
 	/* the points from their record's row count and times */
-	CHECK(strstr(page, "\"records\":{\"id\":[\"1\"],\"src\":[null],"
+	CHECK(strstr(page, "\"records\":{\"id\":[\"1\"],\"name\":[\"1\"],"
+	             "\"src\":[null],"
 	             "\"rows\":[2],\"t0\":[0],\"dt\":[null],\"dur\":[null]}"));
 	CHECK(strstr(page, "C<script>js</script>D"));
 	CHECK(len > 2 && page[len - 1] == 'D');

@@ -32,6 +32,25 @@ TEST(record_keys)
 		mlv_record_free(&r[k]);
 }
 
+/* Paths from the root as their fewest last parts that tell them apart. */
+TEST(short_ids)
+{
+	static const char *const ids[] = {"/tmp/x/a/c.wav", "/tmp/x/b/c.wav",
+	                                  "/tmp/x/b/d.wav"};
+	mlv_record r[3];
+	for (int k = 0; k < 3; k++) {
+		mlv_record_init(&r[k]);
+		mlv_meta_set(&r[k], "id", ids[k]);
+	}
+	CHECK_INT(mlv_id_parts(r, 3), 2);
+	CHECK_STR(mlv_id_tail(ids[0], 2), "a/c.wav");
+	CHECK_INT(mlv_id_parts(r + 2, 1), 1);
+	CHECK_STR(mlv_id_tail(ids[2], 1), "d.wav");
+	CHECK_STR(mlv_id_tail("gen/0", 1), "gen/0");
+	for (int k = 0; k < 3; k++)
+		mlv_record_free(&r[k]);
+}
+
 /* Codes in order of first appearance, through growth; sorting renumbers. */
 TEST(dictionary)
 {
@@ -60,6 +79,7 @@ int
 main(void)
 {
 	RUN(record_keys);
+	RUN(short_ids);
 	RUN(dictionary);
 	return TEST_EXIT();
 }

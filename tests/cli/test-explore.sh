@@ -184,6 +184,8 @@ else
 	expect "title: the first map's file name" '"map.mlv"' "$(page p.html json title)"
 	expect "records in stream order" '["gen/0", "gen/1", "gen/2", "gen/3"]' \
 		"$(page p.html json records.id)"
+	expect "records' names: ids not paths from / or . stay whole" \
+		'["gen/0", "gen/1", "gen/2", "gen/3"]' "$(page p.html json records.name)"
 	expect "map 1 xy decodes to the map's values" ok "$(page p.html xy 0 map.mlv)"
 	expect "map 2 matched by id though its records come in another order" ok \
 		"$(page p.html xy 1 map2.mlv)"

@@ -129,6 +129,10 @@ endif
 bench: all
 	@sh bench/run.sh
 
+# README's picture of mlv-explore, from the demo's notes page.
+screenshot: all
+	@sh scripts/screenshot.sh
+
 # Build with the other compiler too (warnings are errors here) to keep the
 # tree clean under both gcc and clang.
 compilers:
@@ -176,5 +180,5 @@ uninstall:
 clean:
 	rm -rf build bin lib/libmlv.a lib/libmlv.so
 
-.PHONY: all deps deps-check check demo bench compilers lint-man install uninstall clean
+.PHONY: all deps deps-check check demo bench screenshot compilers lint-man install uninstall clean
 .SECONDARY:

@@ -41,9 +41,8 @@ SHIM
 printf '#!/bin/sh\necho 0\n' >shim/id
 chmod +x shim/*
 
-# A make of its own, as a user starts it: not a child of make check (whose
-# MLV_DEPS_READY=1, exported to its recipes, would skip the install step).
-PATH=$SCRATCH/shim:$PATH env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MLV_DEPS_READY \
+# A make of its own, as a user starts it: not a child of make check.
+PATH=$SCRATCH/shim:$PATH env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	make -j2 -C tree demo OPTFLAGS=-O0 >make.out 2>&1
 status=$?
 if [ "$status" -eq 0 ] && grep -q '^demo ran$' make.out; then

@@ -30,6 +30,18 @@ typedef struct {
 	size_t shape[NPY_MAX_DIMS];
 } npy_info;
 
+/* The declared shape as NumPy prints it: "(3, 4)", "(5,)". */
+static void
+npy_format_shape(const npy_info *info, char *out, size_t cap)
+{
+	size_t len = (size_t)snprintf(out, cap, "(");
+	for (int i = 0; i < info->ndim && len < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%zu",
+		                        i ? ", " : "", info->shape[i]);
+	if (len < cap)
+		snprintf(out + len, cap - len, info->ndim == 1 ? ",)" : ")");
+}
+
 /* Find 'key': in the header dict and return what follows the colon. */
 static const char *
 dict_value(const char *hdr, const char *key)
@@ -208,21 +220,23 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 	if (rc)
 		return -1;
 
-	size_t rows = 1, cols = 1, steps = 0;
+	size_t rows = 1, cols = 1, steps = 0, n = 0, bytes = 0;
 	if (info.ndim >= 1)
 		rows = info.shape[0];
+	int overflow = 0;
 	for (int i = 1; i < info.ndim; i++)
-		if (mlv_checked_mul(cols, info.shape[i], &cols))
-			return mlv_errf(err, errlen, ".npy shape too large");
+		overflow |= mlv_checked_mul(cols, info.shape[i], &cols);
 	if (info.ndim == 3)
 		steps = info.shape[1];
-	size_t n, bytes;
-	if (mlv_checked_mul(rows, cols, &n) ||
+	if (overflow || mlv_checked_mul(rows, cols, &n) ||
 	    mlv_checked_mul(n, (size_t)info.size, &bytes) ||
 	    mlv_checked_mul(n, sizeof(float), &got) ||
-	    bytes > mlv_max_record_bytes() || got > mlv_max_record_bytes())
-		return mlv_errf(err, errlen, ".npy array too large (%zu values; "
-		               "set MLV_MAX_RECORD to raise the limit)", n);
+	    bytes > mlv_max_record_bytes() || got > mlv_max_record_bytes()) {
+		char shape[NPY_MAX_DIMS * 22 + 3];
+		npy_format_shape(&info, shape, sizeof shape);
+		return mlv_errf(err, errlen, ".npy array too large (shape %s; "
+		               "set MLV_MAX_RECORD to raise the limit)", shape);
+	}
 	if (info.fortran && info.ndim > 2)
 		return mlv_errf(err, errlen, "Fortran-order .npy arrays of more "
 		               "than 2 dimensions are not supported");

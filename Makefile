@@ -108,6 +108,32 @@ build/asan/tests/%: tests/%.c tests/test.h build/asan/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests -o $@ $< build/asan/libmlv.a $(LDLIBS)
 
+# Fuzz targets of tests/fuzz/ (clang's libFuzzer, with ASan and UBSan) on
+# the library built again for them.  `make fuzz FUZZ_SECONDS=N` fuzzes each
+# for N seconds; make check runs each over its seed corpus.
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNFLAGS) -pthread $(SANFLAGS)
+
+build/fuzz/lib/%.o: lib/%.c $(LIB_HDR) config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libmlv.a: $(FUZZ_LIB_OBJ)
+	$(call say,AR,$@)rm -f $@
+	$(Q)$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libmlv.a $(LIB_HDR)
+	$(call say,CCLD,$@)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libmlv.a $(LDLIBS)
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 # `make check` and `make demo` first install the packages that are missing,
 # then go on in a second make: pkg-config's flags above were read when this
 # make started, before the install, and would lack the new packages.
@@ -174,5 +200,6 @@ uninstall:
 clean:
 	rm -rf build bin lib/libmlv.a lib/libmlv.so
 
-.PHONY: all deps deps-check check demo bench compilers lint-man install uninstall clean
+.PHONY: all deps deps-check check demo bench compilers lint-man install uninstall clean \
+	fuzz fuzz-targets
 .SECONDARY:

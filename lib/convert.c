@@ -215,6 +215,7 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 	}
 	hdr[pre + hlen] = '\0';
 	npy_info info;
+	memset(&info, 0, sizeof info);
 	int rc = parse_npy_header(hdr + pre, &info, err, errlen);
 	free(hdr);
 	if (rc)

@@ -343,6 +343,8 @@ mlv_decode(char *s)
 struct mlv_reader {
 	int fd;
 	int own_fd;
+	const unsigned char *mem; /* an in-memory source instead of fd */
+	size_t mem_len, mem_pos;
 	char *name;
 	unsigned char *buf;
 	size_t pos, len;   /* unread bytes are buf[pos..len) */
@@ -372,6 +374,15 @@ mlv_reader_fdopen(int fd, const char *name)
 	rd->name = mlv_strdup(name);
 	rd->buf = mlv_malloc(READ_BUF);
 	rd->max_bytes = mlv_max_record_bytes();
+	return rd;
+}
+
+mlv_reader *
+mlv_reader_memopen(const void *buf, size_t len, const char *name)
+{
+	mlv_reader *rd = mlv_reader_fdopen(-1, name);
+	rd->mem = buf;
+	rd->mem_len = len;
 	return rd;
 }
 
@@ -456,11 +467,15 @@ mlv_reader_tell(const mlv_reader *rd)
 int
 mlv_reader_bytes_left(const mlv_reader *rd, uint64_t *left)
 {
+	uint64_t size = rd->mem_len;
 	struct stat st;
-	if (fstat(rd->fd, &st) || !S_ISREG(st.st_mode))
-		return -1;
+	if (!rd->mem) {
+		if (fstat(rd->fd, &st) || !S_ISREG(st.st_mode))
+			return -1;
+		size = (uint64_t)st.st_size;
+	}
 	uint64_t at = mlv_reader_tell(rd);
-	*left = (uint64_t)st.st_size > at ? (uint64_t)st.st_size - at : 0;
+	*left = size > at ? size - at : 0;
 	return 0;
 }
 
@@ -480,6 +495,19 @@ mlv_reader_where(mlv_reader *rd, const mlv_record *r)
 	return rd->where;
 }
 
+/* read(2) from the descriptor, or a copy from the memory source. */
+static ssize_t
+source_read(mlv_reader *rd, void *dst, size_t n)
+{
+	if (!rd->mem)
+		return read(rd->fd, dst, n);
+	size_t k = rd->mem_len - rd->mem_pos < n ? rd->mem_len - rd->mem_pos : n;
+	if (k)
+		memcpy(dst, rd->mem + rd->mem_pos, k);
+	rd->mem_pos += k;
+	return (ssize_t)k;
+}
+
 static int
 fill(mlv_reader *rd)
 {
@@ -495,7 +523,7 @@ fill(mlv_reader *rd)
 		return 1;
 	ssize_t n;
 	do
-		n = read(rd->fd, rd->buf + rd->len, READ_BUF - rd->len);
+		n = source_read(rd, rd->buf + rd->len, READ_BUF - rd->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		snprintf(rd->err, sizeof rd->err, "%s: read error at byte %llu (%s)",
@@ -540,7 +568,7 @@ read_exact(mlv_reader *rd, unsigned char *dst, size_t n, size_t *got)
 	rd->pos += take;
 	*got = take;
 	while (*got < n && !rd->eof) {
-		ssize_t k = read(rd->fd, dst + *got, n - *got);
+		ssize_t k = source_read(rd, dst + *got, n - *got);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {

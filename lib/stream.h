@@ -95,6 +95,9 @@ typedef struct mlv_reader mlv_reader;
 mlv_reader *mlv_reader_open(const char *path);
 /* Read from an open descriptor (not closed by mlv_reader_close). */
 mlv_reader *mlv_reader_fdopen(int fd, const char *name);
+/* Read len bytes at buf (kept by the caller until closing), as if a
+ * regular file of that name: for tests and fuzzing without files. */
+mlv_reader *mlv_reader_memopen(const void *buf, size_t len, const char *name);
 void mlv_reader_close(mlv_reader *rd);
 /* 1: a record was read into r; 0: end of stream; -1: error, described by
  * mlv_reader_error() as "<file>: record N at byte B: <what> (<why>)". */

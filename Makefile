@@ -23,7 +23,8 @@ LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_HDR := $(sort $(wildcard lib/*.h))
 CMD_SRC := $(sort $(wildcard cmd/mlv-*.c))
 TEST_SRC := $(sort $(wildcard tests/test-*.c))
-TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+# libfault.c is a shared object for LD_PRELOAD (test-faults.sh), not a tool.
+TOOL_SRC := $(sort $(filter-out tests/tools/libfault.c,$(wildcard tests/tools/*.c)))
 # Programs of examples/ (the corpus generator): built beside the test
 # tools, which the shell tests and the examples' Makefiles both use.
 EXAMPLE_SRC := $(sort $(wildcard examples/corpus/*.c))
@@ -31,7 +32,7 @@ EXAMPLE_SRC := $(sort $(wildcard examples/corpus/*.c))
 LIB_OBJ := $(LIB_SRC:lib/%.c=build/lib/%.o)
 BINS := $(CMD_SRC:cmd/%.c=bin/%)
 TESTS := $(TEST_SRC:tests/%.c=build/tests/%)
-TEST_TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tools/%) \
+TEST_TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tools/%) build/tools/libfault.so \
 	$(foreach f,$(EXAMPLE_SRC),build/tools/$(notdir $(f:.c=)))
 
 ASAN_LIB_OBJ := $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
@@ -77,6 +78,10 @@ build/tests/%: tests/%.c tests/test.h lib/libmlv.a $(LIB_HDR)
 build/tools/%: tests/tools/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
+
+build/tools/libfault.so: tests/tools/libfault.c
+	@mkdir -p $(@D)
+	$(call say,CCLD,$@)$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 build/tools/%: examples/corpus/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)

@@ -199,7 +199,10 @@ mlv_resample(float **out, size_t *nout, const float *in, size_t n,
 		               "%g Hz to %g Hz: output too large)", n, from_sr,
 		               to_sr);
 	size_t cap = (size_t)want + 1;
-	float *y = mlv_malloc(cap * sizeof *y);
+	/* One float more than soxr is told: soxr_output (libsoxr 0.1.3)
+	 * reads the output buffer 8 bytes at a time, 4 past its end when the
+	 * count is odd (found by valgrind). */
+	float *y = mlv_malloc((cap + 1) * sizeof *y);
 	if (from_sr == to_sr) {
 		if (n)
 			memcpy(y, in, n * sizeof *y);

@@ -242,6 +242,14 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 		return mlv_errf(err, errlen, "Fortran-order .npy arrays of more "
 		               "than 2 dimensions are not supported");
 
+	/* Refuse a shape the input cannot fill before allocating for it (a
+	 * pipe is read ahead to know). */
+	uint64_t left;
+	if (mlv_reader_read_ahead(rd, (uint64_t)bytes + 1))
+		return mlv_errf(err, errlen, "%s", mlv_reader_error(rd));
+	if (mlv_reader_bytes_left(rd, &left) == 0 && bytes > left)
+		return mlv_errf(err, errlen, "truncated .npy data (expected %zu "
+		               "bytes, got %llu)", bytes, (unsigned long long)left);
 	mlv_record_resize(r, rows, cols);
 	mlv_meta_clear(r);
 	if (info.ndim == 3)

@@ -113,6 +113,12 @@ uint64_t mlv_reader_offset(const mlv_reader *rd);
 /* The bytes a regular file still holds after what was read (what a header
  * may claim at most); -1 when the input is not a regular file. */
 int mlv_reader_bytes_left(const mlv_reader *rd, uint64_t *left);
+/* For a pipe, which tells no size: read what follows into memory, until
+ * its end or max bytes, before a caller allocates for what a header
+ * promises; at the end, mlv_reader_bytes_left() then knows the bytes left.
+ * 0 (also for a regular file, where there is nothing to do), or -1 on a
+ * read error, described by mlv_reader_error(). */
+int mlv_reader_read_ahead(mlv_reader *rd, uint64_t max);
 /* Bytes consumed so far: where the next read starts. */
 uint64_t mlv_reader_tell(const mlv_reader *rd);
 /* Count a record of another format (.npy, text) starting here, so that

@@ -23,12 +23,14 @@ if ! out=$(make -s fuzz-targets 2>&1); then
 	echo "$out" | sed 's/^/#   /'
 	exit 1
 fi
+failed=0
 for t in $targets; do
 	if [ -z "$seconds" ]; then
 		if out=$(build/fuzz/$t tests/fuzz/$t/* 2>&1); then
 			echo "ok fuzz $t: $(ls tests/fuzz/$t | wc -l) seeds"
 		else
 			echo "not ok fuzz $t"
+			failed=1
 			echo "$out" | grep -v '^Running: \|^Executed ' | tail -n 30 | sed 's/^/#   /'
 		fi
 		continue
@@ -45,6 +47,8 @@ for t in $targets; do
 		echo "ok fuzz $t: $runs executions in ${secs:-$seconds} s"
 	else
 		echo "not ok fuzz $t: a finding after $runs executions (see $log)"
+		failed=1
 		grep -m 1 -A 12 'ERROR\|WARNING: \|deadly signal' "$log" | sed 's/^/#   /'
 	fi
 done
+exit $failed

@@ -23,6 +23,7 @@ if ! out=$(make -s fuzz-targets 2>&1); then
 	echo "$out" | sed 's/^/#   /'
 	exit 1
 fi
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 failed=0
 for t in $targets; do
 	if [ -z "$seconds" ]; then

@@ -142,7 +142,9 @@ fuzz:
 # `make check` and `make demo` first install the packages that are missing,
 # then go on in a second make: pkg-config's flags above were read when this
 # make started, before the install, and would lack the new packages.
-ifeq ($(MLV_DEPS_READY),)
+# (Given on the sub-make's command line only: a make that merely inherits
+# it, like a test's, installs as a user's would.)
+ifneq ($(origin MLV_DEPS_READY),command line)
 check demo:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory MLV_DEPS_READY=1 $@
@@ -157,6 +159,10 @@ endif
 
 bench: all
 	@sh bench/run.sh
+
+# README's picture of mlv-explore, from the demo's notes page.
+screenshot: all
+	@sh scripts/screenshot.sh
 
 # Build with the other compiler too (warnings are errors here) to keep the
 # tree clean under both gcc and clang.
@@ -205,6 +211,6 @@ uninstall:
 clean:
 	rm -rf build bin lib/libmlv.a lib/libmlv.so
 
-.PHONY: all deps deps-check check demo bench compilers lint-man install uninstall clean \
+.PHONY: all deps deps-check check demo bench screenshot compilers lint-man install uninstall clean \
 	fuzz fuzz-targets
 .SECONDARY:

@@ -1,9 +1,10 @@
 #!/bin/sh
 # index.sh DIR - write DIR/index.html: for every experiment directory
-# under DIR, its tables (*.tsv, as HTML tables) and its plots (*.svg, each
-# linking to itself, where its hover tooltips work).  The tables shown are
+# under DIR, its interactive page (explore.html, mlv-explore's), its
+# tables (*.tsv, as HTML tables) and its plots (*.svg, each linking to
+# itself, where its hover tooltips work).  The tables shown are
 # results.tsv and, where an experiment writes them, separation.tsv and
-# playlist.tsv.
+# playlist.tsv; the pages are listed at the top too.
 set -eu
 dir=${1:?usage: index.sh DIR}
 cd "$dir"
@@ -39,14 +40,21 @@ figcaption { font-size: 85%; }
 says what it tests and how.  Click a plot to open it (hover its points for
 their ids and times).</p>
 HEAD
+	pages=
+	for p in */explore.html; do
+		[ -f "$p" ] && pages="$pages <a href=\"$p\">${p%/explore.html}</a>"
+	done
+	[ -z "$pages" ] || echo "<p>Explore the maps (hover a point to see it, click to hear it):$pages</p>"
 	for e in */; do
 		e=${e%/}
 		found=
-		for f in "$e"/*.tsv "$e"/*.svg; do
+		for f in "$e"/*.tsv "$e"/*.svg "$e"/explore.html; do
 			[ -f "$f" ] && found=1
 		done
 		[ -n "$found" ] || continue
 		echo "<h2 id=\"$e\">$e</h2>"
+		[ -f "$e/explore.html" ] &&
+			echo "<p><a href=\"$e/explore.html\">$e/explore.html</a>: the map to explore and listen to</p>"
 		for t in results.tsv separation.tsv playlist.tsv; do
 			[ -f "$e/$t" ] || continue
 			echo "<h3>$t</h3>"

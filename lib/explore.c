@@ -12,19 +12,13 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "groups.h"
 #include "pool.h"
 #include "simmat.h"
 #include "util.h"
 #include "web.h"
 
 /* ---- names and ids ---------------------------------------------------- */
-
-static const char *
-id_of(const mlv_record *r)
-{
-	const char *id = mlv_meta_get(r, "id");
-	return id ? id : "";
-}
 
 /* colnames[i] of r (malloc'd), or NULL when r has fewer names. */
 static char *
@@ -57,76 +51,20 @@ colname_or(const mlv_record *r, size_t i, const char *prefix)
 	return s;
 }
 
+/* p's records numbered by id in d (record k has code k); -1, naming the
+ * record, for an id seen before. */
 static int
-cmp_str(const void *a, const void *b)
+ids_of(mlv_dict *d, const mlv_points *p, char *err, size_t errlen)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort and drop repeats; returns the new count. */
-static size_t
-sort_unique(char **s, size_t n)
-{
-	if (n)
-		qsort(s, n, sizeof *s, cmp_str);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (m == 0 || strcmp(s[m - 1], s[i]))
-			s[m++] = s[i];
-	return m;
-}
-
-/* Open-addressing table of the record ids of some points. */
-typedef struct {
-	const mlv_points *p;
-	uint32_t *slot; /* record index + 1; 0: empty */
-	size_t mask;
-} id_table;
-
-static size_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)(h ^ h >> 32);
-}
-
-/* p's records by id; -1, naming the record, for an id seen before. */
-static int
-id_table_build(id_table *t, const mlv_points *p, char *err, size_t errlen)
-{
-	size_t size = 16;
-	while (size < 2 * p->nrecs)
-		size *= 2;
-	t->p = p;
-	t->slot = mlv_calloc(size, sizeof *t->slot);
-	t->mask = size - 1;
-	for (size_t k = 0; k < p->nrecs; k++) {
-		const char *id = id_of(&p->recs[k]);
-		size_t h = hash_str(id) & t->mask;
-		for (; t->slot[h]; h = (h + 1) & t->mask)
-			if (!strcmp(id_of(&p->recs[t->slot[h] - 1]), id)) {
-				free(t->slot);
-				t->slot = NULL;
-				return mlv_errf(err, errlen, "%s: a second record with "
-				                "this id (records are matched by id, so "
-				                "ids must be unique)", p->where[k]);
-			}
-		t->slot[h] = (uint32_t)k + 1;
-	}
+	mlv_dict_init(d);
+	for (size_t k = 0; k < p->nrecs; k++)
+		if (mlv_dict_code(d, mlv_record_id(&p->recs[k])) != k) {
+			mlv_dict_free(d);
+			return mlv_errf(err, errlen, "%s: a second record with this "
+			                "id (records are matched by id, so ids must be "
+			                "unique)", p->where[k]);
+		}
 	return 0;
-}
-
-/* The record with this id, or -1. */
-static long long
-id_table_find(const id_table *t, const char *id)
-{
-	for (size_t h = hash_str(id) & t->mask; t->slot[h];
-	     h = (h + 1) & t->mask)
-		if (!strcmp(id_of(&t->p->recs[t->slot[h] - 1]), id))
-			return (long long)t->slot[h] - 1;
-	return -1;
 }
 
 /* ---- the first map ---------------------------------------------------- */
@@ -200,64 +138,47 @@ set_times(mlv_explore *e, const mlv_points *p)
 		mlv_meta_get_double(r, "t0", &t0);
 		if (mlv_meta_get_double(r, "dur", &dur) || !(dur >= 0))
 			dur = dt;
-		for (size_t i = 0; i < r->rows; i++) {
-			double start = t0 + (double)i * dt;
-			e->start[p->first[k] + i] = (float)start;
-			e->end[p->first[k] + i] = (float)(start + dur);
-		}
+		e->rec_t0[k] = t0;
+		e->rec_dt[k] = dt;
+		e->rec_dur[k] = dur;
 	}
+}
+
+void
+mlv_explore_point_times(const mlv_explore *e, size_t i, double *start,
+                        double *end)
+{
+	size_t k = e->point_record[i];
+	*start = e->rec_t0[k] + (double)(i - e->rec_first[k]) * e->rec_dt[k];
+	*end = *start + e->rec_dur[k];
 }
 
 static void
 set_labels(mlv_explore *e, const mlv_points *p)
 {
-	size_t nkeys = 0, cap = 0;
-	char **keys = NULL;
-	for (size_t k = 0; k < p->nrecs; k++)
-		for (size_t j = 0; j < p->recs[k].nmeta; j++) {
-			char *key = p->recs[k].meta[j].key;
-			if (strncmp(key, "label.", 6))
-				continue;
-			if (nkeys == cap) {
-				cap = cap ? 2 * cap : 16;
-				keys = mlv_realloc(keys, cap * sizeof *keys);
-			}
-			keys[nkeys++] = key;
-		}
-	nkeys = sort_unique(keys, nkeys);
-	e->labels = mlv_calloc(nkeys ? nkeys : 1, sizeof *e->labels);
-	e->nlabels = nkeys;
-	char **vals = mlv_malloc((p->nrecs ? p->nrecs : 1) * sizeof *vals);
-	uint32_t *rec_code = mlv_malloc((p->nrecs ? p->nrecs : 1) *
-	                                sizeof *rec_code);
-	for (size_t l = 0; l < nkeys; l++) {
+	const char **keys = mlv_record_keys(p->recs, p->nrecs, "label.",
+	                                    &e->nlabels);
+	e->labels = mlv_calloc(e->nlabels ? e->nlabels : 1, sizeof *e->labels);
+	for (size_t l = 0; l < e->nlabels; l++) {
 		mlv_explore_label *lab = &e->labels[l];
-		size_t nv = 0;
-		for (size_t k = 0; k < p->nrecs; k++) {
-			const char *v = mlv_meta_get(&p->recs[k], keys[l]);
-			if (v)
-				vals[nv++] = (char *)v;
-		}
-		nv = sort_unique(vals, nv);
+		mlv_dict values;
+		mlv_dict_init(&values);
 		lab->key = mlv_strdup(keys[l]);
-		lab->nvalues = nv;
-		lab->values = mlv_malloc((nv ? nv : 1) * sizeof *lab->values);
-		for (size_t v = 0; v < nv; v++)
-			lab->values[v] = mlv_strdup(vals[v]);
+		lab->codes = mlv_malloc((p->nrecs ? p->nrecs : 1) *
+		                        sizeof *lab->codes);
 		for (size_t k = 0; k < p->nrecs; k++) {
 			const char *v = mlv_meta_get(&p->recs[k], keys[l]);
-			char **hit = v ? bsearch(&v, lab->values, nv, sizeof *vals,
-			                         cmp_str) : NULL;
-			rec_code[k] = hit ? (uint32_t)(hit - lab->values) :
-			              MLV_EXPLORE_MISSING;
+			lab->codes[k] = v ? mlv_dict_code(&values, v) :
+			                MLV_EXPLORE_MISSING;
 		}
-		lab->codes = mlv_malloc(mlv_mul_size(e->n, sizeof(uint32_t),
-		                                     "labels"));
-		for (size_t i = 0; i < e->n; i++)
-			lab->codes[i] = rec_code[e->point_record[i]];
+		uint32_t *sorted = mlv_dict_sort(&values);
+		for (size_t k = 0; k < p->nrecs; k++)
+			if (lab->codes[k] != MLV_EXPLORE_MISSING)
+				lab->codes[k] = sorted[lab->codes[k]];
+		free(sorted);
+		lab->nvalues = values.n;
+		lab->values = mlv_dict_take(&values);
 	}
-	free(rec_code);
-	free(vals);
 	free(keys);
 }
 
@@ -301,17 +222,19 @@ mlv_explore_init(mlv_explore *e, const mlv_points *map, const char *name,
 	e->nrecs = map->nrecs;
 	e->rec_id = mlv_malloc(map->nrecs * sizeof *e->rec_id);
 	e->rec_src = mlv_calloc(map->nrecs, sizeof *e->rec_src);
+	e->rec_first = mlv_malloc((map->nrecs + 1) * sizeof *e->rec_first);
+	e->rec_t0 = mlv_malloc(map->nrecs * sizeof *e->rec_t0);
+	e->rec_dt = mlv_malloc(map->nrecs * sizeof *e->rec_dt);
+	e->rec_dur = mlv_malloc(map->nrecs * sizeof *e->rec_dur);
 	e->point_record = mlv_malloc(e->n * sizeof *e->point_record);
-	e->point_row = mlv_malloc(e->n * sizeof *e->point_row);
 	for (size_t k = 0; k < map->nrecs; k++) {
-		e->rec_id[k] = mlv_strdup(id_of(&map->recs[k]));
-		for (size_t i = 0; i < map->recs[k].rows; i++) {
+		e->rec_id[k] = mlv_strdup(mlv_record_id(&map->recs[k]));
+		e->rec_first[k] = map->first[k];
+		for (size_t i = 0; i < map->recs[k].rows; i++)
 			e->point_record[map->first[k] + i] = (uint32_t)k;
-			e->point_row[map->first[k] + i] = (uint32_t)i;
-		}
 	}
-	e->start = mlv_malloc(e->n * sizeof *e->start);
-	e->end = mlv_malloc(e->n * sizeof *e->end);
+	e->rec_first[map->nrecs] = e->n;
+	e->id_parts = mlv_id_parts(map->recs, map->nrecs);
 	set_times(e, map);
 	set_labels(e, map);
 
@@ -368,10 +291,11 @@ mlv_explore_free(mlv_explore *e)
 	free(e->title);
 	free_strings(e->rec_id, e->nrecs);
 	free_strings(e->rec_src, e->nrecs);
+	free(e->rec_first);
+	free(e->rec_t0);
+	free(e->rec_dt);
+	free(e->rec_dur);
 	free(e->point_record);
-	free(e->point_row);
-	free(e->start);
-	free(e->end);
 	for (size_t l = 0; l < e->nlabels; l++) {
 		free(e->labels[l].key);
 		free_strings(e->labels[l].values, e->labels[l].nvalues);
@@ -403,24 +327,24 @@ mlv_explore_match(const mlv_points *base, const mlv_points *other,
 	int same_order = base->nrecs == other->nrecs;
 	for (size_t k = 0; same_order && k < base->nrecs; k++)
 		same_order = base->recs[k].rows == other->recs[k].rows &&
-		             !strcmp(id_of(&base->recs[k]), id_of(&other->recs[k]));
+		             !strcmp(mlv_record_id(&base->recs[k]), mlv_record_id(&other->recs[k]));
 	if (same_order) {
 		for (size_t i = 0; i < base->n; i++)
 			at[i] = i;
 		return 0;
 	}
-	id_table t;
-	if (id_table_build(&t, other, err, errlen))
+	mlv_dict t;
+	if (ids_of(&t, other, err, errlen))
 		return -1;
 	unsigned char *used = mlv_calloc(other->nrecs ? other->nrecs : 1, 1);
 	int status = 0;
 	for (size_t k = 0; k < base->nrecs && !status; k++) {
 		const mlv_record *r = &base->recs[k];
-		long long j = id_table_find(&t, id_of(r));
+		long long j = mlv_dict_find(&t, mlv_record_id(r));
 		if (j < 0)
 			status = mlv_errf(err, errlen, "%s: no record with id=%s, "
 			                  "which %s has (streams are matched by record "
-			                  "id and row)", name, id_of(r), base->where[k]);
+			                  "id and row)", name, mlv_record_id(r), base->where[k]);
 		else if (used[j])
 			status = mlv_errf(err, errlen, "%s: a second record with this "
 			                  "id (records are matched by id, so ids must "
@@ -441,7 +365,7 @@ mlv_explore_match(const mlv_points *base, const mlv_points *other,
 			                  "the map (streams are matched by record id "
 			                  "and row)", other->where[j]);
 	free(used);
-	free(t.slot);
+	mlv_dict_free(&t);
 	return status;
 }
 
@@ -626,7 +550,7 @@ row_at_time(const mlv_record *r, double t, size_t *row, int *ambiguous)
 
 typedef struct {
 	const mlv_points *base;
-	id_table ids;
+	mlv_dict ids;
 	const char *path;
 	size_t line;
 } nn_reader;
@@ -643,7 +567,7 @@ nn_point(nn_reader *nr, char *id, const char *time, size_t *point, char *err,
 	if (end == time || *end || errno)
 		return mlv_errf(err, errlen, "%s: line %zu: time '%s' is not a "
 		                "number", nr->path, nr->line, time);
-	long long k = id_table_find(&nr->ids, id);
+	long long k = mlv_dict_find(&nr->ids, id);
 	if (k < 0)
 		return mlv_errf(err, errlen, "%s: line %zu: no record id=%s in the "
 		                "map", nr->path, nr->line, id);
@@ -711,7 +635,7 @@ mlv_explore_read_neighbours(mlv_explore *e, const mlv_points *base,
 		return mlv_errf(err, errlen, "%s: cannot open (%s)", path,
 		                strerror(errno));
 	nn_reader nr = {.base = base, .path = path};
-	if (id_table_build(&nr.ids, base, err, errlen)) {
+	if (ids_of(&nr.ids, base, err, errlen)) {
 		if (f != stdin)
 			fclose(f);
 		return -1;
@@ -788,7 +712,7 @@ mlv_explore_read_neighbours(mlv_explore *e, const mlv_points *base,
 	free(found);
 	free(val);
 	free(seen);
-	free(nr.ids.slot);
+	mlv_dict_free(&nr.ids);
 	if (f != stdin)
 		fclose(f);
 	return status;
@@ -953,10 +877,12 @@ encode_clip(void *ctx, size_t i, int thread)
 	char err[1024];
 	char *path = mlv_explore_audio_file(e, e->point_record[i], j->root);
 	mlv_audio_opts o = {.target_sr = MLV_OPUS_SR};
+	double start, end;
+	mlv_explore_point_times(e, i, &start, &end);
 	/* a point without times plays its whole record */
-	if (isfinite(e->start[i]) && isfinite(e->end[i])) {
-		o.start = e->start[i] > 0 ? e->start[i] : 0;
-		o.end = e->end[i] > o.start ? e->end[i] : 0;
+	if (isfinite(start) && isfinite(end)) {
+		o.start = start > 0 ? start : 0;
+		o.end = end > o.start ? end : 0;
 	}
 	mlv_audio a;
 	int status = mlv_audio_load(&a, path, &o, err, sizeof err);
@@ -1034,8 +960,9 @@ mlv_explore_embed_audio(mlv_explore *e, const mlv_points *base,
 
 typedef struct {
 	char name[32];
-	const char *type; /* f32, u32, i32, u8 */
-	const void *data;
+	const char *type; /* f32, u32, i32, u16, u8 */
+	const void *data; /* native byte order */
+	void *owned;      /* data when the page made it, freed once written */
 	size_t n, size;   /* elements, bytes each */
 } blob;
 
@@ -1091,6 +1018,21 @@ put_strings(page *pg, char *const *s, size_t n)
 	put(pg, "]");
 }
 
+/* Exact numbers, null for NaN. */
+static void
+put_numbers(page *pg, const double *x, size_t n)
+{
+	char num[32];
+	put(pg, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			put(pg, ",");
+		mlv_json_number(num, x[i]);
+		put(pg, num);
+	}
+	put(pg, "]");
+}
+
 /* A reference to a blob, to be written after the JSON. */
 static void
 put_blob(page *pg, const char *name, const char *type, const void *data,
@@ -1104,13 +1046,42 @@ put_blob(page *pg, const char *name, const char *type, const void *data,
 	snprintf(b->name, sizeof b->name, "%s", name);
 	b->type = type;
 	b->data = data;
+	b->owned = NULL;
 	b->n = n;
 	b->size = size;
 	put_fmt(pg, "{\"blob\":\"%s\",\"type\":\"%s\",\"length\":%zu}", b->name,
 	        type, n);
 }
 
-/* Its bytes little-endian, base64, in pieces a multiple of 3 bytes. */
+/* Codes below limit, or MLV_EXPLORE_MISSING, in the narrowest of u8, u16
+ * and u32 that holds them, MISSING becoming its type's largest value. */
+static void
+put_codes(page *pg, const char *name, const uint32_t *codes, size_t n,
+          size_t limit)
+{
+	if (limit >= 0xFFFF) {
+		put_blob(pg, name, "u32", codes, n, 4);
+		return;
+	}
+	int wide = limit >= 0xFF;
+	unsigned char *narrow = mlv_malloc(mlv_mul_size(n ? n : 1, wide ? 2 : 1,
+	                                                "codes"));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = codes[i] == MLV_EXPLORE_MISSING ?
+		             (wide ? 0xFFFF : 0xFF) : codes[i];
+		if (wide) {
+			uint16_t h = (uint16_t)v;
+			memcpy(narrow + 2 * i, &h, 2);
+		} else {
+			narrow[i] = (unsigned char)v;
+		}
+	}
+	put_blob(pg, name, wide ? "u16" : "u8", narrow, n, wide ? 2 : 1);
+	pg->blobs[pg->nblobs - 1].owned = narrow;
+}
+
+/* Its values little-endian, base64, in pieces a multiple of 3 bytes and
+ * of the value size. */
 static void
 write_blob(page *pg, const blob *b)
 {
@@ -1123,17 +1094,17 @@ write_blob(page *pg, const blob *b)
 	size_t total = b->n * b->size;
 	for (size_t off = 0; off < total; off += CHUNK) {
 		size_t len = total - off < CHUNK ? total - off : CHUNK;
-		if (b->size == 4) {
-			for (size_t i = 0; i < len; i += 4) {
-				uint32_t v;
+		for (size_t i = 0; i < len; i += b->size) {
+			uint32_t v = p[off + i];
+			if (b->size == 4) {
 				memcpy(&v, p + off + i, 4);
-				bytes[i] = (unsigned char)v;
-				bytes[i + 1] = (unsigned char)(v >> 8);
-				bytes[i + 2] = (unsigned char)(v >> 16);
-				bytes[i + 3] = (unsigned char)(v >> 24);
+			} else if (b->size == 2) {
+				uint16_t h;
+				memcpy(&h, p + off + i, 2);
+				v = h;
 			}
-		} else {
-			memcpy(bytes, p + off, len);
+			for (size_t k = 0; k < b->size; k++)
+				bytes[i + k] = (unsigned char)(v >> 8 * k);
 		}
 		mlv_base64(text, bytes, len);
 		put(pg, text);
@@ -1145,7 +1116,7 @@ static void
 put_meta(page *pg, const mlv_explore *e)
 {
 	char name[32];
-	put(pg, "{\"version\":1,\"title\":");
+	put(pg, "{\"version\":2,\"title\":");
 	put_str(pg, e->title);
 	put_fmt(pg, ",\"n\":%zu,\"maps\":[", e->n);
 	for (size_t m = 0; m < e->nmaps; m++) {
@@ -1160,17 +1131,24 @@ put_meta(page *pg, const mlv_explore *e)
 	}
 	put(pg, "],\"records\":{\"id\":");
 	put_strings(pg, e->rec_id, e->nrecs);
-	put(pg, ",\"src\":");
+	put(pg, ",\"name\":[");
+	for (size_t k = 0; k < e->nrecs; k++) {
+		if (k)
+			put(pg, ",");
+		put_str(pg, mlv_id_tail(e->rec_id[k], e->id_parts));
+	}
+	put(pg, "],\"src\":");
 	put_strings(pg, e->rec_src, e->nrecs);
-	put(pg, "},\"point_record\":");
-	put_blob(pg, "point_record", "u32", e->point_record, e->n, 4);
-	put(pg, ",\"point_row\":");
-	put_blob(pg, "point_row", "u32", e->point_row, e->n, 4);
-	put(pg, ",\"start\":");
-	put_blob(pg, "start", "f32", e->start, e->n, 4);
-	put(pg, ",\"end\":");
-	put_blob(pg, "end", "f32", e->end, e->n, 4);
-	put(pg, ",\"labels\":[");
+	put(pg, ",\"rows\":[");
+	for (size_t k = 0; k < e->nrecs; k++)
+		put_fmt(pg, k ? ",%zu" : "%zu", e->rec_first[k + 1] - e->rec_first[k]);
+	put(pg, "],\"t0\":");
+	put_numbers(pg, e->rec_t0, e->nrecs);
+	put(pg, ",\"dt\":");
+	put_numbers(pg, e->rec_dt, e->nrecs);
+	put(pg, ",\"dur\":");
+	put_numbers(pg, e->rec_dur, e->nrecs);
+	put(pg, "},\"labels\":[");
 	for (size_t l = 0; l < e->nlabels; l++) {
 		put(pg, l ? ",{\"key\":" : "{\"key\":");
 		put_str(pg, e->labels[l].key);
@@ -1178,7 +1156,8 @@ put_meta(page *pg, const mlv_explore *e)
 		put_strings(pg, e->labels[l].values, e->labels[l].nvalues);
 		put(pg, ",\"codes\":");
 		snprintf(name, sizeof name, "label%zu", l);
-		put_blob(pg, name, "u32", e->labels[l].codes, e->n, 4);
+		put_codes(pg, name, e->labels[l].codes, e->nrecs,
+		          e->labels[l].nvalues);
 		put(pg, "}");
 	}
 	put(pg, "],\"clusters\":");
@@ -1215,7 +1194,7 @@ put_meta(page *pg, const mlv_explore *e)
 		put_fmt(pg, "{\"k\":%zu,\"measure\":", e->k);
 		put_str(pg, e->nn_measure);
 		put(pg, ",\"index\":");
-		put_blob(pg, "nn_index", "u32", e->nn_index, e->n * e->k, 4);
+		put_codes(pg, "nn_index", e->nn_index, e->n * e->k, e->n);
 		put(pg, ",\"dist\":");
 		put_blob(pg, "nn_dist", "f32", e->nn_dist, e->n * e->k, 4);
 		put(pg, "}");
@@ -1281,6 +1260,8 @@ mlv_explore_write(mlv_writer *w, const mlv_explore *e, const char *html,
 		}
 	}
 	put(&pg, p);
+	for (size_t b = 0; b < pg.nblobs; b++)
+		free(pg.blobs[b].owned);
 	free(pg.blobs);
 	return pg.failed ? -1 : 0;
 }

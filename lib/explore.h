@@ -6,7 +6,20 @@
  * the tool; the data go in at the page's markers as one JSON element
  * (mlv-meta) and base64 blobs of little-endian arrays (mlv-blob-NAME),
  * as man/mlv-explore.1 describes them: one array per quantity, never an
- * object per point, so 100,000 points stay a few MB.
+ * object per point, and what a record determines (its rows' record and
+ * row numbers, their times, its labels) once per record, so 100,000
+ * points on two maps stay near 2 MB.  Contract (version 2):
+ *   records: id, name (the id shortened as mlv-plot's legends show it,
+ *     mlv_id_tail), src, rows (row count), t0, dt, dur (numbers; null:
+ *     unknown): the points are the records' rows in order, row j of a
+ *     record starting at t0 + j * dt and ending dur later (dur: dt when
+ *     the record has none);
+ *   labels: per key its sorted values and each record's code, a blob of
+ *     u8, u16 or u32 as the values need, its type's largest value for a
+ *     record without the key;
+ *   neighbours.index: u8, u16 or u32 as the number of points needs;
+ *   maps' xy, clusters, columns, latent, neighbours' dist and clips per
+ *     point.
  *
  * Points are the rows of the first map, record by record.  Every other
  * input (a second map, latent rows, clusters, neighbours) is matched to
@@ -27,12 +40,12 @@
 #define MLV_EXPLORE_MISSING 0xFFFFFFFFu /* a label code: no value */
 #define MLV_EXPLORE_MAXMAPS 2
 
-/* A label.* key: its sorted distinct values and each point's code. */
+/* A label.* key: its sorted distinct values and each record's code. */
 typedef struct {
 	char *key;
 	char **values;
 	size_t nvalues;
-	uint32_t *codes; /* [n], MLV_EXPLORE_MISSING where the record lacks it */
+	uint32_t *codes; /* [nrecs], MLV_EXPLORE_MISSING: the record lacks it */
 } mlv_explore_label;
 
 /* A continuous column: a map column past the first two. */
@@ -59,10 +72,12 @@ typedef struct {
 	/* records of the first map, in stream order */
 	size_t nrecs;
 	char **rec_id;             /* [nrecs]; "" when a record has none */
+	size_t id_parts;           /* names shown: ids' last parts (groups.h) */
 	char **rec_src;            /* [nrecs]; its audio file, or NULL */
+	size_t *rec_first;         /* [nrecs + 1]: its points are first..next */
+	double *rec_t0, *rec_dt;   /* [nrecs] seconds; dt NaN: unknown */
+	double *rec_dur;           /* [nrecs] a row's length; NaN: unknown */
 	uint32_t *point_record;    /* [n] */
-	uint32_t *point_row;       /* [n] */
-	float *start, *end;        /* [n] seconds in the source; NaN: unknown */
 	mlv_explore_label *labels; /* sorted by key */
 	size_t nlabels;
 	char *clusters_name;       /* NULL: no clusters */
@@ -91,7 +106,7 @@ typedef struct {
  * mlv-cluster's output) whose values are all integers >= -1 gives the
  * clusters; the others are continuous columns.  A point's start is
  * t0 + row * dt of its record and its end start + dur (dur absent: + dt);
- * NaN without dt. */
+ * unknown without dt. */
 int mlv_explore_init(mlv_explore *e, const mlv_points *map, const char *name,
                      char *err, size_t errlen);
 void mlv_explore_free(mlv_explore *e);
@@ -126,6 +141,10 @@ int mlv_explore_knn(mlv_explore *e, size_t k, int nthreads, char *err,
  * entry (or else its last) is dropped, so k = ranks - 1. */
 int mlv_explore_read_neighbours(mlv_explore *e, const mlv_points *base,
                                 const char *path, char *err, size_t errlen);
+
+/* Point i's start and end in seconds in its source; NaN: unknown. */
+void mlv_explore_point_times(const mlv_explore *e, size_t i, double *start,
+                             double *end);
 
 /* 0 when key is a label key or "cluster" (with clusters); else -1 and
  * the keys there are in err. */

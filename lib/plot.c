@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "groups.h"
 #include "plot.h"
 #include "stats.h"
 #include "util.h"
@@ -377,69 +378,6 @@ mlv_plot_check(const mlv_plot_opts *o, char *err, size_t errlen)
 
 /* ---- colour groups ------------------------------------------------------ */
 
-static const char *
-id_of(const mlv_record *r)
-{
-	const char *id = mlv_meta_get(r, "id");
-	return id ? id : "";
-}
-
-/* An id that is a path from the root or the working directory
- * ("/tmp/x/a/c.wav", "../a/c.wav") as its last parts components ("c.wav"
- * for 1), without a leading '/'; any other id ("gen/0", "a/c.wav") whole,
- * since the user chose it. */
-static const char *
-id_tail(const char *id, size_t parts)
-{
-	if (*id != '/' && *id != '.')
-		return id;
-	const char *p = id + strlen(id);
-	while (p > id && !(p[-1] == '/' && --parts == 0))
-		p--;
-	while (*p == '/')
-		p++;
-	return *p ? p : id;
-}
-
-typedef struct {
-	const char *tail, *id;
-} named;
-
-static int
-named_cmp(const void *pa, const void *pb)
-{
-	const named *a = pa, *b = pb;
-	int c = strcmp(a->tail, b->tail);
-	return c ? c : strcmp(a->id, b->id);
-}
-
-/* The path components the records' short names keep (id_tail): the
- * fewest that still tell every two different ids apart, so legends and
- * titles show "330.wav", not a temporary directory's absolute path, nor
- * "../../data/330.wav". */
-static size_t
-id_parts(const mlv_record *recs, size_t nrecs)
-{
-	named *n = mlv_malloc((nrecs ? nrecs : 1) * sizeof *n);
-	size_t parts;
-	for (parts = 1;; parts++) {
-		int clash = 0, whole = 1;
-		for (size_t k = 0; k < nrecs; k++) {
-			n[k].id = id_of(&recs[k]);
-			n[k].tail = id_tail(n[k].id, parts);
-			whole &= id_tail(n[k].id, parts + 1) == n[k].tail;
-		}
-		qsort(n, nrecs, sizeof *n, named_cmp);
-		for (size_t k = 1; k < nrecs && !clash; k++)
-			clash = !strcmp(n[k].tail, n[k - 1].tail) &&
-			        strcmp(n[k].id, n[k - 1].id);
-		if (!clash || whole)
-			break;
-	}
-	free(n);
-	return parts;
-}
-
 static int
 highlighted(const mlv_record *r, const mlv_plot_opts *o)
 {
@@ -448,7 +386,7 @@ highlighted(const mlv_record *r, const mlv_plot_opts *o)
 }
 
 /* The group of row i of r by its colour, as text (in buf for a column);
- * ids shortened to parts path components (id_parts). */
+ * ids shortened to parts path components (mlv_id_parts). */
 static const char *
 group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o,
            size_t parts, char *buf, size_t len)
@@ -461,28 +399,10 @@ group_name(const mlv_record *r, size_t i, const mlv_plot_opts *o,
 	if (o->color_key) {
 		const char *v = mlv_meta_get(r, o->color_key);
 		if (v && !strcmp(o->color_key, "id"))
-			return id_tail(v, parts);
+			return mlv_id_tail(v, parts);
 		return v ? v : "(none)";
 	}
 	return "";
-}
-
-/* The number of group name, a new one if need be; *last, the group found
- * before, makes the usual run of rows of one group cheap. */
-static uint32_t
-group_find(mlv_plot_groups *g, const char *name, size_t *cap, size_t *last)
-{
-	if (*last < g->n && !strcmp(g->names[*last], name))
-		return (uint32_t)*last;
-	for (size_t i = 0; i < g->n; i++)
-		if (!strcmp(g->names[i], name))
-			return (uint32_t)(*last = i);
-	if (g->n == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
-		g->names = mlv_realloc(g->names, *cap * sizeof *g->names);
-	}
-	g->names[g->n] = mlv_strdup(name);
-	return (uint32_t)(*last = g->n++);
 }
 
 typedef struct {
@@ -549,12 +469,6 @@ groups_bucket(mlv_plot_groups *g)
 	free(next);
 }
 
-static int
-strcmp_ptr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The list of keys in a message shows this many at most. */
 #define KEYS_SHOWN 20
 
@@ -564,21 +478,11 @@ static int
 key_exists(const mlv_record *recs, size_t nrecs, const char *opt,
            const char *key, char *err, size_t errlen)
 {
-	size_t total = 0, n = 0;
-	for (size_t k = 0; k < nrecs; k++) {
+	for (size_t k = 0; k < nrecs; k++)
 		if (mlv_meta_get(&recs[k], key))
 			return 0;
-		total += recs[k].nmeta;
-	}
-	const char **keys = mlv_malloc((total + 1) * sizeof *keys);
-	for (size_t k = 0; k < nrecs; k++)
-		for (size_t j = 0; j < recs[k].nmeta; j++)
-			keys[n++] = recs[k].meta[j].key;
-	qsort(keys, n, sizeof *keys, strcmp_ptr);
-	size_t distinct = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!distinct || strcmp(keys[i], keys[distinct - 1]))
-			keys[distinct++] = keys[i];
+	size_t distinct;
+	const char **keys = mlv_record_keys(recs, nrecs, "", &distinct);
 	/* keys of any length: those that fit in a one-line message, then how
 	 * many more */
 	char why[320];
@@ -627,18 +531,20 @@ mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
 		    o->color_column > recs[k].cols)
 			return mlv_errf(err, errlen, "record %zu (id=%s): --color-column "
 			                "%zu, but it has %zu columns", k + 1,
-			                id_of(&recs[k]), o->color_column, recs[k].cols);
+			                mlv_record_id(&recs[k]), o->color_column, recs[k].cols);
 		g->rows += recs[k].rows;
 	}
 	g->other = o->hl_key != NULL;
 	g->strong = g->other && !o->color_key && !o->color_column;
 	g->of_row = mlv_malloc(g->rows * sizeof *g->of_row);
-	size_t cap = 0, last = 0, row = 0;
+	size_t row = 0;
 	size_t parts = o->color_key && !strcmp(o->color_key, "id") ?
-	               id_parts(recs, nrecs) : 0;
+	               mlv_id_parts(recs, nrecs) : 0;
 	char *strong = NULL, buf[64];
+	mlv_dict names;
+	mlv_dict_init(&names);
 	if (g->other)
-		group_find(g, "other", &cap, &last);
+		mlv_dict_code(&names, "other");
 	if (g->strong) {
 		strong = mlv_malloc(strlen(o->hl_key) + strlen(o->hl_glob) + 2);
 		sprintf(strong, "%s=%s", o->hl_key, o->hl_glob);
@@ -646,12 +552,13 @@ mlv_plot_group_rows(mlv_plot_groups *g, const mlv_record *recs, size_t nrecs,
 	for (size_t k = 0; k < nrecs; k++) {
 		int grey = g->other && !highlighted(&recs[k], o);
 		for (size_t i = 0; i < recs[k].rows; i++)
-			g->of_row[row++] = grey ? 0 : group_find(g, strong ? strong :
-			                   group_name(&recs[k], i, o, parts, buf,
-			                              sizeof buf),
-			                   &cap, &last);
+			g->of_row[row++] = grey ? 0 : mlv_dict_code(&names, strong ?
+			                   strong : group_name(&recs[k], i, o, parts,
+			                                       buf, sizeof buf));
 	}
 	free(strong);
+	g->n = names.n;
+	g->names = mlv_dict_take(&names);
 	if (o->color_column)
 		groups_sort_numeric(g);
 	groups_bucket(g);
@@ -699,7 +606,7 @@ mlv_plot_tip(const mlv_record *r, const char *const *keys, size_t nkeys,
 	FILE *m = open_memstream(&s, &len);
 	if (!m)
 		mlv_die("out of memory (building a tooltip)");
-	fputs(id_of(r), m);
+	fputs(mlv_record_id(r), m);
 	for (size_t j = 0; j < nkeys; j++) {
 		size_t seen = 0;
 		while (seen < j && !(keys[seen] && keys[j] &&
@@ -930,11 +837,11 @@ title(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o)
 	}
 	/* the distinct ids, the first three of them, shortened */
 	char buf[1024] = "";
-	size_t shown = 0, distinct = 0, parts = id_parts(recs, nrecs);
+	size_t shown = 0, distinct = 0, parts = mlv_id_parts(recs, nrecs);
 	for (size_t k = 0; k < nrecs; k++) {
-		const char *id = id_tail(id_of(&recs[k]), parts);
+		const char *id = mlv_id_tail(mlv_record_id(&recs[k]), parts);
 		size_t j;
-		for (j = 0; j < k && strcmp(id_of(&recs[j]), id_of(&recs[k])); j++)
+		for (j = 0; j < k && strcmp(mlv_record_id(&recs[j]), mlv_record_id(&recs[k])); j++)
 			;
 		if (j < k)
 			continue;
@@ -1033,7 +940,7 @@ need_columns(const mlv_record *recs, size_t nrecs, size_t need,
 	for (size_t k = 0; k < nrecs; k++)
 		if (recs[k].rows && recs[k].cols < need)
 			return mlv_errf(err, errlen, "record %zu (id=%s): %zu column%s; "
-			                "%s needs %zu", k + 1, id_of(&recs[k]),
+			                "%s needs %zu", k + 1, mlv_record_id(&recs[k]),
 			                recs[k].cols, recs[k].cols == 1 ? "" : "s",
 			                what, need);
 	return 0;
@@ -1049,7 +956,7 @@ need_rows(const mlv_record *recs, size_t nrecs, char *err, size_t errlen)
 			return 0;
 	if (nrecs == 1)
 		return mlv_errf(err, errlen, "record 1 (id=%s): no rows to plot",
-		                id_of(&recs[0]));
+		                mlv_record_id(&recs[0]));
 	return mlv_errf(err, errlen, "no rows to plot: none of the %zu records "
 	                "has any", nrecs);
 }
@@ -1069,7 +976,7 @@ need_finite_xy(const mlv_record *recs, size_t nrecs, char *err,
 	if (nrecs == 1)
 		return mlv_errf(err, errlen, "record 1 (id=%s): no row with finite "
 		                "values in columns 1 and 2, so no point to draw",
-		                id_of(&recs[0]));
+		                mlv_record_id(&recs[0]));
 	return mlv_errf(err, errlen, "no row of the %zu records has finite "
 	                "values in columns 1 and 2, so no point to draw", nrecs);
 }
@@ -1318,7 +1225,7 @@ averages_compute(circles *c, const mlv_record *recs, size_t nrecs,
 		if (!isfinite(m[0]) || !isfinite(m[1]) || !isfinite(s))
 			return mlv_errf(err, errlen, "record %zu (id=%s): a NaN or "
 			                "infinite value, so no mean to draw", k + 1,
-			                id_of(&recs[k]));
+			                mlv_record_id(&recs[k]));
 		for (int d = 0; d < 2; d++) {
 			c->lo[d] = fmin(c->lo[d], m[d] - s);
 			c->hi[d] = fmax(c->hi[d], m[d] + s);
@@ -1470,7 +1377,7 @@ common_width(const mlv_record *recs, size_t nrecs, size_t *cols,
 		} else if (recs[k].cols != *cols) {
 			return mlv_errf(err, errlen, "record %zu (id=%s): %zu columns, "
 			                "but record %zu has %zu; parallel coordinates "
-			                "need one width", k + 1, id_of(&recs[k]),
+			                "need one width", k + 1, mlv_record_id(&recs[k]),
 			                recs[k].cols, k0 + 1, *cols);
 		}
 		*rows += recs[k].rows;
@@ -1649,11 +1556,11 @@ parallel(FILE *f, const mlv_record *recs, size_t nrecs,
 	if (na < 2)
 		mlv_errf(err, errlen, "record %zu (id=%s): %zu column%s%s to draw; "
 		         "parallel coordinates need 2 or more", k0 + 1,
-		         id_of(&recs[k0]), na, na == 1 ? "" : "s",
+		         mlv_record_id(&recs[k0]), na, na == 1 ? "" : "s",
 		         o->color_column ? " besides the colour column" : "");
 	else if (bad && nrecs == 1)
 		mlv_errf(err, errlen, "record 1 (id=%s): no finite values in the "
-		         "columns drawn, so no line to draw", id_of(&recs[0]));
+		         "columns drawn, so no line to draw", mlv_record_id(&recs[0]));
 	else if (bad)
 		mlv_errf(err, errlen, "none of the %zu records has finite values in "
 		         "the columns drawn, so no line to draw", nrecs);
@@ -1795,7 +1702,7 @@ heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	/* gnuplot draws no image of fewer than 2 x 2 points, only a warning */
 	if (r->rows < 2 || r->cols < 2)
 		return mlv_errf(err, errlen, "record 1 (id=%s): %zu x %zu; a heatmap "
-		                "needs 2 or more rows and 2 or more columns", id_of(r),
+		                "needs 2 or more rows and 2 or more columns", mlv_record_id(r),
 		                r->rows, r->cols);
 	size_t ncol = o->columns && o->columns < r->cols ? o->columns : r->cols;
 	if (ncol < 2)
@@ -1806,7 +1713,7 @@ heatmap(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		nfinite += isfinite(r->data[i]) != 0;
 	if (!nfinite)
 		return mlv_errf(err, errlen, "record 1 (id=%s): no finite values, so "
-		                "no colours to draw", id_of(r));
+		                "no colours to draw", mlv_record_id(r));
 	uint32_t *col = mlv_malloc(r->cols * sizeof *col);
 	if (o->sort_variance)
 		mlv_plot_variance_order(r->data, r->rows, r->cols, col);
@@ -1926,7 +1833,7 @@ lines_check(const mlv_record *recs, size_t nrecs, char *err, size_t errlen)
 		const mlv_record *r = &recs[k];
 		if (!r->rows || !r->cols)
 			return mlv_errf(err, errlen, "record %zu (id=%s): no %s to plot",
-			                k + 1, id_of(r), r->rows ? "columns" : "rows");
+			                k + 1, mlv_record_id(r), r->rows ? "columns" : "rows");
 		for (size_t j = r->cols > 1 ? 1 : 0; j < r->cols; j++) {
 			size_t n = lines_points(r, j);
 			most = n > most ? n : most;
@@ -1936,7 +1843,7 @@ lines_check(const mlv_record *recs, size_t nrecs, char *err, size_t errlen)
 		return 0;
 	if (nrecs == 1)
 		return mlv_errf(err, errlen, "record 1 (id=%s): fewer than two rows "
-		                "with finite values, so no line to draw", id_of(&recs[0]));
+		                "with finite values, so no line to draw", mlv_record_id(&recs[0]));
 	return mlv_errf(err, errlen, "none of the %zu records has two rows with "
 	                "finite values, so no line to draw", nrecs);
 }
@@ -1953,7 +1860,7 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 	const mlv_record *r0 = &recs[0];
 	const char *kind = mlv_meta_get(r0, "kind");
 	int loss = kind && !strcmp(kind, "loss");
-	size_t parts = id_parts(recs, nrecs);
+	size_t parts = mlv_id_parts(recs, nrecs);
 	double t0, dt;
 	if (r0->cols > 1)
 		label(f, "x", r0, 0, "column 1");
@@ -1977,7 +1884,7 @@ lines(FILE *f, const mlv_record *recs, size_t nrecs, const mlv_plot_opts *o,
 		for (size_t j = cols > 1 ? 1 : 0; j < cols; j++, series++) {
 			char *name = column_name(&recs[k], j, "column ", 1), *t;
 			if (nrecs > 1) {
-				const char *id = id_tail(id_of(&recs[k]), parts);
+				const char *id = mlv_id_tail(mlv_record_id(&recs[k]), parts);
 				t = mlv_malloc(strlen(id) + strlen(name) + 3);
 				sprintf(t, "%s: %s", id, name);
 				free(name);
@@ -2034,11 +1941,11 @@ tree_read(tree *t, const mlv_record *recs, size_t nrecs,
 	const char *kind = mlv_meta_get(r, "kind");
 	if (!kind || strcmp(kind, "tree"))
 		return mlv_errf(err, errlen, "record 1 (id=%s): kind=%s, not a merge "
-		                "tree (kind=tree, from mlv-cluster --tree)", id_of(r),
+		                "tree (kind=tree, from mlv-cluster --tree)", mlv_record_id(r),
 		                kind ? kind : "(none)");
 	if (r->cols != 4 || !r->rows)
 		return mlv_errf(err, errlen, "record 1 (id=%s): %zu x %zu, not the "
-		                "(points - 1) x 4 of a merge tree", id_of(r), r->rows,
+		                "(points - 1) x 4 of a merge tree", mlv_record_id(r), r->rows,
 		                r->cols);
 	size_t n = t->n = r->rows + 1, k = o->clusters ? o->clusters : 1;
 	if (k > n)
@@ -2055,7 +1962,7 @@ tree_read(tree *t, const mlv_record *recs, size_t nrecs,
 	char why[256];
 	if (mlv_plot_tree_cut(t->z, n, k, t->order, t->leaf, t->link,
 	                      &t->nclusters, &t->cut, why, sizeof why))
-		return mlv_errf(err, errlen, "record 1 (id=%s): %s", id_of(r), why);
+		return mlv_errf(err, errlen, "record 1 (id=%s): %s", mlv_record_id(r), why);
 	mlv_plot_tree_x(t->z, n, t->order, t->x);
 	for (size_t i = 0; i + 1 < n; i++)
 		t->top = fmax(t->top, t->z[4 * i + 2]);

@@ -1,6 +1,7 @@
 /* web.c - see web.h */
 #include "web.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,4 +176,22 @@ mlv_url_encode_path(const char *path)
 	}
 	*o = '\0';
 	return out;
+}
+
+void
+mlv_json_number(char *out, double x)
+{
+	if (!isfinite(x)) {
+		strcpy(out, "null");
+		return;
+	}
+	if (x == floor(x) && fabs(x) < 1e15) {
+		snprintf(out, 32, "%.0f", x);
+		return;
+	}
+	for (int digits = 1; digits <= 17; digits++) {
+		snprintf(out, 32, "%.*g", digits, x);
+		if (strtod(out, NULL) == x)
+			return;
+	}
 }

@@ -28,5 +28,9 @@ size_t mlv_base64(char *out, const void *in, size_t n);
  * escapes (so no text ends a <script> element) and bytes that are not
  * UTF-8 as U+FFFD.  malloc'd. */
 char *mlv_json_quote(const char *s);
+/* x as a JSON number that reads back as exactly x, in as few digits as
+ * that takes ("0.5", not "0.50000000000000000"); "null" when x is NaN or
+ * infinite.  out needs 32 bytes. */
+void mlv_json_number(char *out, double x);
 
 #endif

@@ -39,11 +39,13 @@
 
 /* ---------------------------------------------------------------- data */
 
+const MISSING = 0xFFFFFFFF;
+
 function readBlob(ref) {
 	if (!ref) return null;
 	const el = document.getElementById('mlv-blob-' + ref.blob);
 	if (!el) throw new Error('data element mlv-blob-' + ref.blob + ' is missing');
-	const Type = {f32: Float32Array, u32: Uint32Array, i32: Int32Array, u8: Uint8Array}[ref.type];
+	const Type = {f32: Float32Array, u32: Uint32Array, i32: Int32Array, u16: Uint16Array, u8: Uint8Array}[ref.type];
 	if (!Type) throw new Error('blob ' + ref.blob + ': unknown type ' + ref.type);
 	const bin = atob(el.textContent.trim());
 	if (bin.length !== ref.length * Type.BYTES_PER_ELEMENT)
@@ -53,19 +55,53 @@ function readBlob(ref) {
 	return new Type(bytes.buffer);
 }
 
+// Each point's record, row, start and end from the records' row counts
+// and times: a record's rows are consecutive points.
+function expandRecords(recs, n) {
+	const record = new Uint32Array(n), row = new Uint32Array(n);
+	const start = new Float64Array(n), end = new Float64Array(n);
+	const num = x => x === null ? NaN : x;
+	let i = 0;
+	recs.rows.forEach((rows, r) => {
+		if (i + rows > n) throw new Error('records hold more than ' + n + ' rows');
+		const t0 = num(recs.t0[r]), dt = num(recs.dt[r]), dur = num(recs.dur[r]);
+		for (let j = 0; j < rows; j++, i++) {
+			record[i] = r;
+			row[i] = j;
+			start[i] = t0 + j * dt;
+			end[i] = start[i] + dur;
+		}
+	});
+	if (i !== n) throw new Error('records hold ' + i + ' rows, not ' + n);
+	return {record, row, start, end};
+}
+
+// A label's per-record codes as per-point codes, MISSING where absent.
+function labelCodes(ref, record) {
+	const byRecord = readBlob(ref), none = 2 ** (8 * byRecord.BYTES_PER_ELEMENT) - 1;
+	const codes = new Uint32Array(record.length);
+	for (let i = 0; i < record.length; i++) {
+		const c = byRecord[record[i]];
+		codes[i] = c === none ? MISSING : c;
+	}
+	return codes;
+}
+
 function readData() {
 	const meta = JSON.parse(document.getElementById('mlv-meta').textContent);
+	const pts = expandRecords(meta.records, meta.n);
 	const d = {
 		title: meta.title || 'mlv explore',
 		n: meta.n,
 		maps: meta.maps.map(m => ({name: m.name, axes: m.axes || ['', ''], xy: readBlob(m.xy)})),
 		ids: meta.records.id,
+		names: meta.records.name,
 		srcs: meta.records.src,
-		record: readBlob(meta.point_record),
-		row: readBlob(meta.point_row),
-		start: readBlob(meta.start),
-		end: readBlob(meta.end),
-		labels: meta.labels.map(l => ({key: l.key, values: l.values, codes: readBlob(l.codes)})),
+		record: pts.record,
+		row: pts.row,
+		start: pts.start,
+		end: pts.end,
+		labels: meta.labels.map(l => ({key: l.key, values: l.values, codes: labelCodes(l.codes, pts.record)})),
 		clusters: meta.clusters ? {name: meta.clusters.name, codes: readBlob(meta.clusters.codes)} : null,
 		columns: (meta.columns || []).map(c => ({name: c.name, values: readBlob(c.values)})),
 		latent: meta.latent ? {dims: meta.latent.dims, names: meta.latent.names, values: readBlob(meta.latent.values)} : null,
@@ -78,7 +114,6 @@ function readData() {
 	return d;
 }
 
-const MISSING = 0xFFFFFFFF;
 const D = readData();
 const N = D.n;
 const $ = id => document.getElementById(id);
@@ -730,7 +765,7 @@ function keyName(key) { return key.startsWith('label.') ? key.slice(6) : key; }
 function fillTooltip(i) {
 	const tip = $('tooltip'), r = D.record[i];
 	tip.replaceChildren();
-	tip.append(el('div', 'tip-id', D.ids[r]));
+	tip.append(el('div', 'tip-id', D.names[r]));
 	const line = (k, v) => {
 		const d = el('div');
 		d.append(el('span', 'tip-key', k + ': '), document.createTextNode(v));
@@ -799,7 +834,7 @@ function play(i) {
 	}
 	player.src = src;
 	const t = timeText(i);
-	$('now-playing').textContent = '▶ ' + D.ids[r] + (t ? ' · ' + t : '');
+	$('now-playing').textContent = '▶ ' + D.names[r] + (t ? ' · ' + t : '');
 	const p = player.play();
 	if (p) p.catch(() => {});
 }
@@ -897,7 +932,7 @@ function moreLikeThis(i) {
 	list.replaceChildren();
 	mltList = [];
 	const t = timeText(i);
-	$('mlt-of').textContent = 'Nearest to ' + D.ids[D.record[i]] + (t ? ' · ' + t : '') + ':';
+	$('mlt-of').textContent = 'Nearest to ' + D.names[D.record[i]] + (t ? ' · ' + t : '') + ':';
 	if (!D.neighbours) {
 		$('mlt-of').textContent = 'This page holds no neighbours (make it with --latent or --neighbours).';
 		requestOverlay();
@@ -915,7 +950,7 @@ function moreLikeThis(i) {
 		btn.title = 'play';
 		btn.addEventListener('click', () => play(j));
 		const tj = timeText(j);
-		li.append(btn, document.createTextNode(D.ids[D.record[j]] + (tj ? ' · ' + tj : '') +
+		li.append(btn, document.createTextNode(D.names[D.record[j]] + (tj ? ' · ' + tj : '') +
 			' (d=' + (Math.round(D.neighbours.dist[i * k + q] * 1e4) / 1e4) + ')'));
 		li.addEventListener('mouseenter', () => setHover(j));
 		list.append(li);

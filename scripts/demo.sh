@@ -2,7 +2,8 @@
 # demo.sh - `make demo`: MusicLatentVIS's three tests (examples/notes,
 # examples/performers, examples/sections) end to end on corpora the demo
 # synthesises, the gallery of every plot kind, and DIR/index.html linking
-# every plot and results table.  DEMO_DIR (default out/) is where it all
+# every plot and results table and each experiment's explore.html (its
+# map as an mlv-explore page that plays the corpus's audio).  DEMO_DIR (default out/) is where it all
 # goes; make variables after `--` reach every experiment, e.g.
 #   sh scripts/demo.sh -- EPOCHS_FC=20
 set -eu

@@ -109,12 +109,16 @@ TEST(page_template)
 	if (f)
 		fclose(f);
 	const char *head = "A<style>css</style>B<script type=\"application/json\" "
-	                   "id=\"mlv-meta\">{\"version\":1,\"title\":\"m.mlv\","
+	                   "id=\"mlv-meta\">{\"version\":2,\"title\":\"m.mlv\","
 	                   "\"n\":2,";
 	CHECK(!strncmp(page, head, strlen(head)));
 	/* (10, 0.5) and (11, 1.5) as little-endian float32 */
 	CHECK(strstr(page, "<script type=\"application/octet-stream\" "
 	             "id=\"mlv-blob-xy0\">AAAgQQAAAD8AADBBAADAPw==</script>"));
+	/* the points from their record's row count and times */
+	CHECK(strstr(page, "\"records\":{\"id\":[\"1\"],\"name\":[\"1\"],"
+	             "\"src\":[null],"
+	             "\"rows\":[2],\"t0\":[0],\"dt\":[null],\"dur\":[null]}"));
 	CHECK(strstr(page, "C<script>js</script>D"));
 	CHECK(len > 2 && page[len - 1] == 'D');
 

@@ -1,4 +1,5 @@
 /* test-web.c - base64, JSON escaping for <script> elements, URL paths. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "test.h"
@@ -52,6 +53,27 @@ TEST(json_escaping)
 	           "\"\\ufffd \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\"");
 }
 
+static void
+check_number(double x, const char *want)
+{
+	char out[32];
+	mlv_json_number(out, x);
+	CHECK_STR(out, want);
+}
+
+TEST(json_numbers)
+{
+	check_number(0, "0");
+	check_number(0.5, "0.5");
+	check_number(30, "30");
+	check_number(1500.25, "1500.25");
+	check_number(-2.25e-7, "-2.25e-07");
+	check_number(0.1 + 0.2, "0.30000000000000004");
+	check_number(1024.0 / 44100, "0.023219954648526078");
+	check_number(NAN, "null");
+	check_number(-INFINITY, "null");
+}
+
 TEST(paths_and_urls)
 {
 	static const struct {
@@ -88,6 +110,7 @@ main(void)
 {
 	RUN(base64_rfc4648);
 	RUN(json_escaping);
+	RUN(json_numbers);
 	RUN(paths_and_urls);
 	return TEST_EXIT();
 }

@@ -54,6 +54,20 @@ svgs_ok() {
 	fi
 }
 
+# explore_ok NAME MAPS: NAME's explore.html is mlv-explore's page of MAPS
+# maps whose first record's audio URL leads, from the page, to its file.
+explore_ok() {
+	page=$SCRATCH/$1/explore.html
+	maps=$(grep -o '"xy":{"blob":"xy[0-9]"' "$page" 2>/dev/null | wc -l)
+	url=$(grep -o '"audio":{"mode":"url","url":\["[^"]*"' "$page" 2>/dev/null | sed 's/.*\["//; s/"$//')
+	if grep -q 'id="mlv-meta"' "$page" 2>/dev/null && [ "$maps" -eq "$2" ] &&
+	   [ -n "$url" ] && [ -f "$SCRATCH/$1/$url" ]; then
+		ok "$1: explore.html, $2 map(s), playing $url"
+	else
+		not_ok "$1: explore.html of $2 map(s) playing the corpus" "maps: $maps, first audio URL: '$url'"
+	fi
+}
+
 # T1 on 0.2-s notes, 3 epochs.
 run notes notes NOTE_SECONDS=0.2 EPOCHS_FC=3 PERPLEXITY=10
 r=$SCRATCH/notes/results.tsv
@@ -74,6 +88,7 @@ done
 in_range "notes: the octave probe's instrument accuracy is a share" 0 1 \
 	"$(awk -F '\t' '$1 == "latent" && $2 ~ /^probe/ && $3 == "accuracy" && $4 == "label.instrument" { print $5 }' "$r")"
 svgs_ok notes 10
+explore_ok notes 2
 
 # T2 on 12-s renditions.
 run performers performers PIECE_SECONDS=12 SEGMENT_HOP=1 EPOCHS_FC=2 \
@@ -88,6 +103,7 @@ sort -gr fisher.got >fisher.sorted
 check "performers: 16 dimensions ranked by Fisher's ratio" sh -c \
 	'[ $(wc -l <fisher.got) -eq 16 ] && cmp -s fisher.got fisher.sorted'
 svgs_ok performers 5
+explore_ok performers 1
 
 # T3 on sections of 10 to 30 s (--section-seconds 20): 1 to 3 segments each.
 run sections sections SECTION_SECONDS=20 KERNEL=1 EPOCHS_FC=2 EPOCHS_LSTM=3
@@ -97,10 +113,12 @@ for s in lstm mean; do
 		"$(value "$r" space=$s metric=f_measure key=all)"
 done
 svgs_ok sections 8
+explore_ok sections 1
 
 # The demo's page links every plot and table of the runs above.
 sh "$EX/index.sh" "$SCRATCH" >/dev/null
 check "index.html links every plot" sh -c "[ \$(grep -c '<img ' '$SCRATCH/index.html') -eq \$(ls '$SCRATCH'/*/*.svg | wc -l) ] && grep -q '<h2 id=\"sections\">' '$SCRATCH/index.html'"
+check "index.html links each experiment's explore.html" sh -c "for e in notes performers sections; do grep -q \"<a href=\\\"\$e/explore.html\\\">\" '$SCRATCH/index.html' || exit 1; done"
 
 # Symphony2vec's protocol on 3 composers x 3 tracks of 10 s, 5-s clips.
 run composers composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
@@ -125,6 +143,7 @@ for m in pca std-pca tsne umap; do
 done
 check "explore: a playlist of 3 tracks" sh -c "[ \$(sed 1d '$SCRATCH/explore/playlist.tsv' | wc -l) -eq 3 ]"
 svgs_ok explore 8
+explore_ok explore 2
 
 # The gallery: one picture of every kind, each SVG well-formed XML.
 run gallery gallery EPOCHS=3

@@ -37,7 +37,7 @@ html = open(sys.argv[2], encoding='utf-8').read()
 meta_el = re.findall(r'<script type="application/json" id="mlv-meta">(.*?)</script>', html, re.S)
 meta = json.loads(meta_el[0]) if len(meta_el) == 1 else None
 blobs = dict(re.findall(r'<script type="application/octet-stream" id="mlv-blob-([^"]+)">([^<]*)</script>', html))
-types = {'f32': '<f4', 'u32': '<u4', 'i32': '<i4', 'u8': 'u1'}
+types = {'f32': '<f4', 'u32': '<u4', 'i32': '<i4', 'u16': '<u2', 'u8': 'u1'}
 def refs(v):
     if isinstance(v, dict):
         if 'blob' in v:
@@ -56,8 +56,14 @@ def points(path):
             at[(m.get('id', ''), r)] = x[r]
     return at
 def keys():
-    rec, row = blob(meta['point_record']), blob(meta['point_row'])
-    return [(meta['records']['id'][rec[i]], int(row[i])) for i in range(meta['n'])]
+    recs = meta['records']
+    return [(recs['id'][r], j) for r, rows in enumerate(recs['rows']) for j in range(rows)]
+def times():
+    recs, out = meta['records'], []
+    for r, rows in enumerate(recs['rows']):
+        t0, dt, dur = (float('nan') if x is None else x for x in (recs['t0'][r], recs['dt'][r], recs['dur'][r]))
+        out += [(t0 + j * dt, t0 + j * dt + dur) for j in range(rows)]
+    return out
 def same_rows(got, path, cols):
     want = points(path)
     for i, key in enumerate(keys()):
@@ -99,8 +105,7 @@ while args:
         lat = meta['latent']
         print(same_rows(blob(lat['values']).reshape(-1, lat['dims']), args.pop(0), 0))
     elif check == 'times':
-        s, e = blob(meta['start']), blob(meta['end'])
-        print(' '.join('%.4f-%.4f' % (a, b) for a, b in zip(s, e)))
+        print(' '.join('%.4f-%.4f' % t for t in times()))
     elif check == 'knn':
         nn = meta['neighbours']
         index = blob(nn['index']).reshape(-1, nn['k'])
@@ -179,6 +184,8 @@ else
 	expect "title: the first map's file name" '"map.mlv"' "$(page p.html json title)"
 	expect "records in stream order" '["gen/0", "gen/1", "gen/2", "gen/3"]' \
 		"$(page p.html json records.id)"
+	expect "records' names: ids not paths from / or . stay whole" \
+		'["gen/0", "gen/1", "gen/2", "gen/3"]' "$(page p.html json records.name)"
 	expect "map 1 xy decodes to the map's values" ok "$(page p.html xy 0 map.mlv)"
 	expect "map 2 matched by id though its records come in another order" ok \
 		"$(page p.html xy 1 map2.mlv)"
@@ -186,6 +193,10 @@ else
 	expect "latent rows decode" ok "$(page p.html latent lat.mlv)"
 	expect "labels sorted, dictionary-encoded" '["a", "b"]' "$(page p.html json labels.0.values)"
 	expect "initial colour" '"label.part"' "$(page p.html json initial.color)"
+	expect "label codes: one u8 per record" '{"blob": "label0", "type": "u8", "length": 4}' \
+		"$(page p.html json labels.0.codes)"
+	expect "records: their row counts" '[5, 5, 5, 5]' "$(page p.html json records.rows)"
+	expect "neighbours of 20 points: u8 indices" '"u8"' "$(page p.html json neighbours.index.type)"
 	expect "no clusters" null "$(page p.html json clusters)"
 	expect "times from t0 and dt" "0.0000-0.0250 0.0250-0.0500" \
 		"$(page p.html times | cut -d' ' -f1,2)"
@@ -227,6 +238,15 @@ else
 	expect "no raw <script>alert in the page" 0 "$(page pe.html count '<script>alert')"
 	expect "no raw ]]> or <b> in the page" "0 0" "$(page pe.html count ']]>') $(page pe.html count '<b>')"
 	expect "U+2028 escaped" 0 "$(page pe.html count "$(printf '\342\200\250')")"
+
+	# a label on one record: the others get the code type's largest value
+	{
+		mlv-cat --id gen/2 --set label.solo=x map.mlv
+		for id in gen/0 gen/1 gen/3; do mlv-cat --id "$id" map.mlv; done
+	} >solo.mlv
+	mlv-explore -o ps.html solo.mlv
+	expect "a label some records lack: missing is 255" "0 255 255 255" \
+		"$(page ps.html blob labels.1.codes)"
 fi
 
 # audio: files under audio/, the page in out/

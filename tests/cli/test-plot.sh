@@ -589,7 +589,7 @@ GNUPLOT=$(command -v gnuplot)
 cat >short-gnuplot <<EOF2
 #!/bin/sh
 cat >short.gp
-out=\$(sed -n "s/^set output '\\(.*\\)'\$/\\1/p" short.gp)
+out=\$(sed -n "s/^set output [\"']\\(.*\\)[\"']\$/\\1/p" short.gp)
 "$GNUPLOT" short.gp && truncate -s 300 "\$out"
 EOF2
 chmod +x short-gnuplot

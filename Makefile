@@ -23,7 +23,8 @@ LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_HDR := $(sort $(wildcard lib/*.h))
 CMD_SRC := $(sort $(wildcard cmd/mlv-*.c))
 TEST_SRC := $(sort $(wildcard tests/test-*.c))
-TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+# libfault.c is a shared object for LD_PRELOAD (test-faults.sh), not a tool.
+TOOL_SRC := $(sort $(filter-out tests/tools/libfault.c,$(wildcard tests/tools/*.c)))
 # Programs of examples/ (the corpus generator): built beside the test
 # tools, which the shell tests and the examples' Makefiles both use.
 EXAMPLE_SRC := $(sort $(wildcard examples/corpus/*.c))
@@ -31,7 +32,7 @@ EXAMPLE_SRC := $(sort $(wildcard examples/corpus/*.c))
 LIB_OBJ := $(LIB_SRC:lib/%.c=build/lib/%.o)
 BINS := $(CMD_SRC:cmd/%.c=bin/%)
 TESTS := $(TEST_SRC:tests/%.c=build/tests/%)
-TEST_TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tools/%) \
+TEST_TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tools/%) build/tools/libfault.so \
 	$(foreach f,$(EXAMPLE_SRC),build/tools/$(notdir $(f:.c=)))
 
 ASAN_LIB_OBJ := $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
@@ -78,6 +79,10 @@ build/tools/%: tests/tools/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
 
+build/tools/libfault.so: tests/tools/libfault.c
+	@mkdir -p $(@D)
+	$(call say,CCLD,$@)$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 build/tools/%: examples/corpus/%.c lib/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< lib/libmlv.a $(LDLIBS)
@@ -107,6 +112,32 @@ build/asan/bin/%: cmd/%.c build/asan/libmlv.a $(LIB_HDR)
 build/asan/tests/%: tests/%.c tests/test.h build/asan/libmlv.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(call say,CCLD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests -o $@ $< build/asan/libmlv.a $(LDLIBS)
+
+# Fuzz targets of tests/fuzz/ (clang's libFuzzer, with ASan and UBSan) on
+# the library built again for them.  `make fuzz FUZZ_SECONDS=N` fuzzes each
+# for N seconds; make check runs each over its seed corpus.
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNFLAGS) -pthread $(SANFLAGS)
+
+build/fuzz/lib/%.o: lib/%.c $(LIB_HDR) config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libmlv.a: $(FUZZ_LIB_OBJ)
+	$(call say,AR,$@)rm -f $@
+	$(Q)$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libmlv.a $(LIB_HDR)
+	$(call say,CCLD,$@)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libmlv.a $(LDLIBS)
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # `make check` and `make demo` first install the packages that are missing,
 # then go on in a second make: pkg-config's flags above were read when this
@@ -180,5 +211,6 @@ uninstall:
 clean:
 	rm -rf build bin lib/libmlv.a lib/libmlv.so
 
-.PHONY: all deps deps-check check demo bench screenshot compilers lint-man install uninstall clean
+.PHONY: all deps deps-check check demo bench screenshot compilers lint-man install uninstall clean \
+	fuzz fuzz-targets
 .SECONDARY:

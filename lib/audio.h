@@ -91,6 +91,11 @@ typedef struct {
 int mlv_audio_load(mlv_audio *a, const char *path, const mlv_audio_opts *opts,
                    char *err, size_t errlen);
 
+/* The same for nbytes of encoded audio at bytes, named name in messages
+ * (for tests and fuzzing without files). */
+int mlv_audio_load_mem(mlv_audio *a, const void *bytes, size_t nbytes,
+                       const char *name, const mlv_audio_opts *opts,
+                       char *err, size_t errlen);
 /* The tag named name ("title", ...), or NULL. */
 const char *mlv_audio_tag(const mlv_audio *a, const char *name);
 

@@ -30,6 +30,18 @@ typedef struct {
 	size_t shape[NPY_MAX_DIMS];
 } npy_info;
 
+/* The declared shape as NumPy prints it: "(3, 4)", "(5,)". */
+static void
+npy_format_shape(const npy_info *info, char *out, size_t cap)
+{
+	size_t len = (size_t)snprintf(out, cap, "(");
+	for (int i = 0; i < info->ndim && len < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%zu",
+		                        i ? ", " : "", info->shape[i]);
+	if (len < cap)
+		snprintf(out + len, cap - len, info->ndim == 1 ? ",)" : ")");
+}
+
 /* Find 'key': in the header dict and return what follows the colon. */
 static const char *
 dict_value(const char *hdr, const char *key)
@@ -203,30 +215,41 @@ mlv_npy_read(mlv_reader *rd, mlv_record *r, size_t *inexact, char *err,
 	}
 	hdr[pre + hlen] = '\0';
 	npy_info info;
+	memset(&info, 0, sizeof info);
 	int rc = parse_npy_header(hdr + pre, &info, err, errlen);
 	free(hdr);
 	if (rc)
 		return -1;
 
-	size_t rows = 1, cols = 1, steps = 0;
+	size_t rows = 1, cols = 1, steps = 0, n = 0, bytes = 0;
 	if (info.ndim >= 1)
 		rows = info.shape[0];
+	int overflow = 0;
 	for (int i = 1; i < info.ndim; i++)
-		if (mlv_checked_mul(cols, info.shape[i], &cols))
-			return mlv_errf(err, errlen, ".npy shape too large");
+		overflow |= mlv_checked_mul(cols, info.shape[i], &cols);
 	if (info.ndim == 3)
 		steps = info.shape[1];
-	size_t n, bytes;
-	if (mlv_checked_mul(rows, cols, &n) ||
+	if (overflow || mlv_checked_mul(rows, cols, &n) ||
 	    mlv_checked_mul(n, (size_t)info.size, &bytes) ||
 	    mlv_checked_mul(n, sizeof(float), &got) ||
-	    bytes > mlv_max_record_bytes() || got > mlv_max_record_bytes())
-		return mlv_errf(err, errlen, ".npy array too large (%zu values; "
-		               "set MLV_MAX_RECORD to raise the limit)", n);
+	    bytes > mlv_max_record_bytes() || got > mlv_max_record_bytes()) {
+		char shape[NPY_MAX_DIMS * 22 + 3];
+		npy_format_shape(&info, shape, sizeof shape);
+		return mlv_errf(err, errlen, ".npy array too large (shape %s; "
+		               "set MLV_MAX_RECORD to raise the limit)", shape);
+	}
 	if (info.fortran && info.ndim > 2)
 		return mlv_errf(err, errlen, "Fortran-order .npy arrays of more "
 		               "than 2 dimensions are not supported");
 
+	/* Refuse a shape the input cannot fill before allocating for it (a
+	 * pipe is read ahead to know). */
+	uint64_t left;
+	if (mlv_reader_read_ahead(rd, (uint64_t)bytes + 1))
+		return mlv_errf(err, errlen, "%s", mlv_reader_error(rd));
+	if (mlv_reader_bytes_left(rd, &left) == 0 && bytes > left)
+		return mlv_errf(err, errlen, "truncated .npy data (expected %zu "
+		               "bytes, got %llu)", bytes, (unsigned long long)left);
 	mlv_record_resize(r, rows, cols);
 	mlv_meta_clear(r);
 	if (info.ndim == 3)

@@ -91,6 +91,16 @@ mlv_manifest_read(mlv_manifest *m, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open (%s)", strerror(errno));
 		return -1;
 	}
+	int rc = mlv_manifest_read_file(m, f, path, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int
+mlv_manifest_read_file(mlv_manifest *m, FILE *f, const char *path, char *err,
+                       size_t errlen)
+{
+	memset(m, 0, sizeof *m);
 	char *line = NULL, **fields = NULL, **header = NULL;
 	size_t lcap = 0, fcap = 0, lineno = 0, ncols = 0, cap = 0;
 	long path_col = -1, start_col = -1, end_col = -1;
@@ -196,7 +206,6 @@ mlv_manifest_read(mlv_manifest *m, const char *path, char *err, size_t errlen)
 	}
 	rc = 0;
 out:
-	fclose(f);
 	free(line);
 	free(fields);
 	for (size_t j = 0; j < ncols; j++)

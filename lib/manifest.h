@@ -11,6 +11,7 @@
 #define MLV_MANIFEST_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
 	char *path;     /* resolved */
@@ -30,6 +31,10 @@ typedef struct {
 /* 0, or -1 with "line N: what (why)" in err. */
 int mlv_manifest_read(mlv_manifest *m, const char *path, char *err,
                       size_t errlen);
+/* The same from an open stream (fmemopen for tests), with relative paths
+ * resolved against path's directory. */
+int mlv_manifest_read_file(mlv_manifest *m, FILE *f, const char *path,
+                           char *err, size_t errlen);
 void mlv_manifest_free(mlv_manifest *m);
 
 #endif

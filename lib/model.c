@@ -1562,6 +1562,12 @@ mlv_model_read(mlv_reader *rd, char *err, size_t errlen)
 	}
 	/* Parameters, and Adam's two moments in a checkpoint, as float32. */
 	uint64_t need = (uint64_t)params * sizeof(float) * (checkpoint ? 3 : 1);
+	/* From a pipe, take what arrives (up to what the header promises)
+	 * before allocating the network for it. */
+	if (mlv_reader_read_ahead(rd, need + 1)) {
+		snprintf(err, errlen, "%s", mlv_reader_error(rd));
+		goto fail;
+	}
 	if (mlv_reader_bytes_left(rd, &left) == 0 && need > left) {
 		snprintf(err, errlen, "%s: truncated model (params=%zu need %llu "
 		         "bytes of values; the file holds %llu more)", where, params,

@@ -248,12 +248,15 @@ mlv_plot_run(const char *script, size_t len, char *err, size_t errlen)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
 	size_t off = 0;
+	int write_errno = 0;
 	while (off < len) {
 		ssize_t w = write(in[1], script + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			write_errno = w < 0 ? errno : EIO;
 			break;
+		}
 		off += (size_t)w;
 	}
 	close(in[1]);
@@ -264,6 +267,9 @@ mlv_plot_run(const char *script, size_t len, char *err, size_t errlen)
 			return mlv_errf(err, errlen, "%s: %s", cmd, strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && off == len)
 		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return mlv_errf(err, errlen, "cannot write its script to %s (%s)",
+		                cmd, strerror(write_errno));
 	if (WIFSIGNALED(status))
 		return mlv_errf(err, errlen, "%s killed by signal %d", cmd,
 		                WTERMSIG(status));

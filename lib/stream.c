@@ -343,6 +343,12 @@ mlv_decode(char *s)
 struct mlv_reader {
 	int fd;
 	int own_fd;
+	/* Bytes read ahead of the descriptor (or an in-memory source): taken
+	 * before fd, which is -1 when there is none. */
+	const unsigned char *mem;
+	unsigned char *mem_owned; /* mem, when read ahead by the reader */
+	size_t mem_len, mem_pos, mem_cap;
+	int mem_is_rest;          /* nothing follows mem */
 	char *name;
 	unsigned char *buf;
 	size_t pos, len;   /* unread bytes are buf[pos..len) */
@@ -372,6 +378,16 @@ mlv_reader_fdopen(int fd, const char *name)
 	rd->name = mlv_strdup(name);
 	rd->buf = mlv_malloc(READ_BUF);
 	rd->max_bytes = mlv_max_record_bytes();
+	return rd;
+}
+
+mlv_reader *
+mlv_reader_memopen(const void *buf, size_t len, const char *name)
+{
+	mlv_reader *rd = mlv_reader_fdopen(-1, name);
+	rd->mem = buf;
+	rd->mem_len = len;
+	rd->mem_is_rest = 1;
 	return rd;
 }
 
@@ -411,6 +427,7 @@ mlv_reader_close(mlv_reader *rd)
 	if (rd->own_fd)
 		close(rd->fd);
 	free(rd->name);
+	free(rd->mem_owned);
 	free(rd->buf);
 	free(rd->where);
 	free(rd);
@@ -456,12 +473,59 @@ mlv_reader_tell(const mlv_reader *rd)
 int
 mlv_reader_bytes_left(const mlv_reader *rd, uint64_t *left)
 {
+	if (rd->mem_is_rest) {
+		*left = (rd->len - rd->pos) + (rd->mem_len - rd->mem_pos);
+		return 0;
+	}
 	struct stat st;
-	if (fstat(rd->fd, &st) || !S_ISREG(st.st_mode))
+	if (rd->mem || fstat(rd->fd, &st) || !S_ISREG(st.st_mode))
 		return -1;
 	uint64_t at = mlv_reader_tell(rd);
 	*left = (uint64_t)st.st_size > at ? (uint64_t)st.st_size - at : 0;
 	return 0;
+}
+
+int
+mlv_reader_read_ahead(mlv_reader *rd, uint64_t max)
+{
+	uint64_t left;
+	if (rd->mem_is_rest || (!rd->mem && !mlv_reader_bytes_left(rd, &left)))
+		return 0;
+	/* Keep what is read ahead and not yet taken, and add to it. */
+	unsigned char *buf = rd->mem_owned;
+	size_t len = rd->mem_len - rd->mem_pos, cap = rd->mem_cap;
+	int failed = 0;
+	if (len && rd->mem_pos)
+		memmove(buf, buf + rd->mem_pos, len);
+	while ((uint64_t)len < max) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : READ_BUF;
+			if ((uint64_t)cap > max)
+				cap = (size_t)max;
+			buf = mlv_realloc(buf, cap);
+		}
+		ssize_t k = read(rd->fd, buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(rd->err, sizeof rd->err, "%s: read error at byte "
+			         "%llu (%s)", rd->name,
+			         (unsigned long long)(rd->consumed + rd->len + len),
+			         strerror(errno));
+			failed = 1;
+			break;
+		}
+		if (k == 0) {
+			rd->mem_is_rest = 1;
+			break;
+		}
+		len += (size_t)k;
+	}
+	rd->mem = rd->mem_owned = buf;
+	rd->mem_cap = cap;
+	rd->mem_len = len;
+	rd->mem_pos = 0;
+	return -failed;
 }
 
 const char *
@@ -480,6 +544,18 @@ mlv_reader_where(mlv_reader *rd, const mlv_record *r)
 	return rd->where;
 }
 
+/* read(2) from the descriptor, or a copy from the memory source. */
+static ssize_t
+source_read(mlv_reader *rd, void *dst, size_t n)
+{
+	if (rd->mem_pos == rd->mem_len)
+		return rd->fd < 0 || rd->mem_is_rest ? 0 : read(rd->fd, dst, n);
+	size_t k = rd->mem_len - rd->mem_pos < n ? rd->mem_len - rd->mem_pos : n;
+	memcpy(dst, rd->mem + rd->mem_pos, k);
+	rd->mem_pos += k;
+	return (ssize_t)k;
+}
+
 static int
 fill(mlv_reader *rd)
 {
@@ -495,7 +571,7 @@ fill(mlv_reader *rd)
 		return 1;
 	ssize_t n;
 	do
-		n = read(rd->fd, rd->buf + rd->len, READ_BUF - rd->len);
+		n = source_read(rd, rd->buf + rd->len, READ_BUF - rd->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		snprintf(rd->err, sizeof rd->err, "%s: read error at byte %llu (%s)",
@@ -540,7 +616,7 @@ read_exact(mlv_reader *rd, unsigned char *dst, size_t n, size_t *got)
 	rd->pos += take;
 	*got = take;
 	while (*got < n && !rd->eof) {
-		ssize_t k = read(rd->fd, dst + *got, n - *got);
+		ssize_t k = source_read(rd, dst + *got, n - *got);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {

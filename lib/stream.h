@@ -95,6 +95,9 @@ typedef struct mlv_reader mlv_reader;
 mlv_reader *mlv_reader_open(const char *path);
 /* Read from an open descriptor (not closed by mlv_reader_close). */
 mlv_reader *mlv_reader_fdopen(int fd, const char *name);
+/* Read len bytes at buf (kept by the caller until closing), as if a
+ * regular file of that name: for tests and fuzzing without files. */
+mlv_reader *mlv_reader_memopen(const void *buf, size_t len, const char *name);
 void mlv_reader_close(mlv_reader *rd);
 /* 1: a record was read into r; 0: end of stream; -1: error, described by
  * mlv_reader_error() as "<file>: record N at byte B: <what> (<why>)". */
@@ -110,6 +113,12 @@ uint64_t mlv_reader_offset(const mlv_reader *rd);
 /* The bytes a regular file still holds after what was read (what a header
  * may claim at most); -1 when the input is not a regular file. */
 int mlv_reader_bytes_left(const mlv_reader *rd, uint64_t *left);
+/* For a pipe, which tells no size: read what follows into memory, until
+ * its end or max bytes, before a caller allocates for what a header
+ * promises; at the end, mlv_reader_bytes_left() then knows the bytes left.
+ * 0 (also for a regular file, where there is nothing to do), or -1 on a
+ * read error, described by mlv_reader_error(). */
+int mlv_reader_read_ahead(mlv_reader *rd, uint64_t max);
 /* Bytes consumed so far: where the next read starts. */
 uint64_t mlv_reader_tell(const mlv_reader *rd);
 /* Count a record of another format (.npy, text) starting here, so that

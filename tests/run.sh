@@ -52,6 +52,8 @@ for t in tests/cli/*.sh; do
 	case $t in */lib.sh) continue ;; esac
 	suite "asan/cli/${t##*/}" env MLV_BIN=build/asan/bin sh "$t"
 done
+# Each fuzz target once over its seeds (tests/fuzz/run.sh builds them).
+suite "fuzz/regression" sh tests/fuzz/run.sh
 # Warning-free under gcc and clang: every source compiled with -Werror.
 warnings() {
 	flags="-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror -Ilib -Itests $(pkg-config --cflags $(sed -n 's/^PKGS = //p' config.mk))"
@@ -60,7 +62,7 @@ warnings() {
 			echo "skip $cc ($cc is not installed)"
 			continue
 		fi
-		for src in lib/*.c cmd/*.c tests/*.c tests/tools/*.c examples/corpus/*.c; do
+		for src in lib/*.c cmd/*.c tests/*.c tests/tools/*.c tests/fuzz/*.c examples/corpus/*.c; do
 			[ -e "$src" ] || continue
 			if out=$($cc $flags -c -o /dev/null "$src" 2>&1); then
 				echo "ok $cc $src"

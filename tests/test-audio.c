@@ -337,6 +337,18 @@ TEST(time_range)
 		CHECK_INT(bad, 0);
 		mlv_audio_free(&a);
 
+		/* The same bytes in memory: the same range. */
+		FILE *fp = fopen(files[f], "rb");
+		static unsigned char bytes[1 << 16];
+		size_t nbytes = fp ? fread(bytes, 1, sizeof bytes, fp) : 0;
+		if (fp)
+			fclose(fp);
+		CHECK_INT(mlv_audio_load_mem(&a, bytes, nbytes, "mem", &o, err,
+		                             sizeof err), 0);
+		CHECK_INT(a.n, 2000);
+		CHECK(a.n && ramp_frame(a.x[0]) == 4000);
+		mlv_audio_free(&a);
+
 		/* 0.1 * 8000 is 800.0000000000001: rounding, not ceil. */
 		o.start = 0.1;
 		o.end = 0; /* to the end */

@@ -223,6 +223,55 @@ TEST(empty_stream)
 	CHECK_INT(records, 0);
 }
 
+/* An in-memory source reads as a regular file of that size would: whole
+ * records, the bytes left known, a cut payload named. */
+TEST(memory_source)
+{
+	static const char two[] = "MLV1 1 1 id=a\n\0\0\200?MLV1 1 1 id=b\n\0\0";
+	mlv_reader *rd = mlv_reader_memopen(two, sizeof two - 1, "mem");
+	mlv_record r;
+	mlv_record_init(&r);
+	uint64_t left;
+	CHECK_INT(mlv_read(rd, &r), 1);
+	CHECK_STR(mlv_meta_get(&r, "id"), "a");
+	CHECK(r.data[0] == 1.0f);
+	CHECK_INT(mlv_reader_bytes_left(rd, &left), 0);
+	CHECK_INT(left, 16);
+	CHECK_INT(mlv_read(rd, &r), -1);
+	CHECK(strstr(mlv_reader_error(rd), "mem: record 2 at byte 18: ") != NULL);
+	mlv_record_free(&r);
+	mlv_reader_close(rd);
+}
+
+/* A pipe read ahead to its end knows the bytes left; read ahead only in
+ * part, it does not, and the records still read whole in order. */
+TEST(pipe_read_ahead)
+{
+	static const char two[] = "MLV1 1 1 id=a\n\0\0\200?MLV1 1 1 id=b\n\0\0\0@";
+	for (uint64_t max = 8; max <= 64; max += 56) {
+		int fd[2];
+		CHECK_INT(pipe(fd), 0);
+		CHECK_INT(write(fd[1], two, sizeof two - 1), (long)(sizeof two - 1));
+		close(fd[1]);
+		mlv_reader *rd = mlv_reader_fdopen(fd[0], "pipe");
+		mlv_record r;
+		mlv_record_init(&r);
+		uint64_t left = 0;
+		CHECK_INT(mlv_reader_bytes_left(rd, &left), -1);
+		CHECK_INT(mlv_reader_read_ahead(rd, max), 0);
+		CHECK_INT(mlv_reader_bytes_left(rd, &left), max < 64 ? -1 : 0);
+		CHECK_INT(left, max < 64 ? 0 : 36);
+		CHECK_INT(mlv_read(rd, &r), 1);
+		CHECK_INT(mlv_read(rd, &r), 1);
+		CHECK_STR(mlv_meta_get(&r, "id"), "b");
+		CHECK(r.data[0] == 2.0f);
+		CHECK_INT(mlv_read(rd, &r), 0);
+		mlv_record_free(&r);
+		mlv_reader_close(rd);
+		close(fd[0]);
+	}
+}
+
 TEST(bad_headers)
 {
 	CHECK(refuses("MLV1 2", 6, "truncated header"));
@@ -355,6 +404,8 @@ main(void)
 	RUN(write_then_read);
 	RUN(header_is_readable_text);
 	RUN(empty_stream);
+	RUN(memory_source);
+	RUN(pipe_read_ahead);
 	RUN(bad_headers);
 	RUN(many_keys);
 	RUN(error_names_record_and_offset);

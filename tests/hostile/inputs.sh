@@ -33,3 +33,5 @@ head -n 1 model.mlv | sed 's/units:%202,/units:%2016777216,/; s/ params=22 / par
 tail -n +2 model.mlv >>huge-model.mlv
 { printf 'input: {features: 4}\nlayers: '; awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; print "" }'; } >deep.yaml
 printf 'input: {features: 4}\nlayers:\n  - {kind: dense, name: z, units: 0}\nlatent: z\n' >badunits.yaml
+h="{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"
+{ printf '\223NUMPY\001\000'; printf "\\$(printf %03o ${#h})\\000%s" "$h"; } >hugeshape.npy

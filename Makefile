@@ -157,7 +157,9 @@ demo: all
 	@sh scripts/demo.sh
 endif
 
-bench: all
+bench:
+	@sh scripts/deps.sh --bench
+	@$(MAKE) -s all
 	@sh bench/run.sh
 
 # README's picture of mlv-explore, from the demo's notes page.

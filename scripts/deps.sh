@@ -4,6 +4,8 @@
 #                               the exact apt-get line and fail
 #   sh scripts/deps.sh --check  only report what is missing, and fail
 #   sh scripts/deps.sh --list   print the package names
+#   sh scripts/deps.sh --bench  install what is missing, with the peers that
+#                               `make bench` times beside mlv
 # On a system without dpkg it checks pkg-config instead and says which
 # libraries to provide.
 set -u
@@ -22,6 +24,9 @@ TEST="gnuplot-nox mandoc man-db clang libclang-rt-14-dev valgrind python3-numpy 
 # Debian's npm conflicts with it.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"
 command -v npm >/dev/null 2>&1 || TEST="$TEST npm"
+# The peers of ../shared/bench/peers (what a user would run instead of
+# mlv), timed in the same bench run: they need Debian's /usr/bin/python3.
+BENCH="python3-numpy python3-scipy python3-sklearn python3-fastcluster python3-torch python3-soundfile r-cran-rtsne r-cran-uwot aubio-tools sox python3-pynndescent python3-hnswlib python3-faiss"
 PKGCONFIG="sndfile kissfft-float openblas lapacke yaml-0.1 soxr"
 
 mode=${1:-install}
@@ -40,6 +45,7 @@ fi
 
 wanted=$BUILD
 [ "$mode" = --check ] || wanted="$BUILD $TEST"
+[ "$mode" = --bench ] && wanted="$wanted $BENCH"
 missing=
 for p in $wanted; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)

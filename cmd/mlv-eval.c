@@ -27,13 +27,14 @@ enum {
 	O_MAXITER = 1 << 7, O_NOSTD = 1 << 8, O_PRED = 1 << 9,
 	O_TRUTH = 1 << 10, O_TOL = 1 << 11, O_JOBS = 1 << 12,
 	O_WITHIN = 1 << 13, O_TRACK = 1 << 14, O_FOLDS = 1 << 15,
-	O_GROUP = 1 << 16, O_SEED = 1 << 17, O_NAME = 1 << 18, O_TABLE = 1 << 19
+	O_GROUP = 1 << 16, O_SEED = 1 << 17, O_NAME = 1 << 18, O_TABLE = 1 << 19,
+	O_CONF = 1 << 20, O_CONFS = 1 << 21
 };
 static const unsigned allowed[NSUB] = {
 	[NEIGHBOURS] = O_K | O_LABEL | O_METRIC | O_EXCLUDE | O_WITHIN | O_JOBS,
 	[CLASSIFY] = O_K | O_LABEL | O_METRIC | O_TRAIN | O_CLASSIFIER | O_C |
 	             O_MAXITER | O_NOSTD | O_PRED | O_TRACK | O_JOBS | O_FOLDS |
-	             O_GROUP | O_SEED | O_NAME | O_TABLE,
+	             O_GROUP | O_SEED | O_NAME | O_TABLE | O_CONF | O_CONFS,
 	[CLUSTERS] = O_TRUTH | O_JOBS,
 	[BOUNDARIES] = O_TRUTH | O_TOL | O_JOBS,
 };
@@ -46,7 +47,7 @@ static size_t tsv_len, tsv_cap;
 enum { OPT_MEASURE = MLV_OPT_OWN, OPT_CLASSIFIER, OPT_EXCLUDE, OPT_WITHIN,
        OPT_TRAIN, OPT_C, OPT_MAXITER, OPT_NOSTD, OPT_PRED, OPT_TRACK,
        OPT_TRUTH, OPT_TOL, OPT_NOHEADER, OPT_FOLDS, OPT_GROUP, OPT_NAME,
-       OPT_TABLE };
+       OPT_TABLE, OPT_CONF, OPT_CONFS };
 
 static const mlv_about about = {
 	"mlv-eval neighbours --label KEY [--label KEY...] [-n K] "
@@ -56,14 +57,15 @@ static const mlv_about about = {
 	"       mlv-eval classify --train FILE --label KEY "
 	"[--classifier logreg|knn]\n"
 	"                         [-n K] [--measure M] [--C C] [--max-iter N]\n"
-	"                         [--no-standardize] "
-	"                         [--predictions FILE] [--track KEY] "
-	"[--group KEY]\n"
-	"                         [common] [TEST...]\n"
+	"                         [--no-standardize] [--predictions FILE] "
+	"[--track KEY]\n"
+	"                         [--group KEY] [--confusion FILE]\n"
+	"                         [--confusion-stream FILE] [common] [TEST...]\n"
 	"       mlv-eval classify --folds K --group KEY --label KEY [--seed S] "
 	"[--table]\n"
-	"                         [--name NAME...] [classifier options] "
-	"[common] [FILE...]\n"
+	"                         [--name NAME...] [classifier and confusion "
+	"options]\n"
+	"                         [common] [FILE...]\n"
 	"       mlv-eval clusters --truth KEY [common] [FILE...]\n"
 	"       mlv-eval boundaries --truth TSV [--tolerance S] "
 	"[common] [FILE...]",
@@ -88,8 +90,8 @@ static const mlv_opt eval_options[] = {
 	 OPT_WITHIN, NULL},
 	{NULL, 0, NULL, "\nclassify: fit on --train, predict every test row; "
 	 "accuracy, balanced_accuracy,\nchance_balanced, track_accuracy, "
-	 "majority_baseline and classes; --label KEY\nis the label to predict, "
-	 "-n K and --measure M are -c knn's.", 0, NULL},
+	 "majority_baseline, classes and recall per\nclass; --label KEY is the "
+	 "label to predict, -n K and --measure M are -c knn's.", 0, NULL},
 	{"train", 0, "FILE", "the training rows (split by track, never by clip)",
 	 OPT_TRAIN, NULL},
 	{"classifier", 0, "C", "logreg (multinomial, L2 penalty; the default) or "
@@ -105,15 +107,19 @@ static const mlv_opt eval_options[] = {
 	{"track", 0, "KEY", "the test rows' tracks for track_accuracy (default: "
 	 "src,\nelse id without its #fragment; with --folds, --group)", OPT_TRACK,
 	 NULL},
-	{"group", 0, "KEY", "rows that stay together (label.track): refuse a "
-	 "group on\nboth sides; with --folds, what is dealt to folds",
+	{"group", 0, "KEY", "rows kept on one side of a split (label.track);\n"
+	 "with --folds, dealt whole to the folds",
 	 OPT_GROUP, NULL},
-	{"folds", 0, "K", "K-fold cross-validation by --group, stratified by "
-	 "class;\neach FILE is scored on its own", OPT_FOLDS, NULL},
+	{"folds", 0, "K", "K-fold cross-validation by --group, stratified;\n"
+	 "each FILE is scored on its own", OPT_FOLDS, NULL},
 	{"name", 0, "NAME", "the next FILE's name in the output (default: its "
 	 "path)", OPT_NAME, NULL},
-	{"table", 0, NULL, "with --folds, one line per FILE: mean and sd of "
-	 "each metric", OPT_TABLE, NULL},
+	{"confusion", 0, "FILE", "the confusion matrix as TSV (rows: true "
+	 "class)", OPT_CONF, NULL},
+	{"confusion-stream", 0, "FILE", "the same as an MLV record, a heatmap "
+	 "for mlv-plot", OPT_CONFS, NULL},
+	{"table", 0, NULL, "with --folds, a line per FILE: mean, sd per metric",
+	 OPT_TABLE, NULL},
 	{NULL, 0, NULL, "\nclusters: ari, nmi, purity, clusters and classes of "
 	 "mlv-cluster's output.\nboundaries: precision, recall and f_measure of "
 	 "mlv-simmat --novelty's\nboundaries, per record and over all.", 0,
@@ -299,12 +305,13 @@ write_predictions(mlv_points *te, mlv_writer *w, const int32_t *pred,
 typedef struct {
 	enum subcommand sub;
 	const char *output, *exclude, *within, *train, *predictions, *truth;
-	const char *track, *group;
+	const char *track, *group, *confusion, *confusion_stream;
 	char **labels, **names;
 	size_t nlabels, nnames, folds;
 	uint64_t seed;
 	mlv_probe_opts probe;
 	int header, table;
+	mlv_writer *pw, *cw, *csw; /* --predictions, --confusion(-stream) */
 	double tolerance;
 } settings;
 
@@ -358,6 +365,77 @@ check_disjoint(const mlv_points *tr, const mlv_points *te, const char *group)
 	}
 	mlv_classes_free(&g);
 	mlv_classes_free(&h);
+}
+
+/* Per-class recall and the confusion matrix of truth and pred (n rows of
+ * the k classes names[]): recall lines through line(), the matrix as TSV
+ * and as a record (rows true, columns predicted, kind=confusion, names in
+ * rownames and colnames) for mlv-plot --kind heatmap. */
+static void
+confusion(const int32_t *truth, const int32_t *pred, size_t n,
+          char *const *names, size_t k, const char *label, const char *name,
+          int lines, const settings *s)
+{
+	size_t *m = mlv_malloc(k * k * sizeof *m);
+	mlv_confusion(truth, pred, n, k, m);
+	for (size_t t = 0; t < k; t++) {
+		size_t rows = 0;
+		for (size_t q = 0; q < k; q++)
+			rows += m[t * k + q];
+		if (!rows || !lines)
+			continue;
+		char *key = mlv_malloc(strlen(label) + strlen(names[t]) + 2);
+		sprintf(key, "%s=%s", label, names[t]);
+		double recall = (double)m[t * k + t] / (double)rows;
+		if (s->folds)
+			emit_cv(name, "recall", key, "all", recall, rows);
+		else
+			emit("recall", key, recall, rows);
+		free(key);
+	}
+	if (s->cw) {
+		mlv_writer_printf_or_die(s->cw, "%s", label);
+		for (size_t q = 0; q < k; q++)
+			mlv_writer_printf_or_die(s->cw, "\t%s", names[q]);
+		for (size_t t = 0; t < k; t++) {
+			mlv_writer_printf_or_die(s->cw, "\n%s", names[t]);
+			for (size_t q = 0; q < k; q++)
+				mlv_writer_printf_or_die(s->cw, "\t%zu", m[t * k + q]);
+		}
+		mlv_writer_printf_or_die(s->cw, "\n");
+	}
+	if (s->csw) {
+		mlv_record r;
+		mlv_record_init(&r);
+		mlv_record_resize(&r, k, k);
+		for (size_t i = 0; i < k * k; i++)
+			r.data[i] = (float)m[i];
+		/* names are a comma-separated list: a comma in one would
+		 * split it */
+		size_t len = 1;
+		for (size_t q = 0; q < k; q++)
+			len += strlen(names[q]) + 1;
+		char *list = mlv_malloc(len);
+		list[0] = '\0';
+		for (size_t q = 0; q < k; q++) {
+			if (q)
+				strcat(list, ",");
+			char *e = list + strlen(list);
+			strcat(list, names[q]);
+			for (; *e; e++)
+				*e = *e == ',' ? ';' : *e;
+		}
+		mlv_meta_set(&r, "id", name ? name : "confusion");
+		mlv_meta_set(&r, "kind", "confusion");
+		mlv_meta_set(&r, "predicted", label);
+		mlv_meta_set(&r, "classifier", s->probe.use_knn ? "knn" : "logreg");
+		mlv_meta_set(&r, "rownames", list);
+		mlv_meta_set(&r, "colnames", list);
+		mlv_write_or_die(s->csw, &r);
+		free(list);
+		mlv_record_free(&r);
+	}
+	free(m);
 }
 
 static void
@@ -429,6 +507,13 @@ classify(mlv_points *te, const char *input, const settings *s,
 	emit("track_accuracy", label, tacc, ntracks);
 	emit("majority_baseline", label, (double)hits / (double)te->n, te->n);
 	emit("classes", label, (double)c.n, tr.n);
+	char **names = mlv_malloc((c.n + extra) * sizeof *names);
+	memcpy(names, c.names, c.n * sizeof *names);
+	for (size_t j = 0; j < tc.n; j++)
+		if ((size_t)map[j] >= c.n)
+			names[map[j]] = tc.names[j];
+	confusion(tt, pred, te->n, names, c.n + extra, label, NULL, 1, s);
+	free(names);
 	if (predictions)
 		write_predictions(te, predictions, pred, &c, label,
 		                  s->probe.use_knn ? "knn" : "logreg");
@@ -483,6 +568,8 @@ crossval(mlv_points *p, const char *input, const char *name,
 	if (mlv_crossval_classify(&s->probe, p->x, p->n, p->d, y, c.n, tracks,
 	                          fold, k, pred, fs, err, sizeof err))
 		mlv_die("%s: %s", input, err);
+	if (s->table && (s->cw || s->csw))
+		confusion(y, pred, p->n, c.names, c.n, label, name, 1, s);
 	double *v = mlv_malloc(NCV * k * sizeof *v), mean[NCV], sd[NCV];
 	for (size_t f = 0; f < k; f++) {
 		char where[600];
@@ -521,6 +608,7 @@ crossval(mlv_points *p, const char *input, const char *name,
 		        p->n);
 		emit_cv(name, "classes", label, "all", (double)c.n, p->n);
 		emit_cv(name, "groups", s->group, "all", (double)g.n, p->n);
+		confusion(y, pred, p->n, c.names, c.n, label, name, 1, s);
 		/* Each class's groups, so a class tested in fewer folds than
 		 * the others shows in the table, not only on stderr. */
 		for (size_t j = 0; j < c.n; j++) {
@@ -672,6 +760,7 @@ parse_options(int argc, char **argv, settings *s)
 		{O_NOSTD, "--no-standardize"}, {O_PRED, "--predictions"},
 		{O_TRACK, "--track"}, {O_FOLDS, "--folds"}, {O_GROUP, "--group"},
 		{O_SEED, "--seed"}, {O_NAME, "--name"}, {O_TABLE, "--table"},
+		{O_CONF, "--confusion"}, {O_CONFS, "--confusion-stream"},
 		{O_TRUTH, "--truth"}, {O_TOL, "--tolerance"},
 	};
 	memset(s, 0, sizeof *s);
@@ -777,6 +866,8 @@ parse_options(int argc, char **argv, settings *s)
 			break;
 		case OPT_NAME: s->names[s->nnames++] = cli.arg; given |= O_NAME; break;
 		case OPT_TABLE: s->table = 1; given |= O_TABLE; break;
+		case OPT_CONF: s->confusion = cli.arg; given |= O_CONF; break;
+		case OPT_CONFS: s->confusion_stream = cli.arg; given |= O_CONFS; break;
 		case OPT_TRUTH: s->truth = cli.arg; given |= O_TRUTH; break;
 		case OPT_TOL:
 			s->tolerance = mlv_parse_double(cli.arg, 0, 1e300, "--tolerance");
@@ -825,14 +916,20 @@ main(int argc, char **argv)
 	if (s.nnames && s.nnames != (size_t)(ninputs ? ninputs : 1))
 		mlv_usage_error("%zu --name for %d input%s: one per input", s.nnames,
 		                ninputs ? ninputs : 1, ninputs == 1 ? "" : "s");
-	if (cv && s.predictions && ninputs > 1)
-		mlv_usage_error("--predictions takes one input with --folds");
+	if (cv && (s.predictions || s.confusion || s.confusion_stream) &&
+	    ninputs > 1)
+		mlv_usage_error("--predictions and --confusion take one input with "
+		                "--folds");
 
 	/* Both outputs are opened first, to fail before the work, and
 	 * committed together at the end: a failed run leaves neither. */
 	mlv_writer *w = mlv_writer_open_text_or_die(s.output);
 	mlv_writer *pw = s.predictions ? mlv_writer_open_or_die(s.predictions) :
 	                 NULL;
+	s.pw = pw;
+	s.cw = s.confusion ? mlv_writer_open_text_or_die(s.confusion) : NULL;
+	s.csw = s.confusion_stream ?
+	        mlv_writer_open_or_die(s.confusion_stream) : NULL;
 	if (s.header) {
 		tsv = mlv_strdup(!cv ? "metric\tkey\tvalue\tn\n" : s.table ?
 		                 "name\taccuracy\taccuracy_sd\tbalanced_accuracy\t"
@@ -877,6 +974,10 @@ main(int argc, char **argv)
 	mlv_write_bytes_or_die(w, tsv, tsv_len);
 	if (pw)
 		mlv_writer_close_or_die(pw);
+	if (s.cw)
+		mlv_writer_close_or_die(s.cw);
+	if (s.csw)
+		mlv_writer_close_or_die(s.csw);
 	mlv_writer_close_or_die(w);
 	if (!cv)
 		mlv_points_free(&p);

@@ -113,3 +113,48 @@ fails "--name for some inputs only" 2 "^mlv-eval: 1 --name for 2 inputs" \
 	mlv-eval classify --folds 3 --group label.track --label label.composer --name A rnd.mlv sep.mlv
 fails "--seed without --folds" 2 "^mlv-eval: --seed, --name and --table go with --folds" \
 	mlv-eval classify --seed 3 --train tr.mlv --label label.composer te9.mlv
+
+# ---- per-class recall and the confusion matrix ----
+# 1-NN on a line: training a at 0, b at 10, c at 20; test rows a at 1 and
+# 9, b at 11 and 2, c at 19 and 21, and d (no training rows) at 30
+for v in a:0 b:10 c:20; do
+	echo "${v#*:}" | mlv-cat -f tsv --set id=tr-${v%:*} --set label.c=${v%:*}
+done >ctrain.mlv
+for v in a:1 a:9 b:11 b:2 c:19 c:21 d:30; do
+	echo "${v#*:}" | mlv-cat -f tsv --set id=te-${v#*:} --set label.c=${v%:*}
+done >ctest.mlv
+mlv-eval classify $knn --train ctrain.mlv --label label.c --confusion conf.tsv \
+	--confusion-stream conf.mlv --no-header ctest.mlv >conf.out 2>/dev/null
+lines() { cat >want.txt; same "$1" want.txt "$2"; }
+lines "--confusion: rows true, columns predicted, with the class names" conf.tsv <<EOF2
+label.c${TAB}a${TAB}b${TAB}c${TAB}d
+a${TAB}1${TAB}1${TAB}0${TAB}0
+b${TAB}1${TAB}1${TAB}0${TAB}0
+c${TAB}0${TAB}0${TAB}2${TAB}0
+d${TAB}0${TAB}0${TAB}1${TAB}0
+EOF2
+check "per-class recall, a test-only class included" test \
+	"$(awk -F '\t' '$1 == "recall" { printf "%s=%s/%s ", $2, $3, $4 }' conf.out)" = \
+	"label.c=a=0.5/2 label.c=b=0.5/2 label.c=c=1/2 label.c=d=0/1 "
+check "--confusion-stream: the same counts in one 4 x 4 record" test \
+	"$(mlv-cat -t tsv conf.mlv | tr '\t\n' ' ;')" = "1 1 0 0;1 1 0 0;0 0 2 0;0 0 1 0;"
+check "--confusion-stream: kind=confusion, the names of rows and columns" sh -c '
+	head -n 1 conf.mlv | grep -q " kind=confusion " && head -n 1 conf.mlv | grep -q " rownames=a,b,c,d colnames=a,b,c,d"'
+if command -v gnuplot >/dev/null 2>&1; then
+	mlv-plot --kind heatmap --script -o conf.png conf.mlv >conf.gp
+	check "mlv-plot --kind heatmap names both axes by class" sh -c '
+		grep -q "^set xlabel .true class" conf.gp && grep -q "^set ylabel \"predicted class\"" conf.gp &&
+		grep -q "^set xtics rotate by -30 left (\"a\" 0, \"b\" 1, \"c\" 2, \"d\" 3)" conf.gp &&
+		grep -q "^set ytics (\"a\" 0, \"b\" 1, \"c\" 2, \"d\" 3)" conf.gp'
+	check "... and draws it" mlv-plot --kind heatmap -o conf.png conf.mlv
+else
+	skip "mlv-plot draws the confusion matrix" "no gnuplot"
+fi
+mlv-eval classify --folds 4 --group label.track --label label.composer $knn --confusion cvc.tsv rnd.mlv >cvc.out 2>/dev/null
+check "--folds --confusion: every row once, over the folds' test rows" test \
+	"$(awk -F '\t' 'NR > 1 { for (i = 2; i <= NF; i++) s += $i } END { print s }' cvc.tsv)" = 156
+check "--folds: recall of each class from the same predictions" test \
+	"$(awk -F '\t' '$1 == "a" { print $2 / ($2 + $3 + $4) }' cvc.tsv)" = \
+	"$(awk -F '\t' '$2 == "recall" && $3 == "label.composer=a" { print $5 }' cvc.out)"
+fails "--confusion with two inputs" 2 "take one input with --folds" \
+	mlv-eval classify --folds 4 --group label.track --label label.composer --confusion x.tsv rnd.mlv sep.mlv

@@ -15,9 +15,11 @@
 #include "stream.h"
 #include "util.h"
 
-enum subcommand { NEIGHBOURS, CLASSIFY, CLUSTERS, BOUNDARIES, NSUB };
+enum subcommand { NEIGHBOURS, CLASSIFY, REGRESS, CLUSTERS, BOUNDARIES,
+                  NSUB };
 static const char *const subnames[NSUB] = {"neighbours", "classify",
-                                           "clusters", "boundaries"};
+                                           "regress", "clusters",
+                                           "boundaries"};
 
 /* The options, each a bit, so a subcommand can refuse those it would
  * ignore. */
@@ -28,13 +30,16 @@ enum {
 	O_TRUTH = 1 << 10, O_TOL = 1 << 11, O_JOBS = 1 << 12,
 	O_WITHIN = 1 << 13, O_TRACK = 1 << 14, O_FOLDS = 1 << 15,
 	O_GROUP = 1 << 16, O_SEED = 1 << 17, O_NAME = 1 << 18, O_TABLE = 1 << 19,
-	O_CONF = 1 << 20, O_CONFS = 1 << 21
+	O_CONF = 1 << 20, O_CONFS = 1 << 21, O_TARGET = 1 << 22,
+	O_ALPHA = 1 << 23
 };
 static const unsigned allowed[NSUB] = {
 	[NEIGHBOURS] = O_K | O_LABEL | O_METRIC | O_EXCLUDE | O_WITHIN | O_JOBS,
 	[CLASSIFY] = O_K | O_LABEL | O_METRIC | O_TRAIN | O_CLASSIFIER | O_C |
 	             O_MAXITER | O_NOSTD | O_PRED | O_TRACK | O_JOBS | O_FOLDS |
 	             O_GROUP | O_SEED | O_NAME | O_TABLE | O_CONF | O_CONFS,
+	[REGRESS] = O_TARGET | O_ALPHA | O_WITHIN | O_TRAIN | O_FOLDS | O_GROUP |
+	            O_SEED | O_NAME | O_TABLE | O_JOBS,
 	[CLUSTERS] = O_TRUTH | O_JOBS,
 	[BOUNDARIES] = O_TRUTH | O_TOL | O_JOBS,
 };
@@ -47,7 +52,7 @@ static size_t tsv_len, tsv_cap;
 enum { OPT_MEASURE = MLV_OPT_OWN, OPT_CLASSIFIER, OPT_EXCLUDE, OPT_WITHIN,
        OPT_TRAIN, OPT_C, OPT_MAXITER, OPT_NOSTD, OPT_PRED, OPT_TRACK,
        OPT_TRUTH, OPT_TOL, OPT_NOHEADER, OPT_FOLDS, OPT_GROUP, OPT_NAME,
-       OPT_TABLE, OPT_CONF, OPT_CONFS };
+       OPT_TABLE, OPT_CONF, OPT_CONFS, OPT_TARGET, OPT_ALPHA };
 
 static const mlv_about about = {
 	"mlv-eval neighbours --label KEY [--label KEY...] [-n K] "
@@ -66,6 +71,10 @@ static const mlv_about about = {
 	"                         [--name NAME...] [classifier and confusion "
 	"options]\n"
 	"                         [common] [FILE...]\n"
+	"       mlv-eval regress --target KEY [--alpha A] [--within KEY[,KEY...]]\n"
+	"                        (--train FILE [TEST...] | --folds K --group KEY\n"
+	"                        [--seed S] [--table] [--name NAME...] FILE...)\n"
+	"                        [common]\n"
 	"       mlv-eval clusters --truth KEY [common] [FILE...]\n"
 	"       mlv-eval boundaries --truth TSV [--tolerance S] "
 	"[common] [FILE...]",
@@ -86,7 +95,8 @@ static const mlv_opt eval_options[] = {
 	{NULL, 'k', NULL, NULL, 0, "neighbours"},
 	{"exclude", 0, "KEY", "pass over neighbours sharing the row's KEY (its "
 	 "track)", OPT_EXCLUDE, NULL},
-	{"within", 0, "KEY", "only neighbours sharing the row's KEY (its pitch)",
+	{"within", 0, "KEY", "only neighbours sharing the row's KEY (its pitch);"
+	 "\nregress: KEY[,KEY...], the groups of spearman_within",
 	 OPT_WITHIN, NULL},
 	{NULL, 0, NULL, "\nclassify: fit on --train, predict every test row; "
 	 "accuracy, balanced_accuracy,\nchance_balanced, track_accuracy, "
@@ -120,6 +130,12 @@ static const mlv_opt eval_options[] = {
 	 "for mlv-plot", OPT_CONFS, NULL},
 	{"table", 0, NULL, "with --folds, a line per FILE: mean, sd per metric",
 	 OPT_TABLE, NULL},
+	{NULL, 0, NULL, "\nregress: ridge regression of a numeric label, "
+	 "standardised on the training rows;\nr2, spearman and spearman_within "
+	 "(mean and sd over the --within groups).", 0, NULL},
+	{"target", 0, "KEY", "the numeric label to predict (label.velocity)",
+	 OPT_TARGET, NULL},
+	{"alpha", 0, "A", "the ridge penalty, >= 0 (1)", OPT_ALPHA, NULL},
 	{NULL, 0, NULL, "\nclusters: ari, nmi, purity, clusters and classes of "
 	 "mlv-cluster's output.\nboundaries: precision, recall and f_measure of "
 	 "mlv-simmat --novelty's\nboundaries, per record and over all.", 0,
@@ -305,7 +321,10 @@ write_predictions(mlv_points *te, mlv_writer *w, const int32_t *pred,
 typedef struct {
 	enum subcommand sub;
 	const char *output, *exclude, *within, *train, *predictions, *truth;
-	const char *track, *group, *confusion, *confusion_stream;
+	const char *track, *group, *confusion, *confusion_stream, *target;
+	char **withins;
+	size_t nwithin;
+	double alpha;
 	char **labels, **names;
 	size_t nlabels, nnames, folds;
 	uint64_t seed;
@@ -638,6 +657,163 @@ crossval(mlv_points *p, const char *input, const char *name,
 	mlv_classes_free(&g);
 }
 
+/* Each row's number of --target, dying with the record that has none or
+ * whose value is not a number. */
+static double *
+row_targets(const mlv_points *p, const char *key)
+{
+	char err[512];
+	double *y = mlv_malloc((p->n ? p->n : 1) * sizeof *y);
+	if (mlv_values_of_rows(p, key, y, err, sizeof err))
+		mlv_die("%s (--target %s)", err, key);
+	return y;
+}
+
+/* Each row's group of the --within keys together, or NULL without. */
+static int32_t *
+row_within(const mlv_points *p, const settings *s, size_t *ngroups)
+{
+	char err[512];
+	*ngroups = 0;
+	if (!s->nwithin)
+		return NULL;
+	int32_t *g = mlv_malloc((p->n ? p->n : 1) * sizeof *g);
+	if (mlv_groups_of_keys(p, s->withins, s->nwithin, g, ngroups, err,
+	                       sizeof err))
+		mlv_die("%s (--within %s)", err, s->within);
+	return g;
+}
+
+/* Spearman's correlation of pred with y within each --within group,
+ * as mean and sd over the groups where it is defined. */
+static void
+emit_within(const double *y, const double *pred, const mlv_points *p,
+            const settings *s, const char *name)
+{
+	size_t ng;
+	int32_t *g = row_within(p, s, &ng);
+	if (!g)
+		return;
+	double *rho = mlv_malloc((ng ? ng : 1) * sizeof *rho), mean, sd;
+	mlv_spearman_within(y, pred, g, p->n, ng, rho);
+	size_t m = mlv_mean_sd(rho, ng, &mean, &sd);
+	if (name) {
+		emit_cv(name, "spearman_within", s->target, "all", mean, m);
+		emit_cv(name, "spearman_within_sd", s->target, "all", sd, m);
+	} else {
+		emit("spearman_within", s->target, mean, m);
+		emit("spearman_within_sd", s->target, sd, m);
+	}
+	free(rho);
+	free(g);
+}
+
+/* Ridge regression of --target fitted on --train, scored on the test
+ * rows. */
+static void
+regress(mlv_points *te, const char *input, const settings *s)
+{
+	char err[512];
+	mlv_points tr;
+	char *tpath = (char *)s->train;
+	mlv_points_read(&tr, &tpath, 1);
+	if (!te->n)
+		mlv_die("%s: no test rows", input);
+	if (te->d != tr.d)
+		mlv_die("%s: %zu columns, but the training rows (%s) have %zu",
+		        input, te->d, s->train, tr.d);
+	if (s->group)
+		check_disjoint(&tr, te, s->group);
+	double *ya = row_targets(&tr, s->target);
+	double *yb = row_targets(te, s->target);
+	mlv_ridge m;
+	if (mlv_ridge_fit(&m, tr.x, tr.n, tr.d, ya, s->alpha, err, sizeof err))
+		mlv_die("%s: %s (--train)", s->train, err);
+	double *pred = mlv_malloc(te->n * sizeof *pred);
+	mlv_ridge_predict(&m, te->x, te->n, pred);
+	emit("r2", s->target, mlv_r2(yb, pred, te->n), te->n);
+	emit("spearman", s->target, mlv_spearman(yb, pred, te->n), te->n);
+	emit_within(yb, pred, te, s, NULL);
+	mlv_ridge_free(&m);
+	free(pred);
+	free(ya);
+	free(yb);
+	mlv_points_free(&tr);
+}
+
+/* The regression's figures over the folds. */
+enum { RV_R2, RV_RHO, RV_WITHIN, NRV };
+static const char *const rv_names[NRV] = {"r2", "spearman",
+                                          "spearman_within"};
+
+static void
+crossval_regress(mlv_points *p, const char *input, const char *name,
+                 const settings *s)
+{
+	char err[512];
+	size_t k = s->folds, nw;
+	if (!p->n)
+		mlv_die("%s: no rows", input);
+	double *y = row_targets(p, s->target);
+	mlv_classes g;
+	int32_t *gid = row_classes(p, s->group, "--group", &g);
+	int32_t *gfold = mlv_malloc(g.n * sizeof *gfold);
+	if (mlv_group_folds(gid, NULL, p->n, g.n, 0, k, s->seed, gfold, NULL,
+	                    err, sizeof err))
+		mlv_die("%s: %s (--group %s)", input, err, s->group);
+	int32_t *fold = mlv_malloc(p->n * sizeof *fold);
+	for (size_t i = 0; i < p->n; i++)
+		fold[i] = gfold[gid[i]];
+	int32_t *w = row_within(p, s, &nw);
+	double *pred = mlv_malloc(p->n * sizeof *pred);
+	mlv_fold_regress *fs = mlv_malloc(k * sizeof *fs);
+	if (mlv_crossval_regress(p->x, p->n, p->d, y, w, nw, fold, k, s->alpha,
+	                         pred, fs, err, sizeof err))
+		mlv_die("%s: %s", input, err);
+	int nm = w ? NRV : RV_WITHIN;
+	double *v = mlv_malloc(NRV * k * sizeof *v), mean[NRV], sd[NRV];
+	for (size_t f = 0; f < k; f++) {
+		v[RV_R2 * k + f] = fs[f].r2;
+		v[RV_RHO * k + f] = fs[f].spearman;
+		v[RV_WITHIN * k + f] = fs[f].spearman_within;
+	}
+	for (int m = 0; m < NRV; m++)
+		mlv_mean_sd(v + m * k, k, &mean[m], &sd[m]);
+	if (s->table) {
+		put_field(name);
+		for (int m = 0; m < NRV; m++) {
+			tsv_reserve(64);
+			tsv_len += (size_t)snprintf(tsv + tsv_len, tsv_cap - tsv_len,
+			                            "%.6g\t%.6g\t", mean[m], sd[m]);
+		}
+		tsv_reserve(64);
+		tsv_len += (size_t)snprintf(tsv + tsv_len, tsv_cap - tsv_len,
+		                            "%zu\t%zu\n", k, p->n);
+	} else {
+		for (int m = 0; m < nm; m++) {
+			for (size_t f = 0; f < k; f++) {
+				char fn[32];
+				snprintf(fn, sizeof fn, "%zu", f + 1);
+				emit_cv(name, rv_names[m], s->target, fn, v[m * k + f],
+				        m == RV_WITHIN ? fs[f].ngroups : fs[f].ntest);
+			}
+			emit_cv(name, rv_names[m], s->target, "mean", mean[m], k);
+			emit_cv(name, rv_names[m], s->target, "sd", sd[m], k);
+		}
+		emit_cv(name, "groups", s->group, "all", (double)g.n, p->n);
+		emit_within(y, pred, p, s, name);
+	}
+	free(v);
+	free(fs);
+	free(pred);
+	free(w);
+	free(fold);
+	free(gfold);
+	free(gid);
+	free(y);
+	mlv_classes_free(&g);
+}
+
 static void
 clusters(const mlv_points *p, const char *input, const char *key)
 {
@@ -761,6 +937,7 @@ parse_options(int argc, char **argv, settings *s)
 		{O_TRACK, "--track"}, {O_FOLDS, "--folds"}, {O_GROUP, "--group"},
 		{O_SEED, "--seed"}, {O_NAME, "--name"}, {O_TABLE, "--table"},
 		{O_CONF, "--confusion"}, {O_CONFS, "--confusion-stream"},
+		{O_TARGET, "--target"}, {O_ALPHA, "--alpha"},
 		{O_TRUTH, "--truth"}, {O_TOL, "--tolerance"},
 	};
 	memset(s, 0, sizeof *s);
@@ -771,7 +948,7 @@ parse_options(int argc, char **argv, settings *s)
 		while (mlv_opts_next(&cli) != -1)
 			continue;
 		mlv_usage_error("a subcommand is needed: neighbours, classify, "
-		                "clusters or boundaries");
+		                "regress, clusters or boundaries");
 	}
 	s->sub = NSUB;
 	for (int i = 0; i < NSUB; i++)
@@ -779,7 +956,7 @@ parse_options(int argc, char **argv, settings *s)
 			s->sub = (enum subcommand)i;
 	if (s->sub == NSUB)
 		mlv_usage_error("%s: unknown subcommand (neighbours, classify, "
-		                "clusters or boundaries)", argv[1]);
+		                "regress, clusters or boundaries)", argv[1]);
 	/* getopt names argv[0] in its messages: keep it "mlv-eval". */
 	argv[1] = argv[0];
 	argc--;
@@ -788,6 +965,8 @@ parse_options(int argc, char **argv, settings *s)
 	s->output = "-";
 	s->labels = mlv_malloc((size_t)argc * sizeof *s->labels);
 	s->names = mlv_malloc((size_t)argc * sizeof *s->names);
+	s->withins = mlv_malloc((size_t)argc * sizeof *s->withins);
+	s->alpha = 1;
 	s->probe.kind = MLV_SIM_EUCLIDEAN;
 	mlv_logreg_defaults(&s->probe.lo);
 	s->header = 1;
@@ -803,10 +982,23 @@ parse_options(int argc, char **argv, settings *s)
 			                             "--neighbours");
 			given |= O_K;
 			break;
+		case OPT_WITHIN:
+			/* regress groups by several keys at once */
+			s->nwithin = 0;
+			for (char *k = cli.arg, *e; k; k = e ? e + 1 : NULL) {
+				size_t len = strcspn(k, ",");
+				e = k[len] ? k + len : NULL;
+				s->withins[s->nwithin] = mlv_malloc(len + 1);
+				memcpy(s->withins[s->nwithin], k, len);
+				s->withins[s->nwithin][len] = '\0';
+				if (!mlv_key_valid(s->withins[s->nwithin++]))
+					mlv_usage_error("--within %s: not a metadata key or a "
+					                "list of them", cli.arg);
+			}
+			/* fall through */
 		case MLV_OPT_LABEL:
 		case OPT_EXCLUDE:
-		case OPT_WITHIN:
-			if (!mlv_key_valid(cli.arg))
+			if (c != OPT_WITHIN && !mlv_key_valid(cli.arg))
 				mlv_usage_error("%s %s: not a metadata key", c == MLV_OPT_LABEL ?
 				                "--label" : c == OPT_EXCLUDE ? "--exclude" :
 				                "--within", cli.arg);
@@ -867,6 +1059,16 @@ parse_options(int argc, char **argv, settings *s)
 		case OPT_NAME: s->names[s->nnames++] = cli.arg; given |= O_NAME; break;
 		case OPT_TABLE: s->table = 1; given |= O_TABLE; break;
 		case OPT_CONF: s->confusion = cli.arg; given |= O_CONF; break;
+		case OPT_TARGET:
+			if (!mlv_key_valid(cli.arg))
+				mlv_usage_error("--target %s: not a metadata key", cli.arg);
+			s->target = cli.arg;
+			given |= O_TARGET;
+			break;
+		case OPT_ALPHA:
+			s->alpha = mlv_parse_double(cli.arg, 0, 1e300, "--alpha");
+			given |= O_ALPHA;
+			break;
 		case OPT_CONFS: s->confusion_stream = cli.arg; given |= O_CONFS; break;
 		case OPT_TRUTH: s->truth = cli.arg; given |= O_TRUTH; break;
 		case OPT_TOL:
@@ -886,8 +1088,13 @@ parse_options(int argc, char **argv, settings *s)
 		mlv_usage_error("%s needs --label KEY", subnames[s->sub]);
 	if (s->sub == CLASSIFY && s->nlabels > 1)
 		mlv_usage_error("classify predicts one --label");
-	if (s->sub == CLASSIFY && !s->train == !s->folds)
-		mlv_usage_error("classify needs --train FILE or --folds K, not both");
+	if ((s->sub == CLASSIFY || s->sub == REGRESS) && !s->train == !s->folds)
+		mlv_usage_error("%s needs --train FILE or --folds K, not both",
+		                subnames[s->sub]);
+	if (s->sub == REGRESS && !s->target)
+		mlv_usage_error("regress needs --target KEY");
+	if (s->sub == NEIGHBOURS && s->nwithin > 1)
+		mlv_usage_error("--within %s: neighbours takes one key", s->within);
 	if (s->folds && !s->group)
 		mlv_usage_error("--folds needs --group KEY (the tracks, dealt whole "
 		                "to folds)");
@@ -912,7 +1119,7 @@ main(int argc, char **argv)
 	argc--;
 
 	int ninputs = argc - optind;
-	int cv = s.sub == CLASSIFY && s.folds;
+	int cv = (s.sub == CLASSIFY || s.sub == REGRESS) && s.folds;
 	if (s.nnames && s.nnames != (size_t)(ninputs ? ninputs : 1))
 		mlv_usage_error("%zu --name for %d input%s: one per input", s.nnames,
 		                ninputs ? ninputs : 1, ninputs == 1 ? "" : "s");
@@ -931,7 +1138,11 @@ main(int argc, char **argv)
 	s.csw = s.confusion_stream ?
 	        mlv_writer_open_or_die(s.confusion_stream) : NULL;
 	if (s.header) {
-		tsv = mlv_strdup(!cv ? "metric\tkey\tvalue\tn\n" : s.table ?
+		tsv = mlv_strdup(!cv ? "metric\tkey\tvalue\tn\n" :
+		                 s.table && s.sub == REGRESS ?
+		                 "name\tr2\tr2_sd\tspearman\tspearman_sd\t"
+		                 "spearman_within\tspearman_within_sd\tfolds\t"
+		                 "rows\n" : s.table ?
 		                 "name\taccuracy\taccuracy_sd\tbalanced_accuracy\t"
 		                 "balanced_accuracy_sd\ttrack_accuracy\t"
 		                 "track_accuracy_sd\tmajority_baseline\t"
@@ -948,7 +1159,10 @@ main(int argc, char **argv)
 		char *path = ninputs ? argv[optind + i] : "-";
 		const char *input = strcmp(path, "-") ? path : "<stdin>";
 		mlv_points_read(&p, &path, 1);
-		crossval(&p, input, s.nnames ? s.names[i] : input, &s, pw);
+		if (s.sub == REGRESS)
+			crossval_regress(&p, input, s.nnames ? s.names[i] : input, &s);
+		else
+			crossval(&p, input, s.nnames ? s.names[i] : input, &s, pw);
 		mlv_points_free(&p);
 	}
 	if (!cv)
@@ -961,6 +1175,9 @@ main(int argc, char **argv)
 		break;
 	case CLASSIFY:
 		classify(&p, input, &s, pw);
+		break;
+	case REGRESS:
+		regress(&p, input, &s);
 		break;
 	case CLUSTERS:
 		clusters(&p, input, s.truth);
@@ -983,6 +1200,9 @@ main(int argc, char **argv)
 		mlv_points_free(&p);
 	free(s.labels);
 	free(s.names);
+	for (size_t i = 0; i < s.nwithin; i++)
+		free(s.withins[i]);
+	free(s.withins);
 	free(tsv);
 	return 0;
 }

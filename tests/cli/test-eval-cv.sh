@@ -158,3 +158,47 @@ check "--folds: recall of each class from the same predictions" test \
 	"$(awk -F '\t' '$2 == "recall" && $3 == "label.composer=a" { print $5 }' cvc.out)"
 fails "--confusion with two inputs" 2 "take one input with --folds" \
 	mlv-eval classify --folds 4 --group label.track --label label.composer --confusion x.tsv rnd.mlv sep.mlv
+
+# ---- regress ----
+# 6 pitches x 2 instruments x 4 velocities, one row each: column 1 rises
+# with velocity (plus noise smaller than a step), columns 2 and 3 are
+# pitch and instrument
+awk 'BEGIN { srand(11); for (p = 0; p < 6; p++) for (i = 0; i < 2; i++) for (v = 1; v <= 4; v++)
+	printf "%d %d %d %.4f %.4f %.4f\n", p, i, 30 * v, 0.5 * v + 0.3 * rand(), p + rand(), 3 * i + rand() }' |
+	while read -r p i v a b c; do
+		printf '%s\t%s\t%s\n' "$a" "$b" "$c" |
+			mlv-cat -f tsv --set id=n$p-$i-$v --set label.pitch=$p --set label.instrument=$i --set label.velocity=$v
+	done >notes.mlv
+mlv-eval regress --target label.velocity --folds 3 --group label.pitch \
+	--within label.pitch,label.instrument notes.mlv >rg.tsv
+check "regress: velocity ordered within every pitch and instrument" test \
+	"$(cv rg.tsv spearman_within all) $(cv rg.tsv spearman_within_sd all) $(awk -F '\t' '$2 == "spearman_within" && $4 == "all" { print $6 }' rg.tsv)" = "1 0 12"
+check "regress: every note tested once (16 a fold)" test \
+	"$(awk -F '\t' '$2 == "r2" && $4 ~ /^[0-9]+$/ { printf "%s ", $6 }' rg.tsv)" = "16 16 16 "
+check "regress: R^2 near 1 in every fold" awk -F '\t' \
+	'$2 == "r2" && $4 ~ /^[0-9]+$/ && !($5 > 0.9) { exit 1 }' rg.tsv
+for m in r2 spearman; do
+	want=$(awk -F '\t' -v m=$m '$2 == m && $4 ~ /^[0-9]+$/ { v[++n] = $5; s += $5 }
+		END { mu = s / n; for (i = 1; i <= n; i++) ss += (v[i] - mu) ^ 2
+		printf "%.5f %.5f", mu, sqrt(ss / (n - 1)) }' rg.tsv)
+	check "regress $m: mean and sd over the folds ($want)" test \
+		"$(printf '%.5f %.5f' "$(cv rg.tsv $m mean)" "$(cv rg.tsv $m sd)")" = "$want"
+done
+mlv-cat -w label.pitch=0 notes.mlv >p0.mlv
+mlv-cat -w label.pitch=1 notes.mlv >p1.mlv
+mlv-eval regress --target label.velocity --train p0.mlv --within label.instrument --no-header p1.mlv >rt.tsv
+check "regress --train: r2, spearman, spearman_within and its sd over 2 instruments" test \
+	"$(cut -f 1,4 rt.tsv | tr '\t\n' ': ')" = "r2:8 spearman:8 spearman_within:2 spearman_within_sd:2 "
+mlv-eval regress --target label.velocity --folds 3 --group label.pitch --table --name notes notes.mlv >rtab.tsv
+check "regress --table: one line, without --within no spearman_within" test \
+	"$(sed -n 2p rtab.tsv | cut -f 1,6,8,9)" = "notes${TAB}nan${TAB}3${TAB}48"
+mlv-cat --set label.velocity=loud p1.mlv >loud.mlv
+fails "a target that is not a number" 1 \
+	"^mlv-eval: loud.mlv: record 1 \\(id=n1-0-30\\): label.velocity=loud is not a number \\(--target label.velocity\\)$" \
+	mlv-eval regress --target label.velocity --train p0.mlv loud.mlv
+fails "regress --group: a pitch on both sides" 1 "label.pitch=1 is also in the training rows" \
+	mlv-eval regress --target label.velocity --group label.pitch --train notes.mlv p1.mlv
+fails "regress without --target" 2 "^mlv-eval: regress needs --target KEY" mlv-eval regress --train p0.mlv p1.mlv
+fails "--within a list with neighbours" 2 "^mlv-eval: --within a,b: neighbours takes one key" \
+	mlv-eval neighbours --within a,b --label label.pitch notes.mlv
+fails "--alpha -1" 2 "^mlv-eval: --alpha -1: " mlv-eval regress --alpha -1 --target label.velocity --train p0.mlv p1.mlv

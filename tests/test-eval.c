@@ -1176,8 +1176,9 @@ TEST(ridge_matches_scikit_learn)
 	mlv_ridge_free(&m);
 	/* alpha 0 and collinear columns: singular, said */
 	static const float col[4 * 2] = {1, 2, 2, 4, 3, 6, 4, 8};
+	static const double yc[4] = {1, 2, 0.5, 3};
 	char err[256] = "";
-	CHECK_INT(mlv_ridge_fit(&m, col, 4, 2, yw, 0, err, sizeof err), -1);
+	CHECK_INT(mlv_ridge_fit(&m, col, 4, 2, yc, 0, err, sizeof err), -1);
 	CHECK(strstr(err, "singular") != NULL);
 	mlv_ridge_free(&m);
 }

@@ -359,7 +359,7 @@ row_tracks(const mlv_points *p, const char *track)
 	size_t ntracks;
 	int32_t *tracks = mlv_malloc((p->n ? p->n : 1) * sizeof *tracks);
 	if (mlv_tracks_of_rows(p, track, tracks, &ntracks, err, sizeof err))
-		mlv_die("%s (--track %s)", err, track);
+		mlv_die("%s (--track %s)", err, track ? track : "");
 	return tracks;
 }
 
@@ -566,29 +566,38 @@ crossval(mlv_points *p, const char *input, const char *name,
 	int32_t *y = row_classes(p, label, "--label", &c);
 	one_class_check(&c, input, label, "nothing to tell apart");
 	int32_t *gid = row_classes(p, s->group, "--group", &g);
+	/* Tracks: --track, else the groups when each has one class (a
+	 * track's clips), else as without --folds (src, else id). */
+	double acc;
+	size_t ntracks, conflict[2];
 	int32_t *tracks = s->track ? row_tracks(p, s->track) : gid;
-	check_tracks(p, y, tracks, c.n, label, s->track ? s->track : s->group);
+	if (!s->track && mlv_track_accuracy(y, y, gid, p->n, c.n, &acc, &ntracks,
+	                                    conflict))
+		tracks = row_tracks(p, NULL);
+	check_tracks(p, y, tracks, c.n, label, s->track ? s->track :
+	             tracks == gid ? s->group : NULL);
 	int32_t *gfold = mlv_malloc(g.n * sizeof *gfold);
 	size_t *ngroups = mlv_malloc(c.n * sizeof *ngroups);
 	if (mlv_group_folds(gid, y, p->n, g.n, c.n, k, s->seed, gfold, ngroups,
 	                    err, sizeof err))
 		mlv_die("%s: %s (--group %s)", input, err, s->group);
-	for (size_t j = 0; j < c.n; j++)
-		if (ngroups[j] < k)
-			mlv_warn("%s: %s=%s has %zu group%s (%s) for %zu folds: tested "
-			         "in %zu fold%s only", input, label, c.names[j],
-			         ngroups[j], ngroups[j] == 1 ? "" : "s", s->group, k,
-			         ngroups[j], ngroups[j] == 1 ? "" : "s");
 	int32_t *fold = mlv_malloc(p->n * sizeof *fold);
 	for (size_t i = 0; i < p->n; i++)
 		fold[i] = gfold[gid[i]];
+	size_t *nfolds = mlv_malloc(c.n * sizeof *nfolds);
+	mlv_folds_of_classes(y, fold, p->n, c.n, k, nfolds);
+	for (size_t j = 0; j < c.n; j++)
+		if (nfolds[j] < k)
+			mlv_warn("%s: %s=%s is in %zu group%s (%s): tested in %zu of "
+			         "%zu folds", input, label, c.names[j], ngroups[j],
+			         ngroups[j] == 1 ? "" : "s", s->group, nfolds[j], k);
 	int32_t *pred = mlv_malloc(p->n * sizeof *pred);
 	mlv_fold_scores *fs = mlv_malloc(k * sizeof *fs);
 	if (mlv_crossval_classify(&s->probe, p->x, p->n, p->d, y, c.n, tracks,
 	                          fold, k, pred, fs, err, sizeof err))
 		mlv_die("%s: %s", input, err);
 	if (s->table && (s->cw || s->csw))
-		confusion(y, pred, p->n, c.names, c.n, label, name, 1, s);
+		confusion(y, pred, p->n, c.names, c.n, label, name, 0, s);
 	double *v = mlv_malloc(NCV * k * sizeof *v), mean[NCV], sd[NCV];
 	for (size_t f = 0; f < k; f++) {
 		char where[600];
@@ -637,6 +646,7 @@ crossval(mlv_points *p, const char *input, const char *name,
 			for (size_t i = 0; i < p->n; i++)
 				rows += y[i] == (int32_t)j;
 			emit_cv(name, "groups", key, "all", (double)ngroups[j], rows);
+			emit_cv(name, "folds", key, "all", (double)nfolds[j], rows);
 			free(key);
 		}
 	}
@@ -648,6 +658,7 @@ crossval(mlv_points *p, const char *input, const char *name,
 	free(pred);
 	free(fold);
 	free(ngroups);
+	free(nfolds);
 	free(gfold);
 	if (tracks != gid)
 		free(tracks);

@@ -29,6 +29,12 @@ mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
 	for (size_t i = 0; i < n; i++)
 		count[(size_t)group[i] * nclasses + (cls ? (size_t)cls[i] : 0)]++;
 	int32_t *gcls = mlv_malloc(ngroups * sizeof *gcls);
+	if (ngroups_of)
+		for (size_t c = 0; c < nclasses; c++) {
+			ngroups_of[c] = 0;
+			for (size_t g = 0; g < ngroups; g++)
+				ngroups_of[c] += count[g * nclasses + c] > 0;
+		}
 	for (size_t g = 0; g < ngroups; g++) {
 		size_t best = 0;
 		for (size_t c = 1; c < nclasses; c++)
@@ -43,8 +49,6 @@ mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
 	size_t next = 0;
 	for (size_t c = 0; c < nclasses; c++) {
 		size_t m = c < nc ? start[c + 1] - start[c] : 0;
-		if (ngroups_of)
-			ngroups_of[c] = m;
 		if (!m)
 			continue;
 		/* A stream per class: a class's order does not depend on
@@ -60,6 +64,22 @@ mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
 	free(members);
 	free(gcls);
 	return 0;
+}
+
+void
+mlv_folds_of_classes(const int32_t *y, const int32_t *fold, size_t n,
+                     size_t nclasses, size_t k, size_t *nfolds)
+{
+	unsigned char *seen = mlv_calloc(mlv_mul_size(nclasses ? nclasses : 1, k,
+	                                              "classes x folds"), 1);
+	for (size_t i = 0; i < n; i++)
+		seen[(size_t)y[i] * k + (size_t)fold[i]] = 1;
+	for (size_t c = 0; c < nclasses; c++) {
+		nfolds[c] = 0;
+		for (size_t f = 0; f < k; f++)
+			nfolds[c] += seen[c * k + f];
+	}
+	free(seen);
 }
 
 size_t

@@ -23,13 +23,19 @@
  * dealt to the folds in turn, each class starting at the fold after the
  * last one the previous class was dealt to, so every fold tests every
  * class with at least k groups and the folds get about as many groups.
- * ngroups_of[nclasses] (may be NULL) gets each class's group count; a
- * class with fewer than k groups is tested in that many folds only.
+ * ngroups_of[nclasses] (may be NULL) gets how many groups hold rows of
+ * each class; a class in fewer than k groups is tested in that many
+ * folds at most.
  * -1 with a message when there are fewer than k groups or k < 2. */
 int mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
                     size_t ngroups, size_t nclasses, size_t k, uint64_t seed,
                     int32_t *fold, size_t *ngroups_of, char *err,
                     size_t errlen);
+
+/* nfolds[nclasses]: how many of the k folds test rows of each class (y:
+ * n classes, fold: their n folds). */
+void mlv_folds_of_classes(const int32_t *y, const int32_t *fold, size_t n,
+                          size_t nclasses, size_t k, size_t *nfolds);
 
 /* Sample mean and standard deviation (divided by m - 1; 0 for m == 1) of
  * the m finite values of v[n], NaN (undefined scores) left out; NaN

@@ -50,9 +50,11 @@ done
 
 # a class with fewer groups than folds: one warning, and in the output
 check "composer c: 2 tracks for 4 folds, one warning line" test \
-	"$(cat cv.err)" = "mlv-eval: rnd.mlv: label.composer=c has 2 groups (label.track) for 4 folds: tested in 2 folds only"
-check "... and its group count in the output" test \
-	"$(awk -F '\t' '$2 == "groups" && $3 == "label.composer=c" { print $5, $6 }' cv.tsv)" = "2 24"
+	"$(cat cv.err)" = "mlv-eval: rnd.mlv: label.composer=c is in 2 groups (label.track): tested in 2 of 4 folds"
+check "... and its groups and folds in the output" test \
+	"$(awk -F '\t' '($2 == "groups" || $2 == "folds") && $3 == "label.composer=c" { printf "%s %s ", $5, $6 }' cv.tsv)" = "2 24 2 24 "
+check "... the other composers in all 4 folds" test \
+	"$(awk -F '\t' '$2 == "folds" && $3 != "label.composer=c" { printf "%s ", $5 }' cv.tsv)" = "4 4 "
 mlv-eval classify -q --folds 4 --group label.track --label label.composer $knn rnd.mlv >q.tsv 2>q.err
 check "-q: no warning" test ! -s q.err
 same "-q: the same numbers" cv.tsv q.tsv
@@ -72,6 +74,16 @@ check "stratified: 4 tracks of each class over 4 folds, one of each per fold" te
 	"$(awk -F '\t' '$2 == "accuracy" && $4 ~ /^[0-9]+$/ { printf "%s ", $6 }' sep.tsv)" = "10 10 10 10 "
 check "... chance 1/2, majority baseline 0.5 per fold" test \
 	"$(cv sep.tsv chance_balanced all) $(cv sep.tsv majority_baseline mean)" = "0.5 0.5"
+
+# groups of several classes (folds by pitch, predicting the instrument):
+# every class in every fold, no warning, tracks by src
+awk 'BEGIN { for (p = 0; p < 4; p++) for (i = 0; i < 2; i++) printf "%d %d %g\n", p, i, 5 * i + 0.1 * p }' |
+	while read -r p i x; do
+		echo "$x" | mlv-cat -f tsv --set id=n$p$i --set src=n$p$i.wav --set label.pitch=$p --set label.instrument=$i
+	done >pi.mlv
+mlv-eval classify --folds 4 --group label.pitch --label label.instrument pi.mlv >pi.tsv 2>pi.err
+check "groups of two classes: no warning, each class in 4 folds, right in each" test \
+	"$(cat pi.err)|$(awk -F '\t' '$2 == "folds" { printf "%s ", $5 }' pi.tsv)|$(cv pi.tsv accuracy mean) $(cv pi.tsv track_accuracy 1)" = "|4 4 |1 1"
 
 # deterministic for a seed; another seed, other folds
 mlv-eval classify --folds 4 --group label.track --label label.composer $knn --seed 0 rnd.mlv >s0.tsv 2>/dev/null

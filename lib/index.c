@@ -385,8 +385,10 @@ mlv_index_load(mlv_index *ix, const char *path, char *err, size_t errlen)
 		why = strerror(errno);
 	else if (!why && lineno == 0)
 		why = "empty (not an MLV index)";
-	else if (!why && ix->files[ix->nfiles - 1].records != expect)
+	else if (!why && ix->files[ix->nfiles - 1].records != expect) {
 		why = truncated;
+		lineno++; /* where the next entry should be */
+	}
 	free(line);
 	free(dir);
 	if (!use_stdin)

@@ -588,15 +588,34 @@ mlv_index_read_ids(const char *path, char ***ids, size_t *n, char *err,
 
 /* ---- fetching ---- */
 
+/* Open f for fetching, refusing it when it is not the file indexed: size
+ * and mtime at every opening, the checksum at the first. */
 static int
-check_file(mlv_index_file *f, char *err, size_t errlen)
+open_file(mlv_index *ix, mlv_index_file *f, char *err, size_t errlen)
 {
+	if (ix->nopen == MLV_INDEX_OPEN_MAX) {
+		for (size_t i = 0; i < ix->nfiles; i++)
+			if (ix->files[i].fd >= 0) {
+				close(ix->files[i].fd);
+				ix->files[i].fd = -1;
+			}
+		ix->nopen = 0;
+	}
 	int fd = open(f->open_path, O_RDONLY);
 	if (fd < 0)
 		return mlv_errf(err, errlen, "%s: cannot open (%s)", f->open_path,
 		                strerror(errno));
 	mlv_index_file now = *f;
-	if (identify(fd, &now)) {
+	struct stat st;
+	int rc = fstat(fd, &st);
+	if (!rc && !f->summed)
+		rc = identify(fd, &now);
+	else if (!rc) {
+		now.size = (uint64_t)st.st_size;
+		now.mtime_sec = (int64_t)st.st_mtim.tv_sec;
+		now.mtime_nsec = st.st_mtim.tv_nsec;
+	}
+	if (rc) {
 		int e = errno;
 		close(fd);
 		return mlv_errf(err, errlen, "%s: cannot read (%s)", f->open_path,
@@ -613,6 +632,8 @@ check_file(mlv_index_file *f, char *err, size_t errlen)
 		                "again)", f->open_path, what);
 	}
 	f->fd = fd;
+	f->summed = 1;
+	ix->nopen++;
 	return 0;
 }
 
@@ -621,7 +642,7 @@ mlv_index_fetch(mlv_index *ix, const mlv_index_entry *e, mlv_record *r,
                 char *err, size_t errlen)
 {
 	mlv_index_file *f = &ix->files[e->file];
-	if (f->fd < 0 && check_file(f, err, errlen))
+	if (f->fd < 0 && open_file(ix, f, err, errlen))
 		return NULL;
 	/* A record is at most a header line and the payload cap: a corrupt
 	 * length must not make us allocate the file. */

@@ -20,6 +20,9 @@
 #define MLV_INDEX_MAGIC "mlvidx1"
 /* The checksum covers this much at each end of the file. */
 #define MLV_INDEX_SUM_BYTES 65536
+/* Stream files kept open while fetching, well under the usual limit of
+ * 1024 descriptors however many shards an index spans. */
+#define MLV_INDEX_OPEN_MAX 64
 
 typedef struct {
 	char *id;        /* decoded */
@@ -37,7 +40,8 @@ typedef struct {
 	long mtime_nsec;
 	uint64_t records;  /* entries of this file */
 	uint64_t no_id;    /* records without an id, not indexed */
-	int fd;            /* -1 until the first fetch checks the file */
+	int fd;            /* open for fetching, or -1 */
+	int summed;        /* the checksum was compared */
 } mlv_index_file;
 
 typedef struct {
@@ -50,6 +54,7 @@ typedef struct {
 	unsigned char *buf; /* fetch buffer */
 	size_t buf_cap;
 	mlv_reader *rd;     /* over the record last fetched */
+	size_t nopen;       /* files with an fd open */
 } mlv_index;
 
 void mlv_index_init(mlv_index *ix);
@@ -90,7 +95,9 @@ int mlv_index_read_ids(const char *path, char ***ids, size_t *n, char *err,
                        size_t errlen);
 
 /* Read entry e's record into r.  On its first use a file is checked
- * against the index (size, mtime, checksum) and a stale index refused;
+ * against the index (size, mtime, checksum) and a stale index refused
+ * (size and mtime again whenever it is reopened: at most
+ * MLV_INDEX_OPEN_MAX files are kept open);
  * the record read must be a whole record with the entry's id and length.
  * Returns a reader to name the record in messages (mlv_reader_where),
  * valid until the next fetch, or NULL with a message in err. */

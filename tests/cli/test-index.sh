@@ -49,6 +49,19 @@ same "the index of a cat of shards" c.got c.want
 mlv-index -o sub/two.idx s1.mlv s2.mlv
 (cd / && mlv-cat --index "$SCRATCH/sub/two.idx" $ids) >two.got
 same "one index of two streams, written beside them by -o" two.got s.mlv
+# More shards than files are kept open at once (64), under a limit of
+# descriptors that holding them all open would pass.
+mlv-gen --records 100 --rows 1 --cols 2 --seed 3 >many.mlv
+mkdir many
+i=0
+while [ $i -lt 100 ]; do
+	mlv-cat --id "gen/$i" many.mlv >many/$i.mlv && mlv-index -o many/$i.idx many/$i.mlv
+	i=$((i + 1))
+done
+mlv-index --merge -o many.idx many/*.idx
+sh -c 'ulimit -n 90 && mlv-cat --index many.idx "$@"' sh $(i=0; while [ $i -lt 100 ]; do echo gen/$i; i=$((i + 1)); done) gen/0 >many.got
+cat many.mlv many/0.mlv >many.want
+same "a merged index of 100 shards, files opened again after others" many.got many.want
 
 # ---- ids ----
 printf '1\t2\n' | mlv-cat -f tsv --set 'id=a b%c/#1=ü' >odd.mlv

@@ -30,7 +30,7 @@ mlv_index_free(mlv_index *ix)
 		free(ix->entries[i].id);
 	free(ix->files);
 	free(ix->entries);
-	free(ix->by_id);
+	free(ix->slots);
 	free(ix->buf);
 	mlv_reader_close(ix->rd);
 	mlv_index_init(ix);
@@ -175,7 +175,6 @@ mlv_index_add_stream(mlv_index *ix, const char *path, const char *as,
 		              (unsigned long long)mlv_reader_tell(rd));
 	mlv_record_free(&r);
 	mlv_reader_close(rd);
-	ix->nsorted = 0;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -299,13 +298,15 @@ parse_file_line(mlv_index *ix, char *line, const char *dir,
 static const char *
 parse_entry(mlv_index *ix, char *line)
 {
-	char *f[4], *save;
+	char *f[4];
 	size_t k = 0;
-	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		if (k < 4)
-			f[k++] = t;
-		else
+	for (char *t = line; t; k++) {
+		if (k == 4)
 			return "more than 4 fields";
+		f[k] = t;
+		if ((t = strchr(t, ' ')))
+			*t++ = '\0';
+	}
 	uint64_t rec, off, len;
 	if (k != 4)
 		return "expected ID RECORD OFFSET LENGTH";
@@ -393,7 +394,6 @@ mlv_index_load(mlv_index *ix, const char *path, char *err, size_t errlen)
 	free(dir);
 	if (!use_stdin)
 		fclose(fp);
-	ix->nsorted = 0;
 	if (why)
 		return mlv_errf(err, errlen, "%s: line %llu: %s", name,
 		                (unsigned long long)lineno, why);
@@ -478,63 +478,60 @@ mlv_index_write(const mlv_index *ix, mlv_writer *w, const char *dir)
 
 /* ---- lookup ---- */
 
-static const mlv_index *sort_ix;
-
-static int
-by_id(const void *a, const void *b)
+static size_t
+hash_id(const char *id)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = strcmp(sort_ix->entries[i].id, sort_ix->entries[j].id);
-	return c ? c : (i > j) - (i < j);
+	return (size_t)fnv1a(0xcbf29ce484222325ULL, (const unsigned char *)id,
+	                     strlen(id));
 }
 
+/* Open addressing with linear probing, entries inserted in index order:
+ * of equal ids, the first in the index comes first along the probe. */
 static void
-sort_entries(mlv_index *ix)
+hash_entries(mlv_index *ix)
 {
-	if (ix->nsorted == ix->n && ix->by_id)
+	if (ix->nhashed == ix->n && ix->slots)
 		return;
-	free(ix->by_id);
-	ix->by_id = mlv_malloc(mlv_mul_size(ix->n ? ix->n : 1, sizeof(size_t),
-	                                    "index"));
-	for (size_t i = 0; i < ix->n; i++)
-		ix->by_id[i] = i;
-	sort_ix = ix;
-	qsort(ix->by_id, ix->n, sizeof(size_t), by_id);
-	ix->nsorted = ix->n;
+	size_t want = 16;
+	while (want < 2 * ix->n)
+		want *= 2;
+	free(ix->slots);
+	ix->slots = mlv_calloc(want, sizeof *ix->slots);
+	ix->nslots = want;
+	for (size_t i = 0; i < ix->n; i++) {
+		size_t h = hash_id(ix->entries[i].id) & (want - 1);
+		while (ix->slots[h])
+			h = (h + 1) & (want - 1);
+		ix->slots[h] = i + 1;
+	}
+	ix->nhashed = ix->n;
 }
 
 const mlv_index_entry *
 mlv_index_find(mlv_index *ix, const char *id, size_t *count)
 {
-	sort_entries(ix);
-	size_t lo = 0, hi = ix->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(ix->entries[ix->by_id[mid]].id, id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	hash_entries(ix);
+	const mlv_index_entry *first = NULL;
+	*count = 0;
+	for (size_t h = hash_id(id) & (ix->nslots - 1); ix->slots[h];
+	     h = (h + 1) & (ix->nslots - 1)) {
+		const mlv_index_entry *e = &ix->entries[ix->slots[h] - 1];
+		if (!strcmp(e->id, id)) {
+			first = first ? first : e;
+			++*count;
+		}
 	}
-	size_t end = lo;
-	while (end < ix->n && !strcmp(ix->entries[ix->by_id[end]].id, id))
-		end++;
-	*count = end - lo;
-	return end > lo ? &ix->entries[ix->by_id[lo]] : NULL;
+	return first;
 }
 
 const char *
 mlv_index_nearest(mlv_index *ix, const char *want)
 {
-	sort_entries(ix);
 	const char **ids = mlv_malloc(mlv_mul_size(ix->n ? ix->n : 1,
 	                                           sizeof *ids, "index"));
-	size_t k = 0;
-	for (size_t i = 0; i < ix->n; i++) {
-		const char *id = ix->entries[ix->by_id[i]].id;
-		if (!k || strcmp(ids[k - 1], id))
-			ids[k++] = id;
-	}
-	const char *near = mlv_nearest_key(want, ids, k);
+	for (size_t i = 0; i < ix->n; i++)
+		ids[i] = ix->entries[i].id;
+	const char *near = mlv_nearest_key(want, ids, ix->n);
 	free(ids);
 	return near;
 }
@@ -542,17 +539,10 @@ mlv_index_nearest(mlv_index *ix, const char *want)
 const mlv_index_entry *
 mlv_index_next_duplicate(mlv_index *ix, size_t *pos, size_t *count)
 {
-	sort_entries(ix);
 	while (*pos < ix->n) {
-		size_t lo = *pos, end = lo + 1;
-		const char *id = ix->entries[ix->by_id[lo]].id;
-		while (end < ix->n && !strcmp(ix->entries[ix->by_id[end]].id, id))
-			end++;
-		*pos = end;
-		if (end - lo > 1) {
-			*count = end - lo;
-			return &ix->entries[ix->by_id[lo]];
-		}
+		const mlv_index_entry *e = &ix->entries[(*pos)++];
+		if (mlv_index_find(ix, e->id, count) == e && *count > 1)
+			return e;
 	}
 	return NULL;
 }

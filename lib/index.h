@@ -49,8 +49,9 @@ typedef struct {
 	size_t nfiles, files_cap;
 	mlv_index_entry *entries;
 	size_t n, cap;
-	size_t *by_id;     /* entry numbers sorted by id, then by position */
-	size_t nsorted;    /* entries by_id covers */
+	size_t *slots;     /* hash table of entry number + 1 (0: empty) */
+	size_t nslots;     /* a power of two, at least twice n */
+	size_t nhashed;    /* entries the table holds */
 	unsigned char *buf; /* fetch buffer */
 	size_t buf_cap;
 	mlv_reader *rd;     /* over the record last fetched */

@@ -74,7 +74,7 @@ same "ids with spaces, %, #, = and UTF-8, and one like an option" odd.got odd.wa
 printf 'a b%%c/#1=u\n' >odd.txt
 check "--ids takes ids as they are" sh -c '[ "$(mlv-cat --index odd.idx --ids odd.txt -t tsv)" = "$(printf "5\t6")" ]'
 check "ids are percent-encoded in the index" grep -q '^a%20b%25c/#1=%C3%BC 1 0 ' odd.idx
-fails "an id no record has, and the nearest" 1 "^mlv-cat: s\.idx: no record has id 'gen/99' \(did you mean 'gen/19'\?\)$" mlv-cat --index s.idx gen/1 gen/99
+fails "an id no record has, and the nearest" 1 "^mlv-cat: s\.idx: no record has id 'gen/99' \(did you mean 'gen/9'\?\)$" mlv-cat --index s.idx gen/1 gen/99
 check "nothing is written when an id is missing" sh -c '! mlv-cat --index s.idx gen/1 nosuch -o out.mlv 2>/dev/null && [ ! -e out.mlv ]'
 fails "an id far from all" 1 "^mlv-cat: s\.idx: no record has id 'zzzzzzzz'$" mlv-cat --index s.idx zzzzzzzz
 

@@ -331,6 +331,36 @@ parse_entry(mlv_index *ix, char *line)
 	return NULL;
 }
 
+/* A line of fp into *line (grown as needed; without its newline, which
+ * *nl says was there): 1, or 0 at the end, or -1 for a line longer than
+ * max, so that garbage such as /dev/zero is refused rather than read
+ * into memory whole. */
+static int
+read_line(FILE *fp, char **line, size_t *cap, size_t max, size_t *len,
+          int *nl)
+{
+	int c;
+	*len = 0;
+	*nl = 0;
+	while ((c = getc_unlocked(fp)) != EOF) {
+		if (c == '\n') {
+			*nl = 1;
+			break;
+		}
+		if (*len == max)
+			return -1;
+		if (*len + 1 >= *cap) {
+			*cap = *cap ? 2 * *cap : 256;
+			*line = mlv_realloc(*line, *cap);
+		}
+		(*line)[(*len)++] = (char)c;
+	}
+	if (!*cap)
+		*line = mlv_realloc(*line, *cap = 256);
+	(*line)[*len] = '\0';
+	return *len || *nl;
+}
+
 int
 mlv_index_load(mlv_index *ix, const char *path, char *err, size_t errlen)
 {
@@ -354,21 +384,25 @@ mlv_index_load(mlv_index *ix, const char *path, char *err, size_t errlen)
 	}
 	size_t first_file = ix->nfiles;
 	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	size_t cap = 0, len;
 	uint64_t lineno = 0, expect = 0;
 	const char *why = NULL;
 	static const char *truncated =
 		"truncated (fewer entries than its file line's records=)";
-	while (!why && (len = getline(&line, &cap, fp)) >= 0) {
+	int rc, nl;
+	while (!why && (rc = read_line(fp, &line, &cap, MLV_INDEX_LINE_MAX,
+	                               &len, &nl))) {
 		lineno++;
-		if (line[len - 1] != '\n') {
+		if (rc < 0) {
+			why = "line too long (not an MLV index)";
+			break;
+		}
+		if (!nl) {
 			why = "truncated (no newline at the end)";
 			break;
 		}
-		line[--len] = '\0';
 		int is_file = !strncmp(line, MLV_INDEX_MAGIC " ", 8);
-		if (strlen(line) != (size_t)len)
+		if (strlen(line) != len)
 			why = "a NUL byte";
 		else if (ix->nfiles == first_file && !is_file)
 			why = "not an MLV index (no " MLV_INDEX_MAGIC " line first)";
@@ -557,19 +591,25 @@ mlv_index_read_ids(const char *path, char ***ids, size_t *n, char *err,
 		return mlv_errf(err, errlen, "%s: cannot open (%s)", path,
 		                strerror(errno));
 	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
+	size_t cap = 0, len;
+	int rc, nl;
+	uint64_t lineno = 0;
+	while ((rc = read_line(fp, &line, &cap, MLV_INDEX_LINE_MAX, &len,
+	                       &nl)) > 0) {
+		lineno++;
 		if (!len)
 			continue;
 		*ids = mlv_realloc(*ids, mlv_mul_size(*n + 1, sizeof **ids, "ids"));
 		(*ids)[(*n)++] = mlv_strdup(line);
 	}
-	int rc = ferror(fp) ? mlv_errf(err, errlen, "%s: read error (%s)",
-	                               use_stdin ? "<stdin>" : path,
-	                               strerror(errno)) : 0;
+	const char *name = use_stdin ? "<stdin>" : path;
+	if (rc < 0)
+		rc = mlv_errf(err, errlen, "%s: line %llu: longer than %d bytes "
+		              "(not a list of ids)", name,
+		              (unsigned long long)lineno + 1, MLV_INDEX_LINE_MAX);
+	else if (ferror(fp))
+		rc = mlv_errf(err, errlen, "%s: read error (%s)", name,
+		              strerror(errno));
 	free(line);
 	if (!use_stdin)
 		fclose(fp);

@@ -20,6 +20,9 @@
 #define MLV_INDEX_MAGIC "mlvidx1"
 /* The checksum covers this much at each end of the file. */
 #define MLV_INDEX_SUM_BYTES 65536
+/* The longest line of an index or of a list of ids: an id comes from a
+ * header line, and an encoded path is at most 3 * PATH_MAX. */
+#define MLV_INDEX_LINE_MAX (4 * MLV_HEADER_MAX)
 /* Stream files kept open while fetching, well under the usual limit of
  * 1024 descriptors however many shards an index spans. */
 #define MLV_INDEX_OPEN_MAX 64

@@ -413,9 +413,9 @@ main(int argc, char **argv)
 	const char *output = "-";
 	char *idglob;
 	char err[1024];
-	char **ids = NULL;
-	size_t nids = 0;
-	const char *first_index = NULL, *ids_file = NULL;
+	char **ids = NULL, **indexes = NULL;
+	size_t nids = 0, nindexes = 0;
+	const char *ids_file = NULL;
 	mlv_index ix;
 	int c;
 
@@ -453,9 +453,8 @@ main(int argc, char **argv)
 		case OPT_NAMES: names = 1; break;
 		case OPT_STACK: stack = 1; break;
 		case OPT_INDEX:
-			if (mlv_index_load(&ix, cli.arg, err, sizeof err))
-				mlv_die("%s", err);
-			first_index = first_index ? first_index : cli.arg;
+			indexes = mlv_realloc(indexes, (nindexes + 1) * sizeof *indexes);
+			indexes[nindexes++] = cli.arg;
 			break;
 		case OPT_IDS: ids_file = cli.arg; break;
 		case 'o': output = cli.arg; break;
@@ -465,11 +464,19 @@ main(int argc, char **argv)
 		mlv_usage_error("--keys and --names go with --to tsv or csv");
 	if (stack && to != FMT_NPY)
 		mlv_usage_error("--stack goes with --to npy");
-	if (ids_file && !first_index)
+	if (ids_file && !nindexes)
 		mlv_usage_error("--ids goes with --index");
-	if (first_index) {
+	if (nindexes) {
 		if (from != FMT_AUTO && from != FMT_MLV)
 			mlv_usage_error("--index reads MLV streams (no --from)");
+		int stdin_uses = ids_file && !strcmp(ids_file, "-");
+		for (size_t i = 0; i < nindexes; i++)
+			stdin_uses += !strcmp(indexes[i], "-");
+		if (stdin_uses > 1)
+			mlv_usage_error("stdin ('-') can be read only once");
+		for (size_t i = 0; i < nindexes; i++)
+			if (mlv_index_load(&ix, indexes[i], err, sizeof err))
+				mlv_die("%s", err);
 		for (int i = optind; i < argc; i++) {
 			ids = mlv_realloc(ids, (nids + 1) * sizeof *ids);
 			ids[nids++] = mlv_strdup(argv[i]);
@@ -493,11 +500,11 @@ main(int argc, char **argv)
 	if (mode == MODE_SUMMARY)
 		mlv_writer_printf_or_die(w, "file\trecord\tid\trows\tcols\tmin\t"
 		                         "max\tmean\tstd\tnonfinite\n");
-	if (first_index)
-		cat_ids(w, &ix, first_index, ids, nids, &r);
+	if (nindexes)
+		cat_ids(w, &ix, indexes[0], ids, nids, &r);
 	else if (optind == argc)
 		cat_file(w, "-", &r);
-	for (int i = optind; i < argc && !first_index; i++)
+	for (int i = optind; i < argc && !nindexes; i++)
 		cat_file(w, argv[i], &r);
 	if (npz && mlv_npz_end(npz))
 		die_npz(w);
@@ -516,6 +523,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < nids; i++)
 		free(ids[i]);
 	free(ids);
+	free(indexes);
 	mlv_index_free(&ix);
 	/* As grep: selecting nothing is status 1, the output still made. */
 	return nconds && !any_selected;

@@ -146,3 +146,5 @@ fails "mlv-index refuses a malformed stream" 1 "^mlv-index: bad\.mlv: record 2 a
 fails "--ids without --index" 2 "^mlv-cat: --ids goes with --index$" mlv-cat --ids ids.txt s.mlv
 fails "--index without ids" 2 "^mlv-cat: --index: no ID to read" mlv-cat --index s.idx
 fails "mlv-index without streams" 2 "^mlv-index: no stream to index$" mlv-index
+fails "--index - and --ids - both from stdin" 2 "^mlv-cat: stdin \('-'\) can be read only once$" sh -c 'mlv-cat --index - --ids - <s.idx'
+fails "usage is checked before the index is read" 2 "^mlv-cat: --stack goes with --to npy$" mlv-cat --index nosuch.idx --stack gen/1

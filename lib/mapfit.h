@@ -17,7 +17,11 @@
  *   descends the gradient of its own KL divergence against the fixed
  *   reference map (no exaggeration, momentum, the gradient's norm clipped
  *   as openTSNE's max_grad_norm), its repulsion by Barnes-Hut over the
- *   map (theta 0.5).
+ *   map (theta 0.5).  The KL divergence is the point's own, its q
+ *   normalised over its own kernel sum: openTSNE normalises the
+ *   repulsion by the sum over all new points, which weakens it as more
+ *   points are placed together and kept fewer neighbours here (0.316
+ *   against 0.337).
  *
  *   UMAP as uwot's umap_transform (McInnes, Healy and Melville 2018;
  *   jlmelville/uwot R/transform.R): memberships to the fit's n_neighbors

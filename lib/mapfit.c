@@ -502,8 +502,13 @@ umap_transform(const mlv_mapfit *f, const float *q, size_t m,
 	float wmax = 0;
 	for (size_t e = 0; e < m * k; e++)
 		wmax = w[e] > wmax ? w[e] : wmax;
+	/* Half the fit's negative rate: in the fit, a point is pulled both
+	 * as the head and as the tail of its edges (in-place SGD moves both
+	 * ends) but pushed only as the head; a placed point is only ever the
+	 * head.  uwot keeps the fit's rate; the fit's balance kept more
+	 * neighbours (see mapfit.h). */
 	umap_job c = {f, idx, w, k, a, b, o->learning_rate, wmax,
-	              f->negative_sample_rate, o->n_iter, o->seed, out};
+	              f->negative_sample_rate / 2, o->n_iter, o->seed, out};
 	mlv_parallel_items(m, o->nthreads, umap_place, &c);
 	free(w);
 	free(dist);

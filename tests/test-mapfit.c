@@ -72,7 +72,7 @@ fit_of(mlv_mapfit_kind kind, float *x, float *y, size_t dims)
  * neighbours within 0.05 of a map drawn with them.  On this mixture (8
  * full-rank 10-d clusters, whose neighbourhoods no 2-d map keeps well)
  * the gap is wider: t-SNE 0.402 joint, 0.337 placed (0.141 where the
- * points start); UMAP 0.296, 0.185 (0.149).  The checks hold those
+ * points start); UMAP 0.296, 0.223 (0.149).  The checks hold those
  * figures, so a change that loses neighbours fails, and check that the
  * descent improves on the starting places. */
 TEST(tsne_places_held_out_points_among_their_neighbours)
@@ -143,8 +143,8 @@ TEST(umap_places_held_out_points_among_their_neighbours)
 	double p0 = held_out_preservation(x, placed, 2);
 	printf("# UMAP 10-NN preservation of %d held-out points: joint fit "
 	       "%.4f, placed %.4f, start %.4f\n", NNEW, pj, pp, p0);
-	CHECK(pp >= pj - 0.125);
-	CHECK(pp >= p0 + 0.02);
+	CHECK(pp >= pj - 0.09);
+	CHECK(pp >= p0 + 0.05);
 	float *one = malloc(NNEW * 2 * sizeof *one);
 	o.n_iter = -1;
 	CHECK(mlv_mapfit_transform(&f, x + NREF * D, NNEW, &o,

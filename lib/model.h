@@ -1,5 +1,9 @@
 /* model.h - autoencoder models: YAML descriptions, training, saved models.
  *
+ * Three files implement it: model-config.c reads and writes descriptions
+ * and builds the network one describes, model.c trains and runs models,
+ * model-io.c saves and loads them.
+ *
  * A model file (YAML, read with libyaml) describes an autoencoder for
  * mlv-train and mlv-encode: its input, layers, which layer's output is the
  * latent, the loss, the optimiser and the training schedule.  A trained
@@ -120,6 +124,14 @@ int mlv_model_config_load(mlv_model_config *cfg, const char *path, char *err,
  * it gives the same configuration. */
 char *mlv_model_config_format(const mlv_model_config *cfg);
 void mlv_model_config_free(mlv_model_config *cfg);
+/* The network cfg describes, its layers added but not built: a dense
+ * layer with an activation becomes a dense and an activation layer, and a
+ * layer's dropout a dropout layer after it.  *yaml_layer and
+ * *latent_layer (malloc'd) as in mlv_model.  NULL with a message naming
+ * `where` and the layer's line. */
+mlv_nn *mlv_model_config_net(const mlv_model_config *cfg, const char *where,
+                             size_t **yaml_layer, size_t **latent_layer,
+                             char *err, size_t errlen);
 
 typedef struct {
 	mlv_model_config cfg;

@@ -241,38 +241,97 @@ parse_input(yctx *y, const yaml_node_t *n, mlv_model_config *c)
 	return 0;
 }
 
+/* A layer's keys: kind, the engine's settings (nn.h's table, which says
+ * which a kind takes and requires), and the model's own: size (an alias
+ * of units), dropout (on the output; not for the corruption kinds) and
+ * name. */
 enum {
-	LK_KIND, LK_UNITS, LK_SIZE, LK_ACTIVATION, LK_SLOPE, LK_DROPOUT,
-	LK_RETURN_SEQUENCES, LK_STEPS, LK_RATE, LK_NAME, LK_COUNT
+	LK_KIND, LK_SET, LK_SIZE = LK_SET + MLV_NN_SET_COUNT, LK_DROPOUT,
+	LK_NAME, LK_COUNT
 };
-static const char *const layer_keys[LK_COUNT] = {
-	"kind", "units", "size", "activation", "slope", "dropout",
-	"return_sequences", "steps", "rate", "name",
-};
-/* Which keys each kind takes (bit LK_x). */
-static const unsigned kind_keys[MLV_NN_KIND_COUNT] = {
-	[MLV_NN_DENSE] = 1u << LK_KIND | 1u << LK_UNITS | 1u << LK_SIZE |
-	                 1u << LK_ACTIVATION | 1u << LK_SLOPE |
-	                 1u << LK_DROPOUT | 1u << LK_NAME,
-	[MLV_NN_ACTIVATION] = 1u << LK_KIND | 1u << LK_ACTIVATION |
-	                      1u << LK_SLOPE | 1u << LK_DROPOUT | 1u << LK_NAME,
-	[MLV_NN_DROPOUT] = 1u << LK_KIND | 1u << LK_RATE | 1u << LK_NAME,
-	[MLV_NN_LSTM] = 1u << LK_KIND | 1u << LK_UNITS | 1u << LK_SIZE |
-	                1u << LK_RETURN_SEQUENCES | 1u << LK_DROPOUT |
-	                1u << LK_NAME,
-	[MLV_NN_REPEAT] = 1u << LK_KIND | 1u << LK_STEPS | 1u << LK_DROPOUT |
-	                  1u << LK_NAME,
-};
+
+static const char *
+layer_key(int k)
+{
+	static const char *const own[] = {"size", "dropout", "name"};
+	if (k == LK_KIND)
+		return "kind";
+	if (k < LK_SIZE)
+		return mlv_nn_setting_get((mlv_nn_setting)(k - LK_SET))->key;
+	return own[k - LK_SIZE];
+}
+
+static int
+layer_takes(mlv_nn_kind kind, int k)
+{
+	unsigned set = mlv_nn_kind_settings(kind);
+	if (k == LK_SIZE)
+		k = LK_SET + MLV_NN_SET_UNITS;
+	if (k == LK_DROPOUT)
+		return kind != MLV_NN_DROPOUT && kind != MLV_NN_NOISE;
+	if (k >= LK_SET && k < LK_SIZE)
+		return (set >> (k - LK_SET)) & 1;
+	return 1;
+}
+
+/* "dense, activation, ..." into buf. */
+static const char *
+kind_list(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < MLV_NN_KIND_COUNT; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+		         i ? ", " : "", mlv_nn_kind_name((mlv_nn_kind)i));
+	return buf;
+}
+
+/* One setting's value, by its type in nn.h's table. */
+static int
+get_setting(yctx *y, const yaml_node_t *v, const char *where,
+            const char *what, mlv_nn_setting set, mlv_nn_spec *spec)
+{
+	const mlv_nn_setting_info *si = mlv_nn_setting_get(set);
+	const char *s;
+	double d;
+	size_t z;
+	int b = 0;
+	mlv_nn_act act;
+	switch (si->type) {
+	case MLV_NN_TYPE_SIZE:
+		if (get_size(y, v, what, (size_t)si->lo, (size_t)si->hi, &z))
+			return -1;
+		d = (double)z;
+		break;
+	case MLV_NN_TYPE_FLOAT:
+		if (get_double(y, v, what, si->lo, si->hi, si->hi_open, &d))
+			return -1;
+		break;
+	case MLV_NN_TYPE_BOOL:
+		if (get_bool(y, v, what, &b))
+			return -1;
+		d = b;
+		break;
+	case MLV_NN_TYPE_ACT:
+	default:
+		if (!(s = scalar(y, v, what)))
+			return -1;
+		if (mlv_nn_act_parse(s, &act))
+			return yerr(y, v, "%s: unknown activation '%s' (known: "
+			            "linear, relu, leaky_relu, tanh, sigmoid)", where, s);
+		d = act;
+		break;
+	}
+	mlv_nn_spec_set(spec, set, d);
+	return 0;
+}
 
 static int
 parse_layer(yctx *y, const yaml_node_t *n, size_t index, mlv_model_layer *l)
 {
-	char where[64];
+	char where[64], kinds[256];
 	snprintf(where, sizeof where, "layers[%zu]", index);
 	memset(l, 0, sizeof *l);
 	l->line = (int)n->start_mark.line + 1;
-	l->spec.act = MLV_ACT_LINEAR;
-	l->spec.slope = 0.01f; /* PyTorch's LeakyReLU default */
 	if (expect_mapping(y, n, where))
 		return -1;
 	/* The kind first: it decides which other keys belong. */
@@ -284,111 +343,66 @@ parse_layer(yctx *y, const yaml_node_t *n, size_t index, mlv_model_layer *l)
 			kind_node = node_at(y, p->value);
 	}
 	if (!kind_node)
-		return yerr(y, n, "%s: missing 'kind' (dense, lstm, repeat, "
-		            "dropout or activation)", where);
+		return yerr(y, n, "%s: missing 'kind' (%s)", where,
+		            kind_list(kinds, sizeof kinds));
 	const char *ks = scalar(y, kind_node, where);
 	if (!ks)
 		return -1;
-	if (mlv_nn_kind_parse(ks, &l->spec.kind))
-		return yerr(y, kind_node, "%s: unknown kind '%s' (known: dense, "
-		            "lstm, repeat, dropout, activation)", where, ks);
-	const char *kname = mlv_nn_kind_name(l->spec.kind);
+	mlv_nn_kind kind;
+	if (mlv_nn_kind_parse(ks, &kind))
+		return yerr(y, kind_node, "%s: unknown kind '%s' (known: %s)", where,
+		            ks, kind_list(kinds, sizeof kinds));
+	l->spec = mlv_nn_spec_default(kind);
+	const char *kname = mlv_nn_kind_name(kind);
+	const char *keys[LK_COUNT];
+	for (int k = 0; k < LK_COUNT; k++)
+		keys[k] = layer_key(k);
 	char what[96];
 	int seen[LK_COUNT] = {0};
-	yaml_node_t *slope_node = NULL, *act_node = NULL;
+	yaml_node_t *slope_node = NULL;
 	PAIRS(n) {
-		int k = key_index(y, p, layer_keys, LK_COUNT, seen, where);
+		int k = key_index(y, p, keys, LK_COUNT, seen, where);
 		if (k < 0)
 			return -1;
 		yaml_node_t *v = node_at(y, p->value);
-		if (!(kind_keys[l->spec.kind] & 1u << k))
+		if (!layer_takes(kind, k))
 			return yerr(y, node_at(y, p->key), "%s: '%s' does not apply "
-			            "to a %s layer", where, layer_keys[k], kname);
-		snprintf(what, sizeof what, "%s.%s", where, layer_keys[k]);
+			            "to a %s layer", where, keys[k], kname);
+		snprintf(what, sizeof what, "%s.%s", where, keys[k]);
 		const char *s;
 		double d;
-		switch (k) {
-		case LK_KIND:
-			break;
-		case LK_UNITS:
-		case LK_SIZE:
-			if (seen[LK_UNITS] && seen[LK_SIZE])
+		if (k == LK_SIZE || k == LK_SET + MLV_NN_SET_UNITS) {
+			if (seen[LK_SIZE] && seen[LK_SET + MLV_NN_SET_UNITS])
 				return yerr(y, v, "%s: both 'units' and 'size' given",
 				            where);
-			if (get_size(y, v, what, 1, MAX_DIM, &l->spec.units))
-				return -1;
-			break;
-		case LK_ACTIVATION:
-			if (!(s = scalar(y, v, what)))
-				return -1;
-			if (mlv_nn_act_parse(s, &l->spec.act))
-				return yerr(y, v, "%s: unknown activation '%s' (known: "
-				            "linear, relu, leaky_relu, tanh, sigmoid)",
-				            where, s);
-			act_node = v;
-			break;
-		case LK_SLOPE:
-			if (get_double(y, v, what, -1e6, 1e6, 0, &d))
-				return -1;
-			l->spec.slope = (float)d;
+			k = LK_SET + MLV_NN_SET_UNITS;
+		}
+		if (k == LK_SET + MLV_NN_SET_SLOPE)
 			slope_node = v;
-			break;
-		case LK_DROPOUT:
+		if (k >= LK_SET && k < LK_SIZE) {
+			if (get_setting(y, v, where, what, (mlv_nn_setting)(k - LK_SET),
+			                &l->spec))
+				return -1;
+		} else if (k == LK_DROPOUT) {
 			if (get_double(y, v, what, 0, 1, 1, &d))
 				return -1;
 			l->dropout = (float)d;
-			break;
-		case LK_RATE:
-			if (get_double(y, v, what, 0, 1, 1, &d))
-				return -1;
-			l->spec.rate = (float)d;
-			break;
-		case LK_RETURN_SEQUENCES:
-			if (get_bool(y, v, what, &l->spec.return_sequences))
-				return -1;
-			break;
-		case LK_STEPS:
-			if (get_size(y, v, what, 1, MAX_DIM, &l->spec.steps))
-				return -1;
-			break;
-		case LK_NAME:
+		} else if (k == LK_NAME) {
 			if (!(s = scalar(y, v, what)))
 				return -1;
 			if (!valid_name(s))
 				return yerr(y, v, "%s: '%s' is not a name (a letter, "
-				            "then letters, digits, '_', '.', '-')", what, s);
+			            "then letters, digits, '_', '.', '-')", what, s);
 			l->name = mlv_strdup(s);
-			break;
-		default:
-			return -1;
 		}
 	}
-	switch (l->spec.kind) {
-	case MLV_NN_DENSE:
-	case MLV_NN_LSTM:
-		if (!l->spec.units)
-			return yerr(y, n, "%s (%s): missing 'units' (the number of "
-			            "output features)", where, kname);
-		break;
-	case MLV_NN_ACTIVATION:
-		if (!act_node)
-			return yerr(y, n, "%s (activation): missing 'activation' "
-			            "(linear, relu, leaky_relu, tanh or sigmoid)",
-			            where);
-		break;
-	case MLV_NN_DROPOUT:
-		if (!seen[LK_RATE])
-			return yerr(y, n, "%s (dropout): missing 'rate' (the "
-			            "probability of zeroing a value)", where);
-		break;
-	case MLV_NN_REPEAT:
-		if (!l->spec.steps)
-			return yerr(y, n, "%s (repeat): missing 'steps' (how many "
-			            "times to repeat the vector)", where);
-		break;
-	default:
-		break;
-	}
+	unsigned req = mlv_nn_kind_required(kind);
+	for (int set = 0; set < MLV_NN_SET_COUNT; set++)
+		if ((req >> set & 1) && !seen[LK_SET + set] &&
+		    !(set == MLV_NN_SET_UNITS && seen[LK_SIZE]))
+			return yerr(y, n, "%s (%s): missing '%s' (%s)", where, kname,
+			            mlv_nn_setting_get((mlv_nn_setting)set)->key,
+			            mlv_nn_setting_get((mlv_nn_setting)set)->help);
 	if (slope_node && l->spec.act != MLV_ACT_LEAKY_RELU)
 		return yerr(y, slope_node, "%s: 'slope' applies only to activation "
 		            "leaky_relu, not %s", where,
@@ -497,11 +511,12 @@ parse_early_stopping(yctx *y, const yaml_node_t *n, mlv_model_config *c)
 enum {
 	TK_MODEL, TK_INPUT, TK_LAYERS, TK_LATENT, TK_LOSS, TK_OPTIMISER,
 	TK_OPTIMIZER, TK_BATCH_SIZE, TK_EPOCHS, TK_SEED, TK_VALIDATION,
-	TK_EARLY_STOPPING, TK_COUNT
+	TK_EARLY_STOPPING, TK_TARGET, TK_CLASS_WEIGHTS, TK_COUNT
 };
 static const char *const top_keys[TK_COUNT] = {
 	"model", "input", "layers", "latent", "loss", "optimiser", "optimizer",
 	"batch_size", "epochs", "seed", "validation", "early_stopping",
+	"target", "class_weights",
 };
 
 static void
@@ -593,7 +608,11 @@ config_check(yctx *y, const yaml_node_t *root, const yaml_node_t *latent,
 			            "the layer `name: %s`, or an index)", s, s);
 		c->latent = i;
 	}
-	if (c->latent == c->nlayers - 1)
+	int classifier = c->loss == MLV_LOSS_CROSS_ENTROPY;
+	if (!classifier && (c->target || c->balanced))
+		return yerr(y, root, "target and class_weights go with loss: "
+		            "cross_entropy");
+	if (c->latent == c->nlayers - 1 && !classifier)
 		return yerr(y, latent, "latent: layers[%zu] is the last layer; an "
 		            "autoencoder's latent must be decoded by later layers",
 		            c->latent);
@@ -603,7 +622,15 @@ config_check(yctx *y, const yaml_node_t *root, const yaml_node_t *latent,
 		return -1;
 	const mlv_nn_layer *last = &nn->layers[nn->nlayers - 1];
 	int rc = 0;
-	if (last->out_steps != c->steps || last->out_features != c->features) {
+	if (classifier && (last->out_steps != 1 || last->out_features < 2)) {
+		snprintf(y->err, y->errlen, "%s:%d: layers[%zu]: the last layer's "
+		         "output is %zu step(s) x %zu features; a classifier's is "
+		         "one step of a logit per class (2 or more)", y->name,
+		         c->layers[c->nlayers - 1].line, c->nlayers - 1,
+		         last->out_steps, last->out_features);
+		rc = -1;
+	} else if (!classifier && (last->out_steps != c->steps ||
+	                           last->out_features != c->features)) {
 		snprintf(y->err, y->errlen, "%s:%d: layers[%zu]: the last layer's "
 		         "output is %zu step(s) x %zu features, the input %zu x %zu; "
 		         "an autoencoder must reconstruct its input", y->name,
@@ -648,7 +675,8 @@ parse_root(yctx *y, const yaml_node_t *root, mlv_model_config *c)
 			if (!(s = scalar(y, v, "loss")))
 				return -1;
 			if (mlv_nn_loss_parse(s, &c->loss))
-				return yerr(y, v, "loss: unknown '%s' (known: mse)", s);
+				return yerr(y, v, "loss: unknown '%s' (known: mse, "
+				            "cross_entropy)", s);
 			break;
 		case TK_OPTIMISER:
 		case TK_OPTIMIZER:
@@ -676,6 +704,23 @@ parse_root(yctx *y, const yaml_node_t *root, mlv_model_config *c)
 		case TK_EARLY_STOPPING:
 			if (parse_early_stopping(y, v, c))
 				return -1;
+			break;
+		case TK_TARGET:
+			if (!(s = scalar(y, v, "target")))
+				return -1;
+			if (!valid_name(s))
+				return yerr(y, v, "target: '%s' is not a metadata key (a "
+				            "letter, then letters, digits, '_', '.', '-')",
+				            s);
+			c->target = mlv_strdup(s);
+			break;
+		case TK_CLASS_WEIGHTS:
+			if (!(s = scalar(y, v, "class_weights")))
+				return -1;
+			if (strcmp(s, "none") && strcmp(s, "balanced"))
+				return yerr(y, v, "class_weights: unknown '%s' (known: "
+				            "none, balanced)", s);
+			c->balanced = !strcmp(s, "balanced");
 			break;
 		default:
 			return -1;
@@ -825,6 +870,8 @@ void
 mlv_model_config_free(mlv_model_config *cfg)
 {
 	free(cfg->name);
+	free(cfg->target);
+	cfg->target = NULL;
 	for (size_t i = 0; i < cfg->nlayers; i++)
 		free(cfg->layers[i].name);
 	free(cfg->layers);
@@ -911,34 +958,27 @@ mlv_model_config_format(const mlv_model_config *c)
 	for (size_t i = 0; i < c->nlayers; i++) {
 		const mlv_model_layer *l = &c->layers[i];
 		sb_printf(&b, "  - {kind: %s", mlv_nn_kind_name(l->spec.kind));
-		switch (l->spec.kind) {
-		case MLV_NN_DENSE:
-		case MLV_NN_ACTIVATION:
-			if (l->spec.kind == MLV_NN_DENSE)
-				sb_printf(&b, ", units: %zu", l->spec.units);
-			sb_printf(&b, ", activation: %s", mlv_nn_act_name(l->spec.act));
-			if (l->spec.act == MLV_ACT_LEAKY_RELU)
-				sb_printf(&b, ", slope: %s",
-				          fmt_float(n1, sizeof n1, l->spec.slope));
-			break;
-		case MLV_NN_LSTM:
-			sb_printf(&b, ", units: %zu, return_sequences: %s",
-			          l->spec.units,
-			          l->spec.return_sequences ? "true" : "false");
-			break;
-		case MLV_NN_REPEAT:
-			sb_printf(&b, ", steps: %zu", l->spec.steps);
-			break;
-		case MLV_NN_DROPOUT:
-			sb_printf(&b, ", rate: %s",
-			          fmt_float(n1, sizeof n1, l->spec.rate));
-			break;
-		default:
-			break;
+		for (int k = LK_SET; k < LK_COUNT; k++) {
+			mlv_nn_setting set = (mlv_nn_setting)(k - LK_SET);
+			if (k == LK_SIZE || k == LK_NAME || !layer_takes(l->spec.kind, k))
+				continue;
+			/* slope means something to leaky_relu only */
+			if (set == MLV_NN_SET_SLOPE && l->spec.act != MLV_ACT_LEAKY_RELU)
+				continue;
+			double v = k == LK_DROPOUT ? l->dropout :
+			           mlv_nn_spec_value(&l->spec, set);
+			mlv_nn_type t = k == LK_DROPOUT ? MLV_NN_TYPE_FLOAT :
+			                mlv_nn_setting_get(set)->type;
+			sb_printf(&b, ", %s: ", layer_key(k));
+			if (t == MLV_NN_TYPE_SIZE)
+				sb_printf(&b, "%zu", (size_t)v);
+			else if (t == MLV_NN_TYPE_FLOAT)
+				sb_printf(&b, "%s", fmt_float(n1, sizeof n1, (float)v));
+			else if (t == MLV_NN_TYPE_BOOL)
+				sb_printf(&b, "%s", v ? "true" : "false");
+			else
+				sb_printf(&b, "%s", mlv_nn_act_name((mlv_nn_act)(int)v));
 		}
-		if (l->spec.kind != MLV_NN_DROPOUT)
-			sb_printf(&b, ", dropout: %s",
-			          fmt_float(n1, sizeof n1, l->dropout));
 		if (l->name)
 			sb_printf(&b, ", name: %s", l->name);
 		sb_printf(&b, "}\n");
@@ -948,6 +988,13 @@ mlv_model_config_format(const mlv_model_config *c)
 	else
 		sb_printf(&b, "latent: %zu\n", c->latent);
 	sb_printf(&b, "loss: %s\n", mlv_nn_loss_name(c->loss));
+	/* Only classifiers have these: autoencoders' text stays as it was. */
+	if (c->loss == MLV_LOSS_CROSS_ENTROPY) {
+		if (c->target)
+			sb_printf(&b, "target: %s\n", c->target);
+		sb_printf(&b, "class_weights: %s\n",
+		          c->balanced ? "balanced" : "none");
+	}
 	sb_printf(&b, "optimiser: {kind: adam, lr: %s, beta1: %s, beta2: %s, "
 	          "eps: %s}\n", fmt_double(n1, sizeof n1, c->adam.lr),
 	          fmt_double(n2, sizeof n2, c->adam.beta1),

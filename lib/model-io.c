@@ -69,6 +69,10 @@ mlv_model_write(mlv_model *m, mlv_writer *w, int checkpoint, char *err,
 		         "and none were set", mlv_norm_name(m->cfg.norm));
 		return -1;
 	}
+	if (m->cfg.loss == MLV_LOSS_CROSS_ENTROPY && !m->nclasses) {
+		snprintf(err, errlen, "the classifier's classes were not set");
+		return -1;
+	}
 	mlv_record r;
 	mlv_record_init(&r);
 	char *yaml = mlv_model_config_format(&m->cfg);
@@ -88,12 +92,31 @@ mlv_model_write(mlv_model *m, mlv_writer *w, int checkpoint, char *err,
 	mlv_meta_setf(&r, "checkpoint", "%d", checkpoint ? 1 : 0);
 	mlv_meta_setf(&r, "epoch", "%zu", m->epoch);
 	mlv_meta_setf(&r, "step", "%" PRIu64, m->net->step);
+	if (m->nclasses)
+		mlv_meta_setf(&r, "classes", "%zu", m->nclasses);
 	mlv_meta_set(&r, "config", yaml);
 	if (mlv_write(w, &r))
 		goto werr;
 	if (m->has_norm) {
 		mlv_norm_to_record(&m->norm, &r);
 		mlv_meta_set(&r, "id", "model.norm");
+		if (mlv_write(w, &r))
+			goto werr;
+	}
+	if (m->nclasses) {
+		size_t len = 1;
+		for (size_t c = 0; c < m->nclasses; c++)
+			len += strlen(m->classes[c]) + 1;
+		char *names = mlv_malloc(len), *p = names;
+		for (size_t c = 0; c < m->nclasses; c++)
+			p += sprintf(p, "%s%s", c ? "," : "", m->classes[c]);
+		mlv_record_resize(&r, 1, m->nclasses);
+		memcpy(r.data, m->class_weight, m->nclasses * sizeof(float));
+		mlv_meta_clear(&r);
+		mlv_meta_set(&r, "id", "model.classes");
+		mlv_meta_set(&r, "kind", "model");
+		mlv_meta_set(&r, "names", names);
+		free(names);
 		if (mlv_write(w, &r))
 			goto werr;
 	}
@@ -258,6 +281,53 @@ read_block(mlv_model *m, mlv_reader *rd, mlv_record *r, float *block,
 	return 0;
 }
 
+/* A classifier's classes record: n weights, n comma-separated names. */
+static int
+read_classes(mlv_model *m, mlv_reader *rd, mlv_record *r, size_t n,
+             char *err, size_t errlen)
+{
+	if (next_record(rd, r, "the classes (id=model.classes)", err, errlen))
+		return -1;
+	const char *where = mlv_reader_where(rd, r);
+	const char *id = mlv_meta_get(r, "id"), *names = mlv_meta_get(r, "names");
+	if (!id || strcmp(id, "model.classes") || !names || r->rows != 1 ||
+	    r->cols != n) {
+		snprintf(err, errlen, "%s: expected id=model.classes, 1 x %zu, with "
+		         "names=", where, n);
+		return -1;
+	}
+	for (size_t c = 0; c < n; c++)
+		if (!(r->data[c] >= 0 && isfinite(r->data[c]))) {
+			snprintf(err, errlen, "%s: class weight %zu is %g", where, c,
+			         (double)r->data[c]);
+			return -1;
+		}
+	char *copy = mlv_strdup(names), *save = NULL;
+	char **list = mlv_calloc(n, sizeof *list);
+	size_t k = 0;
+	for (char *t = strtok_r(copy, ",", &save); t && k < n;
+	     t = strtok_r(NULL, ",", &save))
+		list[k++] = t;
+	int rc = 0;
+	if (k != n || strtok_r(NULL, ",", &save)) {
+		snprintf(err, errlen, "%s: names= lists %s classes than %zu", where,
+		         k < n ? "fewer" : "more", n);
+		rc = -1;
+	} else {
+		/* The weights as saved, not recomputed: resumed runs continue
+		 * bit for bit. */
+		int balanced = m->cfg.balanced;
+		m->cfg.balanced = 0;
+		rc = mlv_model_set_classes(m, list, n, NULL, 0, err, errlen);
+		m->cfg.balanced = balanced;
+		if (!rc)
+			memcpy(m->class_weight, r->data, n * sizeof(float));
+	}
+	free(list);
+	free(copy);
+	return rc;
+}
+
 /* Compare a header size with the architecture's. */
 static int
 check_header(mlv_reader *rd, const mlv_record *r, const char *key,
@@ -383,6 +453,18 @@ mlv_model_read(mlv_reader *rd, char *err, size_t errlen)
 		goto fail;
 	}
 	m->epoch = epoch;
+	size_t nclasses = 0;
+	if (mlv_meta_get(&r, "classes") &&
+	    meta_size(rd, &r, "classes", &nclasses, err, errlen))
+		goto fail;
+	if ((m->cfg.loss == MLV_LOSS_CROSS_ENTROPY) !=
+	    (nclasses == mlv_nn_out_size(m->net))) {
+		snprintf(err, errlen, "%s: classes=%zu; its config's %s has %zu",
+		         where, nclasses, mlv_nn_loss_name(m->cfg.loss),
+		         m->cfg.loss == MLV_LOSS_CROSS_ENTROPY ?
+		         mlv_nn_out_size(m->net) : 0);
+		goto fail;
+	}
 	if (m->cfg.norm != MLV_NORM_NONE) {
 		if (next_record(rd, &r, "the input statistics (id=model.norm)", err,
 		                errlen))
@@ -400,6 +482,8 @@ mlv_model_read(mlv_reader *rd, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	if (nclasses && read_classes(m, rd, &r, nclasses, err, errlen))
+		goto fail;
 	if (read_block(m, rd, &r, m->net->params, "", 0, err, errlen))
 		goto fail;
 	if (checkpoint) {

@@ -51,6 +51,9 @@ mlv_model_new(mlv_model_config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	m->batch = mlv_malloc(in * sizeof(float));
+	m->tbatch = mlv_malloc(mlv_mul_size(m->cfg.batch_size,
+	                       mlv_nn_target_size(m->net) * sizeof(float),
+	                       "batch"));
 	mlv_rng g;
 	mlv_rng_stream(&g, m->cfg.seed, STREAM_INIT);
 	mlv_nn_init(m->net, &g);
@@ -75,6 +78,11 @@ mlv_model_free(mlv_model *m)
 	if (m->has_norm)
 		mlv_norm_free(&m->norm);
 	free(m->batch);
+	free(m->tbatch);
+	for (size_t c = 0; c < m->nclasses; c++)
+		free(m->classes[c]);
+	free(m->classes);
+	free(m->class_weight);
 	free(m->order);
 	free(m->split);
 	free(m);
@@ -110,6 +118,56 @@ mlv_model_set_norm(mlv_model *m, mlv_norm *s, char *err, size_t errlen)
 	mlv_norm_free(s);
 	memset(s, 0, sizeof *s);
 	return m->has_norm ? 0 : -1;
+}
+
+int
+mlv_model_set_classes(mlv_model *m, char *const *names, size_t n,
+                      const int32_t *y, size_t rows, char *err, size_t errlen)
+{
+	size_t units = mlv_nn_out_size(m->net);
+	if (m->cfg.loss != MLV_LOSS_CROSS_ENTROPY)
+		return mlv_errf(err, errlen, "the model is not a classifier "
+		                "(loss: %s)", mlv_nn_loss_name(m->cfg.loss));
+	if (n != units)
+		return mlv_errf(err, errlen, "%zu classes, but the last layer has "
+		                "%zu units (one per class)", n, units);
+	double *count = mlv_calloc(n, sizeof *count);
+	for (size_t i = 0; y && i < rows; i++)
+		if (y[i] >= 0 && (size_t)y[i] < n)
+			count[y[i]]++;
+	float *w = mlv_malloc(n * sizeof *w);
+	for (size_t c = 0; c < n; c++) {
+		if (m->cfg.balanced && !count[c]) {
+			free(count);
+			free(w);
+			return mlv_errf(err, errlen, "class '%s' has no rows, so "
+			                "balanced weights are undefined", names[c]);
+		}
+		w[c] = m->cfg.balanced ?
+		       (float)((double)rows / ((double)n * count[c])) : 1.0f;
+	}
+	free(count);
+	for (size_t c = 0; c < m->nclasses; c++)
+		free(m->classes[c]);
+	free(m->classes);
+	free(m->class_weight);
+	m->classes = mlv_calloc(n, sizeof *m->classes);
+	for (size_t c = 0; c < n; c++)
+		m->classes[c] = mlv_strdup(names[c]);
+	m->nclasses = n;
+	m->class_weight = w;
+	m->net->class_weight = w;
+	return 0;
+}
+
+/* Rows idx[0..b) of targets y (tsize floats each) into m->tbatch. */
+static const float *
+gather_target(mlv_model *m, const float *y, const uint32_t *idx, size_t b)
+{
+	size_t t = mlv_nn_target_size(m->net);
+	for (size_t i = 0; i < b; i++)
+		memcpy(m->tbatch + i * t, y + idx[i] * t, t * sizeof(float));
+	return m->tbatch;
 }
 
 /* Rows idx[0..b) of x (or rows first.. when idx is NULL) into m->batch,
@@ -162,7 +220,7 @@ make_split(mlv_model *m, size_t n)
 }
 
 int
-mlv_model_train_epoch(mlv_model *m, const float *x, size_t n,
+mlv_model_train_epoch(mlv_model *m, const float *x, const float *y, size_t n,
                       mlv_epoch_report *rep, char *err, size_t errlen)
 {
 	if (n > UINT32_MAX) {
@@ -170,9 +228,16 @@ mlv_model_train_epoch(mlv_model *m, const float *x, size_t n,
 		         n, UINT32_MAX);
 		return -1;
 	}
+	int classifier = m->cfg.loss == MLV_LOSS_CROSS_ENTROPY;
+	if (classifier && (!y || !m->class_weight)) {
+		snprintf(err, errlen, "a classifier needs its classes and each "
+		         "row's class (a target)");
+		return -1;
+	}
 	if (m->split_n != n || !m->split)
 		make_split(m, n);
-	size_t ntrain = m->ntrain, B = m->cfg.batch_size, d = mlv_model_in_size(m);
+	size_t ntrain = m->ntrain, B = m->cfg.batch_size;
+	size_t td = mlv_nn_target_size(m->net), C = mlv_nn_out_size(m->net);
 	if (!ntrain) {
 		snprintf(err, errlen, "no training rows: %zu rows with validation "
 		         "fraction %g", n, m->cfg.validation);
@@ -182,25 +247,43 @@ mlv_model_train_epoch(mlv_model *m, const float *x, size_t n,
 	 * order, so the permutation depends only on m->shuffle's state. */
 	memcpy(m->order, m->split, ntrain * sizeof *m->order);
 	mlv_rng_shuffle(&m->shuffle, m->order, ntrain);
-	double sum = 0;
-	size_t nb = 0;
+	double sum = 0, aux = 0;
+	size_t nb = 0, right = 0;
 	for (size_t i = 0; i < ntrain; i += B) {
 		size_t b = ntrain - i < B ? ntrain - i : B;
 		const float *xb = gather(m, x, m->order + i, 0, b);
-		sum += mlv_nn_train_step(m->net, xb, xb, b);
+		const float *tb = y ? gather_target(m, y, m->order + i, b) : xb;
+		sum += mlv_nn_train_step(m->net, xb, tb, b);
+		aux += m->net->aux_loss;
+		if (classifier)
+			right += mlv_nn_xent_correct(m->net->inputs[m->net->nlayers],
+			                             tb, b, C);
 		nb++;
 	}
 	rep->train_loss = sum / (double)nb;
-	rep->val_loss = NAN;
+	rep->train_aux = aux / (double)nb;
+	rep->train_acc = classifier ? (double)right / (double)ntrain : NAN;
+	rep->val_loss = rep->val_acc = NAN;
 	if (ntrain < n) {
 		double sq = 0;
+		right = 0;
 		for (size_t i = ntrain; i < n; i += B) {
 			size_t b = n - i < B ? n - i : B;
 			const float *xb = gather(m, x, m->split + i, 0, b);
-			const float *y = mlv_nn_forward(m->net, xb, b, 0);
-			sq += mlv_nn_mse_forward(y, xb, b * d) * (double)(b * d);
+			const float *tb = y ? gather_target(m, y, m->split + i, b) : xb;
+			const float *out = mlv_nn_forward(m->net, xb, b, 0);
+			if (classifier) {
+				sq += mlv_nn_xent_forward(out, tb, m->class_weight, b, C) *
+				      (double)b;
+				right += mlv_nn_xent_correct(out, tb, b, C);
+			} else {
+				sq += mlv_nn_mse_forward(out, tb, b * td) * (double)(b * td);
+			}
 		}
-		rep->val_loss = sq / ((double)(n - ntrain) * (double)d);
+		rep->val_loss = sq / ((double)(n - ntrain) *
+		                      (double)(classifier ? 1 : td));
+		if (classifier)
+			rep->val_acc = (double)right / (double)(n - ntrain);
 	}
 	/* Keras's EarlyStopping: an improvement must beat the best by more
 	 * than min_delta; patience counts epochs without one. */

@@ -35,7 +35,15 @@
  *     output (after its activation, and after the latent when on the
  *     latent layer); activations: linear relu leaky_relu tanh sigmoid.
  *   latent: NAME | INDEX         the layer whose output is the latent
- *   loss: mse
+ *   loss: mse                    mse: an autoencoder, reconstructing its
+ *                                input; cross_entropy: a classifier, the
+ *                                last layer's units one logit per class
+ *   target: KEY                  cross_entropy: the record metadata key
+ *                                whose values are the classes
+ *                                (label.composer); mlv-train --target
+ *   class_weights: none          cross_entropy: none | balanced, each
+ *                                class weighted n / (classes x its rows),
+ *                                scikit-learn's "balanced"
  *   optimiser:                   ("optimizer" is accepted too)
  *     kind: adam
  *     lr: 0.001
@@ -51,8 +59,18 @@
  *                                (0: never stop early)
  *     min_delta: 0               improvement smaller than this does not count
  *
+ * Layer kinds and their settings are nn.h's table (mlv_nn_setting_get):
+ *     - kind: noise              sigma: Gaussian noise added in training
+ *                                (a denoising autoencoder's corruption)
+ *     - kind: vae                kl_weight (1), warmup (0 steps): 2L
+ *                                features in (means, log-variances), L
+ *                                out, sampled in training, the mean at
+ *                                inference; adds the KL term to the loss
+ *
  * An autoencoder reconstructs its input, so the last layer's output must
- * have the input's shape; the latent must not be the last layer.
+ * have the input's shape; the latent must not be the last layer.  A
+ * classifier's last layer is one step of as many units as classes, and
+ * its latent may be any layer, the last one (the logits) too.
  *
  * Saved models.  Records, in order (all kind=model except the statistics):
  *   1. id=model, 0 x 0: mlv-model=1 (format version), config (the
@@ -62,6 +80,9 @@
  *      epoch, step
  *   2. if norm is not none: the input statistics, kind=stats id=model.norm
  *      (lib/norm.h's record)
+ *   2b. classifiers: kind=model id=model.classes, 1 x classes, the class
+ *      weights, with names= the classes, comma-separated, in class order;
+ *      the header then has classes=N (its absence means none)
  *   3. one record per parameter tensor, in layer order, id=layer.N.NAME
  *      with N the index in the YAML's layers and NAME as in PyTorch
  *      (weight, bias; weight_ih, weight_hh, bias_ih, bias_hh), rows x cols
@@ -103,6 +124,8 @@ typedef struct {
 	size_t nlayers;
 	size_t latent;         /* index into layers */
 	mlv_nn_loss loss;
+	char *target;          /* target: NULL if absent */
+	int balanced;          /* class_weights: balanced */
 	mlv_adam adam;
 	size_t batch_size, epochs;
 	uint64_t seed;
@@ -141,6 +164,11 @@ typedef struct {
 	                        * before its dropout */
 	int has_norm;
 	mlv_norm norm;         /* input statistics when has_norm */
+	/* Classifiers: the classes, in the order of their indices, and their
+	 * weights (all 1 unless class_weights: balanced). */
+	char **classes;
+	size_t nclasses;
+	float *class_weight;
 	/* Training state, saved in checkpoints. */
 	mlv_rng shuffle;       /* epoch permutations */
 	size_t epoch;          /* epochs completed */
@@ -148,6 +176,7 @@ typedef struct {
 	size_t bad_epochs;     /* epochs since it improved */
 	/* Scratch, allocated once. */
 	float *batch;          /* batch_size x in_size */
+	float *tbatch;         /* batch_size x target size */
 	uint32_t *order;       /* row order of an epoch */
 	uint32_t *split;       /* the rows' training/validation split */
 	size_t split_n, ntrain;
@@ -164,13 +193,26 @@ void mlv_model_free(mlv_model *m);
  * of another kind or axis than the description's input.normalise. */
 int mlv_model_set_norm(mlv_model *m, mlv_norm *s, char *err, size_t errlen);
 
+/* A classifier's classes (names[0..n), copied) and, with n rows of class
+ * indices y, their weights.  -1 with a message when n differs from the
+ * last layer's units, or a class has no rows under balanced weights. */
+int mlv_model_set_classes(mlv_model *m, char *const *names, size_t n,
+                          const int32_t *y, size_t rows, char *err,
+                          size_t errlen);
+
 /* Floats per input row (steps x features) and per latent vector. */
 size_t mlv_model_in_size(const mlv_model *m);
 size_t mlv_model_latent_size(const mlv_model *m);
 
 typedef struct {
-	double train_loss;     /* mean of the epoch's batch losses */
-	double val_loss;       /* MSE over the validation rows, NAN if none */
+	double train_loss;     /* mean of the epoch's batch losses, all terms */
+	double train_aux;      /* the part of it the layers added (KL), mean */
+	double train_acc;      /* classifiers: fraction of training rows right
+	                        * (before each batch's step), else NAN */
+	double val_loss;       /* the loss over the validation rows (MSE, or
+	                        * cross-entropy, without the layers' terms),
+	                        * NAN if none */
+	double val_acc;        /* classifiers: fraction right, else NAN */
 	int improved;          /* the monitored loss (validation if any, else
 	                        * training) beat the best by more than
 	                        * min_delta */
@@ -178,12 +220,15 @@ typedef struct {
 } mlv_epoch_report;
 
 /* One epoch over x (n rows of in_size raw values; the model's statistics
- * are applied to each batch): the rows are split once per (seed, n) into
+ * are applied to each batch) against targets y (n rows of the network's
+ * target size: class indices for classifiers), or x itself when y is NULL
+ * (autoencoders): the rows are split once per (seed, n) into
  * training and validation rows, the training rows shuffled with m->shuffle
  * and visited in batches of batch_size (the last may be smaller).  -1 when
  * fewer than one training row remains. */
-int mlv_model_train_epoch(mlv_model *m, const float *x, size_t n,
-                          mlv_epoch_report *rep, char *err, size_t errlen);
+int mlv_model_train_epoch(mlv_model *m, const float *x, const float *y,
+                          size_t n, mlv_epoch_report *rep, char *err,
+                          size_t errlen);
 
 /* Inference on n raw rows of x (any n; batches internally): the latents
  * (n x latent_size), the reconstructions from latents (n x in_size, in the

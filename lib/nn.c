@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,77 @@ mlv_nn_mse_rows(float *err, const float *out, const float *target,
 		                                   cols);
 }
 
+/* log sum exp of a row of logits, shifted by its maximum for range. */
+static double
+log_sum_exp(const float *z, size_t classes)
+{
+	float mx = z[0];
+	for (size_t c = 1; c < classes; c++)
+		mx = fmaxf(mx, z[c]);
+	double sum = 0;
+	for (size_t c = 0; c < classes; c++)
+		sum += exp((double)z[c] - mx);
+	return mx + log(sum);
+}
+
+static double
+class_weight(const float *weight, size_t y)
+{
+	return weight ? weight[y] : 1.0;
+}
+
+double
+mlv_nn_xent_forward(const float *logits, const float *target,
+                    const float *weight, size_t n, size_t classes)
+{
+	double loss = 0, wsum = 0;
+	for (size_t i = 0; i < n; i++) {
+		const float *z = logits + i * classes;
+		size_t y = (size_t)target[i];
+		double w = class_weight(weight, y);
+		loss += w * (log_sum_exp(z, classes) - z[y]);
+		wsum += w;
+	}
+	return wsum > 0 ? loss / wsum : 0;
+}
+
+void
+mlv_nn_xent_backward(float *dlogits, const float *logits,
+                     const float *target, const float *weight, size_t n,
+                     size_t classes)
+{
+	double wsum = 0;
+	for (size_t i = 0; i < n; i++)
+		wsum += class_weight(weight, (size_t)target[i]);
+	if (wsum <= 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const float *z = logits + i * classes;
+		size_t y = (size_t)target[i];
+		double lse = log_sum_exp(z, classes);
+		double w = class_weight(weight, y) / wsum;
+		for (size_t c = 0; c < classes; c++)
+			dlogits[i * classes + c] +=
+				(float)(w * (exp(z[c] - lse) - (c == y)));
+	}
+}
+
+size_t
+mlv_nn_xent_correct(const float *logits, const float *target, size_t n,
+                    size_t classes)
+{
+	size_t right = 0;
+	for (size_t i = 0; i < n; i++) {
+		const float *z = logits + i * classes;
+		size_t best = 0;
+		for (size_t c = 1; c < classes; c++)
+			if (z[c] > z[best])
+				best = c;
+		right += best == (size_t)target[i];
+	}
+	return right;
+}
+
 /* ------------------------------------------------------------------------
  * Adam */
 
@@ -448,6 +520,7 @@ mlv_adam_update(const mlv_adam *opt, float *params, const float *grads,
 
 typedef struct {
 	const char *name;
+	unsigned settings, required; /* bits 1u << mlv_nn_setting */
 	/* From spec and input shape: output shape, tensors (names and shapes,
 	 * offsets left to the engine), per-sample cache and scratch. */
 	int (*setup)(mlv_nn_layer *l, char *err, size_t errlen);
@@ -713,18 +786,257 @@ repeat_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
 		                       l->in_features);
 }
 
+/* noise: additive Gaussian noise in training (a denoising autoencoder's
+ * corruption, Vincent et al. 2008); the identity at inference */
+
+static int
+noise_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (!(l->spec.sigma >= 0 && isfinite(l->spec.sigma))) {
+		snprintf(err, errlen, "noise: sigma must be finite and >= 0, got %g",
+		         (double)l->spec.sigma);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features;
+	return 0;
+}
+
+static const float *
+noise_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+              int train, double *aux)
+{
+	(void)aux;
+	if (!train)
+		return inp;
+	size_t n = rows_of(l, batch) * l->in_features;
+	/* Sigma 0 draws nothing, as dropout's rate 0. */
+	for (size_t i = 0; i < n; i++)
+		l->out[i] = l->spec.sigma == 0 ? inp[i] :
+		            inp[i] + l->spec.sigma * (float)mlv_rng_normal(&nn->rng);
+	return l->out;
+}
+
+static void
+noise_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+               size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t n = rows_of(l, batch) * l->in_features;
+	for (size_t i = 0; dinp && i < n; i++)
+		dinp[i] += l->dout[i];
+}
+
+/* vae: Kingma and Welling 2014's reparameterisation.  Each row of 2L
+ * inputs is a mean mu and a log-variance lv; in training the output is
+ * z = mu + exp(lv / 2) eps with eps ~ N(0, 1) drawn from nn->rng (kept in
+ * the cache), and the layer adds w KL(N(mu, exp(lv)) || N(0, 1)), per
+ * sample, -1/2 sum_j (1 + lv_j - mu_j^2 - exp(lv_j)), averaged over the
+ * batch, to the loss.  w rises linearly over the first `warmup` steps
+ * (Bowman et al. 2016's KL annealing).  At inference the output is mu:
+ * the embedding is the mean. */
+
+static int
+vae_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (l->in_features % 2) {
+		snprintf(err, errlen, "vae: needs an even number of input features "
+		         "(means, then log-variances), got %zu", l->in_features);
+		return -1;
+	}
+	if (!(l->spec.kl_weight >= 0 && isfinite(l->spec.kl_weight))) {
+		snprintf(err, errlen, "vae: kl_weight must be finite and >= 0, "
+		         "got %g", (double)l->spec.kl_weight);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features / 2;
+	l->cache_floats = mlv_mul_size(l->in_steps, l->out_features, "vae");
+	return 0;
+}
+
+/* The KL weight of the coming update (nn->step updates done). */
+static double
+vae_weight(const mlv_nn *nn, const mlv_nn_layer *l)
+{
+	double w = l->spec.kl_weight;
+	if (l->spec.warmup && nn->step < l->spec.warmup)
+		w *= (double)(nn->step + 1) / (double)l->spec.warmup;
+	return w;
+}
+
+static const float *
+vae_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+            int train, double *aux)
+{
+	size_t rows = rows_of(l, batch), L = l->out_features;
+	double kl = 0;
+	for (size_t r = 0; r < rows; r++) {
+		const float *mu = inp + r * 2 * L, *lv = mu + L;
+		float *z = l->out + r * L, *eps = l->cache + r * L;
+		for (size_t j = 0; j < L; j++) {
+			if (!train) {
+				z[j] = mu[j];
+				continue;
+			}
+			eps[j] = (float)mlv_rng_normal(&nn->rng);
+			float e = expf(lv[j]);
+			z[j] = mu[j] + sqrtf(e) * eps[j];
+			kl += 1.0 + lv[j] - (double)mu[j] * mu[j] - e;
+		}
+	}
+	if (train)
+		*aux = vae_weight(nn, l) * -0.5 * kl / (double)batch;
+	return l->out;
+}
+
+static void
+vae_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+             size_t batch)
+{
+	if (!dinp)
+		return;
+	size_t rows = rows_of(l, batch), L = l->out_features;
+	float w = (float)(vae_weight(nn, l) / (double)batch);
+	for (size_t r = 0; r < rows; r++) {
+		const float *mu = inp + r * 2 * L, *lv = mu + L;
+		const float *dz = l->dout + r * L, *eps = l->cache + r * L;
+		float *dmu = dinp + r * 2 * L, *dlv = dmu + L;
+		for (size_t j = 0; j < L; j++) {
+			float e = expf(lv[j]);
+			dmu[j] += dz[j] + w * mu[j];
+			dlv[j] += 0.5f * (dz[j] * sqrtf(e) * eps[j] + w * (e - 1));
+		}
+	}
+}
+
+#define BIT(s) (1u << (s))
 static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
-	[MLV_NN_DENSE] = {"dense", dense_setup, dense_init, dense_forward,
-	                  dense_backward},
-	[MLV_NN_ACTIVATION] = {"activation", act_setup, NULL, act_forward,
+	[MLV_NN_DENSE] = {"dense",
+	                  BIT(MLV_NN_SET_UNITS) | BIT(MLV_NN_SET_ACT) |
+	                  BIT(MLV_NN_SET_SLOPE), BIT(MLV_NN_SET_UNITS),
+	                  dense_setup, dense_init, dense_forward, dense_backward},
+	[MLV_NN_ACTIVATION] = {"activation",
+	                       BIT(MLV_NN_SET_ACT) | BIT(MLV_NN_SET_SLOPE),
+	                       BIT(MLV_NN_SET_ACT), act_setup, NULL, act_forward,
 	                       act_backward},
-	[MLV_NN_DROPOUT] = {"dropout", dropout_setup, NULL, dropout_forward,
-	                    dropout_backward},
-	[MLV_NN_LSTM] = {"lstm", lstm_setup, lstm_init, lstm_forward,
-	                 lstm_backward},
-	[MLV_NN_REPEAT] = {"repeat", repeat_setup, NULL, repeat_forward,
-	                   repeat_backward},
+	[MLV_NN_DROPOUT] = {"dropout", BIT(MLV_NN_SET_RATE),
+	                    BIT(MLV_NN_SET_RATE), dropout_setup, NULL,
+	                    dropout_forward, dropout_backward},
+	[MLV_NN_LSTM] = {"lstm",
+	                 BIT(MLV_NN_SET_UNITS) | BIT(MLV_NN_SET_RETURN_SEQUENCES),
+	                 BIT(MLV_NN_SET_UNITS), lstm_setup, lstm_init,
+	                 lstm_forward, lstm_backward},
+	[MLV_NN_REPEAT] = {"repeat", BIT(MLV_NN_SET_STEPS),
+	                   BIT(MLV_NN_SET_STEPS), repeat_setup, NULL,
+	                   repeat_forward, repeat_backward},
+	[MLV_NN_NOISE] = {"noise", BIT(MLV_NN_SET_SIGMA), BIT(MLV_NN_SET_SIGMA),
+	                  noise_setup, NULL, noise_forward, noise_backward},
+	[MLV_NN_VAE] = {"vae", BIT(MLV_NN_SET_KL_WEIGHT) |
+	                BIT(MLV_NN_SET_WARMUP), 0, vae_setup, NULL,
+	                vae_forward, vae_backward},
 };
+
+#define MAX_DIM ((double)(1 << 24))
+static const mlv_nn_setting_info settings[MLV_NN_SET_COUNT] = {
+	[MLV_NN_SET_UNITS] = {"units", MLV_NN_TYPE_SIZE, 1, MAX_DIM, 0, 0,
+	                      offsetof(mlv_nn_spec, units),
+	                      "the number of output features"},
+	[MLV_NN_SET_ACT] = {"activation", MLV_NN_TYPE_ACT, 0, 0, 0,
+	                    MLV_ACT_LINEAR, offsetof(mlv_nn_spec, act),
+	                    "linear, relu, leaky_relu, tanh or sigmoid"},
+	/* PyTorch's LeakyReLU default */
+	[MLV_NN_SET_SLOPE] = {"slope", MLV_NN_TYPE_FLOAT, -1e6, 1e6, 0, 0.01,
+	                      offsetof(mlv_nn_spec, slope),
+	                      "leaky_relu's slope below 0"},
+	[MLV_NN_SET_RETURN_SEQUENCES] = {"return_sequences", MLV_NN_TYPE_BOOL,
+	                                 0, 1, 0, 0,
+	                                 offsetof(mlv_nn_spec,
+	                                          return_sequences),
+	                                 "every step's output, or the last"},
+	[MLV_NN_SET_STEPS] = {"steps", MLV_NN_TYPE_SIZE, 1, MAX_DIM, 0, 0,
+	                      offsetof(mlv_nn_spec, steps),
+	                      "how many times to repeat the vector"},
+	[MLV_NN_SET_RATE] = {"rate", MLV_NN_TYPE_FLOAT, 0, 1, 1, 0,
+	                     offsetof(mlv_nn_spec, rate),
+	                     "the probability of zeroing a value"},
+	[MLV_NN_SET_SIGMA] = {"sigma", MLV_NN_TYPE_FLOAT, 0, 1e6, 0, 0,
+	                      offsetof(mlv_nn_spec, sigma),
+	                      "the standard deviation of the noise"},
+	[MLV_NN_SET_KL_WEIGHT] = {"kl_weight", MLV_NN_TYPE_FLOAT, 0, 1e6, 0, 1,
+	                          offsetof(mlv_nn_spec, kl_weight),
+	                          "the weight of the KL term"},
+	[MLV_NN_SET_WARMUP] = {"warmup", MLV_NN_TYPE_SIZE, 0, 1e9, 0, 0,
+	                       offsetof(mlv_nn_spec, warmup),
+	                       "steps over which the KL weight rises from 0"},
+};
+
+const mlv_nn_setting_info *
+mlv_nn_setting_get(mlv_nn_setting s)
+{
+	return &settings[s];
+}
+
+unsigned
+mlv_nn_kind_settings(mlv_nn_kind kind)
+{
+	return kind < MLV_NN_KIND_COUNT ? kinds[kind].settings : 0;
+}
+
+unsigned
+mlv_nn_kind_required(mlv_nn_kind kind)
+{
+	return kind < MLV_NN_KIND_COUNT ? kinds[kind].required : 0;
+}
+
+double
+mlv_nn_spec_value(const mlv_nn_spec *spec, mlv_nn_setting s)
+{
+	const char *f = (const char *)spec + settings[s].offset;
+	switch (settings[s].type) {
+	case MLV_NN_TYPE_SIZE:
+		return (double)*(const size_t *)f;
+	case MLV_NN_TYPE_FLOAT:
+		return *(const float *)f;
+	case MLV_NN_TYPE_BOOL:
+		return *(const int *)f;
+	case MLV_NN_TYPE_ACT:
+	default:
+		return (double)*(const mlv_nn_act *)f;
+	}
+}
+
+void
+mlv_nn_spec_set(mlv_nn_spec *spec, mlv_nn_setting s, double v)
+{
+	char *f = (char *)spec + settings[s].offset;
+	switch (settings[s].type) {
+	case MLV_NN_TYPE_SIZE:
+		*(size_t *)f = (size_t)v;
+		break;
+	case MLV_NN_TYPE_FLOAT:
+		*(float *)f = (float)v;
+		break;
+	case MLV_NN_TYPE_BOOL:
+		*(int *)f = v != 0;
+		break;
+	case MLV_NN_TYPE_ACT:
+	default:
+		*(mlv_nn_act *)f = (mlv_nn_act)(int)v;
+		break;
+	}
+}
+
+mlv_nn_spec
+mlv_nn_spec_default(mlv_nn_kind kind)
+{
+	mlv_nn_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.kind = kind;
+	for (int s = 0; s < MLV_NN_SET_COUNT; s++)
+		mlv_nn_spec_set(&spec, (mlv_nn_setting)s, settings[s].def);
+	return spec;
+}
 
 const char *
 mlv_nn_kind_name(mlv_nn_kind kind)
@@ -743,7 +1055,8 @@ mlv_nn_kind_parse(const char *name, mlv_nn_kind *kind)
 	return -1;
 }
 
-static const char *const loss_names[MLV_LOSS_COUNT] = {"mse"};
+static const char *const loss_names[MLV_LOSS_COUNT] = {"mse",
+                                                        "cross_entropy"};
 
 const char *
 mlv_nn_loss_name(mlv_nn_loss loss)
@@ -904,6 +1217,12 @@ mlv_nn_out_size(const mlv_nn *nn)
 }
 
 size_t
+mlv_nn_target_size(const mlv_nn *nn)
+{
+	return nn->loss == MLV_LOSS_CROSS_ENTROPY ? 1 : mlv_nn_out_size(nn);
+}
+
+size_t
 mlv_nn_latent_size(const mlv_nn *nn)
 {
 	return nn->has_latent ? mlv_nn_layer_size(nn, nn->latent) : 0;
@@ -1024,6 +1343,10 @@ mlv_nn_loss_value(mlv_nn *nn, const float *target, size_t batch)
 	size_t n = batch * mlv_nn_out_size(nn);
 	double loss = 0;
 	switch (nn->loss) {
+	case MLV_LOSS_CROSS_ENTROPY:
+		loss = mlv_nn_xent_forward(out, target, nn->class_weight, batch,
+		                           mlv_nn_out_size(nn));
+		break;
 	case MLV_LOSS_MSE:
 	default:
 		loss = mlv_nn_mse_forward(out, target, n);
@@ -1038,6 +1361,10 @@ loss_backward(mlv_nn *nn, const float *target, size_t batch)
 	mlv_nn_layer *last = &nn->layers[nn->nlayers - 1];
 	size_t n = batch * mlv_nn_out_size(nn);
 	switch (nn->loss) {
+	case MLV_LOSS_CROSS_ENTROPY:
+		mlv_nn_xent_backward(last->dout, last->out, target,
+		                     nn->class_weight, batch, mlv_nn_out_size(nn));
+		break;
 	case MLV_LOSS_MSE:
 	default:
 		mlv_nn_mse_backward(last->dout, last->out, target, n);

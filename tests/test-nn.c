@@ -491,6 +491,42 @@ TEST(gradcheck_mse)
 	CHECK(err[0] == 2 && err[1] == 8);
 }
 
+/* ---- cross-entropy ---- */
+
+typedef struct {
+	size_t n, classes;
+	float *z, *t;
+	const float *w;
+} xent_ctx;
+
+static double
+xent_loss(void *p)
+{
+	xent_ctx *c = p;
+	return mlv_nn_xent_forward(c->z, c->t, c->w, c->n, c->classes);
+}
+
+TEST(gradcheck_weighted_cross_entropy)
+{
+	mlv_rng g;
+	mlv_rng_seed(&g, 21);
+	float z[6 * 4], dz[6 * 4] = {0}, t[6] = {0, 3, 1, 1, 2, 0};
+	const float w[4] = {0.5f, 2, 1, 3};
+	fill_uniform(z, 24, -2, 2, &g);
+	xent_ctx c = {6, 4, z, t, w};
+	mlv_nn_xent_backward(dz, z, t, w, 6, 4);
+	gc_problem p = {"cross_entropy", 1, {z}, {dz}, {24}, {"logits"},
+	                xent_loss, &c, GC_H};
+	CHECK_INT(gradcheck(&p), 0);
+	/* By hand: logits (0, ln 3) and class 1: p = 3/4, loss -ln(3/4); with
+	 * a second row (0, 0) of class 0 weighted 3 times less. */
+	float z2[4] = {0, logf(3), 0, 0}, t2[2] = {1, 0}, w2[2] = {1, 3};
+	CHECK_NEAR(mlv_nn_xent_forward(z2, t2, NULL, 1, 2), -log(0.75), 1e-7);
+	CHECK_NEAR(mlv_nn_xent_forward(z2, t2, w2, 2, 2),
+	           (3 * -log(0.75) + 1 * -log(0.5)) / 4, 1e-7);
+	CHECK_INT(mlv_nn_xent_correct(z2, t2, 2, 2), 2);
+}
+
 /* ---- whole networks ---- */
 
 static mlv_nn *
@@ -627,6 +663,98 @@ TEST(gradcheck_whole_dense_network)
 	CHECK(closest > 1e-2f);
 	gc_problem p = {"dense network", 2, {nn->params, x}, {grads, dx},
 	                {nn->nparams, 20}, {"params", "inp"}, net_loss, &c, 1e-3f};
+	CHECK_INT(gradcheck(&p), 0);
+	free(grads);
+	mlv_nn_free(nn);
+}
+
+/* A denoising VAE in miniature: input noise, a dense encoder to means and
+ * log-variances, the sampling layer (its KL weight halfway through its
+ * warm-up), a dense decoder. */
+static const mlv_nn_spec vae_net[] = {
+	{.kind = MLV_NN_NOISE, .sigma = 0.3f},
+	{.kind = MLV_NN_DENSE, .units = 6},
+	{.kind = MLV_NN_VAE, .kl_weight = 0.8f, .warmup = 8},
+	{.kind = MLV_NN_DENSE, .units = 4},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_SIGMOID},
+};
+
+TEST(gradcheck_denoising_vae)
+{
+	mlv_nn *nn = build(1, 4, vae_net, 5, 2, 19, 5);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	CHECK_INT(mlv_nn_latent_size(nn), 3);
+	nn->step = 3; /* KL weight 0.8 x 4/8 */
+	mlv_rng g;
+	mlv_rng_seed(&g, 23);
+	float x[5 * 4], t[5 * 4], dx[5 * 4];
+	fill_uniform(x, 20, -1, 1, &g);
+	fill_uniform(t, 20, 0, 1, &g);
+	net_ctx c = {nn, x, t, 5, nn->rng};
+	float *grads = net_gradients(&c, dx);
+	CHECK(nn->aux_loss > 0);
+	gc_problem p = {"denoising vae", 2, {nn->params, x}, {grads, dx},
+	                {nn->nparams, 20}, {"params", "inp"}, net_loss, &c, 1e-3f};
+	CHECK_INT(gradcheck(&p), 0);
+	free(grads);
+	/* The KL term by hand, from the sampling layer's input and weight:
+	 * 0.4 x -1/2 sum (1 + lv - mu^2 - exp(lv)) / batch. */
+	net_loss(&c);
+	const float *h = nn->layers[1].out;
+	double kl = 0;
+	for (size_t r = 0; r < 5; r++)
+		for (size_t j = 0; j < 3; j++) {
+			double mu = h[r * 6 + j], lv = h[r * 6 + 3 + j];
+			kl += 1 + lv - mu * mu - exp(lv);
+		}
+	CHECK_NEAR(nn->aux_loss, 0.4 * -0.5 * kl / 5, 1e-6);
+	/* At inference: no noise, and the latent is the mean. */
+	const float *z = mlv_nn_encode(nn, x, 5);
+	float mu[5 * 3];
+	for (size_t r = 0; r < 5; r++)
+		for (size_t j = 0; j < 3; j++)
+			mu[r * 3 + j] = x[r * 4] * nn->layers[1].param[0][j * 4] +
+			                x[r * 4 + 1] * nn->layers[1].param[0][j * 4 + 1] +
+			                x[r * 4 + 2] * nn->layers[1].param[0][j * 4 + 2] +
+			                x[r * 4 + 3] * nn->layers[1].param[0][j * 4 + 3] +
+			                nn->layers[1].param[1][j];
+	for (size_t i = 0; i < 15; i++)
+		CHECK_NEAR(z[i], mu[i], 1e-5);
+	mlv_nn_free(nn);
+}
+
+/* A classifier: dense, leaky relu, dense to 3 logits, weighted
+ * cross-entropy against class indices. */
+static const mlv_nn_spec mlp[] = {
+	{.kind = MLV_NN_DENSE, .units = 5},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_LEAKY_RELU, .slope = 0.05f},
+	{.kind = MLV_NN_DENSE, .units = 3},
+};
+
+TEST(gradcheck_weighted_classifier)
+{
+	mlv_nn *nn = build(1, 4, mlp, 3, -1, 29, 6);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	const float w[3] = {1, 0.25f, 2.5f};
+	nn->loss = MLV_LOSS_CROSS_ENTROPY;
+	nn->class_weight = w;
+	CHECK_INT(mlv_nn_target_size(nn), 1);
+	mlv_rng g;
+	mlv_rng_seed(&g, 33);
+	float x[6 * 4], t[6] = {0, 1, 2, 2, 1, 0}, dx[6 * 4];
+	fill_uniform(x, 24, -1, 1, &g);
+	net_ctx c = {nn, x, t, 6, nn->rng};
+	float *grads = net_gradients(&c, dx);
+	float closest = INFINITY;
+	for (size_t i = 0; i < 6 * 5; i++)
+		closest = fminf(closest, fabsf(nn->layers[0].out[i]));
+	CHECK(closest > 1e-2f);
+	gc_problem p = {"classifier", 2, {nn->params, x}, {grads, dx},
+	                {nn->nparams, 24}, {"params", "inp"}, net_loss, &c, 1e-3f};
 	CHECK_INT(gradcheck(&p), 0);
 	free(grads);
 	mlv_nn_free(nn);
@@ -906,6 +1034,9 @@ main(void)
 	RUN(gradcheck_mse);
 	RUN(gradcheck_whole_lstm_autoencoder_with_dropout);
 	RUN(gradcheck_whole_dense_network);
+	RUN(gradcheck_weighted_cross_entropy);
+	RUN(gradcheck_denoising_vae);
+	RUN(gradcheck_weighted_classifier);
 	RUN(adam_matches_a_hand_computed_step);
 	RUN(tiny_autoencoder_learns);
 	RUN(same_seed_gives_identical_weights);

@@ -63,11 +63,12 @@ static const mlv_opt train_options[] = {
 };
 
 /* The losses per epoch, as one record at the end: epoch, train, then
- * validation when rows are held out, the reconstruction and KL terms when
- * a layer adds one, and accuracies for classifiers. */
+ * validation when rows are held out, the reconstruction and the layers'
+ * terms (KL, contractive) when a layer adds one, and accuracies for
+ * classifiers. */
 #define LOG_COLS 7
 typedef struct {
-	float *rows; /* epoch, train, validation, reconstruction, kl,
+	float *rows; /* epoch, train, validation, reconstruction, penalty,
 	              * accuracy, validation_accuracy */
 	size_t n, cap;
 } loss_log;
@@ -94,13 +95,15 @@ static void
 write_log(const char *path, const loss_log *log, const mlv_model *m)
 {
 	/* Columns that mean something for this model only: no column of
-	 * NaN without held-out rows, no KL without a layer adding one. */
+	 * NaN without held-out rows, no penalty without a layer adding one. */
 	static const char *const names[LOG_COLS] = {
-		"epoch", "train", "validation", "reconstruction", "kl", "accuracy",
+		"epoch", "train", "validation", "reconstruction", "penalty",
+		"accuracy",
 		"validation_accuracy"};
 	int val = m->cfg.validation > 0, cls = m->nclasses > 0, aux = 0;
 	for (size_t i = 0; i < m->net->nlayers; i++)
-		aux |= m->net->layers[i].spec.kind == MLV_NN_VAE;
+		aux |= m->net->layers[i].spec.kind == MLV_NN_VAE ||
+		       m->net->layers[i].spec.kind == MLV_NN_CONTRACTIVE;
 	int on[LOG_COLS] = {1, 1, val, aux, aux, cls, cls && val};
 	size_t cols = 0;
 	char colnames[128] = "";

@@ -538,18 +538,25 @@ mlv_model_config_net(const mlv_model_config *c, const char *where,
                      size_t errlen)
 {
 	mlv_nn *nn = mlv_nn_new(c->steps, c->features);
-	size_t *yl = mlv_calloc(3 * c->nlayers + 1, sizeof *yl);
+	size_t *yl = mlv_calloc(4 * c->nlayers + 1, sizeof *yl);
 	size_t *ll = mlv_calloc(c->nlayers + 1, sizeof *ll);
 	char e[256];
 	for (size_t i = 0; i < c->nlayers; i++) {
 		const mlv_model_layer *l = &c->layers[i];
-		mlv_nn_spec s[3];
+		mlv_nn_spec s[4];
 		size_t ns = 0;
 		s[ns++] = l->spec;
-		if (l->spec.kind == MLV_NN_DENSE && l->spec.act != MLV_ACT_LINEAR) {
+		int cae = l->spec.kind == MLV_NN_DENSE && l->spec.contractive > 0;
+		if (l->spec.kind == MLV_NN_DENSE &&
+		    (l->spec.act != MLV_ACT_LINEAR || cae)) {
 			mlv_nn_spec a = {.kind = MLV_NN_ACTIVATION, .act = l->spec.act,
 			                 .slope = l->spec.slope};
 			s[ns++] = a;
+		}
+		if (cae) {
+			mlv_nn_spec p = {.kind = MLV_NN_CONTRACTIVE,
+			                 .contractive = l->spec.contractive};
+			s[ns++] = p;
 		}
 		size_t nbefore = ns;
 		if (l->dropout > 0) {
@@ -967,6 +974,10 @@ mlv_model_config_format(const mlv_model_config *c)
 				continue;
 			double v = k == LK_DROPOUT ? l->dropout :
 			           mlv_nn_spec_value(&l->spec, set);
+			if (k != LK_DROPOUT && mlv_nn_setting_get(set)->quiet &&
+			    v == mlv_nn_setting_get(set)->def &&
+			    !(mlv_nn_kind_required(l->spec.kind) >> set & 1))
+				continue;
 			mlv_nn_type t = k == LK_DROPOUT ? MLV_NN_TYPE_FLOAT :
 			                mlv_nn_setting_get(set)->type;
 			sb_printf(&b, ", %s: ", layer_key(k));

@@ -531,6 +531,9 @@ typedef struct {
 	                        size_t batch, int train, double *aux);
 	void (*backward)(mlv_nn *nn, mlv_nn_layer *l, float *dinp,
 	                 const float *inp, size_t batch);
+	/* NULL, or a check of the layers before it (nn->nlayers of them), for
+	 * a kind that works on them. */
+	int (*link)(const mlv_nn *nn, char *err, size_t errlen);
 } kind_ops;
 
 static void
@@ -910,11 +913,142 @@ vae_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
 	}
 }
 
+/* contractive: Rifai et al. 2011's contractive autoencoder penalty,
+ * lambda ||J||_F^2 of the Jacobian J = diag(a'(z)) W of the dense layer
+ * and activation just before it, h = a(W x + b), exact for that pair:
+ *     ||J||_F^2 = sum_j a'(z_j)^2 sum_i W_ji^2,
+ * summed over steps and averaged over the batch, added as an auxiliary
+ * loss in training.  The output is its input.  Its backward adds the
+ * penalty's gradients straight into the dense layer's weight gradient
+ * and output gradient (dL/dz), which the layers before it then carry on:
+ * every backward adds into zeroed gradients, so order does not matter. */
+
+static int
+contractive_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (!(l->spec.contractive >= 0 && isfinite(l->spec.contractive))) {
+		snprintf(err, errlen, "contractive: the weight must be finite and "
+		         ">= 0, got %g", (double)l->spec.contractive);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features;
+	/* sum_i W_ji^2 per unit (one sample's worth is enough) */
+	l->cache_floats = l->in_features;
+	return 0;
+}
+
+static int
+contractive_link(const mlv_nn *nn, char *err, size_t errlen)
+{
+	size_t n = nn->nlayers;
+	if (n < 2 || nn->layers[n - 1].spec.kind != MLV_NN_ACTIVATION ||
+	    nn->layers[n - 2].spec.kind != MLV_NN_DENSE) {
+		snprintf(err, errlen, "contractive: must follow a dense layer and "
+		         "its activation");
+		return -1;
+	}
+	return 0;
+}
+
+/* g = a'(z)^2 and dg/dz, from h = a(z) (z for leaky relu). */
+static void
+act_grad_sq(mlv_nn_act act, float slope, float z, float h, float *g,
+            float *dg)
+{
+	float d;
+	switch (act) {
+	case MLV_ACT_RELU:
+		*g = h > 0;
+		*dg = 0;
+		break;
+	case MLV_ACT_LEAKY_RELU:
+		*g = z > 0 ? 1 : slope * slope;
+		*dg = 0;
+		break;
+	case MLV_ACT_TANH:
+		d = 1 - h * h;
+		*g = d * d;
+		*dg = -4 * h * d * d;
+		break;
+	case MLV_ACT_SIGMOID:
+		d = h * (1 - h);
+		*g = d * d;
+		*dg = 2 * d * d * (1 - 2 * h);
+		break;
+	case MLV_ACT_LINEAR:
+	default:
+		*g = 1;
+		*dg = 0;
+		break;
+	}
+}
+
+static const float *
+contractive_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp,
+                    size_t batch, int train, double *aux)
+{
+	if (!train)
+		return inp;
+	const mlv_nn_layer *act = l - 1, *dense = l - 2;
+	size_t H = l->in_features, D = dense->in_features;
+	size_t rows = rows_of(l, batch);
+	float *S = l->cache;
+	for (size_t j = 0; j < H; j++) {
+		double sum = 0;
+		for (size_t i = 0; i < D; i++)
+			sum += (double)dense->param[0][j * D + i] *
+			       dense->param[0][j * D + i];
+		S[j] = (float)sum;
+	}
+	double pen = 0;
+	for (size_t r = 0; r < rows; r++)
+		for (size_t j = 0; j < H; j++) {
+			float g, dg;
+			act_grad_sq(act->spec.act, act->spec.slope,
+			            dense->out[r * H + j], inp[r * H + j], &g, &dg);
+			pen += (double)g * S[j];
+		}
+	(void)nn;
+	*aux = l->spec.contractive * pen / (double)batch;
+	return inp;
+}
+
+static void
+contractive_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp,
+                     const float *inp, size_t batch)
+{
+	(void)nn;
+	mlv_nn_layer *act = l - 1, *dense = l - 2;
+	size_t H = l->in_features, D = dense->in_features;
+	size_t rows = rows_of(l, batch);
+	for (size_t i = 0; dinp && i < rows * H; i++)
+		dinp[i] += l->dout[i];
+	float c = (float)(l->spec.contractive / (double)batch);
+	const float *S = l->cache;
+	for (size_t j = 0; j < H; j++) {
+		double gsum = 0;
+		for (size_t r = 0; r < rows; r++) {
+			float g, dg;
+			act_grad_sq(act->spec.act, act->spec.slope,
+			            dense->out[r * H + j], inp[r * H + j], &g, &dg);
+			gsum += g;
+			dense->dout[r * H + j] += c * dg * S[j];
+		}
+		float k = 2 * c * (float)gsum;
+		for (size_t i = 0; i < D; i++)
+			dense->grad[0][j * D + i] += k * dense->param[0][j * D + i];
+	}
+}
+
 #define BIT(s) (1u << (s))
 static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
+	/* dense's activation and contractive weight are the model builder's:
+	 * it adds activation and contractive layers after the dense. */
 	[MLV_NN_DENSE] = {"dense",
 	                  BIT(MLV_NN_SET_UNITS) | BIT(MLV_NN_SET_ACT) |
-	                  BIT(MLV_NN_SET_SLOPE), BIT(MLV_NN_SET_UNITS),
+	                  BIT(MLV_NN_SET_SLOPE) | BIT(MLV_NN_SET_CONTRACTIVE),
+	                  BIT(MLV_NN_SET_UNITS),
 	                  dense_setup, dense_init, dense_forward, dense_backward},
 	[MLV_NN_ACTIVATION] = {"activation",
 	                       BIT(MLV_NN_SET_ACT) | BIT(MLV_NN_SET_SLOPE),
@@ -935,6 +1069,10 @@ static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
 	[MLV_NN_VAE] = {"vae", BIT(MLV_NN_SET_KL_WEIGHT) |
 	                BIT(MLV_NN_SET_WARMUP), 0, vae_setup, NULL,
 	                vae_forward, vae_backward},
+	[MLV_NN_CONTRACTIVE] = {"contractive", BIT(MLV_NN_SET_CONTRACTIVE),
+	                        BIT(MLV_NN_SET_CONTRACTIVE), contractive_setup,
+	                        NULL, contractive_forward, contractive_backward,
+	                        contractive_link},
 };
 
 #define MAX_DIM ((double)(1 << 24))
@@ -969,6 +1107,9 @@ static const mlv_nn_setting_info settings[MLV_NN_SET_COUNT] = {
 	[MLV_NN_SET_WARMUP] = {"warmup", MLV_NN_TYPE_SIZE, 0, 1e9, 0, 0,
 	                       offsetof(mlv_nn_spec, warmup),
 	                       "steps over which the KL weight rises from 0"},
+	[MLV_NN_SET_CONTRACTIVE] = {"contractive", MLV_NN_TYPE_FLOAT, 0, 1e6, 0,
+	                            0, offsetof(mlv_nn_spec, contractive),
+	                            "the weight of the Jacobian penalty", 1},
 };
 
 const mlv_nn_setting_info *
@@ -1131,7 +1272,8 @@ mlv_nn_add(mlv_nn *nn, const mlv_nn_spec *spec, char *err, size_t errlen)
 		         "of range", l.in_steps, l.in_features);
 		return -1;
 	}
-	if (kinds[spec->kind].setup(&l, err, errlen))
+	if (kinds[spec->kind].setup(&l, err, errlen) ||
+	    (kinds[spec->kind].link && kinds[spec->kind].link(nn, err, errlen)))
 		return -1;
 	if (nn->nlayers == nn->layers_cap) {
 		nn->layers_cap = nn->layers_cap ? 2 * nn->layers_cap : 8;

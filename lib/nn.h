@@ -220,11 +220,13 @@ typedef enum {
 	MLV_NN_REPEAT,     /* steps; input of one step */
 	MLV_NN_NOISE,      /* sigma; identity at inference */
 	MLV_NN_VAE,        /* kl_weight, warmup; 2L features in, L out */
+	MLV_NN_CONTRACTIVE,/* contractive (the weight); after a dense and its
+	                    * activation */
 	MLV_NN_KIND_COUNT
 } mlv_nn_kind;
 
-/* "dense", "activation", "dropout", "lstm", "repeat", "noise", "vae";
- * -1 if unknown. */
+/* "dense", "activation", "dropout", "lstm", "repeat", "noise", "vae",
+ * "contractive"; -1 if unknown. */
 const char *mlv_nn_kind_name(mlv_nn_kind kind);
 int mlv_nn_kind_parse(const char *name, mlv_nn_kind *kind);
 
@@ -252,6 +254,7 @@ typedef struct {
 	float kl_weight;      /* vae: weight of the KL term */
 	size_t warmup;        /* vae: steps over which that weight rises
 	                       * linearly from 0 (0: none) */
+	float contractive;    /* contractive: weight of ||J||_F^2 */
 } mlv_nn_spec;
 
 /* ---- layer settings ----
@@ -264,7 +267,7 @@ typedef enum {
 	MLV_NN_SET_UNITS, MLV_NN_SET_ACT, MLV_NN_SET_SLOPE,
 	MLV_NN_SET_RETURN_SEQUENCES, MLV_NN_SET_STEPS, MLV_NN_SET_RATE,
 	MLV_NN_SET_SIGMA, MLV_NN_SET_KL_WEIGHT, MLV_NN_SET_WARMUP,
-	MLV_NN_SET_COUNT
+	MLV_NN_SET_CONTRACTIVE, MLV_NN_SET_COUNT
 } mlv_nn_setting;
 
 typedef enum {
@@ -282,6 +285,9 @@ typedef struct {
 	double def;        /* default (an mlv_nn_act for TYPE_ACT) */
 	size_t offset;     /* of the field in mlv_nn_spec */
 	const char *help;  /* what it means, for "missing 'key' (help)" */
+	int quiet;         /* written only when not the default: settings
+	                    * newer than the model format, whose older
+	                    * descriptions must normalise to the same text */
 } mlv_nn_setting_info;
 
 const mlv_nn_setting_info *mlv_nn_setting_get(mlv_nn_setting s);

@@ -725,6 +725,61 @@ TEST(gradcheck_denoising_vae)
 	mlv_nn_free(nn);
 }
 
+/* A contractive encoder: a penalty on each of two dense layers, after a
+ * sigmoid and after a tanh, then a leaky relu decoder. */
+static const mlv_nn_spec cae_net[] = {
+	{.kind = MLV_NN_DENSE, .units = 5},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_SIGMOID},
+	{.kind = MLV_NN_CONTRACTIVE, .contractive = 0.3f},
+	{.kind = MLV_NN_DENSE, .units = 3},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_TANH},
+	{.kind = MLV_NN_CONTRACTIVE, .contractive = 0.7f},
+	{.kind = MLV_NN_DENSE, .units = 4},
+};
+
+TEST(gradcheck_contractive_penalty)
+{
+	mlv_nn *nn = build(1, 4, cae_net, 7, 5, 37, 5);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	mlv_rng g;
+	mlv_rng_seed(&g, 41);
+	float x[5 * 4], t[5 * 4], dx[5 * 4];
+	fill_uniform(x, 20, -1, 1, &g);
+	fill_uniform(t, 20, -1, 1, &g);
+	net_ctx c = {nn, x, t, 5, nn->rng};
+	float *grads = net_gradients(&c, dx);
+	gc_problem p = {"contractive", 2, {nn->params, x}, {grads, dx},
+	                {nn->nparams, 20}, {"params", "inp"}, net_loss, &c, 1e-3f};
+	CHECK_INT(gradcheck(&p), 0);
+	free(grads);
+	/* The penalty by hand: lambda / batch sum_s sum_j (a'_sj)^2 |W_j|^2. */
+	net_loss(&c);
+	double pen = 0;
+	for (int k = 0; k < 2; k++) {
+		const mlv_nn_layer *d = &nn->layers[3 * k], *a = d + 1;
+		size_t H = d->out_features, D = d->in_features;
+		for (size_t r = 0; r < 5; r++)
+			for (size_t j = 0; j < H; j++) {
+				double h = a->out[r * H + j], w2 = 0;
+				double da = k ? 1 - h * h : h * (1 - h);
+				for (size_t i = 0; i < D; i++)
+					w2 += (double)d->param[0][j * D + i] *
+					      d->param[0][j * D + i];
+				pen += (k ? 0.7 : 0.3) * da * da * w2 / 5;
+			}
+	}
+	CHECK_NEAR(nn->aux_loss, pen, 1e-6);
+	mlv_nn_free(nn);
+	/* Only after a dense layer and its activation. */
+	char err[256];
+	nn = mlv_nn_new(1, 4);
+	CHECK(mlv_nn_add(nn, &cae_net[2], err, sizeof err) < 0);
+	CHECK(strstr(err, "must follow a dense layer") != NULL);
+	mlv_nn_free(nn);
+}
+
 /* A classifier: dense, leaky relu, dense to 3 logits, weighted
  * cross-entropy against class indices. */
 static const mlv_nn_spec mlp[] = {
@@ -1037,6 +1092,7 @@ main(void)
 	RUN(gradcheck_weighted_cross_entropy);
 	RUN(gradcheck_denoising_vae);
 	RUN(gradcheck_weighted_classifier);
+	RUN(gradcheck_contractive_penalty);
 	RUN(adam_matches_a_hand_computed_step);
 	RUN(tiny_autoencoder_learns);
 	RUN(same_seed_gives_identical_weights);

@@ -437,7 +437,8 @@ parse_layers(yctx *y, const yaml_node_t *n, mlv_model_config *c)
 }
 
 static const char *const opt_keys[] = {"kind", "lr", "beta1", "beta2",
-                                       "eps"};
+                                       "eps", "schedule", "step_size",
+                                       "gamma", "min_lr", "clip_norm"};
 
 static int
 parse_optimiser(yctx *y, const yaml_node_t *n, mlv_model_config *c)
@@ -472,6 +473,31 @@ parse_optimiser(yctx *y, const yaml_node_t *n, mlv_model_config *c)
 			break;
 		case 4:
 			if (get_double(y, v, "optimiser.eps", 0, 1, 0, &c->adam.eps))
+				return -1;
+			break;
+		case 5:
+			if (!(s = scalar(y, v, "optimiser.schedule")))
+				return -1;
+			if (mlv_model_schedule_parse(s, &c->schedule))
+				return yerr(y, v, "optimiser.schedule: unknown '%s' (known: "
+				            "constant, step, cosine)", s);
+			break;
+		case 6:
+			if (get_size(y, v, "optimiser.step_size", 1, 1000000000,
+			             &c->step_size))
+				return -1;
+			break;
+		case 7:
+			if (get_double(y, v, "optimiser.gamma", 0, 1e6, 0, &c->gamma))
+				return -1;
+			break;
+		case 8:
+			if (get_double(y, v, "optimiser.min_lr", 0, 1e3, 0, &c->min_lr))
+				return -1;
+			break;
+		case 9:
+			if (get_double(y, v, "optimiser.clip_norm", 0, 1e30, 0,
+			               &c->clip_norm))
 				return -1;
 			break;
 		default:
@@ -528,6 +554,9 @@ config_defaults(mlv_model_config *c)
 	c->norm_per_column = 1;
 	c->loss = MLV_LOSS_MSE;
 	c->adam = mlv_adam_defaults();
+	c->schedule = MLV_SCHEDULE_CONSTANT;
+	c->step_size = 1;
+	c->gamma = 0.1;  /* PyTorch's StepLR */
 	c->batch_size = 32;  /* Keras's default */
 	c->epochs = 1;
 }
@@ -581,6 +610,7 @@ mlv_model_config_net(const mlv_model_config *c, const char *where,
 	nn->has_latent = 1;
 	nn->loss = c->loss;
 	nn->adam = c->adam;
+	nn->clip_norm = c->clip_norm;
 	*yaml_layer = yl;
 	*latent_layer = ll;
 	return nn;
@@ -788,6 +818,26 @@ check_yaml_shape(const char *text, size_t len, const char *name, char *err,
 	}
 	yaml_parser_delete(&parser);
 	return rc;
+}
+
+static const char *const schedule_names[] = {"constant", "step",
+                                             "cosine"};
+
+const char *
+mlv_model_schedule_name(mlv_model_schedule s)
+{
+	return (unsigned)s < NKEYS(schedule_names) ? schedule_names[s] : "?";
+}
+
+int
+mlv_model_schedule_parse(const char *name, mlv_model_schedule *s)
+{
+	for (size_t i = 0; i < NKEYS(schedule_names); i++)
+		if (!strcmp(name, schedule_names[i])) {
+			*s = (mlv_model_schedule)i;
+			return 0;
+		}
+	return -1;
 }
 
 int
@@ -1007,10 +1057,21 @@ mlv_model_config_format(const mlv_model_config *c)
 		          c->balanced ? "balanced" : "none");
 	}
 	sb_printf(&b, "optimiser: {kind: adam, lr: %s, beta1: %s, beta2: %s, "
-	          "eps: %s}\n", fmt_double(n1, sizeof n1, c->adam.lr),
+	          "eps: %s", fmt_double(n1, sizeof n1, c->adam.lr),
 	          fmt_double(n2, sizeof n2, c->adam.beta1),
 	          fmt_double(n3, sizeof n3, c->adam.beta2),
 	          fmt_double(n4, sizeof n4, c->adam.eps));
+	/* The defaults are left out, so older descriptions read back to the
+	 * same text. */
+	if (c->schedule != MLV_SCHEDULE_CONSTANT)
+		sb_printf(&b, ", schedule: %s, step_size: %zu, gamma: %s, "
+		          "min_lr: %s", mlv_model_schedule_name(c->schedule),
+		          c->step_size, fmt_double(n1, sizeof n1, c->gamma),
+		          fmt_double(n2, sizeof n2, c->min_lr));
+	if (c->clip_norm > 0)
+		sb_printf(&b, ", clip_norm: %s",
+		          fmt_double(n1, sizeof n1, c->clip_norm));
+	sb_printf(&b, "}\n");
 	sb_printf(&b, "batch_size: %zu\nepochs: %zu\nseed: %" PRIu64 "\n",
 	          c->batch_size, c->epochs, c->seed);
 	sb_printf(&b, "validation: %s\n",

@@ -219,6 +219,24 @@ make_split(mlv_model *m, size_t n)
 	m->ntrain = n - nval;
 }
 
+double
+mlv_model_lr(const mlv_model_config *c, size_t e)
+{
+	double lr = c->adam.lr;
+	switch (c->schedule) {
+	case MLV_SCHEDULE_STEP:
+		return lr * pow(c->gamma, (double)(e / c->step_size));
+	case MLV_SCHEDULE_COSINE:
+		if (e >= c->epochs)
+			return c->min_lr;
+		return c->min_lr + (lr - c->min_lr) *
+		       (1 + cos(M_PI * (double)e / (double)c->epochs)) / 2;
+	case MLV_SCHEDULE_CONSTANT:
+	default:
+		return lr;
+	}
+}
+
 int
 mlv_model_train_epoch(mlv_model *m, const float *x, const float *y, size_t n,
                       mlv_epoch_report *rep, char *err, size_t errlen)
@@ -243,6 +261,7 @@ mlv_model_train_epoch(mlv_model *m, const float *x, const float *y, size_t n,
 		         "fraction %g", n, m->cfg.validation);
 		return -1;
 	}
+	m->net->adam.lr = mlv_model_lr(&m->cfg, m->epoch);
 	/* Each epoch shuffles the training rows afresh from their sorted
 	 * order, so the permutation depends only on m->shuffle's state. */
 	memcpy(m->order, m->split, ntrain * sizeof *m->order);

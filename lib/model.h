@@ -50,6 +50,16 @@
  *     beta1: 0.9
  *     beta2: 0.999
  *     eps: 1e-8
+ *     schedule: constant         constant | step: lr x gamma^floor(epoch /
+ *                                step_size), PyTorch's StepLR | cosine:
+ *                                min_lr + (lr - min_lr)(1 + cos(pi epoch /
+ *                                epochs)) / 2, its CosineAnnealingLR over
+ *                                the run's epochs; set once per epoch
+ *     step_size: 1               step: epochs between decays
+ *     gamma: 0.1                 step: the factor
+ *     min_lr: 0                  cosine: the last epochs' rate
+ *     clip_norm: 0               rescale the gradient to this L2 norm when
+ *                                longer (0: never), clip_grad_norm_
  *   batch_size: 32
  *   epochs: 1
  *   seed: 0                      initialisation, dropout, shuffling, split
@@ -115,6 +125,13 @@ typedef struct {
 	int line;              /* 1-based line in the YAML, 0 if unknown */
 } mlv_model_layer;
 
+typedef enum {
+	MLV_SCHEDULE_CONSTANT, MLV_SCHEDULE_STEP, MLV_SCHEDULE_COSINE
+} mlv_model_schedule;
+/* "constant", "step", "cosine"; parse returns -1 for another name. */
+const char *mlv_model_schedule_name(mlv_model_schedule s);
+int mlv_model_schedule_parse(const char *name, mlv_model_schedule *s);
+
 typedef struct {
 	char *name;            /* model: NULL if absent */
 	size_t steps, features;
@@ -127,6 +144,9 @@ typedef struct {
 	char *target;          /* target: NULL if absent */
 	int balanced;          /* class_weights: balanced */
 	mlv_adam adam;
+	mlv_model_schedule schedule;
+	size_t step_size;
+	double gamma, min_lr, clip_norm;
 	size_t batch_size, epochs;
 	uint64_t seed;
 	double validation;
@@ -229,6 +249,9 @@ typedef struct {
 int mlv_model_train_epoch(mlv_model *m, const float *x, const float *y,
                           size_t n, mlv_epoch_report *rep, char *err,
                           size_t errlen);
+
+/* The learning rate of epoch e (0-based) by the schedule. */
+double mlv_model_lr(const mlv_model_config *cfg, size_t e);
 
 /* Inference on n raw rows of x (any n; batches internally): the latents
  * (n x latent_size), the reconstructions from latents (n x in_size, in the

@@ -1551,6 +1551,21 @@ mlv_nn_update(mlv_nn *nn)
 }
 
 double
+mlv_nn_clip_grad(mlv_nn *nn, double max)
+{
+	double sq = 0;
+	for (size_t i = 0; i < nn->nparams; i++)
+		sq += (double)nn->grads[i] * nn->grads[i];
+	double norm = sqrt(sq);
+	if (norm > max) {
+		float k = (float)(max / (norm + 1e-6));
+		for (size_t i = 0; i < nn->nparams; i++)
+			nn->grads[i] *= k;
+	}
+	return norm;
+}
+
+double
 mlv_nn_train_step(mlv_nn *nn, const float *x, const float *target,
                   size_t batch)
 {
@@ -1558,6 +1573,8 @@ mlv_nn_train_step(mlv_nn *nn, const float *x, const float *target,
 	mlv_nn_forward(nn, x, batch, 1);
 	double loss = mlv_nn_loss_value(nn, target, batch);
 	mlv_nn_backward(nn, x, target, batch);
+	if (nn->clip_norm > 0)
+		nn->grad_norm = mlv_nn_clip_grad(nn, nn->clip_norm);
 	mlv_nn_update(nn);
 	return loss;
 }

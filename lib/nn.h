@@ -338,6 +338,9 @@ typedef struct {
 	size_t nparams;
 	float *params, *grads, *m, *v;
 	mlv_adam adam;
+	double clip_norm;      /* > 0: gradients longer than this (L2 over
+	                        * the block) are scaled to it before a step */
+	double grad_norm;      /* the last train step's norm, before clipping */
 	uint64_t step;         /* Adam steps taken */
 	mlv_rng rng;           /* dropout masks; seeded by the caller */
 	/* Activations for up to max_batch samples (mlv_nn_alloc). */
@@ -400,7 +403,11 @@ void mlv_nn_backward(mlv_nn *nn, const float *x, const float *target,
 void mlv_nn_zero_grad(mlv_nn *nn);
 /* One Adam step over the whole block with nn->adam; increments nn->step. */
 void mlv_nn_update(mlv_nn *nn);
-/* zero_grad, forward (train), loss, backward, update; returns the loss. */
+/* Scale nn->grads to norm max when its L2 norm (in double) is larger, as
+ * PyTorch's clip_grad_norm_ (by max / (norm + 1e-6)); returns the norm. */
+double mlv_nn_clip_grad(mlv_nn *nn, double max);
+/* zero_grad, forward (train), loss, backward, clipping when
+ * nn->clip_norm > 0, update; returns the loss. */
 double mlv_nn_train_step(mlv_nn *nn, const float *x, const float *target,
                          size_t batch);
 /* Per-sample reconstruction error (MSE of the inference output against x)

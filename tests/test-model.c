@@ -558,6 +558,7 @@ static const char *vae_yaml =
 	"  - {kind: dense, units: 12, activation: tanh}\n"
 	"  - {kind: dense, units: 8}\n"
 	"latent: z\n"
+	"optimiser: {schedule: step, step_size: 2, gamma: 0.5}\n"
 	"batch_size: 16\n"
 	"validation: 0.2\n"
 	"seed: 4\n";
@@ -572,10 +573,53 @@ static const char *mlp_yaml =
 	"loss: cross_entropy\n"
 	"target: label.c\n"
 	"class_weights: balanced\n"
-	"optimiser: {lr: 0.01}\n"
+	"optimiser: {lr: 0.01, schedule: cosine, min_lr: 0.001, clip_norm: 1}\n"
+	"epochs: 30\n"
 	"batch_size: 16\n"
 	"validation: 0.25\n"
 	"seed: 6\n";
+
+TEST(learning_rate_schedules_and_clipping)
+{
+	char err[512];
+	mlv_model_config c;
+	CHECK_INT(parse(&c, mlp_yaml, err, sizeof err), 0);
+	/* cosine from 0.01 to 0.001 over 30 epochs: halfway at epoch 15 */
+	CHECK_NEAR(mlv_model_lr(&c, 0), 0.01, 1e-15);
+	CHECK_NEAR(mlv_model_lr(&c, 15), 0.0055, 1e-15);
+	CHECK_NEAR(mlv_model_lr(&c, 30), 0.001, 1e-15);
+	CHECK(c.clip_norm == 1);
+	/* the normalised text keeps them */
+	char *t = mlv_model_config_format(&c);
+	CHECK(strstr(t, "schedule: cosine, step_size: 1, gamma: 0.1, "
+	                "min_lr: 0.001, clip_norm: 1}") != NULL);
+	free(t);
+	mlv_model_config_free(&c);
+	CHECK_INT(parse(&c, vae_yaml, err, sizeof err), 0);
+	/* step: 0.001 halved every 2 epochs */
+	CHECK(mlv_model_lr(&c, 1) == 0.001 && mlv_model_lr(&c, 2) == 0.0005 &&
+	      mlv_model_lr(&c, 5) == 0.001 * 0.25);
+	mlv_model_config_free(&c);
+	check_error("input: {features: 2}\nlayers:\n  - {kind: dense, units: 1}\n"
+	            "  - {kind: dense, units: 2}\nlatent: 0\n"
+	            "optimiser: {schedule: linear}\n",
+	            "t.yaml:6: optimiser.schedule: unknown 'linear'", "cosine");
+	/* clipping: a gradient of norm 5 scaled to norm 1 */
+	mlv_nn *nn = mlv_nn_new(1, 2);
+	mlv_nn_spec d = mlv_nn_spec_default(MLV_NN_DENSE);
+	d.units = 1;
+	CHECK(mlv_nn_add(nn, &d, err, sizeof err) == 0);
+	CHECK_INT(mlv_nn_build(nn, err, sizeof err), 0);
+	nn->grads[0] = 3;
+	nn->grads[1] = 4;
+	nn->grads[2] = 0;
+	CHECK_NEAR(mlv_nn_clip_grad(nn, 10), 5, 1e-12);
+	CHECK(nn->grads[0] == 3);
+	CHECK_NEAR(mlv_nn_clip_grad(nn, 1), 5, 1e-12);
+	CHECK_NEAR(nn->grads[0], 0.6, 1e-6);
+	CHECK_NEAR(nn->grads[1], 0.8, 1e-6);
+	mlv_nn_free(nn);
+}
 
 TEST(vae_and_classifier_train_save_and_resume_bit_exactly)
 {
@@ -596,6 +640,9 @@ TEST(vae_and_classifier_train_save_and_resume_bit_exactly)
 		/* The KL term is part of the loss, and logged apart. */
 		CHECK(r.train_aux > 0 && r.train_aux < r.train_loss);
 		CHECK(isnan(r.train_acc) && isnan(r.val_acc));
+		mlv_model_train_epoch(v, x, NULL, N, &r, err, sizeof err);
+		mlv_model_train_epoch(v, x, NULL, N, &r, err, sizeof err);
+		CHECK(v->net->adam.lr == 0.0005); /* epoch 2 of the step schedule */
 		check_resume(v, x, NULL, N);
 	}
 	const char *names[] = {"a", "b", "c"};
@@ -808,6 +855,7 @@ main(void)
 	RUN(early_stopping_counts_patience);
 	RUN(save_and_load_round_trip_bit_identical);
 	RUN(checkpoint_resume_matches_an_uninterrupted_run);
+	RUN(learning_rate_schedules_and_clipping);
 	RUN(vae_and_classifier_train_save_and_resume_bit_exactly);
 	RUN(loading_validates_version_ids_shapes_and_values);
 	cleanup();

@@ -815,6 +815,60 @@ TEST(gradcheck_weighted_classifier)
 	mlv_nn_free(nn);
 }
 
+/* Every kind of nn.h's table, with each of its settings at a sample value
+ * of its type, between a dense+tanh layer (a contractive layer's link, an
+ * even width for a vae) and a dense output layer: a new kind is checked
+ * without a test of its own. */
+TEST(gradcheck_every_kind_in_the_table)
+{
+	for (int k = 0; k < MLV_NN_KIND_COUNT; k++) {
+		mlv_nn_spec spec[4] = {
+			{.kind = MLV_NN_DENSE, .units = 6},
+			{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_TANH},
+		};
+		spec[2] = mlv_nn_spec_default((mlv_nn_kind)k);
+		for (int set = 0; set < MLV_NN_SET_COUNT; set++) {
+			if (!(mlv_nn_kind_settings((mlv_nn_kind)k) >> set & 1))
+				continue;
+			switch (mlv_nn_setting_get((mlv_nn_setting)set)->type) {
+			case MLV_NN_TYPE_SIZE:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set, 2);
+				break;
+			case MLV_NN_TYPE_FLOAT:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set, 0.3);
+				break;
+			case MLV_NN_TYPE_BOOL:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set, 1);
+				break;
+			case MLV_NN_TYPE_ACT:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set,
+				                MLV_ACT_SIGMOID);
+				break;
+			}
+		}
+		spec[3] = (mlv_nn_spec){.kind = MLV_NN_DENSE, .units = 3};
+		mlv_nn *nn = build(1, 4, spec, 4, -1, 43 + (uint64_t)k, 3);
+		CHECK(nn != NULL);
+		if (!nn)
+			continue;
+		nn->step = 1;
+		size_t out = 3 * mlv_nn_out_size(nn);
+		mlv_rng g;
+		mlv_rng_seed(&g, 47);
+		float x[3 * 4], dx[3 * 4], t[3 * 6];
+		fill_uniform(x, 12, -1, 1, &g);
+		fill_uniform(t, out, -1, 1, &g);
+		net_ctx c = {nn, x, t, 3, nn->rng};
+		float *grads = net_gradients(&c, dx);
+		gc_problem p = {mlv_nn_kind_name((mlv_nn_kind)k), 2,
+		                {nn->params, x}, {grads, dx}, {nn->nparams, 12},
+		                {"params", "inp"}, net_loss, &c, 1e-3f};
+		CHECK_INT(gradcheck(&p), 0);
+		free(grads);
+		mlv_nn_free(nn);
+	}
+}
+
 /* ---- Adam ---- */
 
 TEST(adam_matches_a_hand_computed_step)
@@ -1093,6 +1147,7 @@ main(void)
 	RUN(gradcheck_denoising_vae);
 	RUN(gradcheck_weighted_classifier);
 	RUN(gradcheck_contractive_penalty);
+	RUN(gradcheck_every_kind_in_the_table);
 	RUN(adam_matches_a_hand_computed_step);
 	RUN(tiny_autoencoder_learns);
 	RUN(same_seed_gives_identical_weights);

@@ -1041,6 +1041,114 @@ contractive_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp,
 	}
 }
 
+/* batchnorm: Ioffe and Szegedy 2015 with PyTorch's BatchNorm1d
+ * arithmetic (eps 1e-5, momentum 0.1): each feature normalised over the
+ * batch's rows (every step of every sample) in training, by running
+ * statistics at inference, then scaled and shifted.  The running mean and
+ * variance are tensors of the block, so model files and checkpoints keep
+ * them; their gradients stay 0, and Adam moves no parameter whose
+ * gradient has always been 0 (m = v = 0), so they change only here. */
+#define BN_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+
+static int
+bn_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	size_t F = l->in_features;
+	l->out_steps = l->in_steps;
+	l->out_features = F;
+	set_tensor(l, "weight", 1, F);
+	set_tensor(l, "bias", 1, F);
+	set_tensor(l, "running_mean", 1, F);
+	set_tensor(l, "running_var", 1, F);
+	/* per sample: x-hat of its steps, and room for 1/std */
+	l->cache_floats = mlv_mul_size(l->in_steps + 1, F, "batchnorm");
+	return 0;
+}
+
+static void
+bn_init(mlv_nn_layer *l, mlv_rng *g)
+{
+	(void)g;
+	for (size_t j = 0; j < l->in_features; j++) {
+		l->param[0][j] = 1;
+		l->param[1][j] = 0;
+		l->param[2][j] = 0;
+		l->param[3][j] = 1;
+	}
+}
+
+static const float *
+bn_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+           int train, double *aux)
+{
+	(void)nn, (void)aux;
+	size_t F = l->in_features, rows = rows_of(l, batch);
+	const float *w = l->param[0], *b = l->param[1];
+	float *rm = l->param[2], *rv = l->param[3];
+	float *xhat = l->cache, *istd = l->cache + rows * F;
+	for (size_t j = 0; j < F; j++) {
+		double mean, var;
+		if (train) {
+			double s = 0, sq = 0;
+			for (size_t r = 0; r < rows; r++)
+				s += inp[r * F + j];
+			mean = s / (double)rows;
+			for (size_t r = 0; r < rows; r++) {
+				double d = inp[r * F + j] - mean;
+				sq += d * d;
+			}
+			var = sq / (double)rows;
+			/* the running variance is the unbiased one, as PyTorch's */
+			if (rows > 1) {
+				rm[j] = (1 - BN_MOMENTUM) * rm[j] + BN_MOMENTUM * (float)mean;
+				rv[j] = (1 - BN_MOMENTUM) * rv[j] + BN_MOMENTUM *
+				        (float)(sq / (double)(rows - 1));
+			}
+		} else {
+			mean = rm[j];
+			var = rv[j];
+		}
+		float is = (float)(1 / sqrt(var + BN_EPS)), mu = (float)mean;
+		istd[j] = is;
+		for (size_t r = 0; r < rows; r++) {
+			float h = (inp[r * F + j] - mu) * is;
+			if (train)
+				xhat[r * F + j] = h;
+			l->out[r * F + j] = w[j] * h + b[j];
+		}
+	}
+	return l->out;
+}
+
+static void
+bn_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+            size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t F = l->in_features, rows = rows_of(l, batch);
+	const float *w = l->param[0], *xhat = l->cache;
+	const float *istd = l->cache + rows * F, *dy = l->dout;
+	for (size_t j = 0; j < F; j++) {
+		double sdy = 0, sdyx = 0;
+		for (size_t r = 0; r < rows; r++) {
+			sdy += dy[r * F + j];
+			sdyx += (double)dy[r * F + j] * xhat[r * F + j];
+		}
+		l->grad[0][j] += (float)sdyx;
+		l->grad[1][j] += (float)sdy;
+		if (!dinp)
+			continue;
+		/* dx = w istd / N (N dy - sum dy - xhat sum dy xhat) */
+		float k = w[j] * istd[j] / (float)rows;
+		for (size_t r = 0; r < rows; r++)
+			dinp[r * F + j] += k * ((float)rows * dy[r * F + j] -
+			                        (float)sdy -
+			                        xhat[r * F + j] * (float)sdyx);
+	}
+}
+
 #define BIT(s) (1u << (s))
 static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
 	/* dense's activation and contractive weight are the model builder's:
@@ -1069,6 +1177,8 @@ static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
 	[MLV_NN_VAE] = {"vae", BIT(MLV_NN_SET_KL_WEIGHT) |
 	                BIT(MLV_NN_SET_WARMUP), 0, vae_setup, NULL,
 	                vae_forward, vae_backward},
+	[MLV_NN_BATCHNORM] = {"batchnorm", 0, 0, bn_setup, bn_init, bn_forward,
+	                      bn_backward},
 	[MLV_NN_CONTRACTIVE] = {"contractive", BIT(MLV_NN_SET_CONTRACTIVE),
 	                        BIT(MLV_NN_SET_CONTRACTIVE), contractive_setup,
 	                        NULL, contractive_forward, contractive_backward,

@@ -39,12 +39,12 @@
  *     adds, and its backward adds the KL gradient itself.
  *   - Softmax classifiers: MLV_LOSS_CROSS_ENTROPY in the one loss switch,
  *     with targets given as class indices.
- * and ready for the planned kinds:
+ *   - batchnorm: forward's `train` flag selects batch or running
+ *     statistics; the running statistics are tensors of the block whose
+ *     gradients stay 0, which Adam leaves as they are.
+ * and ready for the planned kind:
  *   - Convolutions: a kind whose setup maps (steps, features) to
  *     (steps', filters); im2col into its scratch, then mlv_nn_gemm.
- *   - Batch norm: forward's `train` flag already selects batch or running
- *     statistics; the running statistics would be tensors excluded from
- *     Adam (a per-tensor trainable flag in mlv_nn_tensor).
  *
  * Conventions.  Sizes are size_t; every product of sizes that is allocated
  * is checked.  Functions that can fail return -1 with a message in err;
@@ -222,11 +222,12 @@ typedef enum {
 	MLV_NN_VAE,        /* kl_weight, warmup; 2L features in, L out */
 	MLV_NN_CONTRACTIVE,/* contractive (the weight); after a dense and its
 	                    * activation */
+	MLV_NN_BATCHNORM,  /* per feature; batch or running statistics */
 	MLV_NN_KIND_COUNT
 } mlv_nn_kind;
 
 /* "dense", "activation", "dropout", "lstm", "repeat", "noise", "vae",
- * "contractive"; -1 if unknown. */
+ * "contractive", "batchnorm"; -1 if unknown. */
 const char *mlv_nn_kind_name(mlv_nn_kind kind);
 int mlv_nn_kind_parse(const char *name, mlv_nn_kind *kind);
 

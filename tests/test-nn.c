@@ -869,6 +869,31 @@ TEST(gradcheck_every_kind_in_the_table)
 	}
 }
 
+TEST(batchnorm_statistics_as_pytorch)
+{
+	static const mlv_nn_spec bn[] = {{.kind = MLV_NN_BATCHNORM}};
+	mlv_nn *nn = build(1, 2, bn, 1, -1, 1, 4);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	CHECK_INT(nn->nparams, 8);
+	float x[8] = {1, 10, 2, 20, 3, 30, 6, 40}, t[8] = {0};
+	const float *y = mlv_nn_forward(nn, x, 4, 1);
+	/* feature 0: mean 3, biased variance 3.5, unbiased 14/3 */
+	CHECK_NEAR(y[0], (1 - 3) / sqrt(3.5 + 1e-5), 1e-6);
+	CHECK_NEAR(nn->layers[0].param[2][0], 0.3, 1e-7);
+	CHECK_NEAR(nn->layers[0].param[3][0], 0.9 + 0.1 * 14 / 3.0, 1e-6);
+	/* inference: the running statistics */
+	float rm = nn->layers[0].param[2][1], rv = nn->layers[0].param[3][1];
+	y = mlv_nn_forward(nn, x, 4, 0);
+	CHECK_NEAR(y[1], (10 - rm) / sqrt(rv + 1e-5), 1e-5);
+	/* Adam leaves the running statistics to the forward pass */
+	mlv_nn_train_step(nn, x, t, 4);
+	CHECK(nn->grads[4] == 0 && nn->grads[7] == 0);
+	CHECK_NEAR(nn->layers[0].param[2][0], 0.9 * 0.3 + 0.1 * 3, 1e-6);
+	mlv_nn_free(nn);
+}
+
 /* ---- Adam ---- */
 
 TEST(adam_matches_a_hand_computed_step)
@@ -1148,6 +1173,7 @@ main(void)
 	RUN(gradcheck_weighted_classifier);
 	RUN(gradcheck_contractive_penalty);
 	RUN(gradcheck_every_kind_in_the_table);
+	RUN(batchnorm_statistics_as_pytorch);
 	RUN(adam_matches_a_hand_computed_step);
 	RUN(tiny_autoencoder_learns);
 	RUN(same_seed_gives_identical_weights);

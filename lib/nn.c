@@ -1149,6 +1149,201 @@ bn_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
 	}
 }
 
+/* conv2d: PyTorch's Conv2d (stride 1, no padding) over time x frequency,
+ * channels last.  Each sample's patches are laid out by im2col as rows
+ * (t, f) of C x kt x kf values (PyTorch's weight order, (filters, C, kt,
+ * kf)), so the convolution is the dense layer's product of those rows
+ * with the filters, and its output rows (t, f) of filters values are
+ * again channels last. */
+
+static int
+conv_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	size_t C = l->spec.channels, kt = l->spec.kernel, kf = l->spec.kernel_freq;
+	if (!C || l->in_features % C) {
+		snprintf(err, errlen, "conv2d: %zu features are not frequencies x "
+		         "%zu channels", l->in_features, C);
+		return -1;
+	}
+	size_t F = l->in_features / C;
+	if (!kt || !kf || kt > l->in_steps || kf > F || !l->spec.filters) {
+		snprintf(err, errlen, "conv2d: a kernel of %zu x %zu does not fit "
+		         "%zu steps x %zu frequencies (or no filters)", kt, kf,
+		         l->in_steps, F);
+		return -1;
+	}
+	size_t T2 = l->in_steps - kt + 1, F2 = F - kf + 1, K = C * kt * kf;
+	l->out_steps = T2;
+	l->out_features = mlv_mul_size(F2, l->spec.filters, "conv2d");
+	set_tensor(l, "weight", l->spec.filters, K);
+	set_tensor(l, "bias", 1, l->spec.filters);
+	l->cache_floats = mlv_mul_size(T2 * F2, K, "conv2d");
+	l->scratch_floats = l->cache_floats;
+	return 0;
+}
+
+static void
+conv_init(mlv_nn_layer *l, mlv_rng *g)
+{
+	/* kaiming_uniform(a = sqrt(5)), as nn.Conv2d: U(+-1/sqrt(fan_in)) */
+	double bound = 1 / sqrt((double)l->tensor[0].cols);
+	init_uniform(l->param[0], l->tensor[0].rows * l->tensor[0].cols, bound,
+	             g);
+	init_uniform(l->param[1], l->spec.filters, bound, g);
+}
+
+/* One im2col element: patch row (t, f), column (c, i, j), of sample x. */
+#define CONV_AT(x, t, f, c, i, j, C, Fin) \
+	((x)[((t) + (i)) * (Fin) + ((f) + (j)) * (C) + (c)])
+
+static const float *
+conv_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+             int train, double *aux)
+{
+	(void)nn, (void)train, (void)aux;
+	size_t C = l->spec.channels, kt = l->spec.kernel, kf = l->spec.kernel_freq;
+	size_t Fin = l->in_features, F2 = Fin / C - kf + 1;
+	size_t T2 = l->out_steps, K = C * kt * kf;
+	size_t insz = l->in_steps * Fin;
+	for (size_t s = 0; s < batch; s++) {
+		const float *x = inp + s * insz;
+		float *col = l->cache + s * l->cache_floats;
+		for (size_t t = 0; t < T2; t++)
+			for (size_t f = 0; f < F2; f++, col += K)
+				for (size_t c = 0, k = 0; c < C; c++)
+					for (size_t i = 0; i < kt; i++)
+						for (size_t j = 0; j < kf; j++)
+							col[k++] = CONV_AT(x, t, f, c, i, j, C, Fin);
+	}
+	mlv_nn_dense_forward(l->out, l->cache, l->param[0], l->param[1],
+	                     batch * T2 * F2, K, l->spec.filters);
+	return l->out;
+}
+
+static void
+conv_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+              size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t C = l->spec.channels, kt = l->spec.kernel, kf = l->spec.kernel_freq;
+	size_t Fin = l->in_features, F2 = Fin / C - kf + 1;
+	size_t T2 = l->out_steps, K = C * kt * kf;
+	size_t insz = l->in_steps * Fin;
+	float *dcol = dinp ? l->scratch : NULL;
+	if (dcol)
+		memset(dcol, 0, batch * l->scratch_floats * sizeof(float));
+	mlv_nn_dense_backward(dcol, l->grad[0], l->grad[1], l->dout, l->cache,
+	                      l->param[0], batch * T2 * F2, K, l->spec.filters);
+	if (!dinp)
+		return;
+	/* col2im: each patch value back to the input value it copied */
+	for (size_t s = 0; s < batch; s++) {
+		float *dx = dinp + s * insz;
+		const float *d = dcol + s * l->scratch_floats;
+		for (size_t t = 0; t < T2; t++)
+			for (size_t f = 0; f < F2; f++, d += K)
+				for (size_t c = 0, k = 0; c < C; c++)
+					for (size_t i = 0; i < kt; i++)
+						for (size_t j = 0; j < kf; j++)
+							CONV_AT(dx, t, f, c, i, j, C, Fin) += d[k++];
+	}
+}
+
+/* maxpool: PyTorch's MaxPool2d with the stride its kernel, over time x
+ * frequency, channels last; a remainder that does not fill a window is
+ * dropped, as PyTorch's floor.  The cache keeps each output's argmax (its
+ * index in the sample, as a float: exact below 2^24). */
+
+static int
+pool_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	size_t C = l->spec.channels, pt = l->spec.pool, pf = l->spec.pool_freq;
+	if (!C || l->in_features % C || !pt || !pf || pt > l->in_steps ||
+	    pf > l->in_features / C) {
+		snprintf(err, errlen, "maxpool: a window of %zu x %zu does not fit "
+		         "%zu steps x %zu features of %zu channels", pt, pf,
+		         l->in_steps, l->in_features, C);
+		return -1;
+	}
+	if (l->in_steps * l->in_features >= (size_t)1 << 24) {
+		snprintf(err, errlen, "maxpool: samples of more than 2^24 values");
+		return -1;
+	}
+	l->out_steps = l->in_steps / pt;
+	l->out_features = (l->in_features / C / pf) * C;
+	l->cache_floats = l->out_steps * l->out_features;
+	return 0;
+}
+
+static const float *
+pool_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+             int train, double *aux)
+{
+	(void)nn, (void)train, (void)aux;
+	size_t C = l->spec.channels, pt = l->spec.pool, pf = l->spec.pool_freq;
+	size_t Fin = l->in_features, F2 = l->out_features / C;
+	size_t insz = l->in_steps * Fin, outsz = l->cache_floats;
+	for (size_t s = 0; s < batch; s++) {
+		const float *x = inp + s * insz;
+		float *y = l->out + s * outsz, *arg = l->cache + s * outsz;
+		for (size_t t = 0; t < l->out_steps; t++)
+			for (size_t f = 0; f < F2; f++)
+				for (size_t c = 0; c < C; c++) {
+					size_t best = (t * pt) * Fin + (f * pf) * C + c;
+					for (size_t i = 0; i < pt; i++)
+						for (size_t j = 0; j < pf; j++) {
+							size_t k = (t * pt + i) * Fin + (f * pf + j) * C + c;
+							if (x[k] > x[best])
+								best = k;
+						}
+					size_t o = t * l->out_features + f * C + c;
+					y[o] = x[best];
+					arg[o] = (float)best;
+				}
+	}
+	return l->out;
+}
+
+static void
+pool_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+              size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t insz = l->in_steps * l->in_features, outsz = l->cache_floats;
+	for (size_t s = 0; dinp && s < batch; s++)
+		for (size_t o = 0; o < outsz; o++)
+			dinp[s * insz + (size_t)l->cache[s * outsz + o]] +=
+				l->dout[s * outsz + o];
+}
+
+/* flatten: a sample's steps as one step (the memory is the same). */
+
+static int
+flatten_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	l->out_steps = 1;
+	l->out_features = l->in_steps * l->in_features;
+	return 0;
+}
+
+static const float *
+flatten_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+                int train, double *aux)
+{
+	(void)nn, (void)l, (void)batch, (void)train, (void)aux;
+	return inp;
+}
+
+static void
+flatten_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+                 size_t batch)
+{
+	(void)nn, (void)inp;
+	for (size_t i = 0; dinp && i < batch * l->out_features; i++)
+		dinp[i] += l->dout[i];
+}
+
 #define BIT(s) (1u << (s))
 static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
 	/* dense's activation and contractive weight are the model builder's:
@@ -1179,6 +1374,16 @@ static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
 	                vae_forward, vae_backward},
 	[MLV_NN_BATCHNORM] = {"batchnorm", 0, 0, bn_setup, bn_init, bn_forward,
 	                      bn_backward},
+	[MLV_NN_CONV2D] = {"conv2d", BIT(MLV_NN_SET_FILTERS) |
+	                   BIT(MLV_NN_SET_KERNEL) | BIT(MLV_NN_SET_KERNEL_FREQ) |
+	                   BIT(MLV_NN_SET_CHANNELS), BIT(MLV_NN_SET_FILTERS) |
+	                   BIT(MLV_NN_SET_KERNEL), conv_setup, conv_init,
+	                   conv_forward, conv_backward},
+	[MLV_NN_MAXPOOL] = {"maxpool", BIT(MLV_NN_SET_POOL) |
+	                    BIT(MLV_NN_SET_POOL_FREQ) | BIT(MLV_NN_SET_CHANNELS),
+	                    0, pool_setup, NULL, pool_forward, pool_backward},
+	[MLV_NN_FLATTEN] = {"flatten", 0, 0, flatten_setup, NULL,
+	                    flatten_forward, flatten_backward},
 	[MLV_NN_CONTRACTIVE] = {"contractive", BIT(MLV_NN_SET_CONTRACTIVE),
 	                        BIT(MLV_NN_SET_CONTRACTIVE), contractive_setup,
 	                        NULL, contractive_forward, contractive_backward,
@@ -1220,6 +1425,23 @@ static const mlv_nn_setting_info settings[MLV_NN_SET_COUNT] = {
 	[MLV_NN_SET_CONTRACTIVE] = {"contractive", MLV_NN_TYPE_FLOAT, 0, 1e6, 0,
 	                            0, offsetof(mlv_nn_spec, contractive),
 	                            "the weight of the Jacobian penalty", 1},
+	[MLV_NN_SET_FILTERS] = {"filters", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 0,
+	                        offsetof(mlv_nn_spec, filters),
+	                        "the number of output channels"},
+	[MLV_NN_SET_KERNEL] = {"kernel", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 0,
+	                       offsetof(mlv_nn_spec, kernel),
+	                       "the kernel's steps"},
+	[MLV_NN_SET_KERNEL_FREQ] = {"kernel_freq", MLV_NN_TYPE_SIZE, 1, 1 << 16,
+	                            0, 1, offsetof(mlv_nn_spec, kernel_freq),
+	                            "the kernel's frequencies"},
+	[MLV_NN_SET_CHANNELS] = {"channels", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 1,
+	                         offsetof(mlv_nn_spec, channels),
+	                         "the input's channels"},
+	[MLV_NN_SET_POOL] = {"pool", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 1,
+	                     offsetof(mlv_nn_spec, pool), "steps pooled"},
+	[MLV_NN_SET_POOL_FREQ] = {"pool_freq", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0,
+	                          1, offsetof(mlv_nn_spec, pool_freq),
+	                          "frequencies pooled"},
 };
 
 const mlv_nn_setting_info *

@@ -42,9 +42,9 @@
  *   - batchnorm: forward's `train` flag selects batch or running
  *     statistics; the running statistics are tensors of the block whose
  *     gradients stay 0, which Adam leaves as they are.
- * and ready for the planned kind:
- *   - Convolutions: a kind whose setup maps (steps, features) to
- *     (steps', filters); im2col into its scratch, then mlv_nn_gemm.
+ *   - conv2d: setup maps (steps, frequencies x channels) to (steps',
+ *     frequencies' x filters); im2col into its cache, then the dense
+ *     layer's product.
  *
  * Conventions.  Sizes are size_t; every product of sizes that is allocated
  * is checked.  Functions that can fail return -1 with a message in err;
@@ -223,11 +223,15 @@ typedef enum {
 	MLV_NN_CONTRACTIVE,/* contractive (the weight); after a dense and its
 	                    * activation */
 	MLV_NN_BATCHNORM,  /* per feature; batch or running statistics */
+	MLV_NN_CONV2D,     /* filters, kernel, kernel_freq, channels */
+	MLV_NN_MAXPOOL,    /* pool, pool_freq, channels */
+	MLV_NN_FLATTEN,    /* steps x features to one step */
 	MLV_NN_KIND_COUNT
 } mlv_nn_kind;
 
 /* "dense", "activation", "dropout", "lstm", "repeat", "noise", "vae",
- * "contractive", "batchnorm"; -1 if unknown. */
+ * "contractive", "batchnorm", "conv2d", "maxpool", "flatten"; -1 if
+ * unknown. */
 const char *mlv_nn_kind_name(mlv_nn_kind kind);
 int mlv_nn_kind_parse(const char *name, mlv_nn_kind *kind);
 
@@ -256,6 +260,14 @@ typedef struct {
 	size_t warmup;        /* vae: steps over which that weight rises
 	                       * linearly from 0 (0: none) */
 	float contractive;    /* contractive: weight of ||J||_F^2 */
+	/* conv2d and maxpool see a sample as time (steps) x frequency x
+	 * channels, channels last: features = frequencies x channels. */
+	size_t filters;       /* conv2d: output channels */
+	size_t kernel;        /* conv2d: kernel steps (time) */
+	size_t kernel_freq;   /* conv2d: kernel frequencies */
+	size_t channels;      /* conv2d, maxpool: input channels */
+	size_t pool;          /* maxpool: steps pooled (time) */
+	size_t pool_freq;     /* maxpool: frequencies pooled */
 } mlv_nn_spec;
 
 /* ---- layer settings ----
@@ -268,7 +280,9 @@ typedef enum {
 	MLV_NN_SET_UNITS, MLV_NN_SET_ACT, MLV_NN_SET_SLOPE,
 	MLV_NN_SET_RETURN_SEQUENCES, MLV_NN_SET_STEPS, MLV_NN_SET_RATE,
 	MLV_NN_SET_SIGMA, MLV_NN_SET_KL_WEIGHT, MLV_NN_SET_WARMUP,
-	MLV_NN_SET_CONTRACTIVE, MLV_NN_SET_COUNT
+	MLV_NN_SET_CONTRACTIVE, MLV_NN_SET_FILTERS, MLV_NN_SET_KERNEL,
+	MLV_NN_SET_KERNEL_FREQ, MLV_NN_SET_CHANNELS, MLV_NN_SET_POOL,
+	MLV_NN_SET_POOL_FREQ, MLV_NN_SET_COUNT
 } mlv_nn_setting;
 
 typedef enum {

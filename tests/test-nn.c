@@ -847,26 +847,92 @@ TEST(gradcheck_every_kind_in_the_table)
 			}
 		}
 		spec[3] = (mlv_nn_spec){.kind = MLV_NN_DENSE, .units = 3};
-		mlv_nn *nn = build(1, 4, spec, 4, -1, 43 + (uint64_t)k, 3);
+		/* One step, or three for the kinds that work along time (a
+		 * repeat needs one, a kernel or a window of 2 steps two). */
+		size_t steps = 1;
+		mlv_nn *nn = mlv_nn_new(1, 4);
+		char err[256];
+		if (mlv_nn_add(nn, &spec[0], err, sizeof err) < 0 ||
+		    mlv_nn_add(nn, &spec[1], err, sizeof err) < 0 ||
+		    mlv_nn_add(nn, &spec[2], err, sizeof err) < 0)
+			steps = 3;
+		mlv_nn_free(nn);
+		nn = build(steps, 4, spec, 4, -1, 43 + (uint64_t)k, 3);
 		CHECK(nn != NULL);
 		if (!nn)
 			continue;
 		nn->step = 1;
-		size_t out = 3 * mlv_nn_out_size(nn);
+		size_t in = 3 * mlv_nn_in_size(nn), out = 3 * mlv_nn_out_size(nn);
 		mlv_rng g;
 		mlv_rng_seed(&g, 47);
-		float x[3 * 4], dx[3 * 4], t[3 * 6];
-		fill_uniform(x, 12, -1, 1, &g);
+		float x[3 * 3 * 4], dx[3 * 3 * 4], t[3 * 3 * 6];
+		fill_uniform(x, in, -1, 1, &g);
 		fill_uniform(t, out, -1, 1, &g);
 		net_ctx c = {nn, x, t, 3, nn->rng};
 		float *grads = net_gradients(&c, dx);
 		gc_problem p = {mlv_nn_kind_name((mlv_nn_kind)k), 2,
-		                {nn->params, x}, {grads, dx}, {nn->nparams, 12},
+		                {nn->params, x}, {grads, dx}, {nn->nparams, in},
 		                {"params", "inp"}, net_loss, &c, 1e-3f};
 		CHECK_INT(gradcheck(&p), 0);
 		free(grads);
 		mlv_nn_free(nn);
 	}
+}
+
+/* conv2d against the direct sum of PyTorch's Conv2d (weight (O, C, kt,
+ * kf), input (C, T, F) here stored time x frequency x channel), and
+ * maxpool against the window maxima. */
+TEST(conv2d_and_maxpool_match_direct_sums)
+{
+	static const mlv_nn_spec cnn[] = {
+		{.kind = MLV_NN_CONV2D, .filters = 2, .kernel = 2, .kernel_freq = 3,
+		 .channels = 2},
+		{.kind = MLV_NN_MAXPOOL, .pool = 2, .pool_freq = 2, .channels = 2},
+	};
+	enum { T = 5, F = 6, C = 2, O = 2, KT = 2, KF = 3 };
+	mlv_nn *nn = build(T, F * C, cnn, 2, -1, 3, 2);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	/* out: 4 steps x 4 frequencies x 2 filters; pooled 2 x 2 x 2 */
+	CHECK_INT(mlv_nn_layer_size(nn, 0), 4 * 4 * 2);
+	CHECK_INT(mlv_nn_out_size(nn), 2 * 2 * 2);
+	mlv_rng g;
+	mlv_rng_seed(&g, 5);
+	float x[2 * T * F * C];
+	fill_uniform(x, 2 * T * F * C, -1, 1, &g);
+	mlv_nn_forward(nn, x, 2, 0);
+	const float *w = nn->layers[0].param[0], *b = nn->layers[0].param[1];
+	const float *y = nn->layers[0].out, *p = nn->layers[1].out;
+	double worst = 0;
+	for (int s = 0; s < 2; s++)
+		for (int t = 0; t < 4; t++)
+			for (int f = 0; f < 4; f++)
+				for (int o = 0; o < O; o++) {
+					double sum = b[o];
+					for (int c = 0; c < C; c++)
+						for (int i = 0; i < KT; i++)
+							for (int j = 0; j < KF; j++)
+								sum += (double)w[((o * C + c) * KT + i) * KF + j] *
+								       x[s * T * F * C + (t + i) * F * C +
+								         (f + j) * C + c];
+					worst = fmax(worst, fabs(sum - y[s * 32 + (t * 4 + f) * O + o]));
+				}
+	CHECK(worst < 1e-5);
+	int bad = 0;
+	for (int s = 0; s < 2; s++)
+		for (int t = 0; t < 2; t++)
+			for (int f = 0; f < 2; f++)
+				for (int o = 0; o < O; o++) {
+					float mx = -INFINITY;
+					for (int i = 0; i < 2; i++)
+						for (int j = 0; j < 2; j++)
+							mx = fmaxf(mx, y[s * 32 + ((2 * t + i) * 4 +
+							                           2 * f + j) * O + o]);
+					bad += mx != p[s * 8 + (t * 2 + f) * O + o];
+				}
+	CHECK_INT(bad, 0);
+	mlv_nn_free(nn);
 }
 
 TEST(batchnorm_statistics_as_pytorch)
@@ -1174,6 +1240,7 @@ main(void)
 	RUN(gradcheck_contractive_penalty);
 	RUN(gradcheck_every_kind_in_the_table);
 	RUN(batchnorm_statistics_as_pytorch);
+	RUN(conv2d_and_maxpool_match_direct_sums);
 	RUN(adam_matches_a_hand_computed_step);
 	RUN(tiny_autoencoder_learns);
 	RUN(same_seed_gives_identical_weights);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test-models.sh - examples/models' Symphony2vec models (AE, CAE, VAE and
-# the classifiers) trained by mlv-train on small generated data: each
+# the MLP, CNN, LSTM and logistic-regression classifiers) trained by mlv-train on small generated data: each
 # trains from its YAML, logs its loss terms, is the same for a seed, and
 # resumes bit for bit.
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +11,7 @@ MODELS=$TESTS_DIR/../examples/models
 # row stand for the paper's 5603 (the autoencoders are shrunk to them),
 # 40 for the embeddings the logistic regression reads (200 rows a composer:
 # with fewer, its 205 weights fit the noise columns as much as the
-# shifted one), 36 x 13 for the LSTM's chunks.
+# shifted one), 36 x 13 for the LSTM's chunks, 40 x 24 for the CNN's.
 gen() {
 	i=0
 	for c in bach beethoven brahms haydn mozart; do
@@ -23,6 +23,7 @@ gen() {
 gen 24 0 60 >d24.mlv
 gen 40 10 200 >d40.mlv
 gen 468 20 30 >d468.mlv
+gen 960 30 30 >d960.mlv
 shrink() { sed 's/5603/24/g; s/^epochs: .*/epochs: 2/' "$MODELS/$1.yaml" >"$1.yaml"; }
 
 for m in ae cae vae; do
@@ -64,6 +65,16 @@ same "mlp: a resumed run ends with the uninterrupted run's weights" mres.mlv m2.
 mlv-train --model lstm.yaml -j 1 --log lstm-log.mlv -o lstm.mlv d468.mlv
 check "lstm classifier: trains, accuracy logged" sh -c '
 	mlv-cat -t tsv lstm-log.mlv | awk -F "\t" "NF != 3 || \$3 < 0 || \$3 > 1 { exit 1 }"'
+# the CNN on 40 frames of 24 bands (960 values a row)
+sed 's/features: 64/features: 24/; s/steps: 431/steps: 40/; s/^epochs: .*/epochs: 2/' \
+	"$MODELS/symphony2vec-cnn.yaml" >cnn.yaml
+mlv-train --model cnn.yaml -j 1 --log cnn-log.mlv -o cnn.mlv d960.mlv
+check "cnn classifier: trains, encodes its 84-unit embedding" sh -c "
+	mlv-cat -H cnn-log.mlv | grep -q colnames=epoch,train,accuracy &&
+	mlv-encode --model cnn.mlv d960.mlv | mlv-cat -H | head -n 1 | grep -q '^MLV1 30 84 '"
+mlv-train --model cnn.yaml --epochs 1 -j 1 --checkpoint nck.mlv -o npart.mlv d960.mlv
+mlv-train --resume nck.mlv --epochs 2 -j 1 -o nres.mlv d960.mlv
+same "cnn: a resumed run ends with the uninterrupted run's weights" nres.mlv cnn.mlv
 mlv-train --model logreg.yaml -j 1 --validation 0.3 --log lr-log.mlv -o lr.mlv d40.mlv
 check "logistic regression: separable composers, held-out accuracy above 0.9" sh -c '
 	mlv-cat -t tsv lr-log.mlv | tail -n 1 | awk -F "\t" "{ exit !(\$5 > 0.9) }"'

@@ -342,6 +342,43 @@ mlv_model_decode(mlv_model *m, const float *z, size_t n, float *y)
 	}
 }
 
+int
+mlv_model_sample(mlv_model *m, const float *x, size_t n, mlv_rng *g,
+                 float *z, char *err, size_t errlen)
+{
+	size_t lat = m->net->latent;
+	if (m->net->layers[lat].spec.kind != MLV_NN_VAE || lat == 0)
+		return mlv_errf(err, errlen, "the latent layer is not a vae layer: "
+		                "there is nothing to sample");
+	size_t B = m->cfg.batch_size, L = mlv_model_latent_size(m);
+	for (size_t i = 0; i < n; i += B) {
+		size_t b = n - i < B ? n - i : B;
+		const float *h = mlv_nn_forward_to(m->net, gather(m, x, NULL, i, b),
+		                                   b, lat - 1);
+		for (size_t r = 0; r < b; r++)
+			for (size_t j = 0; j < L; j++)
+				z[(i + r) * L + j] = h[r * 2 * L + j] +
+				    expf(h[r * 2 * L + L + j] / 2) *
+				    (float)mlv_rng_normal(g);
+	}
+	return 0;
+}
+
+void
+mlv_model_interpolate(mlv_model *m, const float *za, const float *zb,
+                      size_t n, float *z, float *y)
+{
+	size_t L = mlv_model_latent_size(m);
+	for (size_t i = 0; i < n; i++) {
+		float t = n > 1 ? (float)i / (float)(n - 1) : 0;
+		for (size_t j = 0; j < L; j++)
+			z[i * L + j] = za[j] + (zb[j] - za[j]) * t;
+	}
+	mlv_model_decode(m, z, n, y);
+	if (m->has_norm)
+		mlv_norm_invert(&m->norm, y, n);
+}
+
 void
 mlv_model_recon_error(mlv_model *m, const float *x, size_t n, float *err)
 {

@@ -260,6 +260,19 @@ void mlv_model_encode(mlv_model *m, const float *x, size_t n, float *z);
 void mlv_model_decode(mlv_model *m, const float *z, size_t n, float *y);
 void mlv_model_recon_error(mlv_model *m, const float *x, size_t n,
                            float *err);
+/* A VAE's latents drawn rather than its means: for each of n raw rows,
+ * z = mu + exp(logvar / 2) eps with eps ~ N(0, 1) from g.  -1 with a
+ * message when the latent layer is not a vae layer. */
+int mlv_model_sample(mlv_model *m, const float *x, size_t n, mlv_rng *g,
+                     float *z, char *err, size_t errlen);
+/* n >= 2 latents on the segment from za to zb (latent_size floats each),
+ * z_i = za + (zb - za) i / (n - 1), into z (n x latent_size), and their
+ * decodings into y (n x in_size, in the input's scale when the model has
+ * statistics): Symphony2vec's Fig. 9, as Bowman et al. 2016's
+ * homotopies. */
+void mlv_model_interpolate(mlv_model *m, const float *za, const float *zb,
+                           size_t n, float *z, float *y);
+
 /* Mean reconstruction MSE over n rows. */
 double mlv_model_loss(mlv_model *m, const float *x, size_t n);
 

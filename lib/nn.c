@@ -1352,38 +1352,38 @@ static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
 	                  BIT(MLV_NN_SET_UNITS) | BIT(MLV_NN_SET_ACT) |
 	                  BIT(MLV_NN_SET_SLOPE) | BIT(MLV_NN_SET_CONTRACTIVE),
 	                  BIT(MLV_NN_SET_UNITS),
-	                  dense_setup, dense_init, dense_forward, dense_backward},
+	                  dense_setup, dense_init, dense_forward, dense_backward, NULL},
 	[MLV_NN_ACTIVATION] = {"activation",
 	                       BIT(MLV_NN_SET_ACT) | BIT(MLV_NN_SET_SLOPE),
 	                       BIT(MLV_NN_SET_ACT), act_setup, NULL, act_forward,
-	                       act_backward},
+	                       act_backward, NULL},
 	[MLV_NN_DROPOUT] = {"dropout", BIT(MLV_NN_SET_RATE),
 	                    BIT(MLV_NN_SET_RATE), dropout_setup, NULL,
-	                    dropout_forward, dropout_backward},
+	                    dropout_forward, dropout_backward, NULL},
 	[MLV_NN_LSTM] = {"lstm",
 	                 BIT(MLV_NN_SET_UNITS) | BIT(MLV_NN_SET_RETURN_SEQUENCES),
 	                 BIT(MLV_NN_SET_UNITS), lstm_setup, lstm_init,
-	                 lstm_forward, lstm_backward},
+	                 lstm_forward, lstm_backward, NULL},
 	[MLV_NN_REPEAT] = {"repeat", BIT(MLV_NN_SET_STEPS),
 	                   BIT(MLV_NN_SET_STEPS), repeat_setup, NULL,
-	                   repeat_forward, repeat_backward},
+	                   repeat_forward, repeat_backward, NULL},
 	[MLV_NN_NOISE] = {"noise", BIT(MLV_NN_SET_SIGMA), BIT(MLV_NN_SET_SIGMA),
-	                  noise_setup, NULL, noise_forward, noise_backward},
+	                  noise_setup, NULL, noise_forward, noise_backward, NULL},
 	[MLV_NN_VAE] = {"vae", BIT(MLV_NN_SET_KL_WEIGHT) |
 	                BIT(MLV_NN_SET_WARMUP), 0, vae_setup, NULL,
-	                vae_forward, vae_backward},
+	                vae_forward, vae_backward, NULL},
 	[MLV_NN_BATCHNORM] = {"batchnorm", 0, 0, bn_setup, bn_init, bn_forward,
-	                      bn_backward},
+	                      bn_backward, NULL},
 	[MLV_NN_CONV2D] = {"conv2d", BIT(MLV_NN_SET_FILTERS) |
 	                   BIT(MLV_NN_SET_KERNEL) | BIT(MLV_NN_SET_KERNEL_FREQ) |
 	                   BIT(MLV_NN_SET_CHANNELS), BIT(MLV_NN_SET_FILTERS) |
 	                   BIT(MLV_NN_SET_KERNEL), conv_setup, conv_init,
-	                   conv_forward, conv_backward},
+	                   conv_forward, conv_backward, NULL},
 	[MLV_NN_MAXPOOL] = {"maxpool", BIT(MLV_NN_SET_POOL) |
 	                    BIT(MLV_NN_SET_POOL_FREQ) | BIT(MLV_NN_SET_CHANNELS),
-	                    0, pool_setup, NULL, pool_forward, pool_backward},
+	                    0, pool_setup, NULL, pool_forward, pool_backward, NULL},
 	[MLV_NN_FLATTEN] = {"flatten", 0, 0, flatten_setup, NULL,
-	                    flatten_forward, flatten_backward},
+	                    flatten_forward, flatten_backward, NULL},
 	[MLV_NN_CONTRACTIVE] = {"contractive", BIT(MLV_NN_SET_CONTRACTIVE),
 	                        BIT(MLV_NN_SET_CONTRACTIVE), contractive_setup,
 	                        NULL, contractive_forward, contractive_backward,
@@ -1394,54 +1394,54 @@ static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
 static const mlv_nn_setting_info settings[MLV_NN_SET_COUNT] = {
 	[MLV_NN_SET_UNITS] = {"units", MLV_NN_TYPE_SIZE, 1, MAX_DIM, 0, 0,
 	                      offsetof(mlv_nn_spec, units),
-	                      "the number of output features"},
+	                      "the number of output features", 0},
 	[MLV_NN_SET_ACT] = {"activation", MLV_NN_TYPE_ACT, 0, 0, 0,
 	                    MLV_ACT_LINEAR, offsetof(mlv_nn_spec, act),
-	                    "linear, relu, leaky_relu, tanh or sigmoid"},
+	                    "linear, relu, leaky_relu, tanh or sigmoid", 0},
 	/* PyTorch's LeakyReLU default */
 	[MLV_NN_SET_SLOPE] = {"slope", MLV_NN_TYPE_FLOAT, -1e6, 1e6, 0, 0.01,
 	                      offsetof(mlv_nn_spec, slope),
-	                      "leaky_relu's slope below 0"},
+	                      "leaky_relu's slope below 0", 0},
 	[MLV_NN_SET_RETURN_SEQUENCES] = {"return_sequences", MLV_NN_TYPE_BOOL,
 	                                 0, 1, 0, 0,
 	                                 offsetof(mlv_nn_spec,
 	                                          return_sequences),
-	                                 "every step's output, or the last"},
+	                                 "every step's output, or the last", 0},
 	[MLV_NN_SET_STEPS] = {"steps", MLV_NN_TYPE_SIZE, 1, MAX_DIM, 0, 0,
 	                      offsetof(mlv_nn_spec, steps),
-	                      "how many times to repeat the vector"},
+	                      "how many times to repeat the vector", 0},
 	[MLV_NN_SET_RATE] = {"rate", MLV_NN_TYPE_FLOAT, 0, 1, 1, 0,
 	                     offsetof(mlv_nn_spec, rate),
-	                     "the probability of zeroing a value"},
+	                     "the probability of zeroing a value", 0},
 	[MLV_NN_SET_SIGMA] = {"sigma", MLV_NN_TYPE_FLOAT, 0, 1e6, 0, 0,
 	                      offsetof(mlv_nn_spec, sigma),
-	                      "the standard deviation of the noise"},
+	                      "the standard deviation of the noise", 0},
 	[MLV_NN_SET_KL_WEIGHT] = {"kl_weight", MLV_NN_TYPE_FLOAT, 0, 1e6, 0, 1,
 	                          offsetof(mlv_nn_spec, kl_weight),
-	                          "the weight of the KL term"},
+	                          "the weight of the KL term", 0},
 	[MLV_NN_SET_WARMUP] = {"warmup", MLV_NN_TYPE_SIZE, 0, 1e9, 0, 0,
 	                       offsetof(mlv_nn_spec, warmup),
-	                       "steps over which the KL weight rises from 0"},
+	                       "steps over which the KL weight rises from 0", 0},
 	[MLV_NN_SET_CONTRACTIVE] = {"contractive", MLV_NN_TYPE_FLOAT, 0, 1e6, 0,
 	                            0, offsetof(mlv_nn_spec, contractive),
 	                            "the weight of the Jacobian penalty", 1},
 	[MLV_NN_SET_FILTERS] = {"filters", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 0,
 	                        offsetof(mlv_nn_spec, filters),
-	                        "the number of output channels"},
+	                        "the number of output channels", 0},
 	[MLV_NN_SET_KERNEL] = {"kernel", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 0,
 	                       offsetof(mlv_nn_spec, kernel),
-	                       "the kernel's steps"},
+	                       "the kernel's steps", 0},
 	[MLV_NN_SET_KERNEL_FREQ] = {"kernel_freq", MLV_NN_TYPE_SIZE, 1, 1 << 16,
 	                            0, 1, offsetof(mlv_nn_spec, kernel_freq),
-	                            "the kernel's frequencies"},
+	                            "the kernel's frequencies", 0},
 	[MLV_NN_SET_CHANNELS] = {"channels", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 1,
 	                         offsetof(mlv_nn_spec, channels),
-	                         "the input's channels"},
+	                         "the input's channels", 0},
 	[MLV_NN_SET_POOL] = {"pool", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 1,
-	                     offsetof(mlv_nn_spec, pool), "steps pooled"},
+	                     offsetof(mlv_nn_spec, pool), "steps pooled", 0},
 	[MLV_NN_SET_POOL_FREQ] = {"pool_freq", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0,
 	                          1, offsetof(mlv_nn_spec, pool_freq),
-	                          "frequencies pooled"},
+	                          "frequencies pooled", 0},
 };
 
 const mlv_nn_setting_info *
@@ -1801,6 +1801,12 @@ const float *
 mlv_nn_encode(mlv_nn *nn, const float *x, size_t batch)
 {
 	return forward_range(nn, 0, nn->latent, x, batch, 0);
+}
+
+const float *
+mlv_nn_forward_to(mlv_nn *nn, const float *x, size_t batch, size_t last)
+{
+	return forward_range(nn, 0, last, x, batch, 0);
 }
 
 const float *

@@ -405,6 +405,9 @@ const float *mlv_nn_forward(mlv_nn *nn, const float *x, size_t batch,
                             int train);
 /* Inference through layers 0..latent; returns batch x latent_size. */
 const float *mlv_nn_encode(mlv_nn *nn, const float *x, size_t batch);
+/* Inference through layers 0..last; returns batch x layer_size(last). */
+const float *mlv_nn_forward_to(mlv_nn *nn, const float *x, size_t batch,
+                               size_t last);
 /* Inference from the latent through the remaining layers. */
 const float *mlv_nn_decode(mlv_nn *nn, const float *z, size_t batch);
 /* Loss of the last forward's output against target (batch x

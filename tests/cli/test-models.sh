@@ -47,6 +47,38 @@ mlv-train --model symphony2vec-cae.yaml --epochs 1 -j 1 --checkpoint cck.mlv -o 
 mlv-train --resume cck.mlv --epochs 2 -j 1 -o cres.mlv d24.mlv
 same "cae: a resumed run ends with the uninterrupted run's weights" cres.mlv cae.mlv
 
+# interpolation between two records' latents (Symphony2vec's Fig. 9)
+{ mlv-gen --records 1 --rows 1 --cols 24 --seed 7 | mlv-cat --set id=one
+  mlv-gen --records 1 --rows 1 --cols 24 --seed 8 | mlv-cat --set id=two; } >ends.mlv
+mlv-encode --model vae.mlv --interpolate one,two --points 5 ends.mlv >path.mlv
+check "--interpolate: one record of the points, decoded" sh -c '
+	mlv-cat -H path.mlv | grep -q "^MLV1 5 24 id=one..two kind=decoded from=one to=two"'
+mlv-encode --model vae.mlv --reconstruct ends.mlv | mlv-cat -i one -t tsv >one.tsv
+mlv-cat -t tsv path.mlv | head -n 1 >first.tsv
+# (within float rounding: the decoder multiplies batches of other sizes)
+check "--interpolate: the first point is the first record's reconstruction" sh -c '
+	tr "\t" "\n" <one.tsv >a && tr "\t" "\n" <first.tsv >b &&
+	[ "$(wc -l <a)" -eq 24 ] &&
+	paste a b | awk "{ d = \$1 - \$2; if (d < 0) d = -d; if (d > 1e-5 * (1 + (\$1 < 0 ? -\$1 : \$1))) bad = 1 } END { exit bad }"'
+
+mlv-encode --model vae.mlv --interpolate one,two --sample --seed 3 ends.mlv >s1.mlv
+mlv-encode --model vae.mlv --interpolate one,two --sample --seed 3 ends.mlv >s2.mlv
+mlv-encode --model vae.mlv --interpolate one,two --sample --seed 4 ends.mlv >s3.mlv
+same "--sample: the same seed draws the same latents" s1.mlv s2.mlv
+mlv-encode --model vae.mlv --interpolate one,two ends.mlv >means.mlv
+check "--sample: another seed draws others, and not the means" sh -c '
+	! cmp -s s1.mlv s3.mlv && ! cmp -s means.mlv s1.mlv'
+fails "--sample without a vae" 1 "not a vae layer" \
+	mlv-encode --model ae.mlv --interpolate one,two --sample ends.mlv
+fails "--interpolate of a missing id" 1 "no record with rows has id=three" \
+	mlv-encode --model ae.mlv --interpolate one,three ends.mlv
+fails "--interpolate of an id several records have" 1 "5 records have id=gen/1" \
+	mlv-encode --model ae.mlv --interpolate gen/1,one d24.mlv
+fails "--interpolate needs two ids" 2 "give two record ids" \
+	mlv-encode --model ae.mlv --interpolate one ends.mlv
+fails "--points without --interpolate" 2 "go with --interpolate" \
+	mlv-encode --model ae.mlv --points 4 ends.mlv
+
 # classifiers
 shrink symphony2vec-mlp
 sed 's/^epochs: .*/epochs: 3/' "$MODELS/symphony2vec-lstm.yaml" >lstm.yaml

@@ -20,8 +20,8 @@ enum { OPT_MODEL = MLV_OPT_OWN, OPT_DECODE, OPT_RECON, OPT_ERROR,
 static const mlv_about about = {
 	"mlv-encode --model MODEL.mlv [--decode | --reconstruct | --error] "
 	"[-j N]\n                  [-q] [-o FILE] [FILE...]\n"
-	"       mlv-encode --model MODEL.mlv --interpolate A,B [--points N] "
-	"[--sample [--seed S]]\n                  [-j N] [-q] [-o FILE] "
+	"       mlv-encode --model MODEL.mlv --interpolate A,B [--points N]\n"
+	"                  [--sample [--seed S]] [-j N] [-q] [-o FILE] "
 	"[FILE...]",
 	"Apply a model trained by mlv-train to every row: by default its "
 	"encoder, giving\nthe latent vectors (kind=latent); the records keep "

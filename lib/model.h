@@ -76,6 +76,14 @@
  *                                features in (means, log-variances), L
  *                                out, sampled in training, the mean at
  *                                inference; adds the KL term to the loss
+ *     - kind: batchnorm          BatchNorm1d over each feature
+ *     - kind: conv2d             filters, kernel, kernel_freq, channels:
+ *                                time (steps) x frequency x channels,
+ *                                channels last
+ *     - kind: maxpool            pool, pool_freq, channels
+ *     - kind: flatten            the steps as one step
+ *     contractive: W on a dense layer adds W ||J||_F^2 of its activated
+ *     output's Jacobian (a contractive layer after its activation).
  *
  * An autoencoder reconstructs its input, so the last layer's output must
  * have the input's shape; the latent must not be the last layer.  A

@@ -1173,6 +1173,12 @@ conv_setup(mlv_nn_layer *l, char *err, size_t errlen)
 		return -1;
 	}
 	size_t T2 = l->in_steps - kt + 1, F2 = F - kf + 1, K = C * kt * kf;
+	/* K is a row stride of the product, which cblas takes as an int */
+	if (K > INT_MAX / 4) {
+		snprintf(err, errlen, "conv2d: a kernel of %zu values is too large",
+		         K);
+		return -1;
+	}
 	l->out_steps = T2;
 	l->out_features = mlv_mul_size(F2, l->spec.filters, "conv2d");
 	set_tensor(l, "weight", l->spec.filters, K);

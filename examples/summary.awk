@@ -2,7 +2,7 @@
 # summarised: the rows that differ only in the RUN columns are one figure,
 # printed once with the mean of their values, the sample standard
 # deviation ("-" for a single run), the number of runs, and the mean n
-# per run.  Groups keep the order of their first row.
+# per run ("-" when a run has none).  Groups keep the order of their first row.
 #
 #   awk -v run='seed fold' -f summary.awk runs.tsv >results.tsv
 #
@@ -41,6 +41,8 @@ NR == 1 {
 	c = ++cnt[k]
 	v[k, c] = $vc
 	sum[k] += $vc
+	if ($nc == "-")
+		non[k] = 1
 	nsum[k] += $nc
 }
 END {
@@ -52,6 +54,7 @@ END {
 		for (i = 1; i <= c; i++)
 			ss += (v[k, i] - m) ^ 2
 		sd = c > 1 ? sprintf("%.4f", sqrt(ss / (c - 1))) : "-"
-		printf "%s%.4f%s%s%s%d%s%g\n", k, m, OFS, sd, OFS, c, OFS, nsum[k] / c
+		printf "%s%.4f%s%s%s%d%s%s\n", k, m, OFS, sd, OFS, c, OFS,
+		    non[k] ? "-" : sprintf("%g", nsum[k] / c)
 	}
 }

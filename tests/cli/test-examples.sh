@@ -171,8 +171,10 @@ check "composers: every track tested in exactly one fold, never among its traini
 
 # music-explore's workflow on the same kind of collection.
 run explore explore COMPOSERS=3 TRACKS=2 TRACK_SECONDS=20 PCA_DIMS=5 \
-	PLAYLIST_LENGTH=3 PERPLEXITY=5
+	PLAYLIST_LENGTH=3 PERPLEXITY=5 SEEDS="0 1"
 r=$SCRATCH/explore/results.tsv
+runs_ok "explore: UMAP's trustworthiness" "$r" 2 space=umap metric=trustworthiness
+runs_ok "explore: k-means ARI" "$r" 2 space=k-means metric=ari key=label.artist
 for m in pca std-pca tsne umap; do
 	in_range "explore: $m map's trustworthiness" 0 1 \
 		"$(value "$r" space=$m metric=trustworthiness)"

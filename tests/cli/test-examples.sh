@@ -169,6 +169,12 @@ check "composers: every track tested in exactly one fold, never among its traini
 	done | sort >tested.got
 	[ -s all.got ] && cmp -s all.got tested.got' sh "$SCRATCH/composers"
 
+# The wide feature (64 mel bands x 216 frames): its PCA rows on pooled clips.
+run composers-mel composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
+	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=1 K=3 SEEDS=0 FEATURE=mel
+in_range "composers (mel): pca + logreg accuracy" 0 1 \
+	"$(value "$SCRATCH/composers-mel/results.tsv" embedding=pca classifier=logreg metric=accuracy key=label.composer)"
+
 # music-explore's workflow on the same kind of collection.
 run explore explore COMPOSERS=3 TRACKS=2 TRACK_SECONDS=20 PCA_DIMS=5 \
 	PLAYLIST_LENGTH=3 PERPLEXITY=5 SEEDS="0 1"

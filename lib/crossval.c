@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "labels.h"
+#include "regress.h"
 #include "rng.h"
 #include "util.h"
 
@@ -28,6 +29,12 @@ mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
 	for (size_t i = 0; i < n; i++)
 		count[(size_t)group[i] * nclasses + (cls ? (size_t)cls[i] : 0)]++;
 	int32_t *gcls = mlv_malloc(ngroups * sizeof *gcls);
+	if (ngroups_of)
+		for (size_t c = 0; c < nclasses; c++) {
+			ngroups_of[c] = 0;
+			for (size_t g = 0; g < ngroups; g++)
+				ngroups_of[c] += count[g * nclasses + c] > 0;
+		}
 	for (size_t g = 0; g < ngroups; g++) {
 		size_t best = 0;
 		for (size_t c = 1; c < nclasses; c++)
@@ -42,8 +49,6 @@ mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
 	size_t next = 0;
 	for (size_t c = 0; c < nclasses; c++) {
 		size_t m = c < nc ? start[c + 1] - start[c] : 0;
-		if (ngroups_of)
-			ngroups_of[c] = m;
 		if (!m)
 			continue;
 		/* A stream per class: a class's order does not depend on
@@ -62,6 +67,22 @@ mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
 }
 
 void
+mlv_folds_of_classes(const int32_t *y, const int32_t *fold, size_t n,
+                     size_t nclasses, size_t k, size_t *nfolds)
+{
+	unsigned char *seen = mlv_calloc(mlv_mul_size(nclasses ? nclasses : 1, k,
+	                                              "classes x folds"), 1);
+	for (size_t i = 0; i < n; i++)
+		seen[(size_t)y[i] * k + (size_t)fold[i]] = 1;
+	for (size_t c = 0; c < nclasses; c++) {
+		nfolds[c] = 0;
+		for (size_t f = 0; f < k; f++)
+			nfolds[c] += seen[c * k + f];
+	}
+	free(seen);
+}
+
+size_t
 mlv_mean_sd(const double *v, size_t n, double *mean, double *sd)
 {
 	double sum = 0;
@@ -73,7 +94,7 @@ mlv_mean_sd(const double *v, size_t n, double *mean, double *sd)
 		}
 	if (!m) {
 		*mean = *sd = NAN;
-		return;
+		return 0;
 	}
 	double mu = sum / (double)m, ss = 0;
 	for (size_t i = 0; i < n; i++)
@@ -81,6 +102,7 @@ mlv_mean_sd(const double *v, size_t n, double *mean, double *sd)
 			ss += (v[i] - mu) * (v[i] - mu);
 	*mean = mu;
 	*sd = m > 1 ? sqrt(ss / (double)(m - 1)) : 0;
+	return m;
 }
 
 int
@@ -223,6 +245,66 @@ mlv_crossval_classify(const mlv_probe_opts *o, const float *x, size_t n,
 	free(ra);
 	free(rb);
 	free(ya);
+	return ret;
+}
+
+int
+mlv_crossval_regress(const float *x, size_t n, size_t d, const double *y,
+                     const int32_t *within, size_t nwithin,
+                     const int32_t *fold_of_row, size_t k, double alpha,
+                     double *pred, mlv_fold_regress *s, char *err,
+                     size_t errlen)
+{
+	float *xa = mlv_malloc(mlv_mul_size(n ? n : 1, d * sizeof *xa, "rows"));
+	float *xb = mlv_malloc(mlv_mul_size(n ? n : 1, d * sizeof *xb, "rows"));
+	uint32_t *ra = mlv_malloc((n ? n : 1) * 2 * sizeof *ra), *rb = ra + n;
+	double *ya = mlv_malloc((n ? n : 1) * 3 * sizeof *ya), *yb = ya + n;
+	double *pb = yb + n;
+	int32_t *wb = mlv_malloc((n ? n : 1) * sizeof *wb);
+	double *rho = mlv_malloc((nwithin ? nwithin : 1) * sizeof *rho), sd;
+	char msg[400];
+	int ret = 0;
+	for (size_t f = 0; f < k && !ret; f++) {
+		size_t na = gather(x, n, d, fold_of_row, (int32_t)f, 1, xa, ra);
+		size_t nb = gather(x, n, d, fold_of_row, (int32_t)f, 0, xb, rb);
+		if (!nb || !na) {
+			ret = mlv_errf(err, errlen, "fold %zu: no %s rows", f + 1,
+			               nb ? "training" : "test");
+			break;
+		}
+		for (size_t i = 0; i < na; i++)
+			ya[i] = y[ra[i]];
+		for (size_t i = 0; i < nb; i++) {
+			yb[i] = y[rb[i]];
+			wb[i] = within ? within[rb[i]] : 0;
+		}
+		mlv_ridge m;
+		if (mlv_ridge_fit(&m, xa, na, d, ya, alpha, msg, sizeof msg)) {
+			mlv_ridge_free(&m);
+			ret = mlv_errf(err, errlen, "fold %zu: %s", f + 1, msg);
+			break;
+		}
+		mlv_ridge_predict(&m, xb, nb, pb);
+		mlv_ridge_free(&m);
+		for (size_t i = 0; i < nb; i++)
+			pred[rb[i]] = pb[i];
+		s[f].r2 = mlv_r2(yb, pb, nb);
+		s[f].spearman = mlv_spearman(yb, pb, nb);
+		s[f].ntest = nb;
+		s[f].spearman_within = NAN;
+		s[f].ngroups = 0;
+		if (within) {
+			mlv_spearman_within(yb, pb, wb, nb, nwithin, rho);
+			s[f].ngroups = mlv_mean_sd(rho, nwithin, &s[f].spearman_within,
+			                           &sd);
+		}
+	}
+	free(xa);
+	free(xb);
+	free(ra);
+	free(ya);
+	free(wb);
+	free(rho);
 	return ret;
 }
 

@@ -23,17 +23,24 @@
  * dealt to the folds in turn, each class starting at the fold after the
  * last one the previous class was dealt to, so every fold tests every
  * class with at least k groups and the folds get about as many groups.
- * ngroups_of[nclasses] (may be NULL) gets each class's group count; a
- * class with fewer than k groups is tested in that many folds only.
+ * ngroups_of[nclasses] (may be NULL) gets how many groups hold rows of
+ * each class; a class in fewer than k groups is tested in that many
+ * folds at most.
  * -1 with a message when there are fewer than k groups or k < 2. */
 int mlv_group_folds(const int32_t *group, const int32_t *cls, size_t n,
                     size_t ngroups, size_t nclasses, size_t k, uint64_t seed,
                     int32_t *fold, size_t *ngroups_of, char *err,
                     size_t errlen);
 
-/* Sample mean and standard deviation (divided by n - 1; 0 for n == 1) of
- * the finite values of v[n]; NaN when there are none. */
-void mlv_mean_sd(const double *v, size_t n, double *mean, double *sd);
+/* nfolds[nclasses]: how many of the k folds test rows of each class (y:
+ * n classes, fold: their n folds). */
+void mlv_folds_of_classes(const int32_t *y, const int32_t *fold, size_t n,
+                          size_t nclasses, size_t k, size_t *nfolds);
+
+/* Sample mean and standard deviation (divided by m - 1; 0 for m == 1) of
+ * the m finite values of v[n], NaN (undefined scores) left out; NaN
+ * when there are none.  Returns m. */
+size_t mlv_mean_sd(const double *v, size_t n, double *mean, double *sd);
 
 /* The probe: multinomial logistic regression (classify.h) or k-NN, after
  * standardisation with the training rows' mean and std when lo.standardize. */
@@ -75,6 +82,25 @@ int mlv_crossval_classify(const mlv_probe_opts *o, const float *x, size_t n,
                           const int32_t *track, const int32_t *fold_of_row,
                           size_t k, int32_t *pred, mlv_fold_scores *s,
                           char *err, size_t errlen);
+
+/* One fold of a regression probe: on its test rows, R^2 and Spearman's
+ * correlation of prediction and target, over all of them and (the mean
+ * over groups where it is defined) within each group. */
+typedef struct {
+	double r2, spearman, spearman_within;
+	size_t ntest, ngroups;
+} mlv_fold_regress;
+
+/* Cross-validate ridge regression (regress.h) of targets y[n] on x
+ * (n x d) over the k folds of fold_of_row: pred[n] gets each row's
+ * prediction by the fit on the other folds, s[k] the folds' scores, with
+ * within (n ids in 0..nwithin-1, or NULL) the groups.  -1 with a message
+ * naming the fold when a fit fails or a fold is empty. */
+int mlv_crossval_regress(const float *x, size_t n, size_t d, const double *y,
+                         const int32_t *within, size_t nwithin,
+                         const int32_t *fold_of_row, size_t k, double alpha,
+                         double *pred, mlv_fold_regress *s, char *err,
+                         size_t errlen);
 
 /* m[nclasses x nclasses]: m[t * nclasses + p] counts the rows of true
  * class t predicted p. */

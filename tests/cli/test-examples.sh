@@ -108,6 +108,12 @@ runs_ok "notes: latent pitch agreement" "$r" 2 space=latent unit=columns metric=
 in_range "notes: mel baseline's pitch agreement beats chance" \
 	"$(value "$r" space=mel unit=notes metric=chance_agreement key=label.pitch)" 1 \
 	"$(value "$r" space=mel unit=notes metric=knn_agreement key=label.pitch)"
+# Loudness as an order: the velocity probe, tested on pitches it never
+# saw, ranks each pitch and instrument's notes from the log-mel baseline.
+in_range "notes: mel velocity probe's Spearman within pitch and instrument" 0.5 1 \
+	"$(value "$r" space=mel "unit=folds by pitch" metric=spearman_within key=label.velocity)"
+in_range "notes: latent velocity probe's R^2 is at most 1" -100 1 \
+	"$(value "$r" space=latent "unit=folds by pitch" metric=r2 key=label.velocity)"
 check "notes: the spectrogram is min-max scaled by statistics fitted on the training notes" sh -c \
 	"mlv-cat -H '$SCRATCH/notes/spec-stats.mlv' | grep -q 'norm=minmax' && mlv-cat -t tsv '$SCRATCH/notes/spec.mlv' | awk -F '\t' '{ for (i = 1; i <= NF; i++) { if (\$i < lo) lo = \$i; if (\$i > hi) hi = \$i } } END { exit !(lo > -1e-6 && hi < 1 + 1e-6 && hi > 0.99) }'"
 svgs_ok notes 10

@@ -177,7 +177,7 @@ check "composers: every track tested in exactly one fold, never among its traini
 
 # The wide feature (64 mel bands x 216 frames): its PCA rows on pooled clips.
 run composers-mel composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
-	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=1 K=3 SEEDS=0 FEATURE=mel
+	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=2 K=3 SEEDS=0 FEATURE=mel
 in_range "composers (mel): pca + logreg accuracy" 0 1 \
 	"$(value "$SCRATCH/composers-mel/results.tsv" embedding=pca classifier=logreg metric=accuracy key=label.composer)"
 

@@ -16,6 +16,12 @@ export PATH := $(if $(MLV_BIN),$(MLV_BIN):)$(if $(MLV_TOOLS),$(MLV_TOOLS):)$(PAT
 # maps, clusters); threads for the tools that take -j (empty: all cores).
 OUT ?= out
 SEED ?= 0
+# The seeds of the learned models: each is trained once per seed, and the
+# results give the mean and standard deviation over them (runs.tsv each
+# run's); maps and pages show the first seed's.
+SEEDS ?= 0 1 2
+SEED1 := $(firstword $(SEEDS))
+$(if $(SEED1),,$(error SEEDS is empty))
 JOBS ?=
 J := $(if $(JOBS),-j $(JOBS))
 

@@ -68,8 +68,24 @@ explore_ok() {
 	fi
 }
 
-# T1 on 0.2-s notes, 3 epochs.
-run notes notes NOTE_SECONDS=0.2 EPOCHS_FC=3 PERPLEXITY=10
+# runs_ok NAME FILE RUNS COLUMN=VALUE...: the one summary line matching
+# is the mean of RUNS runs, with their standard deviation.
+runs_ok() {
+	name=$1 f=$2 want=$3
+	shift 3
+	got=$(awk -F '\t' -v conds="$(printf '%s\n' "$@")" 'NR == 1 {
+		for (i = 1; i <= NF; i++) col[$i] = i; n = split(conds, c, "\n"); next }
+		{ ok = 1; for (j = 1; j <= n; j++) { split(c[j], kv, "=");
+			if ($col[kv[1]] != kv[2]) ok = 0 } }
+		ok { print $col["runs"] "/" $col["sd"] }' "$f")
+	case $got in
+	"$want"/[0-9]*) ok "$name: mean and sd of $want runs ($got)" ;;
+	*) not_ok "$name: mean and sd of $want runs" "runs/sd: '$got'" ;;
+	esac
+}
+
+# T1 on 0.2-s notes, 3 epochs, 2 seeds.
+run notes notes NOTE_SECONDS=0.2 EPOCHS_FC=3 PERPLEXITY=10 SEEDS="0 1"
 r=$SCRATCH/notes/results.tsv
 # In raw spectra the nearest notes share the pitch, and among notes of
 # one pitch the loudness; the rest is range-checked (3 epochs train
@@ -87,17 +103,33 @@ for key in pitch instrument loudness; do
 done
 in_range "notes: the octave probe's instrument accuracy is a share" 0 1 \
 	"$(awk -F '\t' '$1 == "latent" && $2 ~ /^probe/ && $3 == "accuracy" && $4 == "label.instrument" { print $5 }' "$r")"
+runs_ok "notes: latent pitch agreement" "$r" 2 space=latent unit=columns metric=knn_agreement key=label.pitch
+# The plain baseline (log-mel mean and spread per note) keeps pitch.
+in_range "notes: mel baseline's pitch agreement beats chance" \
+	"$(value "$r" space=mel unit=notes metric=chance_agreement key=label.pitch)" 1 \
+	"$(value "$r" space=mel unit=notes metric=knn_agreement key=label.pitch)"
+# Loudness as an order: the velocity probe, tested on pitches it never
+# saw, ranks each pitch and instrument's notes from the log-mel baseline.
+in_range "notes: mel velocity probe's Spearman within pitch and instrument" 0.5 1 \
+	"$(value "$r" space=mel "unit=folds by pitch" metric=spearman_within key=label.velocity)"
+in_range "notes: latent velocity probe's R^2 is at most 1" -100 1 \
+	"$(value "$r" space=latent "unit=folds by pitch" metric=r2 key=label.velocity)"
+check "notes: the spectrogram is min-max scaled by statistics fitted on the training notes" sh -c \
+	"mlv-cat -H '$SCRATCH/notes/spec-stats.mlv' | grep -q 'norm=minmax' && mlv-cat -t tsv '$SCRATCH/notes/spec.mlv' | awk -F '\t' '{ for (i = 1; i <= NF; i++) { if (\$i < lo) lo = \$i; if (\$i > hi) hi = \$i } } END { exit !(lo > -1e-6 && hi < 1 + 1e-6 && hi > 0.99) }'"
 svgs_ok notes 10
 explore_ok notes 2
 
 # T2 on 12-s renditions.
 run performers performers PIECE_SECONDS=12 SEGMENT_HOP=1 EPOCHS_FC=2 \
-	EPOCHS_LSTM=3 PERPLEXITY=5
+	EPOCHS_LSTM=3 PERPLEXITY=5 SEEDS="0 1"
 r=$SCRATCH/performers/results.tsv
-check "performers: an ARI per piece and pair" sh -c \
-	"[ \$(grep -c '	ari	' '$r') -eq 9 ]"
-in_range "performers: ARI of the paper's pair" -1 1 \
-	"$(awk -F '\t' '$1 == "paper" && $3 == "ari" { print $5; exit }' "$r")"
+check "performers: an ARI per space, seed, piece and pair" sh -c \
+	"[ \$(grep -c '	ari	' '$SCRATCH/performers/runs.tsv') -eq 45 ]"
+for s in lstm mean mel; do
+	in_range "performers: ARI of the paper's pair ($s)" -1 1 \
+		"$(value "$r" space=$s pair=paper metric=ari)"
+done
+runs_ok "performers: the paper's pair's ARI over seeds and pieces" "$r" 6 space=lstm pair=paper metric=ari
 sed 1d "$SCRATCH/performers/separation.tsv" | cut -f 6 >fisher.got
 sort -gr fisher.got >fisher.sorted
 check "performers: 16 dimensions ranked by Fisher's ratio" sh -c \
@@ -106,9 +138,10 @@ svgs_ok performers 5
 explore_ok performers 1
 
 # T3 on sections of 10 to 30 s (--section-seconds 20): 1 to 3 segments each.
-run sections sections SECTION_SECONDS=20 KERNEL=1 EPOCHS_FC=2 EPOCHS_LSTM=3
+run sections sections SECTION_SECONDS=20 KERNEL=1 EPOCHS_FC=2 EPOCHS_LSTM=3 SEEDS="0 1"
 r=$SCRATCH/sections/results.tsv
-for s in lstm mean; do
+runs_ok "sections: LSTM F-measure" "$r" 2 space=lstm metric=f_measure key=all
+for s in lstm mean mel every; do
 	in_range "sections: F-measure over all pieces ($s)" 0 1 \
 		"$(value "$r" space=$s metric=f_measure key=all)"
 done
@@ -122,21 +155,38 @@ check "index.html links each experiment's explore.html" sh -c "for e in notes pe
 
 # Symphony2vec's protocol on 3 composers x 3 tracks of 10 s, 5-s clips.
 run composers composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
-	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=2 K=3
+	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=2 K=3 SEEDS="0 1"
 r=$SCRATCH/composers/results.tsv
-for e in raw pca ae; do
+runs_ok "composers: PCA accuracy over the folds" "$r" 3 embedding=pca classifier=logreg metric=accuracy key=label.composer
+runs_ok "composers: autoencoder accuracy over folds and seeds" "$r" 6 embedding=ae classifier=logreg metric=accuracy key=label.composer
+for e in raw pca meanstd ae; do
 	for c in logreg knn; do
 		in_range "composers: $e + $c accuracy" 0 1 \
 			"$(value "$r" embedding=$e classifier=$c metric=accuracy key=label.composer)"
 	done
 done
-check "composers: no test track among the training tracks" sh -c \
-	"cut -f 1 '$SCRATCH/composers/train.tsv' | sed 1d | sort >tr.got; cut -f 1 '$SCRATCH/composers/test.tsv' | sed 1d | sort >te.got; [ -s te.got ] && [ -z \"\$(comm -12 tr.got te.got)\" ]"
+check "composers: every track tested in exactly one fold, never among its training tracks" sh -c '
+	d=$1; cut -f 1 "$d/all.tsv" | sed 1d | sort -u >all.got
+	for f in 0 1 2; do
+		cut -f 1 "$d/fold-$f/train.tsv" | sed 1d | sort -u >tr.got
+		cut -f 1 "$d/fold-$f/test.tsv" | sed 1d | sort -u >te.got
+		[ -s te.got ] && [ -z "$(comm -12 tr.got te.got)" ] || exit 1
+		cat te.got
+	done | sort >tested.got
+	[ -s all.got ] && cmp -s all.got tested.got' sh "$SCRATCH/composers"
+
+# The wide feature (64 mel bands x 216 frames): its PCA rows on pooled clips.
+run composers-mel composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
+	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=2 K=3 SEEDS=0 FEATURE=mel
+in_range "composers (mel): pca + logreg accuracy" 0 1 \
+	"$(value "$SCRATCH/composers-mel/results.tsv" embedding=pca classifier=logreg metric=accuracy key=label.composer)"
 
 # music-explore's workflow on the same kind of collection.
 run explore explore COMPOSERS=3 TRACKS=2 TRACK_SECONDS=20 PCA_DIMS=5 \
-	PLAYLIST_LENGTH=3 PERPLEXITY=5
+	PLAYLIST_LENGTH=3 PERPLEXITY=5 SEEDS="0 1"
 r=$SCRATCH/explore/results.tsv
+runs_ok "explore: UMAP's trustworthiness" "$r" 2 space=umap metric=trustworthiness
+runs_ok "explore: k-means ARI" "$r" 2 space=k-means metric=ari key=label.artist
 for m in pca std-pca tsne umap; do
 	in_range "explore: $m map's trustworthiness" 0 1 \
 		"$(value "$r" space=$m metric=trustworthiness)"

@@ -623,8 +623,7 @@ mlv_plot_tip(const mlv_record *r, const char *const *keys, size_t nkeys,
 			fprintf(m, "\n%s=%s", r->meta[j].key, r->meta[j].val);
 	if (last)
 		fprintf(m, "\n%s", last);
-	if (fclose(m))
-		mlv_die("out of memory (building a tooltip)");
+	mlv_memstream_close_or_die(m, &s, "building a tooltip");
 	return s;
 }
 
@@ -745,7 +744,10 @@ colname(const mlv_record *r, size_t i)
 			c++;
 	if (!c || !*c)
 		return NULL;
-	return strndup(c, strcspn(c, ","));
+	size_t n = strcspn(c, ",");
+	char *name = memcpy(mlv_malloc(n + 1), c, n);
+	name[n] = '\0';
+	return name;
 }
 
 /* colnames[i] of r, or prefix and i + base (malloc'd). */

@@ -1288,6 +1288,10 @@ mlv_writer_close(mlv_writer *w)
 	int rc = w->spool ? copy_spool(w) : 0;
 	if (!rc)
 		rc = flush(w);
+	/* On disk before the rename, so that a crash leaves the old output
+	 * or the new one, never an empty file under the name. */
+	if (!rc && w->tmp)
+		rc = fsync(w->fd);
 	int e = errno;
 	if (w->fd != STDOUT_FILENO) {
 		if (close(w->fd) && !rc) {

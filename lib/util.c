@@ -261,6 +261,16 @@ mlv_strdup(const char *s)
 	return memcpy(mlv_malloc(n), s, n);
 }
 
+void
+mlv_memstream_close_or_die(FILE *f, char **buf, const char *what)
+{
+	/* A failed growth only sets the error flag, and a failed final resize
+	 * leaves *buf NULL. */
+	int bad = ferror(f);
+	if (fclose(f) || bad || !*buf)
+		mlv_die("out of memory (%s)", what);
+}
+
 int
 mlv_checked_mul(size_t a, size_t b, size_t *out)
 {

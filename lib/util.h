@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifndef MLV_VERSION
 #define MLV_VERSION "0.0.0"
@@ -69,6 +70,9 @@ void *mlv_malloc(size_t n);
 void *mlv_calloc(size_t count, size_t size);
 void *mlv_realloc(void *p, size_t n);
 char *mlv_strdup(const char *s);
+/* fclose of an open_memstream(3) stream f over *buf; dies "out of memory
+ * (WHAT)" when it could not grow (glibc's fclose still returns 0 then). */
+void mlv_memstream_close_or_die(FILE *f, char **buf, const char *what);
 /* a*b, or die naming what overflowed. */
 size_t mlv_mul_size(size_t a, size_t b, const char *what);
 /* a*b into *out; returns -1 on overflow. */

@@ -144,6 +144,9 @@ mlv_init(char **argv)
 
 int mlv_quiet;
 
+/* Set by the first thread to die: its line is the last one. */
+static int dying;
+
 static void
 say(const char *fmt, va_list ap)
 {
@@ -158,8 +161,10 @@ say(const char *fmt, va_list ap)
 void
 mlv_vwarn(const char *fmt, va_list ap)
 {
-	if (!mlv_quiet)
+	flockfile(stderr);
+	if (!mlv_quiet && !dying)
 		say(fmt, ap);
+	funlockfile(stderr);
 }
 
 void
@@ -174,10 +179,20 @@ mlv_warn(const char *fmt, ...)
 void
 mlv_die(const char *fmt, ...)
 {
+	/* One line however many threads die at once: the others wait for
+	 * the first to end the process. */
+	flockfile(stderr);
+	if (dying) {
+		funlockfile(stderr);
+		for (;;)
+			pause();
+	}
+	dying = 1;
 	va_list ap;
 	va_start(ap, fmt);
 	say(fmt, ap);
 	va_end(ap);
+	funlockfile(stderr);
 	if (at_die)
 		at_die();
 	run_cleanup();

@@ -276,13 +276,59 @@ mlv_strdup(const char *s)
 	return memcpy(mlv_malloc(n), s, n);
 }
 
-void
-mlv_memstream_close_or_die(FILE *f, char **buf, const char *what)
+typedef struct {
+	char **buf;
+	size_t *len, cap;
+} memsink;
+
+/* Fails (the stream's error flag set) rather than dying: stdio holds the
+ * stream's lock here, and mlv_die flushes every stream. */
+static ssize_t
+memsink_write(void *cookie, const char *p, size_t n)
 {
-	/* A failed growth only sets the error flag, and a failed final resize
-	 * leaves *buf NULL. */
-	int bad = ferror(f);
-	if (fclose(f) || bad || !*buf)
+	memsink *m = cookie;
+	if (*m->len + n + 1 > m->cap) {
+		size_t cap = 2 * (*m->len + n + 1);
+		char *b = realloc(*m->buf, cap);
+		if (!b) {
+			errno = ENOMEM;
+			return -1;
+		}
+		*m->buf = b;
+		m->cap = cap;
+	}
+	memcpy(*m->buf + *m->len, p, n);
+	*m->len += n;
+	(*m->buf)[*m->len] = '\0';
+	return (ssize_t)n;
+}
+
+static int
+memsink_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+FILE *
+mlv_memstream(char **buf, size_t *len)
+{
+	memsink *m = mlv_malloc(sizeof *m);
+	*buf = mlv_calloc(1, 1);
+	*len = 0;
+	*m = (memsink){buf, len, 1};
+	cookie_io_functions_t io = {NULL, memsink_write, NULL, memsink_close};
+	FILE *f = fopencookie(m, "w", io);
+	if (!f)
+		mlv_die("out of memory (opening a stream in memory)");
+	return f;
+}
+
+void
+mlv_memstream_close_or_die(FILE *f, const char *what)
+{
+	int bad = fflush(f) || ferror(f);
+	if (fclose(f) || bad)
 		mlv_die("out of memory (%s)", what);
 }
 

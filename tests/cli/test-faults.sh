@@ -5,8 +5,8 @@
 #  - the Nth write(2), fsync(2) or rename(2) fails, for every N up to the
 #    calls the run makes;
 #  - the Nth allocation (malloc, calloc, realloc, memalign) from the start
-#    of main fails: every N up to 20, then a stride to the run's last (about
-#    40 runs per case); FAULT_SWEEP=full tries every N.
+#    of main fails: every N up to 15, then a stride to the run's last (about
+#    30 runs per case); FAULT_SWEEP=full tries every N.
 # Each time the tool either fails with status 1 and a last line naming the
 # error (ENOSPC, EIO; out of memory, a library's "malloc failed", or
 # pthread_create's EAGAIN), each output being its old bytes or
@@ -40,6 +40,7 @@ mlv-spec --norm zscore --fit-stats stats.mlv -o /dev/null in.wav 2>/dev/null
 runs='mlv-cat -o O1 IN
 mlv-cat --to npz -o O1 IN
 mlv-cat --to tsv -o O1 IN
+mlv-cat --to npy --stack -o O1 IN
 mlv-spec -j 2 -o O1 IN
 mlv-spec -j 2 -o O1 IN in.wav in.wav in.wav
 mlv-spec --norm zscore --fit-stats O1 -o O2 IN
@@ -54,11 +55,14 @@ mlv-project --apply fit.mlv -o O1 IN
 mlv-cluster -k 2 -o O1 IN
 mlv-cluster -k 2 --tree O1 -o O2 IN
 mlv-simmat -o O1 IN
+mlv-simmat --query in.mlv --neighbours 3 -o O1 IN
 mlv-plot -t svg -o O1 IN
+mlv-plot -t png -o O1 IN
 mlv-frame -l 2 -o O1 IN
 mlv-paste -o O1 IN in.mlv
 mlv-stats -o O1 IN
 mlv-eval neighbours --label label.part -o O1 IN
+mlv-eval classify --train pts.mlv --label label.part --predictions O1 -o O2 IN
 mlv-explore -o O1 IN'
 
 input_of() {
@@ -110,11 +114,11 @@ judge() {
 
 # points COUNT: the allocations to fail in turn.
 points() {
-	if [ "${FAULT_SWEEP:-}" = full ] || [ "$1" -le 40 ]; then
+	if [ "${FAULT_SWEEP:-}" = full ] || [ "$1" -le 30 ]; then
 		seq 1 $(($1 + 1))
 	else
-		seq 1 20
-		seq 21 $((($1 - 20) / 20 + 1)) $(($1 + 1))
+		seq 1 15
+		seq 16 $((($1 - 15) / 15 + 1)) $(($1 + 1))
 	fi
 }
 

@@ -52,6 +52,8 @@ mlv-encode --model model.mlv -o O1 IN
 mlv-project -m pca --dims 2 -o O1 IN
 mlv-project -m pca --dims 2 --fit O1 -o O2 IN
 mlv-project --apply fit.mlv -o O1 IN
+mlv-project -m umap --seed 1 -j 1 -o O1 IN
+mlv-project -m tsne --seed 1 -j 1 -o O1 IN
 mlv-cluster -k 2 -o O1 IN
 mlv-cluster -k 2 --tree O1 -o O2 IN
 mlv-simmat -o O1 IN

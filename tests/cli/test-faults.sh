@@ -27,6 +27,10 @@ if [ ! -e "$SHIM" ]; then
 	not_ok "fault injection" "$SHIM is not built"
 	exit 0
 fi
+# Spool files (mlv-plot's) go to TMPDIR: it must be left empty too.
+mkdir tmp
+TMPDIR=$PWD/tmp
+export TMPDIR
 mlv-gen --records 8 --rows 300 --cols 16 --seed 1 >in.mlv
 mlv-synth --sr 16000 --seconds 8 --tone 440:0.3 -o in.wav
 printf 'input: {features: 16}\nlayers:\n  - {kind: dense, units: 2, name: z}\n  - {kind: dense, units: 16}\nlatent: z\nepochs: 2\n' >m.yaml
@@ -111,6 +115,9 @@ judge() {
 	done
 	left=$(ls -A out | tr '\n' ' ')
 	[ "$left" = "$(echo $outs | tr '\n' ' ')" ] || w="$w; $2 $1 left: $left"
+	left=$(ls -A tmp | tr '\n' ' ')
+	[ -z "$left" ] || w="$w; $2 $1 left in TMPDIR: $left"
+	rm -rf tmp/* tmp/.[!.]*
 	echo "${w#; }"
 }
 

@@ -7,15 +7,17 @@
 #  - the Nth allocation (malloc, calloc, realloc, memalign) from the start
 #    of main fails: every N up to 15, then a stride to the run's last (about
 #    30 runs per case); FAULT_SWEEP=full tries every N.
-# Each time the tool either fails with status 1 and a last line naming the
-# error (ENOSPC, EIO; out of memory, a library's "malloc failed", or
-# pthread_create's EAGAIN), each output being its old bytes or
-# (when an earlier one was committed before a later one failed) the whole
-# output of a run without faults, or it succeeds with that output; modes
-# stay 0600 and no temporary file is left.  Then each run reads its inputs
-# one byte per read(2), the main one from a pipe, and writes the same
-# output.  Runs on the plain build only: ASan must come first in the
-# library list and refuses a preloaded shim.
+# Each time the tool either fails with status 1 and one line (after what
+# a run without faults prints) naming the error (ENOSPC, EIO; out of
+# memory, a library's "malloc failed", or pthread_create's EAGAIN), each
+# output being its old bytes or (when an earlier one was committed before
+# a later one failed) the whole output of a run without faults, or it
+# succeeds with that output; modes stay 0600 and no temporary file is left,
+# beside the outputs or in TMPDIR.  Then each run reads its inputs one
+# byte per read(2), the main one from a pipe, and writes the same output.
+# Last, a worker of mlv-spec dies while another writes a record to a pipe.
+# Runs on the plain build only: ASan must come first in the library list
+# and refuses a preloaded shim.
 . "$(dirname "$0")/lib.sh"
 SHIM=$MLV_TOOLS/libfault.so
 case $MLV_BIN in
@@ -32,6 +34,7 @@ mkdir tmp
 TMPDIR=$PWD/tmp
 export TMPDIR
 mlv-gen --records 8 --rows 300 --cols 16 --seed 1 >in.mlv
+mlv-gen --records 2 --rows 50 --cols 16 --seed 1 >small.mlv
 mlv-synth --sr 16000 --seconds 8 --tone 440:0.3 -o in.wav
 printf 'input: {features: 16}\nlayers:\n  - {kind: dense, units: 2, name: z}\n  - {kind: dense, units: 16}\nlatent: z\nepochs: 2\n' >m.yaml
 mlv-train --model m.yaml -o model.mlv in.mlv 2>/dev/null
@@ -71,10 +74,12 @@ mlv-eval neighbours --label label.part -o O1 IN
 mlv-eval classify --train pts.mlv --label label.part --predictions O1 -o O2 IN
 mlv-explore -o O1 IN'
 
+# input_of TOOL ARGS...: the run's main input.
 input_of() {
-	case $1 in
-	mlv-spec) echo in.wav ;;
-	mlv-cluster | mlv-plot | mlv-eval | mlv-explore) echo pts.mlv ;;
+	case $* in
+	*umap* | *tsne*) echo small.mlv ;;
+	mlv-spec*) echo in.wav ;;
+	mlv-cluster* | mlv-plot* | mlv-eval* | mlv-explore*) echo pts.mlv ;;
 	*) echo in.mlv ;;
 	esac
 }
@@ -103,6 +108,8 @@ judge() {
 		done
 	elif [ "$status" -ne 1 ] || ! tail -n 1 run.err | grep -Eq "^$tool: .*($3)"; then
 		w="$w; $2 $1 failed: exit $status without a message naming the error: $(tail -n 3 run.err)"
+	elif [ "$(wc -l <run.err)" -gt $((base + 1)) ]; then
+		w="$w; $2 $1 failed: more than one line: $(cat run.err)"
 	else
 		for o in $outs; do
 			[ "$(cat out/$o)" = precious ] || cmp -s out/$o want.$o ||
@@ -134,7 +141,7 @@ points() {
 mkdir out
 # FAULT_ONLY=REGEX: only the runs matching it.
 echo "$runs" | grep -E -- "${FAULT_ONLY:-.}" | while read -r tool args; do
-	in=$(input_of "$tool")
+	in=$(input_of "$tool" "$args")
 	case $args in *O2*) outs='o1 o2' ;; *) outs=o1 ;; esac
 	set -- $tool $(echo "$args" | sed "s|IN|$in|; s|O1|out/o1|; s|O2|out/o2|")
 	name="$tool $args"
@@ -145,6 +152,7 @@ echo "$runs" | grep -E -- "${FAULT_ONLY:-.}" | while read -r tool args; do
 	fi
 	for o in $outs; do mv out/$o want.$o; done
 	read -r calls allocs <calls
+	base=$(wc -l <run.err)
 
 	why=
 	n=1

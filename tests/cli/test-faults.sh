@@ -35,6 +35,8 @@ TMPDIR=$PWD/tmp
 export TMPDIR
 mlv-gen --records 8 --rows 300 --cols 16 --seed 1 >in.mlv
 mlv-gen --records 2 --rows 50 --cols 16 --seed 1 >small.mlv
+mlv-cat --to npz -o in.npz in.mlv
+mlv-cat --to tsv -o in.tsv small.mlv
 mlv-synth --sr 16000 --seconds 8 --tone 440:0.3 -o in.wav
 printf 'input: {features: 16}\nlayers:\n  - {kind: dense, units: 2, name: z}\n  - {kind: dense, units: 16}\nlatent: z\nepochs: 2\n' >m.yaml
 mlv-train --model m.yaml -o model.mlv in.mlv 2>/dev/null
@@ -48,6 +50,8 @@ runs='mlv-cat -o O1 IN
 mlv-cat --to npz -o O1 IN
 mlv-cat --to tsv -o O1 IN
 mlv-cat --to npy --stack -o O1 IN
+mlv-cat --from npz -o O1 IN
+mlv-cat --from tsv -o O1 IN
 mlv-spec -j 2 -o O1 IN
 mlv-spec -j 2 -o O1 IN in.wav in.wav in.wav
 mlv-spec --norm zscore --fit-stats O1 -o O2 IN
@@ -78,6 +82,8 @@ mlv-explore -o O1 IN'
 input_of() {
 	case $* in
 	*umap* | *tsne*) echo small.mlv ;;
+	*'--from npz'*) echo in.npz ;;
+	*'--from tsv'*) echo in.tsv ;;
 	mlv-spec*) echo in.wav ;;
 	mlv-cluster* | mlv-plot* | mlv-eval* | mlv-explore*) echo pts.mlv ;;
 	*) echo in.mlv ;;

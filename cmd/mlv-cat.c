@@ -226,7 +226,7 @@ MLV_NORETURN static void
 die_npz(mlv_writer *w)
 {
 	if (errno == EFBIG)
-		mlv_die("%s: more than an .npz without ZIP64 holds (65535 records, "
+		mlv_die("%s: more than an .npz without ZIP64 holds (65534 records, "
 		        "4 GiB)", mlv_writer_name(w));
 	mlv_writer_die(w);
 }

@@ -201,13 +201,10 @@ main(int argc, char **argv)
 	if (!script && !o.output)
 		mlv_die("%s: cannot create a temporary file (%s)",
 		        output ? output : "<stdout>", strerror(errno));
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		mlv_die("cannot build the script (out of memory)");
+	FILE *f = mlv_memstream(&buf, &len);
 	if (mlv_plot_script(f, recs, nrecs, &o, err, sizeof err))
 		mlv_die("%s", err);
-	if (fclose(f))
-		mlv_die("cannot build the script (out of memory)");
+	mlv_memstream_close_or_die(f, "building the script");
 	for (size_t k = 0; k < nrecs; k++)
 		mlv_record_free(&recs[k]);
 	free(recs);

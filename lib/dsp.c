@@ -210,6 +210,25 @@ struct mlv_stft {
 	kiss_fft_cpx *spec;           /* n_fft/2+1 (even) or n_fft (odd) */
 };
 
+/* KissFFT plans in memory from util.h's allocator (KissFFT's interface for
+ * caller-supplied memory, as lib/tsne.c does), so that running out of it
+ * is reported as any other allocation; released with free(). */
+static kiss_fftr_cfg
+rplan(int n)
+{
+	size_t len = 0;
+	kiss_fftr_alloc(n, 0, NULL, &len);
+	return kiss_fftr_alloc(n, 0, mlv_malloc(len), &len);
+}
+
+static kiss_fft_cfg
+cplan(int n)
+{
+	size_t len = 0;
+	kiss_fft_alloc(n, 0, NULL, &len);
+	return kiss_fft_alloc(n, 0, mlv_malloc(len), &len);
+}
+
 mlv_stft *
 mlv_stft_new(size_t n_fft, size_t win_length, enum mlv_window kind)
 {
@@ -227,21 +246,14 @@ mlv_stft_new(size_t n_fft, size_t win_length, enum mlv_window kind)
 	if (n_fft % 2 == 0) {
 		st->buf = mlv_calloc(n_fft, sizeof *st->buf);
 		st->spec = mlv_calloc(n_fft / 2 + 1, sizeof *st->spec);
-		st->rcfg = kiss_fftr_alloc((int)n_fft, 0, NULL, NULL);
-		if (!st->rcfg)
-			goto fail;
+		st->rcfg = rplan((int)n_fft);
 	} else {
 		/* kiss_fftr needs an even length. */
 		st->cin = mlv_calloc(n_fft, sizeof *st->cin);
 		st->spec = mlv_calloc(n_fft, sizeof *st->spec);
-		st->ccfg = kiss_fft_alloc((int)n_fft, 0, NULL, NULL);
-		if (!st->ccfg)
-			goto fail;
+		st->ccfg = cplan((int)n_fft);
 	}
 	return st;
-fail:
-	mlv_stft_free(st);
-	return NULL;
 }
 
 int

@@ -792,8 +792,8 @@ check_yaml_shape(const char *text, size_t len, const char *name, char *err,
 		                "holds at most %d", name, len, MAX_YAML_BYTES);
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser))
-		return mlv_errf(err, errlen, "%s: cannot start the YAML parser",
-		                name);
+		return mlv_errf(err, errlen, "%s: cannot start the YAML parser "
+		                "(out of memory)", name);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	int depth = 0, rc = 0;
 	for (;;) {
@@ -840,6 +840,22 @@ mlv_model_schedule_parse(const char *name, mlv_model_schedule *s)
 	return -1;
 }
 
+/* Why yaml_parser_load failed.  libyaml's loader fails some allocations
+ * with no error set, so an unset error is memory, not syntax. */
+static void
+load_error(const yaml_parser_t *parser, const char *name, char *err,
+           size_t errlen)
+{
+	if (parser->error == YAML_MEMORY_ERROR || !parser->error)
+		snprintf(err, errlen, "%s: cannot parse (out of memory)", name);
+	else
+		snprintf(err, errlen, "%s:%lu: YAML syntax: %s%s%s", name,
+		         (unsigned long)parser->problem_mark.line + 1,
+		         parser->problem ? parser->problem : "error",
+		         parser->context ? " " : "",
+		         parser->context ? parser->context : "");
+}
+
 int
 mlv_model_config_parse(mlv_model_config *cfg, const char *text, size_t len,
                        const char *name, char *err, size_t errlen)
@@ -851,17 +867,14 @@ mlv_model_config_parse(mlv_model_config *cfg, const char *text, size_t len,
 	if (check_yaml_shape(text, len, name, err, errlen))
 		return -1;
 	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "%s: cannot start the YAML parser", name);
+		snprintf(err, errlen, "%s: cannot start the YAML parser (out of "
+		         "memory)", name);
 		return -1;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	yctx y = {&doc, name, err, errlen};
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%lu: YAML syntax: %s%s%s", name,
-		         (unsigned long)parser.problem_mark.line + 1,
-		         parser.problem ? parser.problem : "error",
-		         parser.context ? " " : "",
-		         parser.context ? parser.context : "");
+		load_error(&parser, name, err, errlen);
 		goto out;
 	}
 	have_doc = 1;
@@ -874,9 +887,7 @@ mlv_model_config_parse(mlv_model_config *cfg, const char *text, size_t len,
 		goto out;
 	/* A second document would be silently ignored: refuse it. */
 	if (!yaml_parser_load(&parser, &extra)) {
-		snprintf(err, errlen, "%s:%lu: YAML syntax: %s", name,
-		         (unsigned long)parser.problem_mark.line + 1,
-		         parser.problem ? parser.problem : "error");
+		load_error(&parser, name, err, errlen);
 		goto out;
 	}
 	if (yaml_document_get_root_node(&extra)) {

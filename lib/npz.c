@@ -84,6 +84,8 @@ struct mlv_npz_writer {
 	uint64_t offset;
 	entry *e;
 	size_t n, cap;
+	size_t *slot;  /* hash set of the names: 1 + index into e, or 0 */
+	size_t nslot;  /* a power of 2, at least twice n */
 	char *json;
 	size_t json_len, json_cap;
 };
@@ -129,6 +131,41 @@ json_string(mlv_npz_writer *z, const char *s)
 	json_append(z, "\"", 1);
 }
 
+/* FNV-1a. */
+static size_t
+name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return (size_t)h;
+}
+
+/* The slot of name in z's set: where it is, or the empty one it would
+ * take.  Linear probing; the set is kept at most half full. */
+static size_t *
+name_slot(const mlv_npz_writer *z, const char *name)
+{
+	size_t i = name_hash(name) & (z->nslot - 1);
+	while (z->slot[i] && strcmp(z->e[z->slot[i] - 1].name, name))
+		i = (i + 1) & (z->nslot - 1);
+	return &z->slot[i];
+}
+
+/* Record e[n - 1]'s name in the set, growing it first when half full. */
+static void
+name_add(mlv_npz_writer *z)
+{
+	if (2 * z->n > z->nslot) {
+		free(z->slot);
+		z->nslot = z->nslot ? 2 * z->nslot : 256;
+		z->slot = mlv_calloc(z->nslot, sizeof *z->slot);
+		for (size_t i = 0; i + 1 < z->n; i++)
+			*name_slot(z, z->e[i].name) = i + 1;
+	}
+	*name_slot(z, z->e[z->n - 1].name) = z->n;
+}
+
 /* The member name of a record: its id made a Python identifier-like key
  * (no '.', so no array can be called meta.json), unique in the archive. */
 static char *
@@ -154,10 +191,7 @@ member_name(const mlv_npz_writer *z, const mlv_record *r)
 			sprintf(name, "%s.npy", base);
 		else
 			sprintf(name, "%s_%lu.npy", base, k);
-		size_t i = 0;
-		while (i < z->n && strcmp(z->e[i].name, name))
-			i++;
-		if (i == z->n)
+		if (!z->nslot || !*name_slot(z, name))
 			return name;
 	}
 }
@@ -189,6 +223,7 @@ write_local(mlv_npz_writer *z, const char *name, uint32_t crc, uint64_t size)
 	}
 	z->e[z->n++] = (entry){mlv_strdup(name), crc, (uint32_t)size,
 	                       (uint32_t)z->offset};
+	name_add(z);
 	z->offset += 30 + namelen + size;
 	return 0;
 }
@@ -199,6 +234,16 @@ mlv_npz_add(mlv_npz_writer *z, const mlv_record *r)
 	unsigned char h[MLV_NPY_HEADER_MAX];
 	size_t hlen = mlv_npy_header(h, r->rows, r->cols);
 	size_t nvals = r->rows * r->cols;
+	char *name = member_name(z, r);
+	/* Past ZIP's limits without ZIP64 (an entry kept for meta.json),
+	 * refused before the pass over the data and before a byte of it. */
+	uint64_t size = hlen + (uint64_t)nvals * 4;
+	if (z->n + 2 > ZIP_MAX_ENTRIES || size > ZIP_MAX ||
+	    z->offset + 30 + strlen(name) + size > ZIP_MAX) {
+		free(name);
+		errno = EFBIG;
+		return -1;
+	}
 	/* The CRC over the little-endian bytes the file holds. */
 	uint32_t crc = crc32_update(0, h, hlen);
 	for (size_t i = 0; i < nvals; i++) {
@@ -208,8 +253,7 @@ mlv_npz_add(mlv_npz_writer *z, const mlv_record *r)
 		put32(b, u);
 		crc = crc32_update(crc, b, 4);
 	}
-	char *name = member_name(z, r);
-	int rc = write_local(z, name, crc, hlen + (uint64_t)nvals * 4) ||
+	int rc = write_local(z, name, crc, size) ||
 	         mlv_write_bytes(z->w, h, hlen) ||
 	         mlv_write_floats(z->w, r->data, nvals) ? -1 : 0;
 	if (!rc) {
@@ -278,6 +322,7 @@ mlv_npz_end(mlv_npz_writer *z)
 	for (size_t i = 0; i < z->n; i++)
 		free(z->e[i].name);
 	free(z->e);
+	free(z->slot);
 	free(z->json);
 	free(z);
 	errno = e;

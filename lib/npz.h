@@ -13,7 +13,8 @@
  * so np.load(f)[NAME] is a record and json.loads(np.load(f)["meta.json"])
  * its metadata.  Reading takes np.savez's archives too (the arrays in
  * archive order, each with id=NAME), but not np.savez_compressed's.
- * Without ZIP64 an archive holds at most 65535 records and 4 GiB.
+ * Without ZIP64 an archive holds at most 65534 records (and meta.json) and
+ * 4 GiB; a record past either is refused before any of it is written.
  */
 #ifndef MLV_NPZ_H
 #define MLV_NPZ_H

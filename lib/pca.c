@@ -155,6 +155,11 @@ mlv_pca_fit(mlv_pca *p, const float *x, size_t n, size_t d, size_t k,
 	                                 (lapack_int)d, cov, (lapack_int)d, 0, 0,
 	                                 (lapack_int)(d - k + 1), (lapack_int)d,
 	                                 0.0, &found, w, z, (lapack_int)k, isuppz);
+	/* As any allocation: a caller falling back on failure (t-SNE's
+	 * initialisation) must not turn it into another result. */
+	if (info == LAPACK_WORK_MEMORY_ERROR ||
+	    info == LAPACK_TRANSPOSE_MEMORY_ERROR)
+		mlv_die("out of memory (LAPACKE_dsyevr's workspace)");
 	if (info != 0 || (size_t)found != k) {
 		mlv_errf(err, errlen, "LAPACKE_dsyevr failed (info %d, %d of %zu "
 		       "eigenvalues)", (int)info, (int)found, k);

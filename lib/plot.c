@@ -603,9 +603,7 @@ mlv_plot_tip(const mlv_record *r, const char *const *keys, size_t nkeys,
 {
 	char *s = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&s, &len);
-	if (!m)
-		mlv_die("out of memory (building a tooltip)");
+	FILE *m = mlv_memstream(&s, &len);
 	fputs(mlv_record_id(r), m);
 	for (size_t j = 0; j < nkeys; j++) {
 		size_t seen = 0;
@@ -623,8 +621,7 @@ mlv_plot_tip(const mlv_record *r, const char *const *keys, size_t nkeys,
 			fprintf(m, "\n%s=%s", r->meta[j].key, r->meta[j].val);
 	if (last)
 		fprintf(m, "\n%s", last);
-	if (fclose(m))
-		mlv_die("out of memory (building a tooltip)");
+	mlv_memstream_close_or_die(m, "building a tooltip");
 	return s;
 }
 
@@ -746,7 +743,10 @@ listed_name(const mlv_record *r, const char *key, size_t i)
 			c++;
 	if (!c || !*c)
 		return NULL;
-	return strndup(c, strcspn(c, ","));
+	size_t n = strcspn(c, ",");
+	char *name = memcpy(mlv_malloc(n + 1), c, n);
+	name[n] = '\0';
+	return name;
 }
 
 /* colnames[i] of r (malloc'd), or NULL. */

@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -920,6 +922,7 @@ struct mlv_writer {
 	uint64_t owed; /* payload bytes the record being written still needs */
 	char *hdr;     /* header scratch, reused */
 	size_t hdr_cap;
+	int held;      /* holds record_lock: in place, a record under way */
 };
 
 /* Writers that write in place (stdout, devices, FIFOs): at death they pass
@@ -929,9 +932,40 @@ static mlv_writer *inplace[MAX_INPLACE];
 
 static int write_all(int fd, const unsigned char *p, size_t n);
 
+/* Held by a thread writing a record in place, from its first byte to its
+ * last: a thread that dies meanwhile waits for the record to end, so that
+ * it cannot leave half a record on a pipe.  Recursive, for the writer's
+ * own death (a write error) and for records written to two outputs at
+ * once. */
+static pthread_mutex_t record_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static void
+record_begin(mlv_writer *w)
+{
+	if (!w->tmp && !w->held) {
+		pthread_mutex_lock(&record_lock);
+		w->held = 1;
+	}
+}
+
+static void
+record_end(mlv_writer *w)
+{
+	if (w->held && !w->owed) {
+		w->held = 0;
+		pthread_mutex_unlock(&record_lock);
+	}
+}
+
 static void
 flush_whole_records(void)
 {
+	/* Bounded: the record's writer may itself wait on the dying thread
+	 * (a pool's worker computing its rows); its record is lost then. */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_timedlock(&record_lock, &until);
 	for (int i = 0; i < MAX_INPLACE; i++)
 		if (inplace[i] && write_all(inplace[i]->fd, inplace[i]->buf,
 		                            inplace[i]->whole) == 0)
@@ -1109,6 +1143,7 @@ put(mlv_writer *w, const void *buf, size_t n)
 {
 	if (n == 0)
 		return 0;
+	record_begin(w);
 	if (n >= WRITE_BUF) {
 		if (flush(w))
 			return -1;
@@ -1128,6 +1163,7 @@ mlv_write_bytes(mlv_writer *w, const void *buf, size_t n)
 		return -1;
 	if (!w->owed)
 		w->whole = w->len;
+	record_end(w);
 	return 0;
 }
 
@@ -1194,6 +1230,7 @@ mlv_write_header(mlv_writer *w, const mlv_record *r)
 	w->owed = (uint64_t)r->rows * r->cols * sizeof(float);
 	if (!w->owed)
 		w->whole = w->len;
+	record_end(w);
 	return 0;
 }
 
@@ -1217,6 +1254,7 @@ mlv_write_floats(mlv_writer *w, const float *x, size_t n)
 	w->owed = b < w->owed ? w->owed - b : 0;
 	if (!w->owed)
 		w->whole = w->len;
+	record_end(w);
 	return 0;
 }
 
@@ -1282,6 +1320,8 @@ remove_temp(char *path)
 static void
 writer_release(mlv_writer *w)
 {
+	if (w->held)
+		pthread_mutex_unlock(&record_lock);
 	remove_temp(w->spool);
 	for (int i = 0; i < MAX_INPLACE; i++)
 		if (inplace[i] == w)
@@ -1293,8 +1333,13 @@ int
 mlv_writer_close(mlv_writer *w)
 {
 	int rc = w->spool ? copy_spool(w) : 0;
+	record_begin(w);
 	if (!rc)
 		rc = flush(w);
+	/* On disk before the rename, so that a crash leaves the old output
+	 * or the new one, never an empty file under the name. */
+	if (!rc && w->tmp)
+		rc = fsync(w->fd);
 	int e = errno;
 	if (w->fd != STDOUT_FILENO) {
 		if (close(w->fd) && !rc) {

@@ -565,8 +565,13 @@ mlv_umap_spectral(const mlv_umap_graph *g, size_t dims, uint64_t seed,
 			}
 		}
 		memcpy(s, h, m * m * sizeof *s);
-		if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)m, s,
-		                  (lapack_int)m, theta) != 0)
+		lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U',
+		                                (lapack_int)m, s, (lapack_int)m,
+		                                theta);
+		if (info == LAPACK_WORK_MEMORY_ERROR ||
+		    info == LAPACK_TRANSPOSE_MEMORY_ERROR)
+			mlv_die("out of memory (LAPACKE_dsyev's workspace)");
+		if (info != 0)
 			break; /* keep what the basis gives (not seen) */
 		/* residual of Ritz pair c: |beta * last component| (the
 		 * Krylov relation M V = V H + beta v_m e_m^T) */

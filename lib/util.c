@@ -144,6 +144,9 @@ mlv_init(char **argv)
 
 int mlv_quiet;
 
+/* Set by the first thread to die: its line is the last one. */
+static int dying;
+
 static void
 say(const char *fmt, va_list ap)
 {
@@ -158,8 +161,10 @@ say(const char *fmt, va_list ap)
 void
 mlv_vwarn(const char *fmt, va_list ap)
 {
-	if (!mlv_quiet)
+	flockfile(stderr);
+	if (!mlv_quiet && !dying)
 		say(fmt, ap);
+	funlockfile(stderr);
 }
 
 void
@@ -174,10 +179,20 @@ mlv_warn(const char *fmt, ...)
 void
 mlv_die(const char *fmt, ...)
 {
+	/* One line however many threads die at once: the others wait for
+	 * the first to end the process. */
+	flockfile(stderr);
+	if (dying) {
+		funlockfile(stderr);
+		for (;;)
+			pause();
+	}
+	dying = 1;
 	va_list ap;
 	va_start(ap, fmt);
 	say(fmt, ap);
 	va_end(ap);
+	funlockfile(stderr);
 	if (at_die)
 		at_die();
 	run_cleanup();
@@ -259,6 +274,62 @@ mlv_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
 	return memcpy(mlv_malloc(n), s, n);
+}
+
+typedef struct {
+	char **buf;
+	size_t *len, cap;
+} memsink;
+
+/* Fails (the stream's error flag set) rather than dying: stdio holds the
+ * stream's lock here, and mlv_die flushes every stream. */
+static ssize_t
+memsink_write(void *cookie, const char *p, size_t n)
+{
+	memsink *m = cookie;
+	if (*m->len + n + 1 > m->cap) {
+		size_t cap = 2 * (*m->len + n + 1);
+		char *b = realloc(*m->buf, cap);
+		if (!b) {
+			errno = ENOMEM;
+			return -1;
+		}
+		*m->buf = b;
+		m->cap = cap;
+	}
+	memcpy(*m->buf + *m->len, p, n);
+	*m->len += n;
+	(*m->buf)[*m->len] = '\0';
+	return (ssize_t)n;
+}
+
+static int
+memsink_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+FILE *
+mlv_memstream(char **buf, size_t *len)
+{
+	memsink *m = mlv_malloc(sizeof *m);
+	*buf = mlv_calloc(1, 1);
+	*len = 0;
+	*m = (memsink){buf, len, 1};
+	cookie_io_functions_t io = {NULL, memsink_write, NULL, memsink_close};
+	FILE *f = fopencookie(m, "w", io);
+	if (!f)
+		mlv_die("out of memory (opening a stream in memory)");
+	return f;
+}
+
+void
+mlv_memstream_close_or_die(FILE *f, const char *what)
+{
+	int bad = fflush(f) || ferror(f);
+	if (fclose(f) || bad)
+		mlv_die("out of memory (%s)", what);
 }
 
 int

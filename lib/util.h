@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifndef MLV_VERSION
 #define MLV_VERSION "0.0.0"
@@ -69,6 +70,12 @@ void *mlv_malloc(size_t n);
 void *mlv_calloc(size_t count, size_t size);
 void *mlv_realloc(void *p, size_t n);
 char *mlv_strdup(const char *s);
+/* A stream writing into *buf (malloc'd, NUL-terminated, *len bytes), as
+ * open_memstream(3), but whose running out of memory is an error of the
+ * stream: glibc's memory streams drop the bytes silently.  Close it with
+ * mlv_memstream_close_or_die, which dies "out of memory (WHAT)" then. */
+FILE *mlv_memstream(char **buf, size_t *len);
+void mlv_memstream_close_or_die(FILE *f, const char *what);
 /* a*b, or die naming what overflowed. */
 size_t mlv_mul_size(size_t a, size_t b, const char *what);
 /* a*b into *out; returns -1 on overflow. */

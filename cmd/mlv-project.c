@@ -19,7 +19,8 @@ static const char *const method_names[] = {"pca", "std-pca", "tsne", "umap"};
 
 enum { OPT_DIMS = MLV_OPT_OWN, OPT_FIT, OPT_APPLY, OPT_QUALITY, OPT_PERP,
        OPT_EXAG, OPT_EXAGIT, OPT_LR, OPT_ITER, OPT_INIT, OPT_EXACT, OPT_FFT,
-       OPT_MINDIST, OPT_SPREAD, OPT_EPOCHS, OPT_NEG, OPT_PSGD };
+       OPT_MINDIST, OPT_SPREAD, OPT_EPOCHS, OPT_NEG, OPT_PSGD, OPT_SOLVER,
+       OPT_POWER };
 
 static const mlv_about about = {
 	"mlv-project [-m METHOD] [--dims N] [--seed S] [--quality] [-j "
@@ -42,6 +43,10 @@ static const mlv_opt project_options[] = {
 	 OPT_APPLY, NULL},
 	{"quality", 0, NULL, "report trustworthiness and 10-NN preservation",
 	 OPT_QUALITY, NULL},
+	{"solver", 0, "S", "pca, std-pca: auto (default), covariance, gram\n"
+	 "or randomized (Halko et al. 2011)", OPT_SOLVER, NULL},
+	{"power-iter", 0, "N", "randomized: power iterations (7)", OPT_POWER,
+	 NULL},
 	{NULL, 0, NULL, "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for "
 	 "large N):", 0, NULL},
 	{"perplexity", 0, "P", "exactly P (default 30, lowered for few points)",
@@ -164,6 +169,8 @@ typedef struct {
 	int perplexity_given, neighbors_given;
 	mlv_tsne_opts tsne;
 	mlv_umap_opts umap;
+	mlv_pca_opts pca;
+	int pca_given;
 } settings;
 
 static void
@@ -185,6 +192,7 @@ parse_options(int argc, char **argv, settings *s)
 	mlv_umap_opts *uo = &s->umap;
 	mlv_tsne_defaults(to);
 	mlv_umap_defaults(uo);
+	mlv_pca_defaults(&s->pca);
 	const char *init = NULL;
 	int tsne_given = 0, umap_given = 0, c;
 	mlv_opts_begin(&cli, argc, argv, &about, options);
@@ -210,6 +218,17 @@ parse_options(int argc, char **argv, settings *s)
 			s->seed = (uint64_t)mlv_parse_int(cli.arg, 0, INT64_MAX, "--seed");
 			break;
 		case OPT_QUALITY: s->quality = 1; break;
+		case OPT_SOLVER:
+			if (mlv_pca_solver_parse(cli.arg, &s->pca.solver))
+				mlv_usage_error("--solver %s: unknown (auto, covariance, "
+				                "gram or randomized)", cli.arg);
+			s->pca_given = 1;
+			break;
+		case OPT_POWER:
+			s->pca.power_iter = (int)mlv_parse_int(cli.arg, 0, 1000,
+			                                       "--power-iter");
+			s->pca_given = 1;
+			break;
 		case OPT_PERP:
 			to->perplexity = mlv_parse_double(cli.arg, 1, 1e5,
 			                                  "--perplexity");
@@ -274,6 +293,10 @@ parse_options(int argc, char **argv, settings *s)
 		mlv_usage_error("UMAP options go with -m umap");
 	if ((s->fit || s->apply) && !pca)
 		mlv_usage_error("--fit and --apply go with -m pca or std-pca");
+	if (s->pca_given && (!pca || s->apply))
+		mlv_usage_error("--solver and --power-iter go with a PCA or "
+		                "STD-PCA fit");
+	s->pca.seed = s->seed;
 	if (s->fit && s->apply)
 		mlv_usage_error("--fit and --apply exclude each other");
 	if (init && method == TSNE) {
@@ -312,8 +335,8 @@ project_pca(const settings *s, const mlv_points *p, const char *input,
 		if (dims > p->d)
 			mlv_die("%s: --dims %zu is more than the %zu columns", input,
 			        dims, p->d);
-		if (mlv_pca_fit(fitted, p->x, p->n, p->d, dims,
-		                s->method == STD_PCA, err, sizeof err))
+		if (mlv_pca_fit_opts(fitted, p->x, p->n, p->d, dims,
+		                     s->method == STD_PCA, &s->pca, err, sizeof err))
 			mlv_die("%s: %s", input, err);
 		if (s->fit)
 			save_pca(s->fit, fitted);

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "blas.h"
+#include "moments.h"
 #include "rng.h"
 #include "util.h"
 
@@ -204,6 +205,22 @@ top_eigen(double *a, size_t m, size_t k, double *w, double *z, char *err,
 	return ok ? 0 : -1;
 }
 
+/* The k largest eigenpairs of the d x d covariance-like cov (destroyed):
+ * lambda and the eigenvectors as the rows of v (k x d). */
+static int
+eigen_rows(double *cov, size_t d, size_t k, double *lambda, double *v,
+           char *err, size_t errlen)
+{
+	double *z = mlv_malloc(mlv_mul_size(d, k, "pca eigenvectors") *
+	                       sizeof *z);
+	int rc = top_eigen(cov, d, k, lambda, z, err, errlen);
+	for (size_t c = 0; !rc && c < k; c++)
+		for (size_t j = 0; j < d; j++)
+			v[c * d + j] = z[j * k + c];
+	free(z);
+	return rc;
+}
+
 /* Orthonormalise the columns of a (m x l, m >= l) in place (QR). */
 static int
 orthonormalise(double *a, size_t m, size_t l, char *err, size_t errlen)
@@ -235,8 +252,6 @@ solve_covariance(const centred *b, size_t k, double *lambda, double *v,
 	double *cov = mlv_calloc(mlv_mul_size(d, d, "pca covariance"),
 	                         sizeof *cov);
 	double *blk = mlv_malloc(step * d * sizeof *blk);
-	double *z = mlv_malloc(mlv_mul_size(d, k, "pca eigenvectors") *
-	                       sizeof *z);
 	for (size_t i0 = 0; i0 < b->n; i0 += step) {
 		size_t m = b->n - i0 < step ? b->n - i0 : step;
 		centre_block(b, i0, m, 0, d, blk);
@@ -246,13 +261,9 @@ solve_covariance(const centred *b, size_t k, double *lambda, double *v,
 	*total = 0;
 	for (size_t j = 0; j < d; j++)
 		*total += cov[j * d + j];
-	int rc = top_eigen(cov, d, k, lambda, z, err, errlen);
-	for (size_t c = 0; !rc && c < k; c++)
-		for (size_t j = 0; j < d; j++)
-			v[c * d + j] = z[j * k + c];
+	int rc = eigen_rows(cov, d, k, lambda, v, err, errlen);
 	free(cov);
 	free(blk);
-	free(z);
 	return rc;
 }
 
@@ -367,6 +378,36 @@ solve_randomized(const centred *b, size_t k, const mlv_pca_opts *o,
 	return rc;
 }
 
+/* Components v (k x d) and eigenvalues lambda of the centred (scaled)
+ * sums of products of n rows into p, with the sign rule of pca.h. */
+static void
+store(mlv_pca *p, const double *lambda, const double *v, double total,
+      double n)
+{
+	size_t d = p->d, k = p->k;
+	p->total_variance = total / (n - 1);
+	for (size_t c = 0; c < k; c++) {
+		const double *vc = v + c * d;
+		/* The sign rule of pca.h, with "largest" read to a relative
+		 * 1e-6 so that loadings equal in exact arithmetic (a rotation
+		 * by 45 degrees) are not told apart by rounding. */
+		double top = 0;
+		for (size_t j = 0; j < d; j++)
+			if (fabs(vc[j]) > top)
+				top = fabs(vc[j]);
+		size_t big = 0;
+		while (fabs(vc[big]) < top * (1 - 1e-6))
+			big++;
+		double sign = vc[big] < 0 ? -1 : 1;
+		for (size_t j = 0; j < d; j++)
+			p->components[c * d + j] = (float)(sign * vc[j]);
+		/* Rounding can leave the eigenvalue of a rank-deficient
+		 * covariance slightly negative; a variance is not. */
+		double var = lambda[c] / (n - 1);
+		p->variance[c] = var > 0 ? (float)var : 0;
+	}
+}
+
 int
 mlv_pca_fit_opts(mlv_pca *p, const float *x, size_t n, size_t d, size_t k,
                  int standardize, const mlv_pca_opts *o, char *err,
@@ -450,27 +491,7 @@ mlv_pca_fit_opts(mlv_pca *p, const float *x, size_t n, size_t d, size_t k,
 	         solve_covariance(&b, k, lambda, v, &total, err, errlen);
 	if (rc)
 		goto fail;
-	p->total_variance = total / (double)(n - 1);
-	for (size_t c = 0; c < k; c++) {
-		const double *vc = v + c * d;
-		/* The sign rule of pca.h, with "largest" read to a relative
-		 * 1e-6 so that loadings equal in exact arithmetic (a rotation
-		 * by 45 degrees) are not told apart by rounding. */
-		double top = 0;
-		for (size_t j = 0; j < d; j++)
-			if (fabs(vc[j]) > top)
-				top = fabs(vc[j]);
-		size_t big = 0;
-		while (fabs(vc[big]) < top * (1 - 1e-6))
-			big++;
-		double sign = vc[big] < 0 ? -1 : 1;
-		for (size_t j = 0; j < d; j++)
-			p->components[c * d + j] = (float)(sign * vc[j]);
-		/* Rounding can leave the eigenvalue of a rank-deficient
-		 * covariance slightly negative; a variance is not. */
-		double var = lambda[c] / (double)(n - 1);
-		p->variance[c] = var > 0 ? (float)var : 0;
-	}
+	store(p, lambda, v, total, (double)n);
 	free(mean);
 	free(scale);
 	free(lambda);
@@ -510,4 +531,61 @@ mlv_pca_apply(const mlv_pca *p, const float *x, size_t n, float *y)
 		mlv_gemm_abt(blk, p->components, y + i0 * k, m, k, d, k, 1.0f, 0.0f);
 	}
 	free(blk);
+}
+
+int
+mlv_pca_fit_moments(mlv_pca *p, const mlv_moments *m, size_t k,
+                    int standardize, char *err, size_t errlen)
+{
+	size_t d = m->d;
+	memset(p, 0, sizeof *p);
+	if (!m->cross) {
+		mlv_errf(err, errlen, "PCA needs the cross products (mlv-stats "
+		         "--moments --cross)");
+		return -1;
+	}
+	if (m->count < 2) {
+		mlv_errf(err, errlen, "PCA needs at least 2 rows, got %.0f",
+		         m->count);
+		return -1;
+	}
+	if (k == 0 || k > d) {
+		mlv_errf(err, errlen, "%zu components asked of %zu columns", k, d);
+		return -1;
+	}
+	if (d > 46340) {
+		mlv_errf(err, errlen, "%zu columns: too wide for PCA", d);
+		return -1;
+	}
+	mlv_pca_alloc(p, d, k);
+	p->standardize = standardize != 0;
+	double *scale = mlv_malloc(d * sizeof *scale);
+	for (size_t j = 0; j < d; j++) {
+		p->mean[j] = (float)m->mean[j];
+		/* As the rows' fit: a constant column keeps scale 1, and the
+		 * divisor is the stored float. */
+		double sd = sqrt(m->m2[j * d + j] / m->count);
+		if (p->standardize && m->lo[j] != m->hi[j] && sd > 0)
+			p->scale[j] = (float)sd;
+		scale[j] = p->scale[j];
+	}
+	double *cov = mlv_malloc(d * d * sizeof *cov);
+	double total = 0;
+	for (size_t j = 0; j < d; j++)
+		for (size_t l = 0; l < d; l++)
+			cov[j * d + l] = m->m2[j * d + l] / (scale[j] * scale[l]);
+	for (size_t j = 0; j < d; j++)
+		total += cov[j * d + j];
+	double *lambda = mlv_malloc(k * sizeof *lambda);
+	double *v = mlv_malloc(k * d * sizeof *v);
+	int rc = eigen_rows(cov, d, k, lambda, v, err, errlen);
+	if (!rc)
+		store(p, lambda, v, total, m->count);
+	else
+		mlv_pca_free(p);
+	free(scale);
+	free(cov);
+	free(lambda);
+	free(v);
+	return rc;
 }

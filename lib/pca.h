@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "moments.h"
+
 typedef struct {
 	size_t d;              /* input columns */
 	size_t k;              /* components kept, 1 <= k <= d */
@@ -103,6 +105,14 @@ int mlv_pca_fit_opts(mlv_pca *p, const float *x, size_t n, size_t d,
 /* mlv_pca_fit_opts with the defaults. */
 int mlv_pca_fit(mlv_pca *p, const float *x, size_t n, size_t d, size_t k,
                 int standardize, char *err, size_t errlen);
+
+/* Fit k components to the merged statistics of rows (moments.h; with
+ * cross products), exactly as mlv_pca_fit_opts's covariance solver fits
+ * the rows themselves, up to rounding (see moments.h for the bound).  A
+ * column is constant for STD-PCA when its minimum equals its maximum.
+ * Returns 0, or -1 with a message as mlv_pca_fit_opts. */
+int mlv_pca_fit_moments(mlv_pca *p, const mlv_moments *m, size_t k,
+                        int standardize, char *err, size_t errlen);
 
 /* Project n rows of p->d values onto the fit: y (n x p->k, row-major)
  * gets ((x - mean) / scale) . components^T.  x and y must not overlap. */

@@ -1,42 +1,62 @@
-/* mlv-stats - per-dimension mean and variance of rows, ranked. */
+/* mlv-stats - per-dimension mean and variance of rows, ranked; or the
+ * mergeable moments of rows (moments.h), summed over shards. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "moments.h"
+#include "norm.h"
 #include "opts.h"
 #include "points.h"
 #include "stats.h"
 #include "stream.h"
 #include "util.h"
 
+enum { OPT_MOMENTS = MLV_OPT_OWN, OPT_CROSS, OPT_MERGE, OPT_NORM,
+       OPT_AXIS };
+
 static const mlv_about about = {
-	"mlv-stats [-q] [-o FILE] [FILE...]",
+	"mlv-stats [--moments [--cross] | --merge] [--norm KIND [--norm-axis "
+	"AXIS]] [-q]\n"
+	"                 [-o FILE] [FILE...]",
 	"Mean and variance of each column over all rows of all records, the "
 	"columns\nranked by variance, largest first: which latent dimensions "
 	"vary most within\na selection (MusicLatentVIS's sorted-variance "
 	"panel).  One record of a row\nper column: column index, mean, "
-	"variance (population).",
+	"variance (population).  With --moments or\n--merge, the mergeable "
+	"statistics of shards instead.",
 	"The dimensions that vary most among one performer's segments:\n"
 	"  mlv-cat --where label.performer=Chai seg.mlv | mlv-stats | "
-	"mlv-cat -t tsv\n",
+	"mlv-cat -t tsv\n"
+	"Statistics of shards, merged, fitting PCA and z-scores once:\n"
+	"  mlv-stats --moments --cross shard-1.mlv > 1.mom   (and so on)\n"
+	"  cat *.mom | mlv-stats --merge > all.mom\n"
+	"  mlv-project --moments all.mom --fit pca.mlv shard-1.mlv\n"
+	"  mlv-stats --merge --norm zscore all.mom > zscore.mlv\n",
 };
 
-int
-main(int argc, char **argv)
+static const mlv_opt stats_options[] = {
+	{"moments", 0, NULL, "write the rows' mergeable moments (kind=moments)",
+	 OPT_MOMENTS, NULL},
+	{"cross", 0, NULL, "with --moments: the cross products too (for PCA)",
+	 OPT_CROSS, NULL},
+	{"merge", 0, NULL, "sum the moments records of the inputs into one",
+	 OPT_MERGE, NULL},
+	{"norm", 0, "KIND", "with --moments or --merge: write minmax or "
+	 "zscore\nstatistics (kind=stats) as mlv-spec --fit-stats does",
+	 OPT_NORM, NULL},
+	{"norm-axis", 0, "AXIS", "global (default) or column", OPT_AXIS, NULL},
+	{0},
+};
+
+/* The ranked variance of the rows of the inputs. */
+static void
+ranked_variance(char **paths, int npaths, mlv_writer *w)
 {
-	static const mlv_opt *const options[] = {mlv_opts_output,
-	                                           mlv_opts_common, NULL};
-	const char *output = "-";
-	mlv_opts o;
-	mlv_init(argv);
-	mlv_opts_begin(&o, argc, argv, &about, options);
-	while (mlv_opts_next(&o) == 'o')
-		output = o.arg;
-	mlv_writer *w = mlv_writer_open_or_die(output);
 	mlv_points p;
-	mlv_points_read(&p, argv + optind, argc - optind);
+	mlv_points_read(&p, paths, npaths);
 	if (!p.n)
-		mlv_die("%s: no rows to summarise", optind < argc ? argv[optind] :
-		        "<stdin>");
+		mlv_die("%s: no rows to summarise", npaths ? paths[0] : "<stdin>");
 	double *mean = mlv_malloc(p.d * sizeof *mean);
 	double *var = mlv_malloc(p.d * sizeof *var);
 	uint32_t *order = mlv_malloc(p.d * sizeof *order);
@@ -57,11 +77,134 @@ main(int argc, char **argv)
 	mlv_meta_setf(&out, "rows_summarised", "%zu", p.n);
 	mlv_meta_setf(&out, "records", "%zu", p.nrecs);
 	mlv_write_or_die(w, &out);
-	mlv_writer_close_or_die(w);
 	mlv_record_free(&out);
 	free(mean);
 	free(var);
 	free(order);
 	mlv_points_free(&p);
+}
+
+/* The moments of the rows of the inputs (merge 0), or the sum of their
+ * moments records (merge 1), read a record at a time; meta gets the
+ * metadata all records share. */
+static void
+gather(char **paths, int npaths, int merge, int cross, mlv_moments *m,
+       mlv_record *meta)
+{
+	char *stdin_path = "-";
+	if (!npaths) {
+		paths = &stdin_path;
+		npaths = 1;
+	}
+	mlv_record r;
+	mlv_record_init(&r);
+	int first = 1;
+	double rows = 0;
+	char err[256];
+	for (int f = 0; f < npaths; f++) {
+		mlv_reader *rd = mlv_reader_open_or_die(paths[f]);
+		while (mlv_read_or_die(rd, &r)) {
+			mlv_moments part;
+			if (merge && mlv_moments_from_record(&part, &r, err, sizeof err))
+				mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
+			if (first) {
+				mlv_moments_init(m, r.cols, merge ? part.cross : cross);
+				mlv_meta_merge(meta, &r, 1);
+				first = 0;
+			}
+			mlv_moments_common_meta(meta, &r);
+			if (merge) {
+				if (mlv_moments_merge(m, &part, err, sizeof err))
+					mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
+				mlv_moments_free(&part);
+			} else if (r.cols != m->d) {
+				mlv_die("%s: rows of %zu values, expected %zu",
+				        mlv_reader_where(rd, &r), r.cols, m->d);
+			} else if (mlv_moments_add(m, r.data, r.rows, 0, err,
+			                           sizeof err)) {
+				mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
+			}
+			rows += (double)r.rows;
+		}
+		mlv_reader_close(rd);
+	}
+	if (first || (!merge && rows == 0))
+		mlv_die("%s: no %s", paths[0], merge ? "moments to merge" :
+		        "rows to summarise");
+	/* Keys that describe the records read, not the statistics. */
+	static const char *const drop[] = {"id", "kind", "count", "cross",
+	                                   "width", "steps", "rownames"};
+	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+		mlv_meta_unset(meta, drop[i]);
+	mlv_record_free(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const mlv_opt *const options[] = {stats_options,
+	                                         mlv_opts_output,
+	                                         mlv_opts_common, NULL};
+	const char *output = "-", *axis = NULL;
+	int moments = 0, cross = 0, merge = 0, c;
+	mlv_norm_kind norm = MLV_NORM_NONE;
+	mlv_opts o;
+	mlv_init(argv);
+	mlv_opts_begin(&o, argc, argv, &about, options);
+	while ((c = mlv_opts_next(&o)) != -1) {
+		switch (c) {
+		case OPT_MOMENTS: moments = 1; break;
+		case OPT_CROSS: cross = 1; break;
+		case OPT_MERGE: merge = 1; break;
+		case OPT_NORM:
+			if (mlv_norm_parse(o.arg, &norm) || norm == MLV_NORM_NONE)
+				mlv_usage_error("--norm %s: minmax or zscore", o.arg);
+			break;
+		case OPT_AXIS:
+			if (strcmp(o.arg, "global") && strcmp(o.arg, "column"))
+				mlv_usage_error("--norm-axis %s: global or column", o.arg);
+			axis = o.arg;
+			break;
+		case 'o': output = o.arg; break;
+		}
+	}
+	if (moments && merge)
+		mlv_usage_error("--moments and --merge exclude each other");
+	if (cross && !moments)
+		mlv_usage_error("--cross goes with --moments");
+	if (norm != MLV_NORM_NONE && !moments && !merge)
+		mlv_usage_error("--norm goes with --moments or --merge");
+	if (axis && norm == MLV_NORM_NONE)
+		mlv_usage_error("--norm-axis goes with --norm");
+	mlv_writer *w = mlv_writer_open_or_die(output);
+	if (!moments && !merge) {
+		ranked_variance(argv + optind, argc - optind, w);
+		mlv_writer_close_or_die(w);
+		return 0;
+	}
+	mlv_moments m;
+	mlv_record out;
+	char err[256];
+	mlv_record_init(&out);
+	gather(argv + optind, argc - optind, merge, cross, &m, &out);
+	if (norm != MLV_NORM_NONE) {
+		/* As mlv-spec --fit-stats writes them, with the settings all
+		 * inputs share (mlv-spec --stats checks the feature's). */
+		mlv_norm s;
+		mlv_record kept;
+		mlv_record_init(&kept);
+		mlv_meta_merge(&kept, &out, 1);
+		mlv_norm_from_moments(&s, &m, norm, axis && !strcmp(axis, "column"));
+		mlv_norm_to_record(&s, &out);
+		mlv_meta_merge(&out, &kept, 0);
+		mlv_norm_free(&s);
+		mlv_record_free(&kept);
+	} else if (mlv_moments_to_record(&m, &out, err, sizeof err)) {
+		mlv_die("%s: %s", output, err);
+	}
+	mlv_write_or_die(w, &out);
+	mlv_writer_close_or_die(w);
+	mlv_record_free(&out);
+	mlv_moments_free(&m);
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include "moments.h"
 
 #include <cblas.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -242,4 +243,46 @@ mlv_moments_common_meta(mlv_record *dst, const mlv_record *src)
 		}
 		mlv_meta_unset(dst, dst->meta[i].key);
 	}
+}
+
+int
+mlv_moments_load(mlv_moments *m, const char *path, char *err, size_t errlen)
+{
+	mlv_reader *rd = mlv_reader_open(path);
+	memset(m, 0, sizeof *m);
+	if (!rd) {
+		mlv_errf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
+		return -1;
+	}
+	mlv_record r;
+	mlv_record_init(&r);
+	int got, rc = 0, first = 1;
+	char why[200];
+	while (!rc && (got = mlv_read(rd, &r)) == 1) {
+		mlv_moments part;
+		if (mlv_moments_from_record(&part, &r, why, sizeof why)) {
+			rc = -1;
+		} else if (first) {
+			*m = part;
+			first = 0;
+		} else {
+			rc = mlv_moments_merge(m, &part, why, sizeof why);
+			mlv_moments_free(&part);
+		}
+		if (rc)
+			mlv_errf(err, errlen, "%s: %s", mlv_reader_where(rd, &r), why);
+	}
+	if (!rc && got < 0) {
+		mlv_errf(err, errlen, "%s", mlv_reader_error(rd));
+		rc = -1;
+	} else if (!rc && first) {
+		mlv_errf(err, errlen, "%s: no moments (expected records of "
+		         "mlv-stats --moments)", mlv_reader_name(rd));
+		rc = -1;
+	}
+	if (rc)
+		mlv_moments_free(m);
+	mlv_record_free(&r);
+	mlv_reader_close(rd);
+	return rc;
 }

@@ -65,6 +65,11 @@ int mlv_moments_to_record(const mlv_moments *m, mlv_record *r, char *err,
  * with a message when r is not such a record. */
 int mlv_moments_from_record(mlv_moments *m, const mlv_record *r, char *err,
                             size_t errlen);
+/* The sum of all the moments records of the stream at path (as cat
+ * leaves shards' statistics); m must be free.  -1 with a message naming
+ * the record when one is not moments, or the file has none. */
+int mlv_moments_load(mlv_moments *m, const char *path, char *err,
+                     size_t errlen);
 /* Keep in dst only the metadata keys src has with the same value (the
  * settings all merged records share, such as the feature's). */
 void mlv_moments_common_meta(mlv_record *dst, const mlv_record *src);

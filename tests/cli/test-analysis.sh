@@ -72,6 +72,39 @@ same "mlv-stats ranks columns by variance" v.got v.want
 : >empty.mlv
 fails "mlv-stats of nothing" 1 "no rows to summarise" mlv-stats empty.mlv
 
+# Mergeable moments: three uneven shards of the records, their moments
+# concatenated and merged, fit PCA and STD-PCA as one process on all
+# rows does, to the byte (moments.h gives the bound).
+mlv-gen --records 7 --rows 300 --cols 6 --seed 2 >all.mlv
+mlv-cat -w 'id=gen/[01]' all.mlv >s0.mlv
+mlv-cat -w 'id=gen/[2345]' all.mlv >s1.mlv
+mlv-cat -w 'id=gen/6' all.mlv >s2.mlv
+for i in 0 1 2; do mlv-stats --moments --cross s$i.mlv >s$i.mom; done
+cat s0.mom s1.mom s2.mom | mlv-stats --merge >merged.mom
+check "merged moments count every row" sh -c 'mlv-cat -H merged.mom | grep -q "^MLV1 16 6 .*kind=moments count=2100 width=6 cross=1"'
+for m in pca std-pca; do
+	mlv-project -q -m $m --dims 3 --fit one-$m.mlv all.mlv >one-$m.map
+	mlv-project -q -m $m --dims 3 --moments merged.mom --fit shards-$m.mlv </dev/null >/dev/null
+	same "$m fitted on merged shard moments = fitted on all rows" one-$m.mlv shards-$m.mlv
+	for i in 0 1 2; do mlv-project -q --apply shards-$m.mlv s$i.mlv; done >shards-$m.map
+	same "$m: shards mapped with it and concatenated = the single run's map" one-$m.map shards-$m.map
+done
+for n in zscore minmax; do
+	mlv-stats --moments --norm $n --norm-axis column all.mlv >one-$n.mlv
+	mlv-stats --merge --norm $n --norm-axis column merged.mom >shards-$n.mlv
+	same "$n statistics from merged moments = from all rows" one-$n.mlv shards-$n.mlv
+done
+check "--norm writes what mlv-spec --fit-stats writes" sh -c 'mlv-cat -H one-zscore.mlv | grep -q "^MLV1 2 6 id=stats kind=stats norm=zscore axis=column width=6 rownames=mean,std"'
+fails "PCA from moments without cross products" 1 "PCA needs the cross products" \
+	sh -c 'mlv-stats --moments s0.mlv >diag.mom && mlv-project --moments diag.mom s0.mlv'
+fails "--merge of rows, not moments" 1 "s0.mlv: record 1 \(id=gen/0\): not moments" mlv-stats --merge s0.mlv
+mlv-gen --records 1 --rows 5 --cols 4 >narrow.mlv
+fails "--moments of another width" 1 "moments of 4 columns, expected 6" \
+	sh -c 'mlv-stats --moments --cross narrow.mlv | cat s0.mom - | mlv-stats --merge'
+fails "--moments of NaN" 1 "<stdin>: record 1 \(id=gen/0\): row [0-9]+ column [0-9]+: value not finite" \
+	sh -c 'mlv-gen --records 1 --rows 5 --cols 4 --nan 1 --seed 1 | mlv-stats --moments'
+fails "--cross without --moments" 2 "--cross goes with --moments" mlv-stats --cross s0.mlv
+
 # options the chosen method would ignore are refused
 fails "--min-samples without DBSCAN" 2 "--eps and --min-samples go with -m dbscan" mlv-cluster -k 2 --min-samples 3 blobs.mlv
 fails "--height with k-means" 2 "--height cuts a tree" mlv-cluster -m kmeans -k 2 --height 3 blobs.mlv

@@ -477,8 +477,9 @@ main(int argc, char **argv)
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";
-	/* Fitting on moments needs no rows: an empty input saves the fit. */
-	if (!p.n && !s.moments)
+	/* A fit from moments, or one applied, needs no rows: an empty input
+	 * (an empty shard) gives an empty output. */
+	if (!p.n && !s.moments && !s.apply)
 		mlv_die("%s: no rows to map", input);
 	/* Checked before the map is made, not after. */
 	if (s.quality && p.n < 16)

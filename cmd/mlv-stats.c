@@ -86,7 +86,8 @@ ranked_variance(char **paths, int npaths, mlv_writer *w)
 
 /* The moments of the rows of the inputs (merge 0), or the sum of their
  * moments records (merge 1), read a record at a time; meta gets the
- * metadata all records share. */
+ * metadata all records with rows share.  Inputs without rows give the
+ * moments of no rows, which merge with any. */
 static void
 gather(char **paths, int npaths, int merge, int cross, mlv_moments *m,
        mlv_record *meta)
@@ -98,8 +99,7 @@ gather(char **paths, int npaths, int merge, int cross, mlv_moments *m,
 	}
 	mlv_record r;
 	mlv_record_init(&r);
-	int first = 1;
-	double rows = 0;
+	int records = 0, have_meta = 0;
 	char err[256];
 	for (int f = 0; f < npaths; f++) {
 		mlv_reader *rd = mlv_reader_open_or_die(paths[f]);
@@ -107,12 +107,14 @@ gather(char **paths, int npaths, int merge, int cross, mlv_moments *m,
 			mlv_moments part;
 			if (merge && mlv_moments_from_record(&part, &r, err, sizeof err))
 				mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
-			if (first) {
-				mlv_moments_init(m, r.cols, merge ? part.cross : cross);
-				mlv_meta_merge(meta, &r, 1);
-				first = 0;
+			if (!records++)
+				mlv_moments_init(m, merge ? part.d : r.cols,
+				                 merge ? part.cross : cross);
+			if (merge ? part.count > 0 : r.rows > 0) {
+				if (!have_meta++)
+					mlv_meta_merge(meta, &r, 1);
+				mlv_moments_common_meta(meta, &r);
 			}
-			mlv_moments_common_meta(meta, &r);
 			if (merge) {
 				if (mlv_moments_merge(m, &part, err, sizeof err))
 					mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
@@ -124,13 +126,13 @@ gather(char **paths, int npaths, int merge, int cross, mlv_moments *m,
 			                           sizeof err)) {
 				mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
 			}
-			rows += (double)r.rows;
 		}
 		mlv_reader_close(rd);
 	}
-	if (first || (!merge && rows == 0))
-		mlv_die("%s: no %s", paths[0], merge ? "moments to merge" :
-		        "rows to summarise");
+	if (!records && merge)
+		mlv_die("%s: no moments to merge", paths[0]);
+	if (!records)
+		mlv_moments_init(m, 0, cross);
 	/* Keys that describe the records read, not the statistics. */
 	static const char *const drop[] = {"id", "kind", "count", "cross",
 	                                   "width", "steps", "rownames"};

@@ -140,6 +140,14 @@ int
 mlv_moments_merge(mlv_moments *dst, const mlv_moments *src, char *err,
                   size_t errlen)
 {
+	/* No rows (an empty shard) are no statistics, of any width. */
+	if (src->count == 0)
+		return 0;
+	if (dst->count == 0 && dst->d != src->d) {
+		int cross = dst->cross;
+		mlv_moments_free(dst);
+		mlv_moments_init(dst, src->d, cross);
+	}
 	if (src->d != dst->d) {
 		mlv_errf(err, errlen, "moments of %zu columns, expected %zu",
 		         src->d, dst->d);

@@ -17,10 +17,12 @@
  * depend on how the caller splits its calls.
  *
  * Bound: the merged statistics differ from one pass over all rows by
- * rounding alone, a few units of 1e-16 relative per merge in the mean
- * and the sums (Chan et al.), far below the float32 in which fits are
- * saved; so statistics saved from shards almost always round to the same
- * floats as those of one process, and always to within 1 ulp.
+ * rounding alone, a few units of 1e-16 of the data's scale per merge in
+ * the mean and the sums (Chan et al.), far below the float32 in which
+ * fits are saved; so statistics saved from shards almost always round to
+ * the same floats as those of one process, and to within 1 ulp unless
+ * the value itself is near 0 by cancellation (a z-scored column's mean),
+ * where that absolute error is a larger part of it.
  *
  * A record stores each double as two floats, hi = (float)v and
  * lo = (float)(v - hi), which keep 48 of its 53 bits: 4e-15 relative.
@@ -49,8 +51,9 @@ void mlv_moments_free(mlv_moments *m);
  * of some values of a row would not describe its cross products. */
 int mlv_moments_add(mlv_moments *m, const float *x, size_t rows,
                     size_t first_row, char *err, size_t errlen);
-/* dst += src.  -1 with a message when their columns differ, or src has
- * no cross products and dst has. */
+/* dst += src.  Moments of no rows merge with any: an empty shard adds
+ * nothing, and an empty dst takes src's width.  -1 with a message when
+ * their columns differ, or src has no cross products and dst has. */
 int mlv_moments_merge(mlv_moments *dst, const mlv_moments *src, char *err,
                       size_t errlen);
 

@@ -94,6 +94,11 @@ for n in zscore minmax; do
 	mlv-stats --merge --norm $n --norm-axis column merged.mom >shards-$n.mlv
 	same "$n statistics from merged moments = from all rows" one-$n.mlv shards-$n.mlv
 done
+: >none.mlv
+mlv-stats --moments --cross none.mlv >none.mom
+cat none.mom s0.mom none.mom s1.mom s2.mom | mlv-stats --merge >with-empty.mom
+same "an empty shard's moments merge as nothing" merged.mom with-empty.mom
+check "a fit applied to an empty shard writes nothing" sh -c 'mlv-project --apply shards-pca.mlv none.mlv >none.map && [ ! -s none.map ]'
 check "--norm writes what mlv-spec --fit-stats writes" sh -c 'mlv-cat -H one-zscore.mlv | grep -q "^MLV1 2 6 id=stats kind=stats norm=zscore axis=column width=6 rownames=mean,std"'
 fails "PCA from moments without cross products" 1 "PCA needs the cross products" \
 	sh -c 'mlv-stats --moments s0.mlv >diag.mom && mlv-project --moments diag.mom s0.mlv'

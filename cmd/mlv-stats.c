@@ -84,61 +84,92 @@ ranked_variance(char **paths, int npaths, mlv_writer *w)
 	mlv_points_free(&p);
 }
 
-/* The moments of the rows of the inputs (merge 0), or the sum of their
- * moments records (merge 1), read a record at a time; meta gets the
- * metadata all records with rows share.  Inputs without rows give the
- * moments of no rows, which merge with any. */
-static void
-gather(char **paths, int npaths, int merge, int cross, mlv_moments *m,
-       mlv_record *meta)
+/* Statistics of one id: the moments and the metadata all its records
+ * with rows share. */
+typedef struct {
+	char *id;
+	mlv_moments m;
+	mlv_record meta;
+	int have_meta;
+} group;
+
+/* The group of id in g[0 .. *n), added when new. */
+static group *
+group_of(group **g, size_t *n, const char *id, size_t d, int cross)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*g)[i].id, id))
+			return &(*g)[i];
+	*g = mlv_realloc(*g, (*n + 1) * sizeof **g);
+	group *e = &(*g)[(*n)++];
+	e->id = mlv_strdup(id);
+	mlv_moments_init(&e->m, d, cross);
+	mlv_record_init(&e->meta);
+	e->have_meta = 0;
+	return e;
+}
+
+/* The moments of the rows of the inputs (merge 0: one group), or the sums
+ * of their moments records, one per id in order of appearance (merge 1:
+ * shards' statistics of several sets, such as k-means clusters), read a
+ * record at a time.  Inputs without rows give the moments of no rows,
+ * which merge with any. */
+static group *
+gather(char **paths, int npaths, int merge, int cross, size_t *ngroups)
 {
 	char *stdin_path = "-";
 	if (!npaths) {
 		paths = &stdin_path;
 		npaths = 1;
 	}
+	group *g = NULL;
+	*ngroups = 0;
 	mlv_record r;
 	mlv_record_init(&r);
-	int records = 0, have_meta = 0;
 	char err[256];
 	for (int f = 0; f < npaths; f++) {
 		mlv_reader *rd = mlv_reader_open_or_die(paths[f]);
 		while (mlv_read_or_die(rd, &r)) {
 			mlv_moments part;
+			const char *id = mlv_meta_get(&r, "id");
 			if (merge && mlv_moments_from_record(&part, &r, err, sizeof err))
 				mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
-			if (!records++)
-				mlv_moments_init(m, merge ? part.d : r.cols,
-				                 merge ? part.cross : cross);
+			group *e = group_of(&g, ngroups, merge && id ? id : "moments",
+			                    merge ? part.d : r.cols,
+			                    merge ? part.cross : cross);
 			if (merge ? part.count > 0 : r.rows > 0) {
-				if (!have_meta++)
-					mlv_meta_merge(meta, &r, 1);
-				mlv_moments_common_meta(meta, &r);
+				if (!e->have_meta++)
+					mlv_meta_merge(&e->meta, &r, 1);
+				mlv_moments_common_meta(&e->meta, &r);
 			}
 			if (merge) {
-				if (mlv_moments_merge(m, &part, err, sizeof err))
+				if (mlv_moments_merge(&e->m, &part, err, sizeof err))
 					mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
 				mlv_moments_free(&part);
-			} else if (r.cols != m->d) {
+			} else if (r.cols != e->m.d) {
 				mlv_die("%s: rows of %zu values, expected %zu",
-				        mlv_reader_where(rd, &r), r.cols, m->d);
-			} else if (mlv_moments_add(m, r.data, r.rows, 0, err,
+				        mlv_reader_where(rd, &r), r.cols, e->m.d);
+			} else if (mlv_moments_add(&e->m, r.data, r.rows, 0, err,
 			                           sizeof err)) {
 				mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
 			}
 		}
 		mlv_reader_close(rd);
 	}
-	if (!records && merge)
+	if (!*ngroups && merge)
 		mlv_die("%s: no moments to merge", paths[0]);
-	if (!records)
-		mlv_moments_init(m, 0, cross);
+	if (!*ngroups)
+		group_of(&g, ngroups, "moments", 0, cross);
 	/* Keys that describe the records read, not the statistics. */
-	static const char *const drop[] = {"id", "kind", "count", "cross",
-	                                   "width", "steps", "rownames"};
-	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
-		mlv_meta_unset(meta, drop[i]);
+	static const char *const drop[] = {"kind", "count", "cross", "width",
+	                                   "steps", "rownames"};
+	for (size_t k = 0; k < *ngroups; k++) {
+		for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+			mlv_meta_unset(&g[k].meta, drop[i]);
+		mlv_meta_set(&g[k].meta, "id", g[k].id);
+	}
 	mlv_record_free(&r);
+	return g;
 }
 
 int
@@ -184,29 +215,35 @@ main(int argc, char **argv)
 		mlv_writer_close_or_die(w);
 		return 0;
 	}
-	mlv_moments m;
-	mlv_record out;
+	size_t ngroups;
+	group *g = gather(argv + optind, argc - optind, merge, cross, &ngroups);
 	char err[256];
-	mlv_record_init(&out);
-	gather(argv + optind, argc - optind, merge, cross, &m, &out);
-	if (norm != MLV_NORM_NONE) {
-		/* As mlv-spec --fit-stats writes them, with the settings all
-		 * inputs share (mlv-spec --stats checks the feature's). */
-		mlv_norm s;
-		mlv_record kept;
-		mlv_record_init(&kept);
-		mlv_meta_merge(&kept, &out, 1);
-		mlv_norm_from_moments(&s, &m, norm, axis && !strcmp(axis, "column"));
-		mlv_norm_to_record(&s, &out);
-		mlv_meta_merge(&out, &kept, 0);
-		mlv_norm_free(&s);
-		mlv_record_free(&kept);
-	} else if (mlv_moments_to_record(&m, &out, err, sizeof err)) {
-		mlv_die("%s: %s", output, err);
+	for (size_t k = 0; k < ngroups; k++) {
+		mlv_record *out = &g[k].meta;
+		if (norm != MLV_NORM_NONE) {
+			/* As mlv-spec --fit-stats writes them, with the settings all
+			 * inputs share (mlv-spec --stats checks the feature's). */
+			mlv_norm s;
+			mlv_record kept;
+			mlv_record_init(&kept);
+			mlv_meta_merge(&kept, out, 1);
+			mlv_norm_from_moments(&s, &g[k].m, norm,
+			                      axis && !strcmp(axis, "column"));
+			mlv_norm_to_record(&s, out);
+			mlv_meta_merge(out, &kept, 0);
+			mlv_norm_free(&s);
+			mlv_record_free(&kept);
+		} else if (mlv_moments_to_record(&g[k].m, out, err, sizeof err)) {
+			mlv_die("%s: %s", output, err);
+		}
+		if (strcmp(g[k].id, "moments"))
+			mlv_meta_set(out, "id", g[k].id);
+		mlv_write_or_die(w, out);
+		mlv_record_free(out);
+		mlv_moments_free(&g[k].m);
+		free(g[k].id);
 	}
-	mlv_write_or_die(w, &out);
+	free(g);
 	mlv_writer_close_or_die(w);
-	mlv_record_free(&out);
-	mlv_moments_free(&m);
 	return 0;
 }

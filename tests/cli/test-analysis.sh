@@ -99,6 +99,32 @@ mlv-stats --moments --cross none.mlv >none.mom
 cat none.mom s0.mom none.mom s1.mom s2.mom | mlv-stats --merge >with-empty.mom
 same "an empty shard's moments merge as nothing" merged.mom with-empty.mom
 check "a fit applied to an empty shard writes nothing" sh -c 'mlv-project --apply shards-pca.mlv none.mlv >none.map && [ ! -s none.map ]'
+# k-means over shards: each shard's clusters' moments at the current
+# centroids, merged, are the next centroids; from the same start it
+# reaches the labels of one process's Lloyd iterations on all rows.
+mlv-gen --records 8 --rows 100 --cols 5 --separation 6 --seed 4 >km.mlv
+for i in 0 1 2 3; do mlv-cat -w "id=gen/[$((2 * i))$((2 * i + 1))]" km.mlv >k$i.mlv; done
+mlv-cluster -m kmeans -k 4 --seed 1 --moments k0.mlv >c0.mom
+i=0
+while [ $i -lt 100 ]; do
+	for s in 0 1 2 3; do mlv-cluster -m kmeans --centroids c$i.mom --moments k$s.mlv; done |
+		mlv-stats --merge >c$((i + 1)).mom
+	i=$((i + 1))
+	cmp -s c$i.mom c$((i - 1)).mom && break
+done
+for s in 0 1 2 3; do mlv-cluster -m kmeans --centroids c$i.mom --max-iter 0 k$s.mlv; done >km-shards.mlv
+mlv-cluster -m kmeans --centroids c0.mom --tol 0 km.mlv >km-one.mlv
+mlv-cat -t tsv km-shards.mlv >km-shards.tsv
+mlv-cat -t tsv km-one.mlv >km-one.tsv
+check "k-means over shards converges (in $i steps)" [ $i -lt 100 ]
+same "k-means over shards labels the rows as one process from the same start" km-one.tsv km-shards.tsv
+check "--moments writes one record per cluster" sh -c '[ "$(mlv-cat -H c0.mom | cut -d " " -f 2-4)" = "6 5 id=cluster/0
+6 5 id=cluster/1
+6 5 id=cluster/2
+6 5 id=cluster/3" ]'
+fails "--max-iter 0 without centroids" 2 "--max-iter 0 \(assign only\) needs --centroids" mlv-cluster -m kmeans -k 2 --max-iter 0 km.mlv
+fails "--centroids with -k" 2 "--centroids gives k and the start" mlv-cluster -m kmeans -k 2 --centroids c0.mom km.mlv
+fails "--centroids of rows" 1 "not moments" mlv-cluster -m kmeans --centroids km.mlv km.mlv
 check "--norm writes what mlv-spec --fit-stats writes" sh -c 'mlv-cat -H one-zscore.mlv | grep -q "^MLV1 2 6 id=stats kind=stats norm=zscore axis=column width=6 rownames=mean,std"'
 fails "PCA from moments without cross products" 1 "PCA needs the cross products" \
 	sh -c 'mlv-stats --moments s0.mlv >diag.mom && mlv-project --moments diag.mom s0.mlv'

@@ -19,6 +19,7 @@ mlv_kmeans_defaults(mlv_kmeans_opts *o)
 	o->max_iter = 300;
 	o->tol = 1e-4;
 	o->seed = 0;
+	o->init = NULL;
 	o->nthreads = 0;
 }
 

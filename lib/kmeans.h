@@ -27,7 +27,7 @@ typedef struct {
 } mlv_kmeans_opts;
 
 /* k 8, n_init 1 (scikit-learn >= 1.4's "auto" for k-means++), max_iter
- * 300, tol 1e-4, seed 0, all threads. */
+ * 300, tol 1e-4, seed 0, k-means++ (init NULL), all threads. */
 void mlv_kmeans_defaults(mlv_kmeans_opts *o);
 
 /* Lloyd's algorithm from greedy k-means++ seeds (Arthur and Vassilvitskii

@@ -213,9 +213,18 @@ TEST(errors)
 	mlv_moments_init(&m, 3, 1);
 	CHECK_INT(mlv_moments_add(&m, x, 2, 10, err, sizeof err), -1);
 	CHECK_STR(err, "row 11 column 1: value not finite");
+	/* Moments of no rows merge with any width; of rows, not. */
 	mlv_moments_init(&o, 2, 1);
+	CHECK_INT(mlv_moments_merge(&m, &o, err, sizeof err), 0);
+	CHECK_INT(mlv_moments_add(&o, x, 2, 0, NULL, 0), 0);
+	CHECK_INT(mlv_moments_add(&m, x, 1, 0, NULL, 0), 0);
 	CHECK_INT(mlv_moments_merge(&m, &o, err, sizeof err), -1);
 	CHECK_STR(err, "moments of 2 columns, expected 3");
+	mlv_moments_free(&m);
+	mlv_moments_init(&m, 2, 1);
+	CHECK_INT(mlv_moments_merge(&m, &o, err, sizeof err), 0);
+	CHECK_NEAR(m.count, 2, 0);
+	CHECK_NEAR(m.mean[1], 3, 0);
 	mlv_pca p;
 	CHECK_INT(mlv_pca_fit_moments(&p, &m, 1, 0, err, sizeof err), -1);
 	CHECK(strstr(err, "at least 2 rows") != NULL);

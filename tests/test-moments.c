@@ -225,6 +225,9 @@ TEST(errors)
 	CHECK_INT(mlv_moments_merge(&m, &o, err, sizeof err), 0);
 	CHECK_NEAR(m.count, 2, 0);
 	CHECK_NEAR(m.mean[1], 3, 0);
+	mlv_moments_free(&m);
+	mlv_moments_init(&m, 3, 1);
+	CHECK_INT(mlv_moments_add(&m, x, 1, 0, NULL, 0), 0);
 	mlv_pca p;
 	CHECK_INT(mlv_pca_fit_moments(&p, &m, 1, 0, err, sizeof err), -1);
 	CHECK(strstr(err, "at least 2 rows") != NULL);

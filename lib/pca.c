@@ -67,12 +67,6 @@ mlv_pca_solver_parse(const char *name, mlv_pca_solver *s)
 	return -1;
 }
 
-const char *
-mlv_pca_solver_name(mlv_pca_solver s)
-{
-	return solver_names[s];
-}
-
 mlv_pca_solver
 mlv_pca_solver_auto(size_t n, size_t d, size_t k)
 {

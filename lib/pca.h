@@ -89,7 +89,6 @@ void mlv_pca_defaults(mlv_pca_opts *o);
 /* 0, or -1 for a name that is none of auto, covariance, gram,
  * randomized. */
 int mlv_pca_solver_parse(const char *name, mlv_pca_solver *s);
-const char *mlv_pca_solver_name(mlv_pca_solver s);
 /* The solver AUTO means for n rows of d values and k components. */
 mlv_pca_solver mlv_pca_solver_auto(size_t n, size_t d, size_t k);
 

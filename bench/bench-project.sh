@@ -35,3 +35,22 @@ tu=$(field "$rep" SECONDS)
 row "uwot, single-threaded SGD (peer)" "${tu:--}" "TRUST10 $(field "$rep" TRUST10), KNN10 $(field "$rep" KNN10)"
 row "mlv-project -m umap" "$t" "$(quality "$WORK/umap.q"); $(ratio "$t" "$tu")"
 row "mlv-project -m umap --parallel-sgd" "$tp2" "$(ratio "$tp2" "$tu")"
+
+# New points onto a finished map (mlv-project --apply) against redrawing
+# the map with them: the gmm16 files are prefixes of one sample, so rows
+# 10,001-12,000 of the 20,000 one are new points of the same mixture.
+big=$(peer_data gmm16_n20000)
+if [ -n "$big" ]; then
+	new=$WORK/gmm16_new2000.mlv
+	mlv-cat -t tsv "$big" | sed -n '10001,12000p' | mlv-cat -f tsv --set id=new -o "$new"
+	cat "$x" "$new" >"$WORK/gmm16_joint.mlv"
+	for m in tsne umap; do
+		echo "== $m: 2,000 new points onto the map of 10,000 x 16, against redrawing 12,000"
+		mlv-project -m $m --seed 0 --fit "$WORK/$m-fit.mlv" "$x" >/dev/null 2>&1
+		ta=$(REPEAT=1 best_of "mlv-project -m $m --seed 0 --apply '$WORK/$m-fit.mlv' '$new' >/dev/null 2>&1")
+		tj=$(REPEAT=1 best_of "mlv-project -m $m --seed 0 '$WORK/gmm16_joint.mlv' >/dev/null 2>&1")
+		mlv-project -m $m --seed 0 --apply "$WORK/$m-fit.mlv" --quality "$new" 2>"$WORK/$m-new.q" >/dev/null
+		row "mlv-project -m $m (redraw, 12,000 points)" "$tj" ""
+		row "mlv-project -m $m --apply (2,000 points)" "$ta" "$(quality "$WORK/$m-new.q") among the placed; $(ratio "$ta" "$tj") (redraw)"
+	done
+fi

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "index.h"
 #include "npz.h"
 #include "opts.h"
 #include "stats.h"
@@ -44,17 +45,21 @@ static size_t nknown;
 static mlv_record stacked;
 static mlv_npz_writer *npz;
 
-enum { OPT_SET = MLV_OPT_OWN, OPT_KEYS, OPT_NAMES, OPT_STACK };
+enum { OPT_SET = MLV_OPT_OWN, OPT_KEYS, OPT_NAMES, OPT_STACK, OPT_INDEX,
+       OPT_IDS };
 
 static const mlv_about about = {
 	"mlv-cat [-Hs] [-f FORMAT] [-t FORMAT] [-i GLOB] [-w "
 	"KEY=GLOB]... [-e N]\n"
 	"               [--set KEY=VALUE]... [--keys KEYS] [--names] "
-	"[--stack] [-q] [-o FILE] [FILE...]",
+	"[--stack] [-q] [-o FILE] [FILE...]\n"
+	"       mlv-cat --index INDEX... [--ids FILE] [OPTIONS] [ID...]",
 	"Concatenate MLV streams (stdin when no FILE or '-'), "
 	"selecting records,\n"
 	"thinning rows, and converting to and from TSV, CSV and NumPy "
-	".npy and .npz.",
+	".npy and .npz.\n"
+	"With --index, read the records of the IDs given, in that order, "
+	"seeking\nwith an index that mlv-index wrote.",
 	NULL,
 };
 
@@ -80,6 +85,11 @@ static const mlv_opt cat_options[] = {
 	 OPT_NAMES, NULL},
 	{"stack", 0, NULL, "npy: one array of all the records' rows",
 	 OPT_STACK, NULL},
+	{"index", 0, "INDEX", "read the records of the IDs given (operands), "
+	 "seeking\n"
+	 "with this index of mlv-index (repeat for several)", OPT_INDEX, NULL},
+	{"ids", 0, "FILE", "with --index: the IDs of FILE too, one a line",
+	 OPT_IDS, NULL},
 	{0},
 };
 
@@ -350,6 +360,39 @@ cat_file(mlv_writer *w, const char *path, mlv_record *r)
 	mlv_reader_close(rd);
 }
 
+/* The records of ids[], in that order, each by one read at the offset
+ * the index gives; every id is looked up before anything is written. */
+static void
+cat_ids(mlv_writer *w, mlv_index *ix, const char *index_name, char **ids,
+        size_t nids, mlv_record *r)
+{
+	const mlv_index_entry **e = mlv_malloc(mlv_mul_size(nids ? nids : 1,
+	                                       sizeof *e, "--index"));
+	char err[1024];
+	for (size_t i = 0; i < nids; i++) {
+		size_t count;
+		e[i] = mlv_index_find(ix, ids[i], &count);
+		if (!e[i]) {
+			const char *near = mlv_index_nearest(ix, ids[i]);
+			mlv_die("%s: no record has id '%s'%s%s%s", index_name, ids[i],
+			        near ? " (did you mean '" : "", near ? near : "",
+			        near ? "'?)" : "");
+		}
+		if (count > 1)
+			mlv_warn("%s: %zu records have this id; reading the first "
+			         "(%s record %llu)", ids[i], count,
+			         ix->files[e[i]->file].path,
+			         (unsigned long long)e[i]->record);
+	}
+	for (size_t i = 0; i < nids; i++) {
+		mlv_reader *rd = mlv_index_fetch(ix, e[i], r, err, sizeof err);
+		if (!rd)
+			mlv_die("%s", err);
+		process(w, rd, r);
+	}
+	free(e);
+}
+
 static void
 split_keys(char *arg)
 {
@@ -369,9 +412,15 @@ main(int argc, char **argv)
 	mlv_opts cli;
 	const char *output = "-";
 	char *idglob;
+	char err[1024];
+	char **ids = NULL, **indexes = NULL;
+	size_t nids = 0, nindexes = 0;
+	const char *ids_file = NULL;
+	mlv_index ix;
 	int c;
 
 	mlv_init(argv);
+	mlv_index_init(&ix);
 	mlv_opts_begin(&cli, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
@@ -403,6 +452,11 @@ main(int argc, char **argv)
 		case OPT_KEYS: split_keys(cli.arg); break;
 		case OPT_NAMES: names = 1; break;
 		case OPT_STACK: stack = 1; break;
+		case OPT_INDEX:
+			indexes = mlv_realloc(indexes, (nindexes + 1) * sizeof *indexes);
+			indexes[nindexes++] = cli.arg;
+			break;
+		case OPT_IDS: ids_file = cli.arg; break;
 		case 'o': output = cli.arg; break;
 		}
 	}
@@ -410,6 +464,30 @@ main(int argc, char **argv)
 		mlv_usage_error("--keys and --names go with --to tsv or csv");
 	if (stack && to != FMT_NPY)
 		mlv_usage_error("--stack goes with --to npy");
+	if (ids_file && !nindexes)
+		mlv_usage_error("--ids goes with --index");
+	if (nindexes) {
+		if (from != FMT_AUTO && from != FMT_MLV)
+			mlv_usage_error("--index reads MLV streams (no --from)");
+		int stdin_uses = ids_file && !strcmp(ids_file, "-");
+		for (size_t i = 0; i < nindexes; i++)
+			stdin_uses += !strcmp(indexes[i], "-");
+		if (stdin_uses > 1)
+			mlv_usage_error("stdin ('-') can be read only once");
+		for (size_t i = 0; i < nindexes; i++)
+			if (mlv_index_load(&ix, indexes[i], err, sizeof err))
+				mlv_die("%s", err);
+		for (int i = optind; i < argc; i++) {
+			ids = mlv_realloc(ids, (nids + 1) * sizeof *ids);
+			ids[nids++] = mlv_strdup(argv[i]);
+		}
+		if (ids_file &&
+		    mlv_index_read_ids(ids_file, &ids, &nids, err, sizeof err))
+			mlv_die("%s", err);
+		if (!nids)
+			mlv_usage_error("--index: no ID to read (give IDs or --ids "
+			                "FILE)");
+	}
 
 	mlv_writer *w = mode != MODE_DATA || to == FMT_TSV || to == FMT_CSV ?
 	                mlv_writer_open_text_or_die(output) :
@@ -422,9 +500,11 @@ main(int argc, char **argv)
 	if (mode == MODE_SUMMARY)
 		mlv_writer_printf_or_die(w, "file\trecord\tid\trows\tcols\tmin\t"
 		                         "max\tmean\tstd\tnonfinite\n");
-	if (optind == argc)
+	if (nindexes)
+		cat_ids(w, &ix, indexes[0], ids, nids, &r);
+	else if (optind == argc)
 		cat_file(w, "-", &r);
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; i < argc && !nindexes; i++)
 		cat_file(w, argv[i], &r);
 	if (npz && mlv_npz_end(npz))
 		die_npz(w);
@@ -440,6 +520,11 @@ main(int argc, char **argv)
 	warn_unseen_keys();
 	for (size_t k = 0; k < nknown; k++)
 		free(known_keys[k]);
+	for (size_t i = 0; i < nids; i++)
+		free(ids[i]);
+	free(ids);
+	free(indexes);
+	mlv_index_free(&ix);
 	/* As grep: selecting nothing is status 1, the output still made. */
 	return nconds && !any_selected;
 }

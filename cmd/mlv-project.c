@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mapfit.h"
 #include "opts.h"
 #include "pca.h"
 #include "points.h"
@@ -37,10 +38,10 @@ static const mlv_opt project_options[] = {
 	 "first), tsne, umap", 'm', NULL},
 	{"dims", 0, "N", "output columns (2; --apply: the fit's)",
 	 OPT_DIMS, NULL},
-	{"fit", 0, "FILE", "pca, std-pca: also save the fit to FILE",
-	 OPT_FIT, NULL},
-	{"apply", 0, "FILE", "pca, std-pca: project with a saved fit instead",
-	 OPT_APPLY, NULL},
+	{"fit", 0, "FILE", "also save the fit to FILE (tsne, umap: the rows\n"
+	 "and their map)", OPT_FIT, NULL},
+	{"apply", 0, "FILE", "project with a saved fit instead (tsne, umap:\n"
+	 "place the rows on its map)", OPT_APPLY, NULL},
 	{"quality", 0, NULL, "report trustworthiness and 10-NN preservation",
 	 OPT_QUALITY, NULL},
 	{"solver", 0, "S", "pca, std-pca: auto (default), covariance, gram\n"
@@ -172,7 +173,7 @@ typedef struct {
 	size_t dims;
 	uint64_t seed;
 	int dims_given, quality, nthreads;
-	int perplexity_given, neighbors_given;
+	int perplexity_given, neighbors_given, iter_given, epochs_given;
 	mlv_tsne_opts tsne;
 	mlv_umap_opts umap;
 	mlv_pca_opts pca;
@@ -200,7 +201,8 @@ parse_options(int argc, char **argv, settings *s)
 	mlv_umap_defaults(uo);
 	mlv_pca_defaults(&s->pca);
 	const char *init = NULL;
-	int tsne_given = 0, umap_given = 0, c;
+	/* fit_only: options that the --apply of a map takes from its fit */
+	int tsne_given = 0, umap_given = 0, fit_only = 0, c;
 	mlv_opts_begin(&cli, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
@@ -244,12 +246,12 @@ parse_options(int argc, char **argv, settings *s)
 		case OPT_EXAG:
 			to->early_exaggeration = mlv_parse_double(cli.arg, 1, 1e4,
 			                                          "--exaggeration");
-			tsne_given = 1;
+			tsne_given = fit_only = 1;
 			break;
 		case OPT_EXAGIT:
 			to->early_iter = (int)mlv_parse_int(cli.arg, 0, 1 << 24,
 			                                    "--exaggeration-iter");
-			tsne_given = 1;
+			tsne_given = fit_only = 1;
 			break;
 		case OPT_LR:
 			to->learning_rate = mlv_parse_double(cli.arg, 1e-6, 1e9,
@@ -258,34 +260,40 @@ parse_options(int argc, char **argv, settings *s)
 			break;
 		case OPT_ITER:
 			to->n_iter = (int)mlv_parse_int(cli.arg, 1, 1 << 24, "--iter");
-			tsne_given = 1;
+			tsne_given = s->iter_given = 1;
 			break;
-		case OPT_INIT: init = cli.arg; break;
-		case OPT_EXACT: to->method = MLV_TSNE_EXACT; tsne_given = 1; break;
-		case OPT_FFT: to->method = MLV_TSNE_FFT; tsne_given = 1; break;
+		case OPT_INIT: init = cli.arg; fit_only = 1; break;
+		case OPT_EXACT:
+			to->method = MLV_TSNE_EXACT;
+			tsne_given = fit_only = 1;
+			break;
+		case OPT_FFT:
+			to->method = MLV_TSNE_FFT;
+			tsne_given = fit_only = 1;
+			break;
 		case 'n':
 			uo->n_neighbors = (size_t)mlv_parse_int(cli.arg, 2, 1 << 20,
 			                                        "--neighbours");
-			umap_given = s->neighbors_given = 1;
+			umap_given = s->neighbors_given = fit_only = 1;
 			break;
 		case OPT_MINDIST:
 			uo->min_dist = mlv_parse_double(cli.arg, 0, 1e6, "--min-dist");
-			umap_given = 1;
+			umap_given = fit_only = 1;
 			break;
 		case OPT_SPREAD:
 			uo->spread = mlv_parse_double(cli.arg, 1e-6, 1e6, "--spread");
-			umap_given = 1;
+			umap_given = fit_only = 1;
 			break;
 		case OPT_EPOCHS:
 			uo->n_epochs = (int)mlv_parse_int(cli.arg, 0, 1 << 24, "--epochs");
-			umap_given = 1;
+			umap_given = s->epochs_given = 1;
 			break;
 		case OPT_NEG:
 			uo->negative_sample_rate = mlv_parse_double(cli.arg, 1e-3, 1e4,
 			                                            "--negative-rate");
-			umap_given = 1;
+			umap_given = fit_only = 1;
 			break;
-		case OPT_PSGD: uo->sgd_parallel = 1; umap_given = 1; break;
+		case OPT_PSGD: uo->sgd_parallel = 1; umap_given = fit_only = 1; break;
 		case 'j':
 			s->nthreads = mlv_parse_jobs(cli.arg);
 			break;
@@ -298,8 +306,6 @@ parse_options(int argc, char **argv, settings *s)
 		mlv_usage_error("t-SNE options go with -m tsne");
 	if (umap_given && method != UMAP)
 		mlv_usage_error("UMAP options go with -m umap");
-	if ((s->fit || s->apply) && !pca)
-		mlv_usage_error("--fit and --apply go with -m pca or std-pca");
 	if (s->moments && (!pca || s->apply || s->pca_given))
 		mlv_usage_error("--moments goes with a PCA or STD-PCA fit, "
 		                "without --solver");
@@ -309,6 +315,10 @@ parse_options(int argc, char **argv, settings *s)
 	s->pca.seed = s->seed;
 	if (s->fit && s->apply)
 		mlv_usage_error("--fit and --apply exclude each other");
+	if (s->apply && !pca && (fit_only || s->dims_given))
+		mlv_usage_error("--apply of a map takes the fit's parameters; "
+		                "only --perplexity, --iter, --learning-rate (tsne) "
+		                "and --epochs (umap) may change");
 	if (init && method == TSNE) {
 		if (!strcmp(init, "pca"))
 			to->init = MLV_TSNE_INIT_PCA;
@@ -407,6 +417,12 @@ map_tsne(const settings *s, const mlv_points *p, const char *input,
 	if (mlv_tsne_run(p->x, p->n, p->d, &to, y, &kl, err, sizeof err))
 		mlv_die("%s: %s", input, err);
 	mlv_progress_end(&prog);
+	if (s->fit) {
+		mlv_mapfit f = {.kind = MLV_MAPFIT_TSNE, .n = p->n, .d = p->d,
+		                .dims = 2, .x = p->x, .y = y,
+		                .perplexity = to.perplexity};
+		mlv_mapfit_save(s->fit, &f);
+	}
 	mlv_meta_setf(info, "perplexity", "%g", to.perplexity);
 	mlv_meta_setf(info, "iterations", "%d", to.n_iter);
 	mlv_meta_setf(info, "exaggeration", "%g", to.early_exaggeration);
@@ -439,12 +455,71 @@ map_umap(const settings *s, const mlv_points *p, const char *input,
 	mlv_umap_info ui;
 	if (mlv_umap(p->x, p->n, p->d, &uo, y, &ui, err, sizeof err))
 		mlv_die("%s: %s", input, err);
+	if (s->fit) {
+		mlv_mapfit f = {.kind = MLV_MAPFIT_UMAP, .n = p->n, .d = p->d,
+		                .dims = dims, .x = p->x, .y = y,
+		                .n_neighbors = uo.n_neighbors,
+		                .min_dist = uo.min_dist, .spread = uo.spread,
+		                .n_epochs = ui.n_epochs,
+		                .learning_rate = uo.learning_rate,
+		                .negative_sample_rate = uo.negative_sample_rate};
+		mlv_mapfit_save(s->fit, &f);
+	}
 	mlv_meta_setf(info, "neighbors", "%zu", uo.n_neighbors);
 	mlv_meta_setf(info, "min_dist", "%g", uo.min_dist);
 	mlv_meta_setf(info, "spread", "%g", uo.spread);
 	mlv_meta_setf(info, "epochs", "%d", ui.n_epochs);
 	mlv_meta_setf(info, "seed", "%llu", (unsigned long long)s->seed);
 	mlv_meta_set(info, "init", mlv_umap_init_name(ui.init));
+}
+
+/* --apply of a t-SNE or UMAP fit: refused for another method's fit or
+ * rows of another width, before any work. */
+static void
+load_map(const settings *s, const mlv_points *p, const char *input,
+         mlv_mapfit *map)
+{
+	mlv_mapfit_load(s->apply, map);
+	const char *kind = mlv_mapfit_kind_name(map->kind);
+	if (strcmp(kind, method_names[s->method]))
+		mlv_die("%s: a %s fit, not %s (-m %s --apply %s)", s->apply, kind,
+		        method_names[s->method], kind, s->apply);
+	if (p->d != map->d)
+		mlv_die("%s: rows of %zu values, but %s was fitted on %zu", input,
+		        p->d, s->apply, map->d);
+}
+
+/* p's rows placed on the map of an --apply fit into y (p->n x
+ * map->dims); what was used goes to info. */
+static void
+place_on_map(const settings *s, const mlv_points *p, const mlv_mapfit *map,
+             float *y, mlv_record *info)
+{
+	char err[1024];
+	mlv_transform_opts o;
+	mlv_transform_defaults(&o);
+	o.seed = s->seed;
+	o.nthreads = s->nthreads;
+	if (s->perplexity_given)
+		o.perplexity = s->tsne.perplexity;
+	if (s->iter_given)
+		o.n_iter = s->tsne.n_iter;
+	if (s->epochs_given)
+		o.n_iter = s->umap.n_epochs;
+	o.learning_rate = s->tsne.learning_rate;
+	mlv_transform_resolve(map, &o);
+	if (mlv_mapfit_transform(map, p->x, p->n, &o, y, err, sizeof err))
+		mlv_die("%s: %s", s->apply, err);
+	if (map->kind == MLV_MAPFIT_TSNE) {
+		mlv_meta_setf(info, "perplexity", "%g", o.perplexity);
+		mlv_meta_setf(info, "iterations", "%d", o.n_iter);
+	} else {
+		mlv_meta_setf(info, "neighbors", "%zu", map->n_neighbors);
+		mlv_meta_setf(info, "min_dist", "%g", map->min_dist);
+		mlv_meta_setf(info, "spread", "%g", map->spread);
+		mlv_meta_setf(info, "epochs", "%d", o.n_iter);
+	}
+	mlv_meta_setf(info, "seed", "%llu", (unsigned long long)s->seed);
 }
 
 /* Exact up to a size, an unbiased sample beyond it, so the cost stays
@@ -477,9 +552,10 @@ main(int argc, char **argv)
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";
-	/* A fit from moments, or one applied, needs no rows: an empty input
-	 * (an empty shard) gives an empty output. */
-	if (!p.n && !s.moments && !s.apply)
+	/* A PCA fit from moments, or one applied, needs no rows: an empty
+	 * input (an empty shard) gives an empty output. */
+	int pca = method == PCA || method == STD_PCA;
+	if (!p.n && !(pca && (s.moments || s.apply)))
 		mlv_die("%s: no rows to map", input);
 	/* Checked before the map is made, not after. */
 	if (s.quality && p.n < 16)
@@ -493,8 +569,13 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof stale / sizeof *stale; i++)
 			mlv_meta_unset(&p.recs[r], stale[i]);
 	mlv_pca fitted;
+	mlv_mapfit map;
 	memset(&fitted, 0, sizeof fitted);
-	if (s.apply) {
+	memset(&map, 0, sizeof map);
+	if (s.apply && (method == TSNE || method == UMAP)) {
+		load_map(&s, &p, input, &map);
+		dims = map.dims;
+	} else if (s.apply) {
 		load_pca(s.apply, &fitted);
 		/* A fit applied to test data gives all its components unless
 		 * asked for fewer: the same space as the training rows. */
@@ -523,6 +604,9 @@ main(int argc, char **argv)
 		mlv_warn("%s: explained variance ratio %s (%.1f%% in %zu)", name,
 		         ratios, 100 * sum, dims);
 		mlv_pca_free(&fitted);
+	} else if (s.apply) {
+		place_on_map(&s, &p, &map, y, &info);
+		mlv_mapfit_free(&map);
 	} else if (method == TSNE) {
 		map_tsne(&s, &p, input, y, &info);
 	} else {

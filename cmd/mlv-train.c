@@ -1,10 +1,12 @@
-/* mlv-train - fit an autoencoder described in YAML to the rows of streams. */
+/* mlv-train - fit an autoencoder or a classifier described in YAML to the
+ * rows of streams. */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "labels.h"
 #include "model.h"
 #include "opts.h"
 #include "points.h"
@@ -13,20 +15,23 @@
 #include "util.h"
 
 enum { OPT_MODEL = MLV_OPT_OWN, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VAL,
-       OPT_LOG, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME };
+       OPT_LOG, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_TARGET,
+       OPT_CLASS_WEIGHTS };
 
 static const mlv_about about = {
 	"mlv-train --model MODEL.yaml [--epochs N] [--batch-size N] [--lr LR] "
 	"[--seed S]\n"
 	"                 [--validation F] [--log FILE] [--checkpoint FILE "
 	"[--checkpoint-every N]]\n"
-	"                 [-j N] [-q] -o MODEL.mlv [FILE...]\n"
+	"                 [--target KEY [--class-weights none|balanced]] "
+	"[-j N] [-q]\n"
+	"                 -o MODEL.mlv [FILE...]\n"
 	"       mlv-train --resume CHECKPOINT [--epochs N] [...] -o MODEL.mlv "
 	"[FILE...]",
-	"Train the autoencoder a YAML description gives on the rows of the "
-	"input (each\nrow one sample; a row of S x F values is S steps of F "
-	"features), and write\nthe trained model, an MLV stream of named "
-	"tensors, for mlv-encode.",
+	"Train the autoencoder or classifier a YAML description gives on the "
+	"rows of the\ninput (each row one sample; a row of S x F values is S "
+	"steps of F features),\nand write the trained model, an MLV stream of "
+	"named tensors, for mlv-encode.",
 	NULL,
 };
 
@@ -48,14 +53,23 @@ static const mlv_opt train_options[] = {
 	{"every", 0, NULL, NULL, 0, "checkpoint-every"},
 	{"resume", 0, "FILE", "continue from a checkpoint, bit for bit",
 	 OPT_RESUME, NULL},
+	{"target", 0, "KEY", "classifiers: the metadata key of the classes",
+	 OPT_TARGET, NULL},
+	{"class-weights", 0, "W", "classifiers: none or balanced",
+	 OPT_CLASS_WEIGHTS, NULL},
 	{"output", 'o', "FILE", "the trained model (written atomically)", 'o',
 	 NULL},
 	{0},
 };
 
-/* Train and validation loss per epoch, as one record at the end. */
+/* The losses per epoch, as one record at the end: epoch, train, then
+ * validation when rows are held out, the reconstruction and the layers'
+ * terms (KL, contractive) when a layer adds one, and accuracies for
+ * classifiers. */
+#define LOG_COLS 7
 typedef struct {
-	float *rows; /* epoch, train, validation */
+	float *rows; /* epoch, train, validation, reconstruction, penalty,
+	              * accuracy, validation_accuracy */
 	size_t n, cap;
 } loss_log;
 
@@ -64,34 +78,91 @@ log_epoch(loss_log *log, size_t epoch, const mlv_epoch_report *rep)
 {
 	if (log->n == log->cap) {
 		log->cap = log->cap ? 2 * log->cap : 64;
-		log->rows = mlv_realloc(log->rows, log->cap * 3 * sizeof(float));
+		log->rows = mlv_realloc(log->rows,
+		                        log->cap * LOG_COLS * sizeof(float));
 	}
-	float *r = log->rows + 3 * log->n++;
+	float *r = log->rows + LOG_COLS * log->n++;
 	r[0] = (float)epoch;
 	r[1] = (float)rep->train_loss;
 	r[2] = (float)rep->val_loss;
+	r[3] = (float)(rep->train_loss - rep->train_aux);
+	r[4] = (float)rep->train_aux;
+	r[5] = (float)rep->train_acc;
+	r[6] = (float)rep->val_acc;
 }
 
 static void
 write_log(const char *path, const loss_log *log, const mlv_model *m)
 {
-	/* Without held-out rows there is no validation loss: two columns
-	 * rather than a column of NaN. */
-	int val = m->cfg.validation > 0;
+	/* Columns that mean something for this model only: no column of
+	 * NaN without held-out rows, no penalty without a layer adding one. */
+	static const char *const names[LOG_COLS] = {
+		"epoch", "train", "validation", "reconstruction", "penalty",
+		"accuracy",
+		"validation_accuracy"};
+	int val = m->cfg.validation > 0, cls = m->nclasses > 0, aux = 0;
+	for (size_t i = 0; i < m->net->nlayers; i++)
+		aux |= m->net->layers[i].spec.kind == MLV_NN_VAE ||
+		       m->net->layers[i].spec.kind == MLV_NN_CONTRACTIVE;
+	int on[LOG_COLS] = {1, 1, val, aux, aux, cls, cls && val};
+	size_t cols = 0;
+	char colnames[128] = "";
+	for (int c = 0; c < LOG_COLS; c++)
+		if (on[c])
+			snprintf(colnames + strlen(colnames),
+			         sizeof colnames - strlen(colnames), "%s%s",
+			         cols++ ? "," : "", names[c]);
 	mlv_record r;
 	mlv_record_init(&r);
-	mlv_record_resize(&r, log->n, val ? 3 : 2);
+	mlv_record_resize(&r, log->n, cols);
 	for (size_t i = 0; i < log->n; i++)
-		memcpy(r.data + i * r.cols, log->rows + 3 * i, r.cols * sizeof(float));
+		for (int c = 0, k = 0; c < LOG_COLS; c++)
+			if (on[c])
+				r.data[i * cols + k++] = log->rows[LOG_COLS * i + c];
 	mlv_meta_set(&r, "id", m->cfg.name ? m->cfg.name : "loss");
 	mlv_meta_set(&r, "kind", "loss");
-	mlv_meta_set(&r, "colnames", val ? "epoch,train,validation" :
-	             "epoch,train");
+	mlv_meta_set(&r, "colnames", colnames);
 	mlv_meta_setf(&r, "seed", "%llu", (unsigned long long)m->cfg.seed);
 	mlv_writer *w = mlv_writer_open_or_die(path);
 	mlv_write_or_die(w, &r);
 	mlv_writer_close_or_die(w);
 	mlv_record_free(&r);
+}
+
+/* A classifier's targets: each row's class of the key, as floats; the
+ * classes are set on the model when it is new, and must be the same as
+ * the checkpoint's when resumed. */
+static float *
+class_targets(mlv_model *m, const mlv_points *p, const char *input, int fresh)
+{
+	const char *key = m->cfg.target;
+	char err[1024];
+	mlv_classes cl;
+	int32_t *y = mlv_malloc(mlv_mul_size(p->n, sizeof *y, "rows"));
+	if (mlv_classes_of_key(&cl, p, key, y, err, sizeof err))
+		mlv_die("%s", err);
+	for (size_t c = 0; c < cl.n; c++)
+		if (strchr(cl.names[c], ','))
+			mlv_die("%s: %s=%s: a class name cannot hold a comma", input,
+			        key, cl.names[c]);
+	if (fresh) {
+		if (mlv_model_set_classes(m, cl.names, cl.n, y, p->n, err,
+		                          sizeof err))
+			mlv_die("%s: --target %s: %s", input, key, err);
+	} else {
+		int same = cl.n == m->nclasses;
+		for (size_t c = 0; same && c < cl.n; c++)
+			same = !strcmp(cl.names[c], m->classes[c]);
+		if (!same)
+			mlv_die("%s: the classes of %s are not the checkpoint's",
+			        input, key);
+	}
+	float *t = mlv_malloc(mlv_mul_size(p->n, sizeof *t, "rows"));
+	for (size_t i = 0; i < p->n; i++)
+		t[i] = (float)y[i];
+	free(y);
+	mlv_classes_free(&cl);
+	return t;
 }
 
 int
@@ -102,7 +173,8 @@ main(int argc, char **argv)
 	                                           NULL};
 	mlv_opts o;
 	const char *model_path = NULL, *output = NULL, *log_path = NULL;
-	const char *ckpt = NULL, *resume = NULL;
+	const char *ckpt = NULL, *resume = NULL, *target = NULL;
+	int balanced = -1;
 	long long epochs = -1, batch = -1, seed = -1, every = 1;
 	double lr = -1, validation = -1;
 	int threads = mlv_default_threads(), c;
@@ -130,6 +202,13 @@ main(int argc, char **argv)
 			every = mlv_parse_int(o.arg, 1, 1LL << 30, "--checkpoint-every");
 			break;
 		case OPT_RESUME: resume = o.arg; break;
+		case OPT_TARGET: target = o.arg; break;
+		case OPT_CLASS_WEIGHTS:
+			if (strcmp(o.arg, "none") && strcmp(o.arg, "balanced"))
+				mlv_usage_error("--class-weights %s: none or balanced",
+				                o.arg);
+			balanced = !strcmp(o.arg, "balanced");
+			break;
 		case 'j':
 			threads = mlv_parse_jobs(o.arg);
 			break;
@@ -143,7 +222,8 @@ main(int argc, char **argv)
 		                "checkpoint");
 	if (every != 1 && !ckpt)
 		mlv_usage_error("--checkpoint-every goes with --checkpoint");
-	if (resume && (batch > 0 || lr > 0 || seed >= 0 || validation >= 0))
+	if (resume && (batch > 0 || lr > 0 || seed >= 0 || validation >= 0 ||
+	               target || balanced >= 0))
 		mlv_usage_error("a resumed run keeps its checkpoint's settings; "
 		                "only --epochs may change");
 	openblas_set_num_threads(threads);
@@ -167,6 +247,18 @@ main(int argc, char **argv)
 			cfg.seed = (uint64_t)seed;
 		if (validation >= 0)
 			cfg.validation = validation;
+		if (target) {
+			free(cfg.target);
+			cfg.target = mlv_strdup(target);
+		}
+		if (balanced >= 0)
+			cfg.balanced = balanced;
+		if (cfg.loss == MLV_LOSS_CROSS_ENTROPY && !cfg.target)
+			mlv_usage_error("%s is a classifier (loss: cross_entropy): "
+			                "give --target KEY", model_path);
+		if (cfg.loss != MLV_LOSS_CROSS_ENTROPY && (target || balanced >= 0))
+			mlv_usage_error("--target and --class-weights go with a "
+			                "classifier (loss: cross_entropy)");
 		m = mlv_model_new(&cfg, err, sizeof err);
 		if (!m)
 			mlv_die("%s: %s", model_path, err);
@@ -197,6 +289,8 @@ main(int argc, char **argv)
 			mlv_die("%s: %s", input, err);
 	}
 
+	float *y = m->cfg.loss == MLV_LOSS_CROSS_ENTROPY ?
+	           class_targets(m, &p, input, !resume) : NULL;
 	loss_log log = {0};
 	int saved = resume != NULL && ckpt && !strcmp(ckpt, resume);
 	mlv_progress prog;
@@ -204,7 +298,7 @@ main(int argc, char **argv)
 	size_t first_epoch = m->epoch;
 	while (m->epoch < m->cfg.epochs) {
 		mlv_epoch_report rep;
-		if (mlv_model_train_epoch(m, p.x, p.n, &rep, err, sizeof err))
+		if (mlv_model_train_epoch(m, p.x, y, p.n, &rep, err, sizeof err))
 			mlv_die("%s: %s", input, err);
 		double bad = !isfinite(rep.train_loss) ? rep.train_loss :
 		             rep.val_loss;
@@ -228,6 +322,10 @@ main(int argc, char **argv)
 			        rep.train_loss);
 			if (!isnan(rep.val_loss))
 				fprintf(stderr, ", validation %.6g", rep.val_loss);
+			if (!isnan(rep.train_acc))
+				fprintf(stderr, ", accuracy %.4g", rep.train_acc);
+			if (!isnan(rep.val_acc))
+				fprintf(stderr, ", validation accuracy %.4g", rep.val_acc);
 			fputc('\n', stderr);
 		}
 		if (ckpt && (m->epoch % (size_t)every == 0 || rep.stop ||
@@ -244,6 +342,7 @@ main(int argc, char **argv)
 	if (log_path)
 		write_log(log_path, &log, m);
 	free(log.rows);
+	free(y);
 	mlv_points_free(&p);
 	mlv_model_free(m);
 	return 0;

@@ -1,7 +1,8 @@
 /* eval.h - the numbers of the experiments: labels of rows
  * (labels.h), neighbour agreement (neighbours.h), probe classifiers
- * (classify.h) and section-boundary scores (boundaries.h), one header
- * each; cluster scores are partition.h's.
+ * (classify.h), regression probes (regress.h), their group k-fold
+ * cross-validation (crossval.h) and section-boundary scores
+ * (boundaries.h), one header each; cluster scores are partition.h's.
  *
  * MusicLatentVIS (2020) judges a latent space by how often a note's ten
  * nearest neighbours share its pitch, instrument or loudness (task T1),
@@ -21,7 +22,9 @@
 
 #include "boundaries.h"
 #include "classify.h"
+#include "crossval.h"
 #include "labels.h"
 #include "neighbours.h"
+#include "regress.h"
 
 #endif

@@ -1,6 +1,7 @@
 /* labels.c - see labels.h */
 #include "labels.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,72 @@ cmp_i32(const void *a, const void *b)
 {
 	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
 	return (x > y) - (x < y);
+}
+
+int
+mlv_values_of_rows(const mlv_points *p, const char *key, double *out,
+                   char *err, size_t errlen)
+{
+	for (size_t r = 0; r < p->nrecs; r++) {
+		const char *v = mlv_meta_get(&p->recs[r], key);
+		if (!v)
+			return mlv_errf(err, errlen, "%s: no %s", p->where[r], key);
+		char *end;
+		errno = 0;
+		double x = strtod(v, &end);
+		if (end == v || *end || errno || !isfinite(x))
+			return mlv_errf(err, errlen, "%s: %s=%s is not a number",
+			                p->where[r], key, v);
+		for (size_t i = 0; i < p->recs[r].rows; i++)
+			out[p->first[r] + i] = x;
+	}
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+int
+mlv_groups_of_keys(const mlv_points *p, char *const *keys, size_t nkeys,
+                   int32_t *out, size_t *ngroups, char *err, size_t errlen)
+{
+	size_t n = p->n, m = 1;
+	int32_t *ids = mlv_malloc((n ? n : 1) * sizeof *ids);
+	uint64_t *code = mlv_calloc(n ? n : 1, sizeof *code);
+	uint64_t *sorted = mlv_malloc((n ? n : 1) * sizeof *sorted);
+	int ret = 0;
+	/* Mixed radix, key by key, renumbered densely after each: the
+	 * codes stay below n times the classes of one key. */
+	for (size_t k = 0; k < nkeys && !ret; k++) {
+		mlv_classes c;
+		if ((ret = mlv_classes_of_key(&c, p, keys[k], ids, err, errlen)))
+			break;
+		for (size_t i = 0; i < n; i++)
+			code[i] = code[i] * c.n + (uint64_t)ids[i];
+		mlv_classes_free(&c);
+		memcpy(sorted, code, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, cmp_u64);
+		m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!i || sorted[i] != sorted[i - 1])
+				sorted[m++] = sorted[i];
+		for (size_t i = 0; i < n; i++) {
+			uint64_t *at = bsearch(&code[i], sorted, m, sizeof *sorted,
+			                       cmp_u64);
+			code[i] = (uint64_t)(at - sorted);
+		}
+	}
+	for (size_t i = 0; i < n && !ret; i++)
+		out[i] = (int32_t)code[i];
+	*ngroups = ret ? 0 : m;
+	free(ids);
+	free(code);
+	free(sorted);
+	return ret;
 }
 
 size_t

@@ -35,6 +35,19 @@ void mlv_classes_free(mlv_classes *c);
 int mlv_classes_of_key(mlv_classes *c, const mlv_points *p, const char *key,
                        int32_t *out, char *err, size_t errlen);
 
+/* out[p->n]: each row's value of key as a number, parsed strictly (the
+ * whole value, finite; "60", "-3.5e2").  -1 with a message naming the
+ * first record without key or whose value is not a number. */
+int mlv_values_of_rows(const mlv_points *p, const char *key, double *out,
+                       char *err, size_t errlen);
+/* out[p->n]: each row's group of the values of nkeys keys together (the
+ * rows of one pitch and one instrument), numbered in the order of the
+ * values' classes, key by key; *ngroups gets how many.  -1 with a
+ * message naming the first record without a key. */
+int mlv_groups_of_keys(const mlv_points *p, char *const *keys, size_t nkeys,
+                       int32_t *out, size_t *ngroups, char *err,
+                       size_t errlen);
+
 /* The size of the largest set of rows with equal ids (n > 0). */
 size_t mlv_largest_class(const int32_t *ids, size_t n);
 /* The rows of each class of ids (n values >= 0), in row order:

@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,77 @@ mlv_nn_mse_rows(float *err, const float *out, const float *target,
 		                                   cols);
 }
 
+/* log sum exp of a row of logits, shifted by its maximum for range. */
+static double
+log_sum_exp(const float *z, size_t classes)
+{
+	float mx = z[0];
+	for (size_t c = 1; c < classes; c++)
+		mx = fmaxf(mx, z[c]);
+	double sum = 0;
+	for (size_t c = 0; c < classes; c++)
+		sum += exp((double)z[c] - mx);
+	return mx + log(sum);
+}
+
+static double
+class_weight(const float *weight, size_t y)
+{
+	return weight ? weight[y] : 1.0;
+}
+
+double
+mlv_nn_xent_forward(const float *logits, const float *target,
+                    const float *weight, size_t n, size_t classes)
+{
+	double loss = 0, wsum = 0;
+	for (size_t i = 0; i < n; i++) {
+		const float *z = logits + i * classes;
+		size_t y = (size_t)target[i];
+		double w = class_weight(weight, y);
+		loss += w * (log_sum_exp(z, classes) - z[y]);
+		wsum += w;
+	}
+	return wsum > 0 ? loss / wsum : 0;
+}
+
+void
+mlv_nn_xent_backward(float *dlogits, const float *logits,
+                     const float *target, const float *weight, size_t n,
+                     size_t classes)
+{
+	double wsum = 0;
+	for (size_t i = 0; i < n; i++)
+		wsum += class_weight(weight, (size_t)target[i]);
+	if (wsum <= 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const float *z = logits + i * classes;
+		size_t y = (size_t)target[i];
+		double lse = log_sum_exp(z, classes);
+		double w = class_weight(weight, y) / wsum;
+		for (size_t c = 0; c < classes; c++)
+			dlogits[i * classes + c] +=
+				(float)(w * (exp(z[c] - lse) - (c == y)));
+	}
+}
+
+size_t
+mlv_nn_xent_correct(const float *logits, const float *target, size_t n,
+                    size_t classes)
+{
+	size_t right = 0;
+	for (size_t i = 0; i < n; i++) {
+		const float *z = logits + i * classes;
+		size_t best = 0;
+		for (size_t c = 1; c < classes; c++)
+			if (z[c] > z[best])
+				best = c;
+		right += best == (size_t)target[i];
+	}
+	return right;
+}
+
 /* ------------------------------------------------------------------------
  * Adam */
 
@@ -448,6 +520,7 @@ mlv_adam_update(const mlv_adam *opt, float *params, const float *grads,
 
 typedef struct {
 	const char *name;
+	unsigned settings, required; /* bits 1u << mlv_nn_setting */
 	/* From spec and input shape: output shape, tensors (names and shapes,
 	 * offsets left to the engine), per-sample cache and scratch. */
 	int (*setup)(mlv_nn_layer *l, char *err, size_t errlen);
@@ -458,6 +531,9 @@ typedef struct {
 	                        size_t batch, int train, double *aux);
 	void (*backward)(mlv_nn *nn, mlv_nn_layer *l, float *dinp,
 	                 const float *inp, size_t batch);
+	/* NULL, or a check of the layers before it (nn->nlayers of them), for
+	 * a kind that works on them. */
+	int (*link)(const mlv_nn *nn, char *err, size_t errlen);
 } kind_ops;
 
 static void
@@ -713,18 +789,733 @@ repeat_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
 		                       l->in_features);
 }
 
+/* noise: additive Gaussian noise in training (a denoising autoencoder's
+ * corruption, Vincent et al. 2008); the identity at inference */
+
+static int
+noise_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (!(l->spec.sigma >= 0 && isfinite(l->spec.sigma))) {
+		snprintf(err, errlen, "noise: sigma must be finite and >= 0, got %g",
+		         (double)l->spec.sigma);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features;
+	return 0;
+}
+
+static const float *
+noise_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+              int train, double *aux)
+{
+	(void)aux;
+	if (!train)
+		return inp;
+	size_t n = rows_of(l, batch) * l->in_features;
+	/* Sigma 0 draws nothing, as dropout's rate 0. */
+	for (size_t i = 0; i < n; i++)
+		l->out[i] = l->spec.sigma == 0 ? inp[i] :
+		            inp[i] + l->spec.sigma * (float)mlv_rng_normal(&nn->rng);
+	return l->out;
+}
+
+static void
+noise_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+               size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t n = rows_of(l, batch) * l->in_features;
+	for (size_t i = 0; dinp && i < n; i++)
+		dinp[i] += l->dout[i];
+}
+
+/* vae: Kingma and Welling 2014's reparameterisation.  Each row of 2L
+ * inputs is a mean mu and a log-variance lv; in training the output is
+ * z = mu + exp(lv / 2) eps with eps ~ N(0, 1) drawn from nn->rng (kept in
+ * the cache), and the layer adds w KL(N(mu, exp(lv)) || N(0, 1)), per
+ * sample, -1/2 sum_j (1 + lv_j - mu_j^2 - exp(lv_j)), averaged over the
+ * batch, to the loss.  w rises linearly over the first `warmup` steps
+ * (Bowman et al. 2016's KL annealing).  At inference the output is mu:
+ * the embedding is the mean. */
+
+static int
+vae_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (l->in_features % 2) {
+		snprintf(err, errlen, "vae: needs an even number of input features "
+		         "(means, then log-variances), got %zu", l->in_features);
+		return -1;
+	}
+	if (!(l->spec.kl_weight >= 0 && isfinite(l->spec.kl_weight))) {
+		snprintf(err, errlen, "vae: kl_weight must be finite and >= 0, "
+		         "got %g", (double)l->spec.kl_weight);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features / 2;
+	l->cache_floats = mlv_mul_size(l->in_steps, l->out_features, "vae");
+	return 0;
+}
+
+/* The KL weight of the coming update (nn->step updates done). */
+static double
+vae_weight(const mlv_nn *nn, const mlv_nn_layer *l)
+{
+	double w = l->spec.kl_weight;
+	if (l->spec.warmup && nn->step < l->spec.warmup)
+		w *= (double)(nn->step + 1) / (double)l->spec.warmup;
+	return w;
+}
+
+static const float *
+vae_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+            int train, double *aux)
+{
+	size_t rows = rows_of(l, batch), L = l->out_features;
+	double kl = 0;
+	for (size_t r = 0; r < rows; r++) {
+		const float *mu = inp + r * 2 * L, *lv = mu + L;
+		float *z = l->out + r * L, *eps = l->cache + r * L;
+		for (size_t j = 0; j < L; j++) {
+			if (!train) {
+				z[j] = mu[j];
+				continue;
+			}
+			eps[j] = (float)mlv_rng_normal(&nn->rng);
+			float e = expf(lv[j]);
+			z[j] = mu[j] + sqrtf(e) * eps[j];
+			kl += 1.0 + lv[j] - (double)mu[j] * mu[j] - e;
+		}
+	}
+	if (train)
+		*aux = vae_weight(nn, l) * -0.5 * kl / (double)batch;
+	return l->out;
+}
+
+static void
+vae_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+             size_t batch)
+{
+	if (!dinp)
+		return;
+	size_t rows = rows_of(l, batch), L = l->out_features;
+	float w = (float)(vae_weight(nn, l) / (double)batch);
+	for (size_t r = 0; r < rows; r++) {
+		const float *mu = inp + r * 2 * L, *lv = mu + L;
+		const float *dz = l->dout + r * L, *eps = l->cache + r * L;
+		float *dmu = dinp + r * 2 * L, *dlv = dmu + L;
+		for (size_t j = 0; j < L; j++) {
+			float e = expf(lv[j]);
+			dmu[j] += dz[j] + w * mu[j];
+			dlv[j] += 0.5f * (dz[j] * sqrtf(e) * eps[j] + w * (e - 1));
+		}
+	}
+}
+
+/* contractive: Rifai et al. 2011's contractive autoencoder penalty,
+ * lambda ||J||_F^2 of the Jacobian J = diag(a'(z)) W of the dense layer
+ * and activation just before it, h = a(W x + b), exact for that pair:
+ *     ||J||_F^2 = sum_j a'(z_j)^2 sum_i W_ji^2,
+ * summed over steps and averaged over the batch, added as an auxiliary
+ * loss in training.  The output is its input.  Its backward adds the
+ * penalty's gradients straight into the dense layer's weight gradient
+ * and output gradient (dL/dz), which the layers before it then carry on:
+ * every backward adds into zeroed gradients, so order does not matter. */
+
+static int
+contractive_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	if (!(l->spec.contractive >= 0 && isfinite(l->spec.contractive))) {
+		snprintf(err, errlen, "contractive: the weight must be finite and "
+		         ">= 0, got %g", (double)l->spec.contractive);
+		return -1;
+	}
+	l->out_steps = l->in_steps;
+	l->out_features = l->in_features;
+	/* sum_i W_ji^2 per unit (one sample's worth is enough) */
+	l->cache_floats = l->in_features;
+	return 0;
+}
+
+static int
+contractive_link(const mlv_nn *nn, char *err, size_t errlen)
+{
+	size_t n = nn->nlayers;
+	if (n < 2 || nn->layers[n - 1].spec.kind != MLV_NN_ACTIVATION ||
+	    nn->layers[n - 2].spec.kind != MLV_NN_DENSE) {
+		snprintf(err, errlen, "contractive: must follow a dense layer and "
+		         "its activation");
+		return -1;
+	}
+	return 0;
+}
+
+/* g = a'(z)^2 and dg/dz, from h = a(z) (z for leaky relu). */
+static void
+act_grad_sq(mlv_nn_act act, float slope, float z, float h, float *g,
+            float *dg)
+{
+	float d;
+	switch (act) {
+	case MLV_ACT_RELU:
+		*g = h > 0;
+		*dg = 0;
+		break;
+	case MLV_ACT_LEAKY_RELU:
+		*g = z > 0 ? 1 : slope * slope;
+		*dg = 0;
+		break;
+	case MLV_ACT_TANH:
+		d = 1 - h * h;
+		*g = d * d;
+		*dg = -4 * h * d * d;
+		break;
+	case MLV_ACT_SIGMOID:
+		d = h * (1 - h);
+		*g = d * d;
+		*dg = 2 * d * d * (1 - 2 * h);
+		break;
+	case MLV_ACT_LINEAR:
+	default:
+		*g = 1;
+		*dg = 0;
+		break;
+	}
+}
+
+static const float *
+contractive_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp,
+                    size_t batch, int train, double *aux)
+{
+	if (!train)
+		return inp;
+	const mlv_nn_layer *act = l - 1, *dense = l - 2;
+	size_t H = l->in_features, D = dense->in_features;
+	size_t rows = rows_of(l, batch);
+	float *S = l->cache;
+	for (size_t j = 0; j < H; j++) {
+		double sum = 0;
+		for (size_t i = 0; i < D; i++)
+			sum += (double)dense->param[0][j * D + i] *
+			       dense->param[0][j * D + i];
+		S[j] = (float)sum;
+	}
+	double pen = 0;
+	for (size_t r = 0; r < rows; r++)
+		for (size_t j = 0; j < H; j++) {
+			float g, dg;
+			act_grad_sq(act->spec.act, act->spec.slope,
+			            dense->out[r * H + j], inp[r * H + j], &g, &dg);
+			pen += (double)g * S[j];
+		}
+	(void)nn;
+	*aux = l->spec.contractive * pen / (double)batch;
+	return inp;
+}
+
+static void
+contractive_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp,
+                     const float *inp, size_t batch)
+{
+	(void)nn;
+	mlv_nn_layer *act = l - 1, *dense = l - 2;
+	size_t H = l->in_features, D = dense->in_features;
+	size_t rows = rows_of(l, batch);
+	for (size_t i = 0; dinp && i < rows * H; i++)
+		dinp[i] += l->dout[i];
+	float c = (float)(l->spec.contractive / (double)batch);
+	const float *S = l->cache;
+	for (size_t j = 0; j < H; j++) {
+		double gsum = 0;
+		for (size_t r = 0; r < rows; r++) {
+			float g, dg;
+			act_grad_sq(act->spec.act, act->spec.slope,
+			            dense->out[r * H + j], inp[r * H + j], &g, &dg);
+			gsum += g;
+			dense->dout[r * H + j] += c * dg * S[j];
+		}
+		float k = 2 * c * (float)gsum;
+		for (size_t i = 0; i < D; i++)
+			dense->grad[0][j * D + i] += k * dense->param[0][j * D + i];
+	}
+}
+
+/* batchnorm: Ioffe and Szegedy 2015 with PyTorch's BatchNorm1d
+ * arithmetic (eps 1e-5, momentum 0.1): each feature normalised over the
+ * batch's rows (every step of every sample) in training, by running
+ * statistics at inference, then scaled and shifted.  The running mean and
+ * variance are tensors of the block, so model files and checkpoints keep
+ * them; their gradients stay 0, and Adam moves no parameter whose
+ * gradient has always been 0 (m = v = 0), so they change only here. */
+#define BN_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+
+static int
+bn_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	size_t F = l->in_features;
+	l->out_steps = l->in_steps;
+	l->out_features = F;
+	set_tensor(l, "weight", 1, F);
+	set_tensor(l, "bias", 1, F);
+	set_tensor(l, "running_mean", 1, F);
+	set_tensor(l, "running_var", 1, F);
+	/* per sample: x-hat of its steps, and room for 1/std */
+	l->cache_floats = mlv_mul_size(l->in_steps + 1, F, "batchnorm");
+	return 0;
+}
+
+static void
+bn_init(mlv_nn_layer *l, mlv_rng *g)
+{
+	(void)g;
+	for (size_t j = 0; j < l->in_features; j++) {
+		l->param[0][j] = 1;
+		l->param[1][j] = 0;
+		l->param[2][j] = 0;
+		l->param[3][j] = 1;
+	}
+}
+
+static const float *
+bn_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+           int train, double *aux)
+{
+	(void)nn, (void)aux;
+	size_t F = l->in_features, rows = rows_of(l, batch);
+	const float *w = l->param[0], *b = l->param[1];
+	float *rm = l->param[2], *rv = l->param[3];
+	float *xhat = l->cache, *istd = l->cache + rows * F;
+	for (size_t j = 0; j < F; j++) {
+		double mean, var;
+		if (train) {
+			double s = 0, sq = 0;
+			for (size_t r = 0; r < rows; r++)
+				s += inp[r * F + j];
+			mean = s / (double)rows;
+			for (size_t r = 0; r < rows; r++) {
+				double d = inp[r * F + j] - mean;
+				sq += d * d;
+			}
+			var = sq / (double)rows;
+			/* the running variance is the unbiased one, as PyTorch's */
+			if (rows > 1) {
+				rm[j] = (1 - BN_MOMENTUM) * rm[j] + BN_MOMENTUM * (float)mean;
+				rv[j] = (1 - BN_MOMENTUM) * rv[j] + BN_MOMENTUM *
+				        (float)(sq / (double)(rows - 1));
+			}
+		} else {
+			mean = rm[j];
+			var = rv[j];
+		}
+		float is = (float)(1 / sqrt(var + BN_EPS)), mu = (float)mean;
+		istd[j] = is;
+		for (size_t r = 0; r < rows; r++) {
+			float h = (inp[r * F + j] - mu) * is;
+			if (train)
+				xhat[r * F + j] = h;
+			l->out[r * F + j] = w[j] * h + b[j];
+		}
+	}
+	return l->out;
+}
+
+static void
+bn_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+            size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t F = l->in_features, rows = rows_of(l, batch);
+	const float *w = l->param[0], *xhat = l->cache;
+	const float *istd = l->cache + rows * F, *dy = l->dout;
+	for (size_t j = 0; j < F; j++) {
+		double sdy = 0, sdyx = 0;
+		for (size_t r = 0; r < rows; r++) {
+			sdy += dy[r * F + j];
+			sdyx += (double)dy[r * F + j] * xhat[r * F + j];
+		}
+		l->grad[0][j] += (float)sdyx;
+		l->grad[1][j] += (float)sdy;
+		if (!dinp)
+			continue;
+		/* dx = w istd / N (N dy - sum dy - xhat sum dy xhat) */
+		float k = w[j] * istd[j] / (float)rows;
+		for (size_t r = 0; r < rows; r++)
+			dinp[r * F + j] += k * ((float)rows * dy[r * F + j] -
+			                        (float)sdy -
+			                        xhat[r * F + j] * (float)sdyx);
+	}
+}
+
+/* conv2d: PyTorch's Conv2d (stride 1, no padding) over time x frequency,
+ * channels last.  Each sample's patches are laid out by im2col as rows
+ * (t, f) of C x kt x kf values (PyTorch's weight order, (filters, C, kt,
+ * kf)), so the convolution is the dense layer's product of those rows
+ * with the filters, and its output rows (t, f) of filters values are
+ * again channels last. */
+
+static int
+conv_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	size_t C = l->spec.channels, kt = l->spec.kernel, kf = l->spec.kernel_freq;
+	if (!C || l->in_features % C) {
+		snprintf(err, errlen, "conv2d: %zu features are not frequencies x "
+		         "%zu channels", l->in_features, C);
+		return -1;
+	}
+	size_t F = l->in_features / C;
+	if (!kt || !kf || kt > l->in_steps || kf > F || !l->spec.filters) {
+		snprintf(err, errlen, "conv2d: a kernel of %zu x %zu does not fit "
+		         "%zu steps x %zu frequencies (or no filters)", kt, kf,
+		         l->in_steps, F);
+		return -1;
+	}
+	size_t T2 = l->in_steps - kt + 1, F2 = F - kf + 1, K = C * kt * kf;
+	/* K is a row stride of the product, which cblas takes as an int */
+	if (K > INT_MAX / 4) {
+		snprintf(err, errlen, "conv2d: a kernel of %zu values is too large",
+		         K);
+		return -1;
+	}
+	l->out_steps = T2;
+	l->out_features = mlv_mul_size(F2, l->spec.filters, "conv2d");
+	set_tensor(l, "weight", l->spec.filters, K);
+	set_tensor(l, "bias", 1, l->spec.filters);
+	l->cache_floats = mlv_mul_size(T2 * F2, K, "conv2d");
+	l->scratch_floats = l->cache_floats;
+	return 0;
+}
+
+static void
+conv_init(mlv_nn_layer *l, mlv_rng *g)
+{
+	/* kaiming_uniform(a = sqrt(5)), as nn.Conv2d: U(+-1/sqrt(fan_in)) */
+	double bound = 1 / sqrt((double)l->tensor[0].cols);
+	init_uniform(l->param[0], l->tensor[0].rows * l->tensor[0].cols, bound,
+	             g);
+	init_uniform(l->param[1], l->spec.filters, bound, g);
+}
+
+/* One im2col element: patch row (t, f), column (c, i, j), of sample x. */
+#define CONV_AT(x, t, f, c, i, j, C, Fin) \
+	((x)[((t) + (i)) * (Fin) + ((f) + (j)) * (C) + (c)])
+
+static const float *
+conv_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+             int train, double *aux)
+{
+	(void)nn, (void)train, (void)aux;
+	size_t C = l->spec.channels, kt = l->spec.kernel, kf = l->spec.kernel_freq;
+	size_t Fin = l->in_features, F2 = Fin / C - kf + 1;
+	size_t T2 = l->out_steps, K = C * kt * kf;
+	size_t insz = l->in_steps * Fin;
+	for (size_t s = 0; s < batch; s++) {
+		const float *x = inp + s * insz;
+		float *col = l->cache + s * l->cache_floats;
+		for (size_t t = 0; t < T2; t++)
+			for (size_t f = 0; f < F2; f++, col += K)
+				for (size_t c = 0, k = 0; c < C; c++)
+					for (size_t i = 0; i < kt; i++)
+						for (size_t j = 0; j < kf; j++)
+							col[k++] = CONV_AT(x, t, f, c, i, j, C, Fin);
+	}
+	mlv_nn_dense_forward(l->out, l->cache, l->param[0], l->param[1],
+	                     batch * T2 * F2, K, l->spec.filters);
+	return l->out;
+}
+
+static void
+conv_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+              size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t C = l->spec.channels, kt = l->spec.kernel, kf = l->spec.kernel_freq;
+	size_t Fin = l->in_features, F2 = Fin / C - kf + 1;
+	size_t T2 = l->out_steps, K = C * kt * kf;
+	size_t insz = l->in_steps * Fin;
+	float *dcol = dinp ? l->scratch : NULL;
+	if (dcol)
+		memset(dcol, 0, batch * l->scratch_floats * sizeof(float));
+	mlv_nn_dense_backward(dcol, l->grad[0], l->grad[1], l->dout, l->cache,
+	                      l->param[0], batch * T2 * F2, K, l->spec.filters);
+	if (!dinp)
+		return;
+	/* col2im: each patch value back to the input value it copied */
+	for (size_t s = 0; s < batch; s++) {
+		float *dx = dinp + s * insz;
+		const float *d = dcol + s * l->scratch_floats;
+		for (size_t t = 0; t < T2; t++)
+			for (size_t f = 0; f < F2; f++, d += K)
+				for (size_t c = 0, k = 0; c < C; c++)
+					for (size_t i = 0; i < kt; i++)
+						for (size_t j = 0; j < kf; j++)
+							CONV_AT(dx, t, f, c, i, j, C, Fin) += d[k++];
+	}
+}
+
+/* maxpool: PyTorch's MaxPool2d with the stride its kernel, over time x
+ * frequency, channels last; a remainder that does not fill a window is
+ * dropped, as PyTorch's floor.  The cache keeps each output's argmax (its
+ * index in the sample, as a float: exact below 2^24). */
+
+static int
+pool_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	size_t C = l->spec.channels, pt = l->spec.pool, pf = l->spec.pool_freq;
+	if (!C || l->in_features % C || !pt || !pf || pt > l->in_steps ||
+	    pf > l->in_features / C) {
+		snprintf(err, errlen, "maxpool: a window of %zu x %zu does not fit "
+		         "%zu steps x %zu features of %zu channels", pt, pf,
+		         l->in_steps, l->in_features, C);
+		return -1;
+	}
+	if (l->in_steps * l->in_features >= (size_t)1 << 24) {
+		snprintf(err, errlen, "maxpool: samples of more than 2^24 values");
+		return -1;
+	}
+	l->out_steps = l->in_steps / pt;
+	l->out_features = (l->in_features / C / pf) * C;
+	l->cache_floats = l->out_steps * l->out_features;
+	return 0;
+}
+
+static const float *
+pool_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+             int train, double *aux)
+{
+	(void)nn, (void)train, (void)aux;
+	size_t C = l->spec.channels, pt = l->spec.pool, pf = l->spec.pool_freq;
+	size_t Fin = l->in_features, F2 = l->out_features / C;
+	size_t insz = l->in_steps * Fin, outsz = l->cache_floats;
+	for (size_t s = 0; s < batch; s++) {
+		const float *x = inp + s * insz;
+		float *y = l->out + s * outsz, *arg = l->cache + s * outsz;
+		for (size_t t = 0; t < l->out_steps; t++)
+			for (size_t f = 0; f < F2; f++)
+				for (size_t c = 0; c < C; c++) {
+					size_t best = (t * pt) * Fin + (f * pf) * C + c;
+					for (size_t i = 0; i < pt; i++)
+						for (size_t j = 0; j < pf; j++) {
+							size_t k = (t * pt + i) * Fin + (f * pf + j) * C + c;
+							if (x[k] > x[best])
+								best = k;
+						}
+					size_t o = t * l->out_features + f * C + c;
+					y[o] = x[best];
+					arg[o] = (float)best;
+				}
+	}
+	return l->out;
+}
+
+static void
+pool_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+              size_t batch)
+{
+	(void)nn, (void)inp;
+	size_t insz = l->in_steps * l->in_features, outsz = l->cache_floats;
+	for (size_t s = 0; dinp && s < batch; s++)
+		for (size_t o = 0; o < outsz; o++)
+			dinp[s * insz + (size_t)l->cache[s * outsz + o]] +=
+				l->dout[s * outsz + o];
+}
+
+/* flatten: a sample's steps as one step (the memory is the same). */
+
+static int
+flatten_setup(mlv_nn_layer *l, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	l->out_steps = 1;
+	l->out_features = l->in_steps * l->in_features;
+	return 0;
+}
+
+static const float *
+flatten_forward(mlv_nn *nn, mlv_nn_layer *l, const float *inp, size_t batch,
+                int train, double *aux)
+{
+	(void)nn, (void)l, (void)batch, (void)train, (void)aux;
+	return inp;
+}
+
+static void
+flatten_backward(mlv_nn *nn, mlv_nn_layer *l, float *dinp, const float *inp,
+                 size_t batch)
+{
+	(void)nn, (void)inp;
+	for (size_t i = 0; dinp && i < batch * l->out_features; i++)
+		dinp[i] += l->dout[i];
+}
+
+#define BIT(s) (1u << (s))
 static const kind_ops kinds[MLV_NN_KIND_COUNT] = {
-	[MLV_NN_DENSE] = {"dense", dense_setup, dense_init, dense_forward,
-	                  dense_backward},
-	[MLV_NN_ACTIVATION] = {"activation", act_setup, NULL, act_forward,
-	                       act_backward},
-	[MLV_NN_DROPOUT] = {"dropout", dropout_setup, NULL, dropout_forward,
-	                    dropout_backward},
-	[MLV_NN_LSTM] = {"lstm", lstm_setup, lstm_init, lstm_forward,
-	                 lstm_backward},
-	[MLV_NN_REPEAT] = {"repeat", repeat_setup, NULL, repeat_forward,
-	                   repeat_backward},
+	/* dense's activation and contractive weight are the model builder's:
+	 * it adds activation and contractive layers after the dense. */
+	[MLV_NN_DENSE] = {"dense",
+	                  BIT(MLV_NN_SET_UNITS) | BIT(MLV_NN_SET_ACT) |
+	                  BIT(MLV_NN_SET_SLOPE) | BIT(MLV_NN_SET_CONTRACTIVE),
+	                  BIT(MLV_NN_SET_UNITS),
+	                  dense_setup, dense_init, dense_forward, dense_backward, NULL},
+	[MLV_NN_ACTIVATION] = {"activation",
+	                       BIT(MLV_NN_SET_ACT) | BIT(MLV_NN_SET_SLOPE),
+	                       BIT(MLV_NN_SET_ACT), act_setup, NULL, act_forward,
+	                       act_backward, NULL},
+	[MLV_NN_DROPOUT] = {"dropout", BIT(MLV_NN_SET_RATE),
+	                    BIT(MLV_NN_SET_RATE), dropout_setup, NULL,
+	                    dropout_forward, dropout_backward, NULL},
+	[MLV_NN_LSTM] = {"lstm",
+	                 BIT(MLV_NN_SET_UNITS) | BIT(MLV_NN_SET_RETURN_SEQUENCES),
+	                 BIT(MLV_NN_SET_UNITS), lstm_setup, lstm_init,
+	                 lstm_forward, lstm_backward, NULL},
+	[MLV_NN_REPEAT] = {"repeat", BIT(MLV_NN_SET_STEPS),
+	                   BIT(MLV_NN_SET_STEPS), repeat_setup, NULL,
+	                   repeat_forward, repeat_backward, NULL},
+	[MLV_NN_NOISE] = {"noise", BIT(MLV_NN_SET_SIGMA), BIT(MLV_NN_SET_SIGMA),
+	                  noise_setup, NULL, noise_forward, noise_backward, NULL},
+	[MLV_NN_VAE] = {"vae", BIT(MLV_NN_SET_KL_WEIGHT) |
+	                BIT(MLV_NN_SET_WARMUP), 0, vae_setup, NULL,
+	                vae_forward, vae_backward, NULL},
+	[MLV_NN_BATCHNORM] = {"batchnorm", 0, 0, bn_setup, bn_init, bn_forward,
+	                      bn_backward, NULL},
+	[MLV_NN_CONV2D] = {"conv2d", BIT(MLV_NN_SET_FILTERS) |
+	                   BIT(MLV_NN_SET_KERNEL) | BIT(MLV_NN_SET_KERNEL_FREQ) |
+	                   BIT(MLV_NN_SET_CHANNELS), BIT(MLV_NN_SET_FILTERS) |
+	                   BIT(MLV_NN_SET_KERNEL), conv_setup, conv_init,
+	                   conv_forward, conv_backward, NULL},
+	[MLV_NN_MAXPOOL] = {"maxpool", BIT(MLV_NN_SET_POOL) |
+	                    BIT(MLV_NN_SET_POOL_FREQ) | BIT(MLV_NN_SET_CHANNELS),
+	                    0, pool_setup, NULL, pool_forward, pool_backward, NULL},
+	[MLV_NN_FLATTEN] = {"flatten", 0, 0, flatten_setup, NULL,
+	                    flatten_forward, flatten_backward, NULL},
+	[MLV_NN_CONTRACTIVE] = {"contractive", BIT(MLV_NN_SET_CONTRACTIVE),
+	                        BIT(MLV_NN_SET_CONTRACTIVE), contractive_setup,
+	                        NULL, contractive_forward, contractive_backward,
+	                        contractive_link},
 };
+
+#define MAX_DIM ((double)(1 << 24))
+static const mlv_nn_setting_info settings[MLV_NN_SET_COUNT] = {
+	[MLV_NN_SET_UNITS] = {"units", MLV_NN_TYPE_SIZE, 1, MAX_DIM, 0, 0,
+	                      offsetof(mlv_nn_spec, units),
+	                      "the number of output features", 0},
+	[MLV_NN_SET_ACT] = {"activation", MLV_NN_TYPE_ACT, 0, 0, 0,
+	                    MLV_ACT_LINEAR, offsetof(mlv_nn_spec, act),
+	                    "linear, relu, leaky_relu, tanh or sigmoid", 0},
+	/* PyTorch's LeakyReLU default */
+	[MLV_NN_SET_SLOPE] = {"slope", MLV_NN_TYPE_FLOAT, -1e6, 1e6, 0, 0.01,
+	                      offsetof(mlv_nn_spec, slope),
+	                      "leaky_relu's slope below 0", 0},
+	[MLV_NN_SET_RETURN_SEQUENCES] = {"return_sequences", MLV_NN_TYPE_BOOL,
+	                                 0, 1, 0, 0,
+	                                 offsetof(mlv_nn_spec,
+	                                          return_sequences),
+	                                 "every step's output, or the last", 0},
+	[MLV_NN_SET_STEPS] = {"steps", MLV_NN_TYPE_SIZE, 1, MAX_DIM, 0, 0,
+	                      offsetof(mlv_nn_spec, steps),
+	                      "how many times to repeat the vector", 0},
+	[MLV_NN_SET_RATE] = {"rate", MLV_NN_TYPE_FLOAT, 0, 1, 1, 0,
+	                     offsetof(mlv_nn_spec, rate),
+	                     "the probability of zeroing a value", 0},
+	[MLV_NN_SET_SIGMA] = {"sigma", MLV_NN_TYPE_FLOAT, 0, 1e6, 0, 0,
+	                      offsetof(mlv_nn_spec, sigma),
+	                      "the standard deviation of the noise", 0},
+	[MLV_NN_SET_KL_WEIGHT] = {"kl_weight", MLV_NN_TYPE_FLOAT, 0, 1e6, 0, 1,
+	                          offsetof(mlv_nn_spec, kl_weight),
+	                          "the weight of the KL term", 0},
+	[MLV_NN_SET_WARMUP] = {"warmup", MLV_NN_TYPE_SIZE, 0, 1e9, 0, 0,
+	                       offsetof(mlv_nn_spec, warmup),
+	                       "steps over which the KL weight rises from 0", 0},
+	[MLV_NN_SET_CONTRACTIVE] = {"contractive", MLV_NN_TYPE_FLOAT, 0, 1e6, 0,
+	                            0, offsetof(mlv_nn_spec, contractive),
+	                            "the weight of the Jacobian penalty", 1},
+	[MLV_NN_SET_FILTERS] = {"filters", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 0,
+	                        offsetof(mlv_nn_spec, filters),
+	                        "the number of output channels", 0},
+	[MLV_NN_SET_KERNEL] = {"kernel", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 0,
+	                       offsetof(mlv_nn_spec, kernel),
+	                       "the kernel's steps", 0},
+	[MLV_NN_SET_KERNEL_FREQ] = {"kernel_freq", MLV_NN_TYPE_SIZE, 1, 1 << 16,
+	                            0, 1, offsetof(mlv_nn_spec, kernel_freq),
+	                            "the kernel's frequencies", 0},
+	[MLV_NN_SET_CHANNELS] = {"channels", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 1,
+	                         offsetof(mlv_nn_spec, channels),
+	                         "the input's channels", 0},
+	[MLV_NN_SET_POOL] = {"pool", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0, 1,
+	                     offsetof(mlv_nn_spec, pool), "steps pooled", 0},
+	[MLV_NN_SET_POOL_FREQ] = {"pool_freq", MLV_NN_TYPE_SIZE, 1, 1 << 16, 0,
+	                          1, offsetof(mlv_nn_spec, pool_freq),
+	                          "frequencies pooled", 0},
+};
+
+const mlv_nn_setting_info *
+mlv_nn_setting_get(mlv_nn_setting s)
+{
+	return &settings[s];
+}
+
+unsigned
+mlv_nn_kind_settings(mlv_nn_kind kind)
+{
+	return kind < MLV_NN_KIND_COUNT ? kinds[kind].settings : 0;
+}
+
+unsigned
+mlv_nn_kind_required(mlv_nn_kind kind)
+{
+	return kind < MLV_NN_KIND_COUNT ? kinds[kind].required : 0;
+}
+
+double
+mlv_nn_spec_value(const mlv_nn_spec *spec, mlv_nn_setting s)
+{
+	const char *f = (const char *)spec + settings[s].offset;
+	switch (settings[s].type) {
+	case MLV_NN_TYPE_SIZE:
+		return (double)*(const size_t *)f;
+	case MLV_NN_TYPE_FLOAT:
+		return *(const float *)f;
+	case MLV_NN_TYPE_BOOL:
+		return *(const int *)f;
+	case MLV_NN_TYPE_ACT:
+	default:
+		return (double)*(const mlv_nn_act *)f;
+	}
+}
+
+void
+mlv_nn_spec_set(mlv_nn_spec *spec, mlv_nn_setting s, double v)
+{
+	char *f = (char *)spec + settings[s].offset;
+	switch (settings[s].type) {
+	case MLV_NN_TYPE_SIZE:
+		*(size_t *)f = (size_t)v;
+		break;
+	case MLV_NN_TYPE_FLOAT:
+		*(float *)f = (float)v;
+		break;
+	case MLV_NN_TYPE_BOOL:
+		*(int *)f = v != 0;
+		break;
+	case MLV_NN_TYPE_ACT:
+	default:
+		*(mlv_nn_act *)f = (mlv_nn_act)(int)v;
+		break;
+	}
+}
+
+mlv_nn_spec
+mlv_nn_spec_default(mlv_nn_kind kind)
+{
+	mlv_nn_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.kind = kind;
+	for (int s = 0; s < MLV_NN_SET_COUNT; s++)
+		mlv_nn_spec_set(&spec, (mlv_nn_setting)s, settings[s].def);
+	return spec;
+}
 
 const char *
 mlv_nn_kind_name(mlv_nn_kind kind)
@@ -743,7 +1534,8 @@ mlv_nn_kind_parse(const char *name, mlv_nn_kind *kind)
 	return -1;
 }
 
-static const char *const loss_names[MLV_LOSS_COUNT] = {"mse"};
+static const char *const loss_names[MLV_LOSS_COUNT] = {"mse",
+                                                        "cross_entropy"};
 
 const char *
 mlv_nn_loss_name(mlv_nn_loss loss)
@@ -818,7 +1610,8 @@ mlv_nn_add(mlv_nn *nn, const mlv_nn_spec *spec, char *err, size_t errlen)
 		         "of range", l.in_steps, l.in_features);
 		return -1;
 	}
-	if (kinds[spec->kind].setup(&l, err, errlen))
+	if (kinds[spec->kind].setup(&l, err, errlen) ||
+	    (kinds[spec->kind].link && kinds[spec->kind].link(nn, err, errlen)))
 		return -1;
 	if (nn->nlayers == nn->layers_cap) {
 		nn->layers_cap = nn->layers_cap ? 2 * nn->layers_cap : 8;
@@ -901,6 +1694,12 @@ mlv_nn_out_size(const mlv_nn *nn)
 {
 	return nn->nlayers ? mlv_nn_layer_size(nn, nn->nlayers - 1)
 	                   : mlv_nn_in_size(nn);
+}
+
+size_t
+mlv_nn_target_size(const mlv_nn *nn)
+{
+	return nn->loss == MLV_LOSS_CROSS_ENTROPY ? 1 : mlv_nn_out_size(nn);
 }
 
 size_t
@@ -1011,6 +1810,12 @@ mlv_nn_encode(mlv_nn *nn, const float *x, size_t batch)
 }
 
 const float *
+mlv_nn_forward_to(mlv_nn *nn, const float *x, size_t batch, size_t last)
+{
+	return forward_range(nn, 0, last, x, batch, 0);
+}
+
+const float *
 mlv_nn_decode(mlv_nn *nn, const float *z, size_t batch)
 {
 	return forward_range(nn, nn->latent + 1, nn->nlayers - 1, z, batch, 0);
@@ -1024,6 +1829,10 @@ mlv_nn_loss_value(mlv_nn *nn, const float *target, size_t batch)
 	size_t n = batch * mlv_nn_out_size(nn);
 	double loss = 0;
 	switch (nn->loss) {
+	case MLV_LOSS_CROSS_ENTROPY:
+		loss = mlv_nn_xent_forward(out, target, nn->class_weight, batch,
+		                           mlv_nn_out_size(nn));
+		break;
 	case MLV_LOSS_MSE:
 	default:
 		loss = mlv_nn_mse_forward(out, target, n);
@@ -1038,6 +1847,10 @@ loss_backward(mlv_nn *nn, const float *target, size_t batch)
 	mlv_nn_layer *last = &nn->layers[nn->nlayers - 1];
 	size_t n = batch * mlv_nn_out_size(nn);
 	switch (nn->loss) {
+	case MLV_LOSS_CROSS_ENTROPY:
+		mlv_nn_xent_backward(last->dout, last->out, target,
+		                     nn->class_weight, batch, mlv_nn_out_size(nn));
+		break;
 	case MLV_LOSS_MSE:
 	default:
 		mlv_nn_mse_backward(last->dout, last->out, target, n);
@@ -1082,6 +1895,21 @@ mlv_nn_update(mlv_nn *nn)
 }
 
 double
+mlv_nn_clip_grad(mlv_nn *nn, double max)
+{
+	double sq = 0;
+	for (size_t i = 0; i < nn->nparams; i++)
+		sq += (double)nn->grads[i] * nn->grads[i];
+	double norm = sqrt(sq);
+	if (norm > max) {
+		float k = (float)(max / (norm + 1e-6));
+		for (size_t i = 0; i < nn->nparams; i++)
+			nn->grads[i] *= k;
+	}
+	return norm;
+}
+
+double
 mlv_nn_train_step(mlv_nn *nn, const float *x, const float *target,
                   size_t batch)
 {
@@ -1089,6 +1917,8 @@ mlv_nn_train_step(mlv_nn *nn, const float *x, const float *target,
 	mlv_nn_forward(nn, x, batch, 1);
 	double loss = mlv_nn_loss_value(nn, target, batch);
 	mlv_nn_backward(nn, x, target, batch);
+	if (nn->clip_norm > 0)
+		nn->grad_norm = mlv_nn_clip_grad(nn, nn->clip_norm);
 	mlv_nn_update(nn);
 	return loss;
 }

@@ -30,19 +30,21 @@
  * operations, and with a switch per operation a new kind would be spread
  * over four places in the engine; with the table it is its plain function
  * pair plus one table entry, and the engine (allocation, chaining, zeroing,
- * Adam, the sizes table, saving) is untouched.  The hooks the planned kinds
- * need are there:
- *   - VAE sampling (reparameterisation z = mu + exp(logvar/2) eps): a layer
- *     of 2L features in and L out, eps drawn from nn->rng and kept in its
- *     cache; its forward returns an auxiliary loss (the KL term), which
- *     mlv_nn_loss() adds, and its backward adds the KL gradient itself.
- *   - Convolutions: a kind whose setup maps (steps, features) to
- *     (steps', filters); im2col into its scratch, then mlv_nn_gemm.
- *   - Batch norm: forward's `train` flag already selects batch or running
- *     statistics; the running statistics would be tensors excluded from
- *     Adam (a per-tensor trainable flag in mlv_nn_tensor).
- *   - Softmax classifiers: a new mlv_nn_loss value (cross-entropy) handled
- *     in the one loss switch in nn.c, with targets given as class indices.
+ * Adam, the sizes table, saving) is untouched.  Its settings and their
+ * model-file keys are described once too (mlv_nn_setting_get), so the
+ * YAML reader and writer need no edit either.  Hooks in use:
+ *   - vae (reparameterisation z = mu + exp(logvar/2) eps): 2L features in
+ *     and L out, eps drawn from nn->rng and kept in its cache; its forward
+ *     returns an auxiliary loss (the KL term), which mlv_nn_loss_value()
+ *     adds, and its backward adds the KL gradient itself.
+ *   - Softmax classifiers: MLV_LOSS_CROSS_ENTROPY in the one loss switch,
+ *     with targets given as class indices.
+ *   - batchnorm: forward's `train` flag selects batch or running
+ *     statistics; the running statistics are tensors of the block whose
+ *     gradients stay 0, which Adam leaves as they are.
+ *   - conv2d: setup maps (steps, frequencies x channels) to (steps',
+ *     frequencies' x filters); im2col into its cache, then the dense
+ *     layer's product.
  *
  * Conventions.  Sizes are size_t; every product of sizes that is allocated
  * is checked.  Functions that can fail return -1 with a message in err;
@@ -176,6 +178,20 @@ void mlv_nn_mse_backward(float *dout, const float *out, const float *target,
 void mlv_nn_mse_rows(float *err, const float *out, const float *target,
                      size_t rows, size_t cols);
 
+/* Softmax cross-entropy of n rows of logits (n x classes) against class
+ * indices target[i] (as floats, each below classes), weighted by
+ * weight[class] (NULL: all 1) as in PyTorch's CrossEntropyLoss:
+ * sum_i w[y_i] (logsumexp(z_i) - z_i[y_i]) / sum_i w[y_i], in double. */
+double mlv_nn_xent_forward(const float *logits, const float *target,
+                           const float *weight, size_t n, size_t classes);
+/* dlogits += w[y_i] / sum w (softmax(z_i) - onehot(y_i)). */
+void mlv_nn_xent_backward(float *dlogits, const float *logits,
+                          const float *target, const float *weight, size_t n,
+                          size_t classes);
+/* Rows whose largest logit is at their target class. */
+size_t mlv_nn_xent_correct(const float *logits, const float *target,
+                           size_t n, size_t classes);
+
 /* ---- Adam ---- */
 
 /* Kingma and Ba 2015 with PyTorch's arithmetic (torch.optim.Adam, no
@@ -202,14 +218,30 @@ typedef enum {
 	MLV_NN_DROPOUT,    /* rate; identity at inference */
 	MLV_NN_LSTM,       /* units, return_sequences */
 	MLV_NN_REPEAT,     /* steps; input of one step */
+	MLV_NN_NOISE,      /* sigma; identity at inference */
+	MLV_NN_VAE,        /* kl_weight, warmup; 2L features in, L out */
+	MLV_NN_CONTRACTIVE,/* contractive (the weight); after a dense and its
+	                    * activation */
+	MLV_NN_BATCHNORM,  /* per feature; batch or running statistics */
+	MLV_NN_CONV2D,     /* filters, kernel, kernel_freq, channels */
+	MLV_NN_MAXPOOL,    /* pool, pool_freq, channels */
+	MLV_NN_FLATTEN,    /* steps x features to one step */
 	MLV_NN_KIND_COUNT
 } mlv_nn_kind;
 
-/* "dense", "activation", "dropout", "lstm", "repeat"; -1 if unknown. */
+/* "dense", "activation", "dropout", "lstm", "repeat", "noise", "vae",
+ * "contractive", "batchnorm", "conv2d", "maxpool", "flatten"; -1 if
+ * unknown. */
 const char *mlv_nn_kind_name(mlv_nn_kind kind);
 int mlv_nn_kind_parse(const char *name, mlv_nn_kind *kind);
 
-typedef enum { MLV_LOSS_MSE, MLV_LOSS_COUNT } mlv_nn_loss;
+/* mse: the output against a target of its shape.  cross_entropy: the
+ * output is one logit per class and the target one value per sample, the
+ * class index (0 to classes - 1) as a float; softmax and the negative log
+ * likelihood, weighted by nn->class_weight when set, as PyTorch's
+ * CrossEntropyLoss(weight=w): sum_i w[y_i] (-log p_i[y_i]) / sum_i w[y_i]. */
+typedef enum { MLV_LOSS_MSE, MLV_LOSS_CROSS_ENTROPY, MLV_LOSS_COUNT }
+	mlv_nn_loss;
 const char *mlv_nn_loss_name(mlv_nn_loss loss);
 int mlv_nn_loss_parse(const char *name, mlv_nn_loss *loss);
 
@@ -220,10 +252,69 @@ typedef struct {
 	size_t units;         /* dense, lstm: output features */
 	mlv_nn_act act;       /* activation */
 	float slope;          /* activation leaky_relu: negative slope */
-	float rate;           /* dropout: probability of zeroing, [0, 1) */
 	int return_sequences; /* lstm: every step's h, or the last only */
 	size_t steps;         /* repeat: output steps */
+	float rate;           /* dropout: probability of zeroing, [0, 1) */
+	float sigma;          /* noise: standard deviation */
+	float kl_weight;      /* vae: weight of the KL term */
+	size_t warmup;        /* vae: steps over which that weight rises
+	                       * linearly from 0 (0: none) */
+	float contractive;    /* contractive: weight of ||J||_F^2 */
+	/* conv2d and maxpool see a sample as time (steps) x frequency x
+	 * channels, channels last: features = frequencies x channels. */
+	size_t filters;       /* conv2d: output channels */
+	size_t kernel;        /* conv2d: kernel steps (time) */
+	size_t kernel_freq;   /* conv2d: kernel frequencies */
+	size_t channels;      /* conv2d, maxpool: input channels */
+	size_t pool;          /* maxpool: steps pooled (time) */
+	size_t pool_freq;     /* maxpool: frequencies pooled */
 } mlv_nn_spec;
+
+/* ---- layer settings ----
+ * Every setting of mlv_nn_spec, described once: its key in the model
+ * files, its type, range, default and meaning.  With the kinds table's
+ * lists of which settings a kind takes and requires, this is all the YAML
+ * reader and writer (model-config.c) know of a kind: a new kind adds its
+ * settings here and its row to the kinds table in nn.c. */
+typedef enum {
+	MLV_NN_SET_UNITS, MLV_NN_SET_ACT, MLV_NN_SET_SLOPE,
+	MLV_NN_SET_RETURN_SEQUENCES, MLV_NN_SET_STEPS, MLV_NN_SET_RATE,
+	MLV_NN_SET_SIGMA, MLV_NN_SET_KL_WEIGHT, MLV_NN_SET_WARMUP,
+	MLV_NN_SET_CONTRACTIVE, MLV_NN_SET_FILTERS, MLV_NN_SET_KERNEL,
+	MLV_NN_SET_KERNEL_FREQ, MLV_NN_SET_CHANNELS, MLV_NN_SET_POOL,
+	MLV_NN_SET_POOL_FREQ, MLV_NN_SET_COUNT
+} mlv_nn_setting;
+
+typedef enum {
+	MLV_NN_TYPE_SIZE,  /* size_t in [lo, hi] */
+	MLV_NN_TYPE_FLOAT, /* float in [lo, hi], or [lo, hi) when hi_open */
+	MLV_NN_TYPE_BOOL,  /* int, 0 or 1: true/false, yes/no */
+	MLV_NN_TYPE_ACT    /* mlv_nn_act by name */
+} mlv_nn_type;
+
+typedef struct {
+	const char *key;   /* as in the model files */
+	mlv_nn_type type;
+	double lo, hi;
+	int hi_open;
+	double def;        /* default (an mlv_nn_act for TYPE_ACT) */
+	size_t offset;     /* of the field in mlv_nn_spec */
+	const char *help;  /* what it means, for "missing 'key' (help)" */
+	int quiet;         /* written only when not the default: settings
+	                    * newer than the model format, whose older
+	                    * descriptions must normalise to the same text */
+} mlv_nn_setting_info;
+
+const mlv_nn_setting_info *mlv_nn_setting_get(mlv_nn_setting s);
+/* Bit 1u << s for each setting s the kind takes, and of those it
+ * requires. */
+unsigned mlv_nn_kind_settings(mlv_nn_kind kind);
+unsigned mlv_nn_kind_required(mlv_nn_kind kind);
+/* A spec of kind with every setting at its default. */
+mlv_nn_spec mlv_nn_spec_default(mlv_nn_kind kind);
+/* Setting s of spec as a double (an act as its number), and set it. */
+double mlv_nn_spec_value(const mlv_nn_spec *spec, mlv_nn_setting s);
+void mlv_nn_spec_set(mlv_nn_spec *spec, mlv_nn_setting s, double v);
 
 #define MLV_NN_MAX_TENSORS 4
 
@@ -255,11 +346,16 @@ typedef struct {
 	size_t latent;         /* layer whose output is the latent */
 	int has_latent;
 	mlv_nn_loss loss;
+	const float *class_weight; /* cross_entropy: NULL, or one per class
+	                            * (the caller's) */
 	/* The parameter block and its mirrors, nparams floats each, in one
 	 * allocation; tensors in layer order. */
 	size_t nparams;
 	float *params, *grads, *m, *v;
 	mlv_adam adam;
+	double clip_norm;      /* > 0: gradients longer than this (L2 over
+	                        * the block) are scaled to it before a step */
+	double grad_norm;      /* the last train step's norm, before clipping */
 	uint64_t step;         /* Adam steps taken */
 	mlv_rng rng;           /* dropout masks; seeded by the caller */
 	/* Activations for up to max_batch samples (mlv_nn_alloc). */
@@ -296,6 +392,9 @@ int mlv_nn_alloc(mlv_nn *nn, size_t max_batch, char *err, size_t errlen);
 size_t mlv_nn_in_size(const mlv_nn *nn);
 size_t mlv_nn_out_size(const mlv_nn *nn);
 size_t mlv_nn_layer_size(const mlv_nn *nn, size_t i);
+/* Floats per sample of the loss's target: the output's for mse, 1 (the
+ * class) for cross_entropy. */
+size_t mlv_nn_target_size(const mlv_nn *nn);
 /* The latent's floats per sample (0 without a latent). */
 size_t mlv_nn_latent_size(const mlv_nn *nn);
 
@@ -306,10 +405,13 @@ const float *mlv_nn_forward(mlv_nn *nn, const float *x, size_t batch,
                             int train);
 /* Inference through layers 0..latent; returns batch x latent_size. */
 const float *mlv_nn_encode(mlv_nn *nn, const float *x, size_t batch);
+/* Inference through layers 0..last; returns batch x layer_size(last). */
+const float *mlv_nn_forward_to(mlv_nn *nn, const float *x, size_t batch,
+                               size_t last);
 /* Inference from the latent through the remaining layers. */
 const float *mlv_nn_decode(mlv_nn *nn, const float *z, size_t batch);
-/* Loss of the last forward's output against target (batch x out_size),
- * plus any auxiliary loss the layers returned. */
+/* Loss of the last forward's output against target (batch x
+ * mlv_nn_target_size), plus any auxiliary loss the layers returned. */
 double mlv_nn_loss_value(mlv_nn *nn, const float *target, size_t batch);
 /* After a forward with train set, on the same x: add the loss gradient
  * with respect to every parameter into nn->grads.  With dinput set (tests),
@@ -319,7 +421,11 @@ void mlv_nn_backward(mlv_nn *nn, const float *x, const float *target,
 void mlv_nn_zero_grad(mlv_nn *nn);
 /* One Adam step over the whole block with nn->adam; increments nn->step. */
 void mlv_nn_update(mlv_nn *nn);
-/* zero_grad, forward (train), loss, backward, update; returns the loss. */
+/* Scale nn->grads to norm max when its L2 norm (in double) is larger, as
+ * PyTorch's clip_grad_norm_ (by max / (norm + 1e-6)); returns the norm. */
+double mlv_nn_clip_grad(mlv_nn *nn, double max);
+/* zero_grad, forward (train), loss, backward, clipping when
+ * nn->clip_norm > 0, update; returns the loss. */
 double mlv_nn_train_step(mlv_nn *nn, const float *x, const float *target,
                          size_t batch);
 /* Per-sample reconstruction error (MSE of the inference output against x)

@@ -735,17 +735,25 @@ str(FILE *f, const char *s, int flags)
 	mlv_plot_string(f, s, flags);
 }
 
-/* colnames[i] of r (malloc'd), or NULL. */
+/* The i-th name of the comma-separated list in r's key (malloc'd), or
+ * NULL. */
 static char *
-colname(const mlv_record *r, size_t i)
+listed_name(const mlv_record *r, const char *key, size_t i)
 {
-	const char *c = mlv_meta_get(r, "colnames");
+	const char *c = mlv_meta_get(r, key);
 	for (; c && i; i--)
 		if ((c = strchr(c, ',')))
 			c++;
 	if (!c || !*c)
 		return NULL;
 	return strndup(c, strcspn(c, ","));
+}
+
+/* colnames[i] of r (malloc'd), or NULL. */
+static char *
+colname(const mlv_record *r, size_t i)
+{
+	return listed_name(r, "colnames", i);
 }
 
 /* colnames[i] of r, or prefix and i + base (malloc'd). */
@@ -1604,6 +1612,21 @@ column_tics(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol)
 	}
 }
 
+/* x tics naming the rows from rownames (mlv-eval's confusion matrix:
+ * true classes), at most about 32. */
+static void
+row_tics(FILE *f, const mlv_record *r)
+{
+	size_t step = (r->rows + 31) / 32;
+	fputs("set xtics rotate by -30 left (", f);
+	for (size_t i = 0; i < r->rows; i += step) {
+		char *name = listed_name(r, "rownames", i);
+		str(f, name ? name : "", MLV_PLOT_ONELINE);
+		fprintf(f, " %zu%s", i, i + step < r->rows ? ", " : ")\n");
+		free(name);
+	}
+}
+
 /* What the columns of a record of mlv-spec are (mel bands from fmin to
  * fmax Hz, MFCCs, pitch classes), into buf; "column" for anything else. */
 static void
@@ -1616,7 +1639,8 @@ feature_name(const mlv_record *r, const char *kind, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", !strcmp(kind, "mel") ? "mel band" :
 		         !strcmp(kind, "mfcc") ? "MFCC" : !strcmp(kind, "chroma") ?
-		         "pitch class" : "column");
+		         "pitch class" : !strcmp(kind, "confusion") ?
+		         "predicted class" : "column");
 }
 
 /* The colour bar's name: a similarity's measure, or the unit of a
@@ -1627,6 +1651,8 @@ value_name(const mlv_record *r, const char *kind)
 	const char *measure = mlv_meta_get(r, "measure");
 	if (measure)
 		return measure;
+	if (!strcmp(kind, "confusion"))
+		return "rows";
 	if (strcmp(kind, "spec") && strcmp(kind, "mel"))
 		return NULL;
 	const char *scale = mlv_meta_get(r, "scale"), *power;
@@ -1655,7 +1681,8 @@ heatmap_axes(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol,
 	if (!square && !sorted && !strcmp(kind, "spec") &&
 	    (mlv_meta_get_double(r, "df", &df) || !(df > 0)))
 		df = 0;
-	fprintf(f, "set xlabel '%s'\nset ylabel ", timed ? "time (s)" : "row");
+	fprintf(f, "set xlabel '%s'\nset ylabel ", timed ? "time (s)" :
+	        !strcmp(kind, "confusion") ? "true class" : "row");
 	str(f, square ? "time (s)" : sorted ? "column, by variance" :
 	    df > 0 ? "frequency (Hz)" : name, MLV_PLOT_ONELINE);
 	putc('\n', f);
@@ -1681,6 +1708,8 @@ heatmap_axes(FILE *f, const mlv_record *r, const uint32_t *col, size_t ncol,
 	if (!square && !(df > 0) &&
 	    (sorted || ncol < r->cols || mlv_meta_get(r, "colnames")))
 		column_tics(f, r, col, ncol);
+	if (!timed && mlv_meta_get(r, "rownames"))
+		row_tics(f, r);
 	return df;
 }
 

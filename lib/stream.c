@@ -464,6 +464,13 @@ mlv_reader_offset(const mlv_reader *rd)
 	return rd->offset;
 }
 
+void
+mlv_reader_set_origin(mlv_reader *rd, uint64_t offset, uint64_t index)
+{
+	rd->consumed = offset;
+	rd->index = index;
+}
+
 uint64_t
 mlv_reader_tell(const mlv_reader *rd)
 {

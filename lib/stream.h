@@ -124,6 +124,10 @@ uint64_t mlv_reader_tell(const mlv_reader *rd);
 /* Count a record of another format (.npy, text) starting here, so that
  * mlv_reader_where() and mlv_reader_index() name it too. */
 void mlv_reader_mark_record(mlv_reader *rd);
+/* Before the first read: number what follows as record index + 1 at
+ * byte offset, for a reader over records fetched from the middle of a
+ * stream (lib/index.c), so that messages name their true place. */
+void mlv_reader_set_origin(mlv_reader *rd, uint64_t offset, uint64_t index);
 /* Raw bytes not yet consumed, for tools that sniff other formats first. */
 int mlv_reader_peek(mlv_reader *rd, const unsigned char **buf, size_t *len,
                     size_t want);

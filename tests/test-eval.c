@@ -1,6 +1,8 @@
 /* test-eval.c - L-BFGS, the logistic-regression probe against
  * scikit-learn, neighbour agreement, chance level, classifier scores,
- * cluster ids and boundary matching.
+ * cluster ids and boundary matching; ridge regression, R^2 and Spearman
+ * against scikit-learn and scipy (constants computed with them), group
+ * k-folds.
  *
  * The scikit-learn reference is a fixture made by tests/ref/eval-sklearn.py
  * and committed as tests/ref/eval-{train,test,logreg}.tsv, read from
@@ -1089,6 +1091,189 @@ TEST(track_accuracy_by_majority_vote)
 	mlv_points_free(&p);
 }
 
+/* ---- regression probes and cross-validation ------------------------- */
+
+/* scipy.stats.spearmanr(a, b).correlation, scipy 1.x, ties averaged */
+TEST(spearman_with_ties_matches_scipy)
+{
+	static const double a[8] = {1, 2, 2, 3, 3, 3, 4, 5};
+	static const double b[8] = {2, 1, 4, 4, 3, 6, 5, 5};
+	static const double c[6] = {0.5, 0.5, 0.5, 1, 1, 2};
+	static const double d[6] = {3, 1, 2, 2, 2, 7};
+	/* scipy.stats.rankdata(b): 2 1 4.5 4.5 3 8 6.5 6.5 */
+	static const double rb[8] = {2, 1, 4.5, 4.5, 3, 8, 6.5, 6.5};
+	double r[8];
+	mlv_rank_average(b, 8, r);
+	for (int i = 0; i < 8; i++)
+		CHECK_NEAR(r[i], rb[i], 0);
+	CHECK_NEAR(mlv_spearman(a, b, 8), 0.7144097497387378, 1e-14);
+	CHECK_NEAR(mlv_spearman(c, d, 6), 0.4918693768379647, 1e-14);
+	CHECK_NEAR(mlv_spearman(b, b, 8), 1, 1e-15);
+	static const double same[3] = {1, 1, 1};
+	CHECK(isnan(mlv_spearman(same, a, 3)));
+	CHECK(isnan(mlv_spearman(a, b, 1)));
+	/* within groups: group 0 the first 5 rows, 1 the last 3, 2 none */
+	static const int32_t g[8] = {0, 0, 0, 0, 0, 1, 1, 1};
+	double rho[3];
+	mlv_spearman_within(a, b, g, 8, 3, rho);
+	CHECK_NEAR(rho[0], mlv_spearman(a, b, 5), 1e-15);
+	CHECK_NEAR(rho[1], mlv_spearman(a + 5, b + 5, 3), 1e-15);
+	CHECK(isnan(rho[2]));
+}
+
+/* sklearn.metrics.r2_score([1, 2, 3, 4], [1.5, 2, 2.5, 5]) */
+TEST(r2_matches_scikit_learn)
+{
+	static const double y[4] = {1, 2, 3, 4}, p[4] = {1.5, 2, 2.5, 5};
+	CHECK_NEAR(mlv_r2(y, p, 4), 0.7, 1e-15);
+	static const double c[3] = {2, 2, 2};
+	CHECK(isnan(mlv_r2(c, p, 3)));
+}
+
+/* make_pipeline(StandardScaler(), Ridge(alpha)) of scikit-learn 1.2 on
+ * the float32 rows as float64: coef_, intercept_, predict */
+TEST(ridge_matches_scikit_learn)
+{
+	static const float x[7 * 3] = {1, 2, 0.5f, 2, 1, 0.1f, 3, 4, 0.7f,
+	                               4, 3, 0.2f, 5, 6, 0.9f, 6, 5, 0.3f,
+	                               7, 8, 0.4f};
+	static const double y[7] = {1, 2.5, 2, 4.5, 4, 6.5, 6};
+	static const float xt[2 * 3] = {2.5f, 2.5f, 0.3f, 8, 9, 1};
+	static const double alpha[2] = {1, 0};
+	static const double coef[2][3] = {
+		{1.3671349914980266, 0.3007502685947671, -0.5638114018169386},
+		{2.80760870708109, -1.1266649106242819, -0.1475674892894097}};
+	static const double pred[2][2] = {{2.847450921810137, 5.971440258419845},
+	                                  {2.5902173824648234,
+	                                   6.6336956526358755}};
+	for (int a = 0; a < 2; a++) {
+		mlv_ridge m;
+		double p[2];
+		CHECK_INT(mlv_ridge_fit(&m, x, 7, 3, y, alpha[a], NULL, 0), 0);
+		for (int j = 0; j < 3; j++)
+			CHECK_NEAR(m.coef[j], coef[a][j], 1e-9);
+		CHECK_NEAR(m.intercept, 3.7857142857142856, 1e-14);
+		mlv_ridge_predict(&m, xt, 2, p);
+		CHECK_NEAR(p[0], pred[a][0], 1e-9);
+		CHECK_NEAR(p[1], pred[a][1], 1e-9);
+		mlv_ridge_free(&m);
+	}
+	/* fewer rows than columns: the dual system, alpha 0.5 */
+	static const float w[3 * 5] = {1, 2, 3, 4, 5, 2, 0, 1, 3, 3,
+	                               0, 1, 1, 0, 2};
+	static const double yw[3] = {1, 2, 0.5};
+	static const double cw[5] = {0.3129038801254638, -0.21843054086463473,
+	                             -0.07156672371394995, 0.17584864828406863,
+	                             0.034797639317601714};
+	static const float ones[5] = {1, 1, 1, 1, 1};
+	mlv_ridge m;
+	double p;
+	CHECK_INT(mlv_ridge_fit(&m, w, 3, 5, yw, 0.5, NULL, 0), 0);
+	for (int j = 0; j < 5; j++)
+		CHECK_NEAR(m.coef[j], cw[j], 1e-9);
+	mlv_ridge_predict(&m, ones, 1, &p);
+	CHECK_NEAR(p, 1.0142245311316234, 1e-9);
+	mlv_ridge_free(&m);
+	/* alpha 0 and collinear columns: singular, said */
+	static const float col[4 * 2] = {1, 2, 2, 4, 3, 6, 4, 8};
+	static const double yc[4] = {1, 2, 0.5, 3};
+	char err[256] = "";
+	CHECK_INT(mlv_ridge_fit(&m, col, 4, 2, yc, 0, err, sizeof err), -1);
+	CHECK(strstr(err, "singular") != NULL);
+	mlv_ridge_free(&m);
+}
+
+/* Every group in one fold; each class's groups spread over the folds;
+ * the same folds for a seed. */
+TEST(group_folds_are_stratified_and_seeded)
+{
+	/* 10 groups of 3 rows: groups 0-5 class 0, 6-8 class 1, 9 class 2 */
+	enum { G = 10, R = 3, K = 3 };
+	int32_t group[G * R], cls[G * R], fold[G], again[G];
+	for (int i = 0; i < G * R; i++) {
+		group[i] = i / R;
+		cls[i] = group[i] < 6 ? 0 : group[i] < 9 ? 1 : 2;
+	}
+	size_t ng[3];
+	CHECK_INT(mlv_group_folds(group, cls, G * R, G, 3, K, 7, fold, ng, NULL,
+	                          0), 0);
+	CHECK_INT(ng[0], 6);
+	CHECK_INT(ng[1], 3);
+	CHECK_INT(ng[2], 1);
+	int per[K][3] = {{0}}, groups[K] = {0};
+	for (int g = 0; g < G; g++) {
+		CHECK(fold[g] >= 0 && fold[g] < K);
+		per[fold[g]][g < 6 ? 0 : g < 9 ? 1 : 2]++;
+		groups[fold[g]]++;
+	}
+	for (int f = 0; f < K; f++) {
+		CHECK_INT(per[f][0], 2); /* 6 groups over 3 folds */
+		CHECK_INT(per[f][1], 1);
+		CHECK(groups[f] >= 3 && groups[f] <= 4);
+	}
+	CHECK_INT(mlv_group_folds(group, cls, G * R, G, 3, K, 7, again, NULL,
+	                          NULL, 0), 0);
+	CHECK(!memcmp(fold, again, sizeof fold));
+	int differ = 0;
+	for (uint64_t seed = 8; seed < 12 && !differ; seed++) {
+		mlv_group_folds(group, cls, G * R, G, 3, K, seed, again, NULL, NULL,
+		                0);
+		differ = memcmp(fold, again, sizeof fold) != 0;
+	}
+	CHECK(differ);
+	char err[256] = "";
+	CHECK_INT(mlv_group_folds(group, NULL, G * R, G, 0, 11, 0, fold, NULL,
+	                          err, sizeof err), -1);
+	CHECK_STR(err, "10 groups for 11 folds: every fold needs a group");
+}
+
+/* mean and sample sd of 0.5 0.25 0.75 1 and a NaN left out: 0.625 and
+ * sqrt(((0.125)^2 + (0.375)^2 + (0.125)^2 + (0.375)^2) / 3) */
+TEST(mean_and_sd_over_folds)
+{
+	static const double v[5] = {0.5, 0.25, NAN, 0.75, 1};
+	double mean, sd;
+	CHECK_INT(mlv_mean_sd(v, 5, &mean, &sd), 4);
+	CHECK_NEAR(mean, 0.625, 1e-15);
+	CHECK_NEAR(sd, sqrt((2 * 0.125 * 0.125 + 2 * 0.375 * 0.375) / 3), 1e-15);
+	CHECK_INT(mlv_mean_sd(v + 2, 1, &mean, &sd), 0);
+	CHECK(isnan(mean) && isnan(sd));
+	CHECK_INT(mlv_mean_sd(v, 1, &mean, &sd), 1);
+	CHECK(mean == 0.5 && sd == 0);
+}
+
+TEST(numeric_labels_parse_strictly)
+{
+	static const char *const meta[4] = {
+		"label.v=60 label.p=a label.i=x", "label.v=-3.5e1 label.p=b label.i=x",
+		"label.v=7 label.p=a label.i=y", "label.v=1 label.p=a label.i=x"};
+	static const float v[4] = {0, 0, 0, 0};
+	mlv_points p;
+	make_points(&p, meta, v, 4);
+	double y[4];
+	CHECK_INT(mlv_values_of_rows(&p, "label.v", y, NULL, 0), 0);
+	CHECK(y[0] == 60 && y[1] == -35 && y[2] == 7 && y[3] == 1);
+	char err[256];
+	CHECK_INT(mlv_values_of_rows(&p, "label.p", y, err, sizeof err), -1);
+	CHECK_STR(err, "t.mlv: record 1: label.p=a is not a number");
+	mlv_meta_set(&p.recs[2], "label.v", "7 dB");
+	CHECK_INT(mlv_values_of_rows(&p, "label.v", y, err, sizeof err), -1);
+	CHECK_STR(err, "t.mlv: record 3: label.v=7 dB is not a number");
+	mlv_meta_set(&p.recs[2], "label.v", "inf");
+	CHECK_INT(mlv_values_of_rows(&p, "label.v", y, err, sizeof err), -1);
+	/* groups of two keys: (a,x) (b,x) (a,y) (a,x) */
+	char *keys[2] = {"label.p", "label.i"};
+	int32_t g[4];
+	size_t ng;
+	CHECK_INT(mlv_groups_of_keys(&p, keys, 2, g, &ng, NULL, 0), 0);
+	CHECK_INT(ng, 3);
+	CHECK(g[0] == 0 && g[2] == 1 && g[1] == 2 && g[3] == 0);
+	char *nokey[1] = {"label.nope"};
+	CHECK_INT(mlv_groups_of_keys(&p, nokey, 1, g, &ng, err, sizeof err), -1);
+	CHECK_STR(err, "t.mlv: record 1: no label.nope");
+	mlv_points_free(&p);
+}
+
 int
 main(void)
 {
@@ -1111,6 +1296,12 @@ main(void)
 	RUN(knn_classifier);
 	RUN(classes_are_sorted_names);
 	RUN(matching_is_maximal_not_greedy);
+	RUN(spearman_with_ties_matches_scipy);
+	RUN(r2_matches_scikit_learn);
+	RUN(ridge_matches_scikit_learn);
+	RUN(group_folds_are_stratified_and_seeded);
+	RUN(mean_and_sd_over_folds);
+	RUN(numeric_labels_parse_strictly);
 	RUN(parse_times);
 	RUN(section_annotations);
 	RUN(sections_match_whole_trailing_path_components);

@@ -166,7 +166,7 @@ TEST(yaml_errors_name_file_line_and_problem)
 	check_error(HEAD "  - {kind: dense, units: 2}\n"
 	            "  - {kind: conv, units: 4}\n"
 	            "latent: 0\n",
-	            "t.yaml:4: layers[1]: unknown kind 'conv'", "dense, lstm");
+	            "t.yaml:4: layers[1]: unknown kind 'conv'", "dense, activation");
 	/* missing size, on the layer's line */
 	check_error(HEAD "  - kind: dense\n"
 	            "    units: 2\n"
@@ -331,7 +331,7 @@ TEST(training_epochs_lower_the_loss)
 	double first = mlv_model_loss(m, x, N);
 	mlv_epoch_report rep;
 	for (int e = 0; e < EPOCHS; e++)
-		CHECK_INT(mlv_model_train_epoch(m, x, N, &rep, err, sizeof err), 0);
+		CHECK_INT(mlv_model_train_epoch(m, x, NULL, N, &rep, err, sizeof err), 0);
 	double last = mlv_model_loss(m, x, N);
 	printf("#   sequence autoencoder: MSE %.4f -> %.4f after %d epochs "
 	       "(validation %.4f)\n", first, last, EPOCHS, rep.val_loss);
@@ -396,9 +396,9 @@ TEST(early_stopping_counts_patience)
 	/* lr 0: the weights never move, so only the first epoch improves; the
 	 * mean of batch losses changes only by rounding (other batches), which
 	 * min_delta absorbs. */
-	mlv_model_train_epoch(m, x, N, &r1, err, sizeof err);
-	mlv_model_train_epoch(m, x, N, &r2, err, sizeof err);
-	mlv_model_train_epoch(m, x, N, &r3, err, sizeof err);
+	mlv_model_train_epoch(m, x, NULL, N, &r1, err, sizeof err);
+	mlv_model_train_epoch(m, x, NULL, N, &r2, err, sizeof err);
+	mlv_model_train_epoch(m, x, NULL, N, &r3, err, sizeof err);
 	CHECK(r1.improved && !r1.stop);
 	CHECK(!r2.improved && !r2.stop);
 	CHECK(!r3.improved && r3.stop);
@@ -429,7 +429,7 @@ TEST(save_and_load_round_trip_bit_identical)
 		return;
 	}
 	mlv_epoch_report rep;
-	mlv_model_train_epoch(m, x, N, &rep, err, sizeof err);
+	mlv_model_train_epoch(m, x, NULL, N, &rep, err, sizeof err);
 	const char *path = tmp_path("m.mlv");
 	CHECK_INT(mlv_model_save(m, path, 0, err, sizeof err), 0);
 	mlv_model *l = mlv_model_load(path, err, sizeof err);
@@ -459,21 +459,18 @@ TEST(save_and_load_round_trip_bit_identical)
 	mlv_model_free(m);
 }
 
-TEST(checkpoint_resume_matches_an_uninterrupted_run)
+/* Five epochs of a, saving a checkpoint after the third; the checkpoint
+ * loaded and trained two more epochs must end with a's bits.  Consumes a. */
+static void
+check_resume(mlv_model *a, const float *x, const float *y, size_t n)
 {
-	enum { N = 120 };
 	char err[512];
-	float *x = seq_data(N);
-	mlv_model *a = seq_model(x, N);
-	CHECK(a != NULL);
-	if (!a) {
-		free(x);
-		return;
-	}
 	const char *path = tmp_path("ckpt.mlv");
 	mlv_epoch_report ra[5], rb[5];
+	size_t e0 = a->epoch;
 	for (int e = 0; e < 5; e++) {
-		mlv_model_train_epoch(a, x, N, &ra[e], err, sizeof err);
+		CHECK_INT(mlv_model_train_epoch(a, x, y, n, &ra[e], err, sizeof err),
+		          0);
 		if (e == 2)
 			CHECK_INT(mlv_model_save(a, path, 1, err, sizeof err), 0);
 	}
@@ -482,25 +479,213 @@ TEST(checkpoint_resume_matches_an_uninterrupted_run)
 		printf("#   %s\n", err);
 	CHECK(b != NULL);
 	if (b) {
-		CHECK_INT(b->epoch, 3);
+		CHECK_INT(b->epoch, e0 + 3);
 		for (int e = 3; e < 5; e++)
-			mlv_model_train_epoch(b, x, N, &rb[e], err, sizeof err);
-		size_t n = a->net->nparams;
-		CHECK(same_block(a->net->params, b->net->params, n));
-		CHECK(same_block(a->net->m, b->net->m, n));
-		CHECK(same_block(a->net->v, b->net->v, n));
+			mlv_model_train_epoch(b, x, y, n, &rb[e], err, sizeof err);
+		size_t np = a->net->nparams;
+		CHECK(same_block(a->net->params, b->net->params, np));
+		CHECK(same_block(a->net->m, b->net->m, np));
+		CHECK(same_block(a->net->v, b->net->v, np));
 		CHECK(!memcmp(&a->net->rng, &b->net->rng, sizeof a->net->rng));
 		CHECK(!memcmp(&a->shuffle, &b->shuffle, sizeof a->shuffle));
 		CHECK(a->net->step == b->net->step);
-		CHECK_INT(b->epoch, 5);
+		CHECK_INT(b->epoch, e0 + 5);
 		CHECK(ra[4].train_loss == rb[4].train_loss);
-		CHECK(ra[4].val_loss == rb[4].val_loss);
+		CHECK(ra[4].train_aux == rb[4].train_aux);
+		CHECK(!memcmp(&ra[4].val_loss, &rb[4].val_loss, sizeof(double)));
+		CHECK(!memcmp(&ra[4].val_acc, &rb[4].val_acc, sizeof(double)));
 		CHECK(a->best_loss == b->best_loss);
 		CHECK_INT(a->bad_epochs, b->bad_epochs);
+		CHECK_INT(b->nclasses, a->nclasses);
 		mlv_model_free(b);
 	}
-	free(x);
 	mlv_model_free(a);
+}
+
+TEST(checkpoint_resume_matches_an_uninterrupted_run)
+{
+	enum { N = 120 };
+	float *x = seq_data(N);
+	mlv_model *a = seq_model(x, N);
+	CHECK(a != NULL);
+	if (a)
+		check_resume(a, x, NULL, N);
+	free(x);
+}
+
+/* A model of yaml, or NULL after a failed check. */
+static mlv_model *
+yaml_model(const char *yaml)
+{
+	char err[512];
+	mlv_model_config c;
+	if (parse(&c, yaml, err, sizeof err)) {
+		printf("#   %s\n", err);
+		test_failed_checks++;
+		return NULL;
+	}
+	mlv_model *m = mlv_model_new(&c, err, sizeof err);
+	if (!m) {
+		printf("#   %s\n", err);
+		test_failed_checks++;
+	}
+	return m;
+}
+
+/* Rows of 8 values around one of three centres, the class, imbalanced
+ * 6:3:1. */
+static void
+blob_data(float *x, float *y, size_t n)
+{
+	mlv_rng g;
+	mlv_rng_seed(&g, 5);
+	for (size_t i = 0; i < n; i++) {
+		int c = i % 10 < 6 ? 0 : i % 10 < 9 ? 1 : 2;
+		y[i] = (float)c;
+		for (int j = 0; j < 8; j++)
+			x[i * 8 + j] = (float)((j % 3 == c ? 1.5 : 0) +
+			                       0.5 * mlv_rng_normal(&g));
+	}
+}
+
+static const char *vae_yaml =
+	"input: {features: 8, normalise: zscore}\n"
+	"layers:\n"
+	"  - {kind: noise, sigma: 0.1}\n"
+	"  - {kind: dense, units: 12, activation: tanh}\n"
+	"  - {kind: dense, units: 6}\n"
+	"  - {kind: vae, kl_weight: 0.5, warmup: 10, name: z}\n"
+	"  - {kind: dense, units: 12, activation: tanh}\n"
+	"  - {kind: dense, units: 8}\n"
+	"latent: z\n"
+	"optimiser: {schedule: step, step_size: 2, gamma: 0.5}\n"
+	"batch_size: 16\n"
+	"validation: 0.2\n"
+	"seed: 4\n";
+
+static const char *mlp_yaml =
+	"input: {features: 8}\n"
+	"layers:\n"
+	"  - {kind: dropout, rate: 0.1}\n"
+	"  - {kind: dense, units: 6, activation: leaky_relu, name: h}\n"
+	"  - {kind: dense, units: 3}\n"
+	"latent: h\n"
+	"loss: cross_entropy\n"
+	"target: label.c\n"
+	"class_weights: balanced\n"
+	"optimiser: {lr: 0.01, schedule: cosine, min_lr: 0.001, clip_norm: 1}\n"
+	"epochs: 30\n"
+	"batch_size: 16\n"
+	"validation: 0.25\n"
+	"seed: 6\n";
+
+TEST(learning_rate_schedules_and_clipping)
+{
+	char err[512];
+	mlv_model_config c;
+	CHECK_INT(parse(&c, mlp_yaml, err, sizeof err), 0);
+	/* cosine from 0.01 to 0.001 over 30 epochs: halfway at epoch 15 */
+	CHECK_NEAR(mlv_model_lr(&c, 0), 0.01, 1e-15);
+	CHECK_NEAR(mlv_model_lr(&c, 15), 0.0055, 1e-15);
+	CHECK_NEAR(mlv_model_lr(&c, 30), 0.001, 1e-15);
+	CHECK(c.clip_norm == 1);
+	/* the normalised text keeps them */
+	char *t = mlv_model_config_format(&c);
+	CHECK(strstr(t, "schedule: cosine, step_size: 1, gamma: 0.1, "
+	                "min_lr: 0.001, clip_norm: 1}") != NULL);
+	free(t);
+	mlv_model_config_free(&c);
+	CHECK_INT(parse(&c, vae_yaml, err, sizeof err), 0);
+	/* step: 0.001 halved every 2 epochs */
+	CHECK(mlv_model_lr(&c, 1) == 0.001 && mlv_model_lr(&c, 2) == 0.0005 &&
+	      mlv_model_lr(&c, 5) == 0.001 * 0.25);
+	mlv_model_config_free(&c);
+	check_error("input: {features: 2}\nlayers:\n  - {kind: dense, units: 1}\n"
+	            "  - {kind: dense, units: 2}\nlatent: 0\n"
+	            "optimiser: {schedule: linear}\n",
+	            "t.yaml:6: optimiser.schedule: unknown 'linear'", "cosine");
+	/* clipping: a gradient of norm 5 scaled to norm 1 */
+	mlv_nn *nn = mlv_nn_new(1, 2);
+	mlv_nn_spec d = mlv_nn_spec_default(MLV_NN_DENSE);
+	d.units = 1;
+	CHECK(mlv_nn_add(nn, &d, err, sizeof err) == 0);
+	CHECK_INT(mlv_nn_build(nn, err, sizeof err), 0);
+	nn->grads[0] = 3;
+	nn->grads[1] = 4;
+	nn->grads[2] = 0;
+	CHECK_NEAR(mlv_nn_clip_grad(nn, 10), 5, 1e-12);
+	CHECK(nn->grads[0] == 3);
+	CHECK_NEAR(mlv_nn_clip_grad(nn, 1), 5, 1e-12);
+	CHECK_NEAR(nn->grads[0], 0.6, 1e-6);
+	CHECK_NEAR(nn->grads[1], 0.8, 1e-6);
+	mlv_nn_free(nn);
+}
+
+TEST(vae_and_classifier_train_save_and_resume_bit_exactly)
+{
+	enum { N = 100 };
+	char err[512];
+	float x[N * 8], y[N];
+	blob_data(x, y, N);
+	mlv_model *v = yaml_model(vae_yaml);
+	if (v) {
+		CHECK_INT(mlv_model_latent_size(v), 3);
+		mlv_norm s;
+		mlv_norm_init(&s, MLV_NORM_ZSCORE, 1, 8);
+		mlv_norm_add(&s, x, N);
+		CHECK_INT(mlv_model_set_norm(v, &s, err, sizeof err), 0);
+		mlv_epoch_report r;
+		CHECK_INT(mlv_model_train_epoch(v, x, NULL, N, &r, err, sizeof err),
+		          0);
+		/* The KL term is part of the loss, and logged apart. */
+		CHECK(r.train_aux > 0 && r.train_aux < r.train_loss);
+		CHECK(isnan(r.train_acc) && isnan(r.val_acc));
+		mlv_model_train_epoch(v, x, NULL, N, &r, err, sizeof err);
+		mlv_model_train_epoch(v, x, NULL, N, &r, err, sizeof err);
+		CHECK(v->net->adam.lr == 0.0005); /* epoch 2 of the step schedule */
+		check_resume(v, x, NULL, N);
+	}
+	const char *names[] = {"a", "b", "c"};
+	int32_t yi[N];
+	for (size_t i = 0; i < N; i++)
+		yi[i] = (int32_t)y[i];
+	mlv_model *c = yaml_model(mlp_yaml);
+	if (c) {
+		/* Training needs the classes. */
+		mlv_epoch_report r;
+		CHECK_INT(mlv_model_train_epoch(c, x, y, N, &r, err, sizeof err), -1);
+		CHECK_INT(mlv_model_set_classes(c, (char **)names, 2, yi, N, err,
+		                                sizeof err), -1);
+		CHECK(strstr(err, "2 classes, but the last layer has 3") != NULL);
+		CHECK_INT(mlv_model_set_classes(c, (char **)names, 3, yi, N, err,
+		                                sizeof err), 0);
+		/* balanced: n / (3 n_c) for 60, 30, 10 rows */
+		CHECK_NEAR(c->class_weight[0], 100.0 / 180, 1e-7);
+		CHECK_NEAR(c->class_weight[2], 100.0 / 30, 1e-6);
+		for (int e = 0; e < 30; e++)
+			mlv_model_train_epoch(c, x, y, N, &r, err, sizeof err);
+		printf("#   classifier: accuracy %.3f, validation %.3f\n",
+		       r.train_acc, r.val_acc);
+		CHECK(r.val_acc > 0.8);
+		const char *path = tmp_path("m.mlv");
+		CHECK_INT(mlv_model_save(c, path, 0, err, sizeof err), 0);
+		mlv_model *l = mlv_model_load(path, err, sizeof err);
+		CHECK(l != NULL);
+		if (l) {
+			CHECK_INT(l->nclasses, 3);
+			CHECK_STR(l->classes[2], "c");
+			CHECK(!memcmp(l->class_weight, c->class_weight,
+			              3 * sizeof(float)));
+			CHECK_STR(l->cfg.target, "label.c");
+			mlv_model_free(l);
+		}
+		mlv_model_free(c);
+	}
+	c = yaml_model(mlp_yaml);
+	if (c) {
+		mlv_model_set_classes(c, (char **)names, 3, yi, N, err, sizeof err);
+		check_resume(c, x, y, N);
+	}
 }
 
 /* Rewrite the saved model at src into dst, passing every record through
@@ -670,6 +855,8 @@ main(void)
 	RUN(early_stopping_counts_patience);
 	RUN(save_and_load_round_trip_bit_identical);
 	RUN(checkpoint_resume_matches_an_uninterrupted_run);
+	RUN(learning_rate_schedules_and_clipping);
+	RUN(vae_and_classifier_train_save_and_resume_bit_exactly);
 	RUN(loading_validates_version_ids_shapes_and_values);
 	cleanup();
 	return TEST_EXIT();

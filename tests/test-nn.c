@@ -491,6 +491,42 @@ TEST(gradcheck_mse)
 	CHECK(err[0] == 2 && err[1] == 8);
 }
 
+/* ---- cross-entropy ---- */
+
+typedef struct {
+	size_t n, classes;
+	float *z, *t;
+	const float *w;
+} xent_ctx;
+
+static double
+xent_loss(void *p)
+{
+	xent_ctx *c = p;
+	return mlv_nn_xent_forward(c->z, c->t, c->w, c->n, c->classes);
+}
+
+TEST(gradcheck_weighted_cross_entropy)
+{
+	mlv_rng g;
+	mlv_rng_seed(&g, 21);
+	float z[6 * 4], dz[6 * 4] = {0}, t[6] = {0, 3, 1, 1, 2, 0};
+	const float w[4] = {0.5f, 2, 1, 3};
+	fill_uniform(z, 24, -2, 2, &g);
+	xent_ctx c = {6, 4, z, t, w};
+	mlv_nn_xent_backward(dz, z, t, w, 6, 4);
+	gc_problem p = {"cross_entropy", 1, {z}, {dz}, {24}, {"logits"},
+	                xent_loss, &c, GC_H};
+	CHECK_INT(gradcheck(&p), 0);
+	/* By hand: logits (0, ln 3) and class 1: p = 3/4, loss -ln(3/4); with
+	 * a second row (0, 0) of class 0 weighted 3 times less. */
+	float z2[4] = {0, logf(3), 0, 0}, t2[2] = {1, 0}, w2[2] = {1, 3};
+	CHECK_NEAR(mlv_nn_xent_forward(z2, t2, NULL, 1, 2), -log(0.75), 1e-7);
+	CHECK_NEAR(mlv_nn_xent_forward(z2, t2, w2, 2, 2),
+	           (3 * -log(0.75) + 1 * -log(0.5)) / 4, 1e-7);
+	CHECK_INT(mlv_nn_xent_correct(z2, t2, 2, 2), 2);
+}
+
 /* ---- whole networks ---- */
 
 static mlv_nn *
@@ -629,6 +665,298 @@ TEST(gradcheck_whole_dense_network)
 	                {nn->nparams, 20}, {"params", "inp"}, net_loss, &c, 1e-3f};
 	CHECK_INT(gradcheck(&p), 0);
 	free(grads);
+	mlv_nn_free(nn);
+}
+
+/* A denoising VAE in miniature: input noise, a dense encoder to means and
+ * log-variances, the sampling layer (its KL weight halfway through its
+ * warm-up), a dense decoder. */
+static const mlv_nn_spec vae_net[] = {
+	{.kind = MLV_NN_NOISE, .sigma = 0.3f},
+	{.kind = MLV_NN_DENSE, .units = 6},
+	{.kind = MLV_NN_VAE, .kl_weight = 0.8f, .warmup = 8},
+	{.kind = MLV_NN_DENSE, .units = 4},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_SIGMOID},
+};
+
+TEST(gradcheck_denoising_vae)
+{
+	mlv_nn *nn = build(1, 4, vae_net, 5, 2, 19, 5);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	CHECK_INT(mlv_nn_latent_size(nn), 3);
+	nn->step = 3; /* KL weight 0.8 x 4/8 */
+	mlv_rng g;
+	mlv_rng_seed(&g, 23);
+	float x[5 * 4], t[5 * 4], dx[5 * 4];
+	fill_uniform(x, 20, -1, 1, &g);
+	fill_uniform(t, 20, 0, 1, &g);
+	net_ctx c = {nn, x, t, 5, nn->rng};
+	float *grads = net_gradients(&c, dx);
+	CHECK(nn->aux_loss > 0);
+	gc_problem p = {"denoising vae", 2, {nn->params, x}, {grads, dx},
+	                {nn->nparams, 20}, {"params", "inp"}, net_loss, &c, 1e-3f};
+	CHECK_INT(gradcheck(&p), 0);
+	free(grads);
+	/* The KL term by hand, from the sampling layer's input and weight:
+	 * 0.4 x -1/2 sum (1 + lv - mu^2 - exp(lv)) / batch. */
+	net_loss(&c);
+	const float *h = nn->layers[1].out;
+	double kl = 0;
+	for (size_t r = 0; r < 5; r++)
+		for (size_t j = 0; j < 3; j++) {
+			double mu = h[r * 6 + j], lv = h[r * 6 + 3 + j];
+			kl += 1 + lv - mu * mu - exp(lv);
+		}
+	CHECK_NEAR(nn->aux_loss, 0.4 * -0.5 * kl / 5, 1e-6);
+	/* At inference: no noise, and the latent is the mean. */
+	const float *z = mlv_nn_encode(nn, x, 5);
+	float mu[5 * 3];
+	for (size_t r = 0; r < 5; r++)
+		for (size_t j = 0; j < 3; j++)
+			mu[r * 3 + j] = x[r * 4] * nn->layers[1].param[0][j * 4] +
+			                x[r * 4 + 1] * nn->layers[1].param[0][j * 4 + 1] +
+			                x[r * 4 + 2] * nn->layers[1].param[0][j * 4 + 2] +
+			                x[r * 4 + 3] * nn->layers[1].param[0][j * 4 + 3] +
+			                nn->layers[1].param[1][j];
+	for (size_t i = 0; i < 15; i++)
+		CHECK_NEAR(z[i], mu[i], 1e-5);
+	mlv_nn_free(nn);
+}
+
+/* A contractive encoder: a penalty on each of two dense layers, after a
+ * sigmoid and after a tanh, then a leaky relu decoder. */
+static const mlv_nn_spec cae_net[] = {
+	{.kind = MLV_NN_DENSE, .units = 5},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_SIGMOID},
+	{.kind = MLV_NN_CONTRACTIVE, .contractive = 0.3f},
+	{.kind = MLV_NN_DENSE, .units = 3},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_TANH},
+	{.kind = MLV_NN_CONTRACTIVE, .contractive = 0.7f},
+	{.kind = MLV_NN_DENSE, .units = 4},
+};
+
+TEST(gradcheck_contractive_penalty)
+{
+	mlv_nn *nn = build(1, 4, cae_net, 7, 5, 37, 5);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	mlv_rng g;
+	mlv_rng_seed(&g, 41);
+	float x[5 * 4], t[5 * 4], dx[5 * 4];
+	fill_uniform(x, 20, -1, 1, &g);
+	fill_uniform(t, 20, -1, 1, &g);
+	net_ctx c = {nn, x, t, 5, nn->rng};
+	float *grads = net_gradients(&c, dx);
+	gc_problem p = {"contractive", 2, {nn->params, x}, {grads, dx},
+	                {nn->nparams, 20}, {"params", "inp"}, net_loss, &c, 1e-3f};
+	CHECK_INT(gradcheck(&p), 0);
+	free(grads);
+	/* The penalty by hand: lambda / batch sum_s sum_j (a'_sj)^2 |W_j|^2. */
+	net_loss(&c);
+	double pen = 0;
+	for (int k = 0; k < 2; k++) {
+		const mlv_nn_layer *d = &nn->layers[3 * k], *a = d + 1;
+		size_t H = d->out_features, D = d->in_features;
+		for (size_t r = 0; r < 5; r++)
+			for (size_t j = 0; j < H; j++) {
+				double h = a->out[r * H + j], w2 = 0;
+				double da = k ? 1 - h * h : h * (1 - h);
+				for (size_t i = 0; i < D; i++)
+					w2 += (double)d->param[0][j * D + i] *
+					      d->param[0][j * D + i];
+				pen += (k ? 0.7 : 0.3) * da * da * w2 / 5;
+			}
+	}
+	CHECK_NEAR(nn->aux_loss, pen, 1e-6);
+	mlv_nn_free(nn);
+	/* Only after a dense layer and its activation. */
+	char err[256];
+	nn = mlv_nn_new(1, 4);
+	CHECK(mlv_nn_add(nn, &cae_net[2], err, sizeof err) < 0);
+	CHECK(strstr(err, "must follow a dense layer") != NULL);
+	mlv_nn_free(nn);
+}
+
+/* A classifier: dense, leaky relu, dense to 3 logits, weighted
+ * cross-entropy against class indices. */
+static const mlv_nn_spec mlp[] = {
+	{.kind = MLV_NN_DENSE, .units = 5},
+	{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_LEAKY_RELU, .slope = 0.05f},
+	{.kind = MLV_NN_DENSE, .units = 3},
+};
+
+TEST(gradcheck_weighted_classifier)
+{
+	mlv_nn *nn = build(1, 4, mlp, 3, -1, 29, 6);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	const float w[3] = {1, 0.25f, 2.5f};
+	nn->loss = MLV_LOSS_CROSS_ENTROPY;
+	nn->class_weight = w;
+	CHECK_INT(mlv_nn_target_size(nn), 1);
+	mlv_rng g;
+	mlv_rng_seed(&g, 33);
+	float x[6 * 4], t[6] = {0, 1, 2, 2, 1, 0}, dx[6 * 4];
+	fill_uniform(x, 24, -1, 1, &g);
+	net_ctx c = {nn, x, t, 6, nn->rng};
+	float *grads = net_gradients(&c, dx);
+	float closest = INFINITY;
+	for (size_t i = 0; i < 6 * 5; i++)
+		closest = fminf(closest, fabsf(nn->layers[0].out[i]));
+	CHECK(closest > 1e-2f);
+	gc_problem p = {"classifier", 2, {nn->params, x}, {grads, dx},
+	                {nn->nparams, 24}, {"params", "inp"}, net_loss, &c, 1e-3f};
+	CHECK_INT(gradcheck(&p), 0);
+	free(grads);
+	mlv_nn_free(nn);
+}
+
+/* Every kind of nn.h's table, with each of its settings at a sample value
+ * of its type, between a dense+tanh layer (a contractive layer's link, an
+ * even width for a vae) and a dense output layer: a new kind is checked
+ * without a test of its own. */
+TEST(gradcheck_every_kind_in_the_table)
+{
+	for (int k = 0; k < MLV_NN_KIND_COUNT; k++) {
+		mlv_nn_spec spec[4] = {
+			{.kind = MLV_NN_DENSE, .units = 6},
+			{.kind = MLV_NN_ACTIVATION, .act = MLV_ACT_TANH},
+		};
+		spec[2] = mlv_nn_spec_default((mlv_nn_kind)k);
+		for (int set = 0; set < MLV_NN_SET_COUNT; set++) {
+			if (!(mlv_nn_kind_settings((mlv_nn_kind)k) >> set & 1))
+				continue;
+			switch (mlv_nn_setting_get((mlv_nn_setting)set)->type) {
+			case MLV_NN_TYPE_SIZE:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set, 2);
+				break;
+			case MLV_NN_TYPE_FLOAT:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set, 0.3);
+				break;
+			case MLV_NN_TYPE_BOOL:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set, 1);
+				break;
+			case MLV_NN_TYPE_ACT:
+				mlv_nn_spec_set(&spec[2], (mlv_nn_setting)set,
+				                MLV_ACT_SIGMOID);
+				break;
+			}
+		}
+		spec[3] = (mlv_nn_spec){.kind = MLV_NN_DENSE, .units = 3};
+		/* One step, or three for the kinds that work along time (a
+		 * repeat needs one, a kernel or a window of 2 steps two). */
+		size_t steps = 1;
+		mlv_nn *nn = mlv_nn_new(1, 4);
+		char err[256];
+		if (mlv_nn_add(nn, &spec[0], err, sizeof err) < 0 ||
+		    mlv_nn_add(nn, &spec[1], err, sizeof err) < 0 ||
+		    mlv_nn_add(nn, &spec[2], err, sizeof err) < 0)
+			steps = 3;
+		mlv_nn_free(nn);
+		nn = build(steps, 4, spec, 4, -1, 43 + (uint64_t)k, 3);
+		CHECK(nn != NULL);
+		if (!nn)
+			continue;
+		nn->step = 1;
+		size_t in = 3 * mlv_nn_in_size(nn), out = 3 * mlv_nn_out_size(nn);
+		mlv_rng g;
+		mlv_rng_seed(&g, 47);
+		float x[3 * 3 * 4], dx[3 * 3 * 4], t[3 * 3 * 6];
+		fill_uniform(x, in, -1, 1, &g);
+		fill_uniform(t, out, -1, 1, &g);
+		net_ctx c = {nn, x, t, 3, nn->rng};
+		float *grads = net_gradients(&c, dx);
+		gc_problem p = {mlv_nn_kind_name((mlv_nn_kind)k), 2,
+		                {nn->params, x}, {grads, dx}, {nn->nparams, in},
+		                {"params", "inp"}, net_loss, &c, 1e-3f};
+		CHECK_INT(gradcheck(&p), 0);
+		free(grads);
+		mlv_nn_free(nn);
+	}
+}
+
+/* conv2d against the direct sum of PyTorch's Conv2d (weight (O, C, kt,
+ * kf), input (C, T, F) here stored time x frequency x channel), and
+ * maxpool against the window maxima. */
+TEST(conv2d_and_maxpool_match_direct_sums)
+{
+	static const mlv_nn_spec cnn[] = {
+		{.kind = MLV_NN_CONV2D, .filters = 2, .kernel = 2, .kernel_freq = 3,
+		 .channels = 2},
+		{.kind = MLV_NN_MAXPOOL, .pool = 2, .pool_freq = 2, .channels = 2},
+	};
+	enum { T = 5, F = 6, C = 2, O = 2, KT = 2, KF = 3 };
+	mlv_nn *nn = build(T, F * C, cnn, 2, -1, 3, 2);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	/* out: 4 steps x 4 frequencies x 2 filters; pooled 2 x 2 x 2 */
+	CHECK_INT(mlv_nn_layer_size(nn, 0), 4 * 4 * 2);
+	CHECK_INT(mlv_nn_out_size(nn), 2 * 2 * 2);
+	mlv_rng g;
+	mlv_rng_seed(&g, 5);
+	float x[2 * T * F * C];
+	fill_uniform(x, 2 * T * F * C, -1, 1, &g);
+	mlv_nn_forward(nn, x, 2, 0);
+	const float *w = nn->layers[0].param[0], *b = nn->layers[0].param[1];
+	const float *y = nn->layers[0].out, *p = nn->layers[1].out;
+	double worst = 0;
+	for (int s = 0; s < 2; s++)
+		for (int t = 0; t < 4; t++)
+			for (int f = 0; f < 4; f++)
+				for (int o = 0; o < O; o++) {
+					double sum = b[o];
+					for (int c = 0; c < C; c++)
+						for (int i = 0; i < KT; i++)
+							for (int j = 0; j < KF; j++)
+								sum += (double)w[((o * C + c) * KT + i) * KF + j] *
+								       x[s * T * F * C + (t + i) * F * C +
+								         (f + j) * C + c];
+					worst = fmax(worst, fabs(sum - y[s * 32 + (t * 4 + f) * O + o]));
+				}
+	CHECK(worst < 1e-5);
+	int bad = 0;
+	for (int s = 0; s < 2; s++)
+		for (int t = 0; t < 2; t++)
+			for (int f = 0; f < 2; f++)
+				for (int o = 0; o < O; o++) {
+					float mx = -INFINITY;
+					for (int i = 0; i < 2; i++)
+						for (int j = 0; j < 2; j++)
+							mx = fmaxf(mx, y[s * 32 + ((2 * t + i) * 4 +
+							                           2 * f + j) * O + o]);
+					bad += mx != p[s * 8 + (t * 2 + f) * O + o];
+				}
+	CHECK_INT(bad, 0);
+	mlv_nn_free(nn);
+}
+
+TEST(batchnorm_statistics_as_pytorch)
+{
+	static const mlv_nn_spec bn[] = {{.kind = MLV_NN_BATCHNORM}};
+	mlv_nn *nn = build(1, 2, bn, 1, -1, 1, 4);
+	CHECK(nn != NULL);
+	if (!nn)
+		return;
+	CHECK_INT(nn->nparams, 8);
+	float x[8] = {1, 10, 2, 20, 3, 30, 6, 40}, t[8] = {0};
+	const float *y = mlv_nn_forward(nn, x, 4, 1);
+	/* feature 0: mean 3, biased variance 3.5, unbiased 14/3 */
+	CHECK_NEAR(y[0], (1 - 3) / sqrt(3.5 + 1e-5), 1e-6);
+	CHECK_NEAR(nn->layers[0].param[2][0], 0.3, 1e-7);
+	CHECK_NEAR(nn->layers[0].param[3][0], 0.9 + 0.1 * 14 / 3.0, 1e-6);
+	/* inference: the running statistics */
+	float rm = nn->layers[0].param[2][1], rv = nn->layers[0].param[3][1];
+	y = mlv_nn_forward(nn, x, 4, 0);
+	CHECK_NEAR(y[1], (10 - rm) / sqrt(rv + 1e-5), 1e-5);
+	/* Adam leaves the running statistics to the forward pass */
+	mlv_nn_train_step(nn, x, t, 4);
+	CHECK(nn->grads[4] == 0 && nn->grads[7] == 0);
+	CHECK_NEAR(nn->layers[0].param[2][0], 0.9 * 0.3 + 0.1 * 3, 1e-6);
 	mlv_nn_free(nn);
 }
 
@@ -906,6 +1234,13 @@ main(void)
 	RUN(gradcheck_mse);
 	RUN(gradcheck_whole_lstm_autoencoder_with_dropout);
 	RUN(gradcheck_whole_dense_network);
+	RUN(gradcheck_weighted_cross_entropy);
+	RUN(gradcheck_denoising_vae);
+	RUN(gradcheck_weighted_classifier);
+	RUN(gradcheck_contractive_penalty);
+	RUN(gradcheck_every_kind_in_the_table);
+	RUN(batchnorm_statistics_as_pytorch);
+	RUN(conv2d_and_maxpool_match_direct_sums);
 	RUN(adam_matches_a_hand_computed_step);
 	RUN(tiny_autoencoder_learns);
 	RUN(same_seed_gives_identical_weights);

@@ -79,7 +79,7 @@ to_mlv() {
 }
 to_mlv "$REF/eval-train.tsv" train >train.mlv
 to_mlv "$REF/eval-test.tsv" test >test.mlv
-mlv-eval classify --train train.mlv --label label.composer --predictions pred.mlv test.mlv >cl.tsv
+mlv-eval classify --train train.mlv --label label.composer --predictions pred.mlv --confusion cm.tsv test.mlv >cl.tsv
 # scikit-learn 1.2.1 (tests/ref/eval-logreg.tsv, case std_C1): 0.7625;
 # the training classes are 30 rows each, so the baseline is the first
 # (bach), 20 of the 80 test rows
@@ -91,6 +91,19 @@ chance_balanced${TAB}label.composer${TAB}0.25${TAB}80
 track_accuracy${TAB}label.composer${TAB}1${TAB}4
 majority_baseline${TAB}label.composer${TAB}0.25${TAB}80
 classes${TAB}label.composer${TAB}4${TAB}120
+recall${TAB}label.composer=bach${TAB}0.9${TAB}20
+recall${TAB}label.composer=chopin${TAB}0.85${TAB}20
+recall${TAB}label.composer=haydn${TAB}0.55${TAB}20
+recall${TAB}label.composer=mozart${TAB}0.75${TAB}20
+EOF
+# sklearn.metrics.confusion_matrix of the test classes and scikit-learn's
+# predictions above (recall_score(average=None): 0.9 0.85 0.55 0.75)
+lines "--confusion: scikit-learn's confusion matrix" cm.tsv <<EOF
+label.composer${TAB}bach${TAB}chopin${TAB}haydn${TAB}mozart
+bach${TAB}18${TAB}0${TAB}2${TAB}0
+chopin${TAB}0${TAB}17${TAB}1${TAB}2
+haydn${TAB}5${TAB}0${TAB}11${TAB}4
+mozart${TAB}0${TAB}2${TAB}3${TAB}15
 EOF
 awk -F '\t' '$1 == "std_C1" && $2 == "predict" { for (i = 3; i <= NF; i++) print $i }' "$REF/eval-logreg.tsv" >pred.want
 mlv-cat -t tsv pred.mlv >pred.got
@@ -115,6 +128,8 @@ chance_balanced${TAB}label.part${TAB}0.5${TAB}100
 track_accuracy${TAB}label.part${TAB}1${TAB}4
 majority_baseline${TAB}label.part${TAB}0.5${TAB}100
 classes${TAB}label.part${TAB}2${TAB}240
+recall${TAB}label.part=a${TAB}1${TAB}50
+recall${TAB}label.part=b${TAB}1${TAB}50
 EOF
 done
 # one command line for both classifiers: each ignores the other's options

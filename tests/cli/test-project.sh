@@ -74,12 +74,34 @@ check "fewer points than 15 neighbours: the default gives way, with one warning"
 fails "UMAP on 2 points" 1 "^mlv-project: <stdin>: 2 points; UMAP needs at least 3$" sh -c 'mlv-gen --rows 2 --cols 3 | mlv-project -m umap'
 fails "fewer points than neighbours" 1 "^mlv-project: few.mlv: 20 points; UMAP with --neighbours 30 needs at least 31$" mlv-project -m umap --neighbours 30 few.mlv
 
+# ---- new points on a t-SNE or UMAP map ----
+mlv-project -m tsne --seed 3 --fit tmap.mlv blobs.mlv >tfit.mlv 2>/dev/null
+same "--fit does not change the t-SNE map" tfit.mlv t2.mlv
+check "a t-SNE fit holds the rows and their map" sh -c '[ "$(mlv-cat -H tmap.mlv)" = "MLV1 360 8 id=map.reference kind=mapfit method=tsne perplexity=30
+MLV1 360 2 id=map.embedding kind=mapfit method=tsne perplexity=30" ]'
+mlv-project -m tsne --apply tmap.mlv -j 1 other.mlv >tplaced1.mlv
+mlv-project -m tsne --apply tmap.mlv -j 2 other.mlv >tplaced2.mlv
+same "t-SNE --apply: the same places whatever the threads" tplaced1.mlv tplaced2.mlv
+check "t-SNE --apply records what it used" sh -c 'mlv-cat -H tplaced1.mlv | head -n 1 | grep -q "^MLV1 30 2 .*projection=tsne perplexity=30 iterations=250 seed=0 "'
+check "t-SNE --apply places new points with their blob" sh -c 'cat tfit.mlv tplaced1.mlv | mlv-cluster -k 2 --truth label.part 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+mlv-project -m umap --seed 2 --fit umap-map.mlv blobs.mlv >ufit.mlv
+same "--fit does not change the UMAP map" ufit.mlv u1.mlv
+mlv-project -m umap --seed 4 --apply umap-map.mlv -j 1 other.mlv >uplaced1.mlv
+mlv-project -m umap --seed 4 --apply umap-map.mlv -j 2 other.mlv >uplaced2.mlv
+same "UMAP --apply: the same places for a seed, whatever the threads" uplaced1.mlv uplaced2.mlv
+check "UMAP --apply takes a third of the fit's epochs" sh -c 'mlv-cat -H uplaced1.mlv | head -n 1 | grep -q "projection=umap neighbors=15 min_dist=0.01 spread=1 epochs=166 seed=4 "'
+check "UMAP --apply places new points with their blob" sh -c 'cat ufit.mlv uplaced1.mlv | mlv-cluster -k 2 --truth label.part 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+fails "--apply to rows of another width than the map's" 1 "^mlv-project: const.mlv: rows of 3 values, but tmap.mlv was fitted on 8$" mlv-project -m tsne --apply tmap.mlv const.mlv
+fails "--apply of another method's map" 1 "^mlv-project: tmap.mlv: a tsne fit, not umap \(-m tsne --apply tmap.mlv\)$" mlv-project -m umap --apply tmap.mlv other.mlv
+fails "--apply of a PCA fit as a map" 1 "^mlv-project: pca.mlv: record 1: not a t-SNE or UMAP fit" mlv-project -m tsne --apply pca.mlv other.mlv
+fails "--apply of a map as a PCA fit" 1 "^mlv-project: tmap.mlv: record 1: expected pca.mean" mlv-project --apply tmap.mlv other.mlv
+fails "--apply of a map takes the fit's method options" 2 "takes the fit's parameters" mlv-project -m umap --apply umap-map.mlv --min-dist 0.1 other.mlv
+
 # ---- bad input and usage ----
 mlv-gen --records 2 --rows 10 --cols 3 --nan 1 >nan.mlv
 fails "NaN rows are refused with record and row" 1 "^mlv-project: nan.mlv: record 1 \\(id=gen/0\\): row [0-9]+: NaN value" mlv-project nan.mlv
 fails "t-SNE options with PCA" 2 "t-SNE options go with -m tsne" mlv-project --perplexity 5 blobs.mlv
 fails "unknown method" 2 "--method lda: unknown" mlv-project -m lda blobs.mlv
-fails "--fit with t-SNE" 2 "--fit and --apply go with -m pca or std-pca" mlv-project -m tsne --fit x.mlv blobs.mlv
 check "--help and --version" sh -c 'mlv-project --help | grep -q "^usage: mlv-project" && mlv-project --version | grep -q "^mlv-project (mlv) "'
 mlv-project -m std-pca --fit std.mlv blobs.mlv >/dev/null 2>&1
 check "--apply of a STD-PCA fit records std-pca" sh -c 'mlv-project --apply std.mlv blobs.mlv 2>/dev/null | mlv-cat -H | head -n 1 | grep -q "projection=std-pca "'

@@ -38,4 +38,6 @@ grind mlv-encode $MLV_BIN/mlv-encode -m model.mlv -j 1 -o z.mlv spec.mlv
 grind mlv-project $MLV_BIN/mlv-project -m pca --dims 2 -o map.mlv z.mlv
 grind mlv-cluster $MLV_BIN/mlv-cluster -k 2 -o clusters.mlv map.mlv
 grind mlv-paste $MLV_BIN/mlv-paste -o both.mlv map.mlv clusters.mlv
+grind mlv-index $MLV_BIN/mlv-index -o spec.idx spec.mlv
+grind "mlv-cat --index" $MLV_BIN/mlv-cat --index spec.idx -o two.mlv tone3.wav tone1.wav
 grind mlv-plot $MLV_BIN/mlv-plot -t svg --color-column 3 -o map.svg both.mlv

@@ -16,6 +16,13 @@ printf 'MLV1 1 1 id=%%zz\n\0\0\0\0' >badpct.mlv
 printf 'MLV1 1 1 id=a id=b\n\0\0\0\0' >dupkey.mlv
 printf 'MLV1 1 1 id=a' >nonl.mlv
 printf 'MLV1 1 1 =x\n\0\0\0\0' >emptykey.mlv
+mlv-index -o good.idx good.mlv
+head -c -2 good.idx >cut.idx
+head -n 2 good.idx >short.idx
+sed '2s/ [0-9]*$/ 99999999/' good.idx >longrec.idx
+cp good.mlv grown.mlv
+mlv-index -o grown.idx grown.mlv
+cat w3.mlv >>grown.mlv
 mlv-gen --records 1 --rows 10 --cols 4 --nan 3 --seed 3 >nan.mlv
 mlv-gen --records 1 --rows 2 --cols 2 --seed 4 >tiny.mlv
 mlv-cat --to npy --stack -o arr.npy good.mlv

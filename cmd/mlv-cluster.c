@@ -5,6 +5,7 @@
 
 #include "cluster.h"
 #include "labels.h"
+#include "moments.h"
 #include "opts.h"
 #include "points.h"
 #include "pool.h"
@@ -14,7 +15,7 @@
 enum method { KMEANS, HCLUST, DBSCAN };
 
 enum { OPT_HEIGHT = MLV_OPT_OWN, OPT_TREE, OPT_MAXMEM, OPT_NINIT,
-       OPT_MAXITER, OPT_TOL, OPT_EPS, OPT_MINS, OPT_SIL };
+       OPT_MAXITER, OPT_TOL, OPT_EPS, OPT_MINS, OPT_SIL , OPT_CENTROIDS, OPT_MOMENTS };
 
 static const mlv_about about = {
 	"mlv-cluster [-m METHOD] [-k K | --height H] [--eps E] "
@@ -42,7 +43,8 @@ static const mlv_opt cluster_options[] = {
 	 "(8G)", OPT_MAXMEM, NULL},
 	{"n-init", 0, "N", "k-means restarts, best inertia kept (1)",
 	 OPT_NINIT, NULL},
-	{"max-iter", 0, "N", "k-means iterations per restart (300)",
+	{"max-iter", 0, "N", "k-means iterations per restart (300); 0 with\n"
+	 "--centroids: assign the rows to them only",
 	 OPT_MAXITER, NULL},
 	{"tol", 0, "T", "k-means tolerance, relative to the data's variance (1e-4)",
 	 OPT_TOL, NULL},
@@ -50,6 +52,12 @@ static const mlv_opt cluster_options[] = {
 	{"min-samples", 0, "M", "DBSCAN core points' neighbours, itself "
 	 "included (5)", OPT_MINS, NULL},
 	{"silhouette", 0, NULL, "report the silhouette score", OPT_SIL, NULL},
+	{"centroids", 0, "FILE", "k-means: start from the means of FILE's "
+	 "moments\nrecords, one per cluster (k their number)", OPT_CENTROIDS,
+	 NULL},
+	{"moments", 0, NULL, "k-means: write each cluster's moments instead of\n"
+	 "the labels; with --centroids, of one assignment to\nthem: a shard's "
+	 "step of k-means over shards", OPT_MOMENTS, NULL},
 	{0},
 };
 
@@ -60,8 +68,8 @@ typedef struct {
 	mlv_kmeans_opts km;     /* km.k: -k for every method (0: not given) */
 	double height, eps;     /* -1, 0: not given */
 	size_t min_samples, max_bytes;
-	const char *output, *tree, *truth_key;
-	int silhouette, nthreads;
+	const char *output, *tree, *truth_key, *centroids;
+	int silhouette, nthreads, moments;
 } settings;
 
 static void
@@ -114,7 +122,7 @@ parse_options(int argc, char **argv, settings *s)
 			kmeans_opts = 1;
 			break;
 		case OPT_MAXITER:
-			s->km.max_iter = (int)mlv_parse_int(cli.arg, 1, 1 << 30,
+			s->km.max_iter = (int)mlv_parse_int(cli.arg, 0, 1 << 30,
 			                                    "--max-iter");
 			kmeans_opts = 1;
 			break;
@@ -143,6 +151,8 @@ parse_options(int argc, char **argv, settings *s)
 			s->truth_key = cli.arg;
 			break;
 		case OPT_SIL: s->silhouette = 1; break;
+		case OPT_CENTROIDS: s->centroids = cli.arg; break;
+		case OPT_MOMENTS: s->moments = 1; break;
 		case 'j':
 			s->nthreads = mlv_parse_jobs(cli.arg);
 			break;
@@ -150,7 +160,16 @@ parse_options(int argc, char **argv, settings *s)
 		}
 	}
 	enum method m = s->method;
-	if (m == KMEANS && !s->km.k)
+	if (m != KMEANS && (s->centroids || s->moments))
+		mlv_usage_error("--centroids and --moments go with -m kmeans");
+	if (s->centroids && (s->km.k || s->km.n_init != 1))
+		mlv_usage_error("--centroids gives k and the start (no -k or "
+		                "--n-init)");
+	if (s->km.max_iter == 0 && !s->centroids)
+		mlv_usage_error("--max-iter 0 (assign only) needs --centroids");
+	if (s->moments && (s->truth_key || s->silhouette))
+		mlv_usage_error("--moments writes no labels to score");
+	if (m == KMEANS && !s->km.k && !s->centroids)
 		mlv_usage_error("k-means needs -k");
 	if (m == HCLUST && !s->km.k == (s->height < 0))
 		mlv_usage_error("cut the tree with -k or --height (one of them)");
@@ -266,6 +285,83 @@ report_scores(const settings *s, const mlv_points *p, const int32_t *labels,
 	}
 }
 
+/* The centres of --centroids: the means of its moments records, merged
+ * by id as mlv-stats --merge leaves them; k and d from the file. */
+static double *
+load_centroids(const char *path, size_t *k, size_t *d)
+{
+	mlv_reader *rd = mlv_reader_open_or_die(path);
+	mlv_record r;
+	mlv_record_init(&r);
+	double *c = NULL;
+	char err[256];
+	*k = 0;
+	while (mlv_read_or_die(rd, &r)) {
+		mlv_moments m;
+		if (mlv_moments_from_record(&m, &r, err, sizeof err))
+			mlv_die("%s: %s", mlv_reader_where(rd, &r), err);
+		if (*k && m.d != *d)
+			mlv_die("%s: moments of %zu columns, expected %zu",
+			        mlv_reader_where(rd, &r), m.d, *d);
+		/* A cluster left without rows has no mean to go on from. */
+		if (m.count == 0)
+			mlv_die("%s: an empty cluster (start again with fewer, or "
+			        "other centroids)", mlv_reader_where(rd, &r));
+		*d = m.d;
+		c = mlv_realloc(c, mlv_mul_size(*k + 1, *d, "centroids") *
+		                sizeof *c);
+		memcpy(c + *k * *d, m.mean, *d * sizeof *c);
+		(*k)++;
+		mlv_moments_free(&m);
+	}
+	if (!*k)
+		mlv_die("%s: no centroids (expected the moments records of "
+		        "mlv-cluster --moments)", path);
+	mlv_record_free(&r);
+	mlv_reader_close(rd);
+	return c;
+}
+
+/* The rows assigned to centres (k x d): their labels when labels is
+ * given, else (--moments) each cluster's moments written as records
+ * cluster/J. */
+static void
+assign(const settings *s, const mlv_points *p, const char *input,
+       const double *centres, size_t k, size_t d, int32_t *labels)
+{
+	char err[256];
+	if (p->n && p->d != d)
+		mlv_die("%s: rows of %zu values, but the centroids have %zu", input,
+		        p->d, d);
+	mlv_moments *m = mlv_malloc(k * sizeof *m);
+	for (size_t j = 0; j < k; j++)
+		mlv_moments_init(&m[j], d, 0);
+	if (mlv_kmeans_assign_moments(p->x, p->n, d, centres, k, m, labels,
+	                              err, sizeof err))
+		mlv_die("%s: %s", input, err);
+	if (labels) {
+		for (size_t j = 0; j < k; j++)
+			mlv_moments_free(&m[j]);
+		free(m);
+		return;
+	}
+	mlv_writer *w = mlv_writer_open_or_die(s->output);
+	mlv_record r;
+	mlv_record_init(&r);
+	for (size_t j = 0; j < k; j++) {
+		mlv_meta_clear(&r);
+		if (mlv_moments_to_record(&m[j], &r, err, sizeof err))
+			mlv_die("%s: %s", input, err);
+		mlv_meta_setf(&r, "id", "cluster/%zu", j);
+		mlv_meta_setf(&r, "cluster", "%zu", j);
+		mlv_write_or_die(w, &r);
+		mlv_moments_free(&m[j]);
+	}
+	mlv_writer_close_or_die(w);
+	mlv_record_free(&r);
+	free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -277,10 +373,51 @@ main(int argc, char **argv)
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";
-	if (p.n < 2)
+	size_t k0 = 0, d0 = 0;
+	double *start = s.centroids ? load_centroids(s.centroids, &k0, &d0) :
+	                NULL;
+	if (start && s.moments) {
+		/* A shard's step: any number of rows, none too. */
+		assign(&s, &p, input, start, k0, d0, NULL);
+		free(start);
+		mlv_points_free(&p);
+		return 0;
+	}
+	float *init = NULL;
+	if (start) {
+		if (p.n && p.d != d0)
+			mlv_die("%s: rows of %zu values, but the centroids have %zu",
+			        input, p.d, d0);
+		init = mlv_malloc(k0 * d0 * sizeof *init);
+		for (size_t i = 0; i < k0 * d0; i++)
+			init[i] = (float)start[i];
+		s.km.k = k0;
+		s.km.init = init;
+	}
+	/* Assigning rows to given centroids takes any number of them. */
+	if (p.n < 2 && s.km.max_iter)
 		mlv_die("%s: %zu rows; clustering needs at least 2", input, p.n);
-	if (s.km.k > p.n)
+	if (s.km.k > p.n && s.km.max_iter)
 		mlv_die("%s: -k %zu is more than the %zu rows", input, s.km.k, p.n);
+	if (s.moments) {
+		/* The clusters' moments at k-means' final centroids. */
+		char err[512];
+		size_t kd = mlv_mul_size(s.km.k, p.d, "centroids");
+		float *cen = mlv_malloc(kd * sizeof *cen);
+		double *c = mlv_malloc(kd * sizeof *c);
+		if (mlv_kmeans(p.x, p.n, p.d, &s.km, NULL, cen, NULL, NULL, err,
+		               sizeof err))
+			mlv_die("%s: %s", input, err);
+		for (size_t i = 0; i < kd; i++)
+			c[i] = cen[i];
+		assign(&s, &p, input, c, s.km.k, p.d, NULL);
+		free(cen);
+		free(c);
+		free(init);
+		free(start);
+		mlv_points_free(&p);
+		return 0;
+	}
 	/* The label is checked before the clustering, not after. */
 	int32_t *truth = NULL;
 	mlv_classes classes = {NULL, 0};
@@ -295,7 +432,9 @@ main(int argc, char **argv)
 	mlv_record info;
 	mlv_record_init(&info);
 	mlv_writer *tw = s.tree ? mlv_writer_open_or_die(s.tree) : NULL;
-	size_t nclusters = s.method == KMEANS ?
+	size_t nclusters = s.km.max_iter == 0 ?
+	                   (assign(&s, &p, input, start, k0, d0, labels), k0) :
+	                   s.method == KMEANS ?
 	                   run_kmeans(&s, &p, input, labels, &info) :
 	                   s.method == DBSCAN ?
 	                   run_dbscan(&s, &p, input, labels, &info) :
@@ -322,6 +461,8 @@ main(int argc, char **argv)
 	free(truth);
 	free(y);
 	free(labels);
+	free(init);
+	free(start);
 	mlv_points_free(&p);
 	return 0;
 }

@@ -20,7 +20,8 @@ static const char *const method_names[] = {"pca", "std-pca", "tsne", "umap"};
 
 enum { OPT_DIMS = MLV_OPT_OWN, OPT_FIT, OPT_APPLY, OPT_QUALITY, OPT_PERP,
        OPT_EXAG, OPT_EXAGIT, OPT_LR, OPT_ITER, OPT_INIT, OPT_EXACT, OPT_FFT,
-       OPT_MINDIST, OPT_SPREAD, OPT_EPOCHS, OPT_NEG, OPT_PSGD };
+       OPT_MINDIST, OPT_SPREAD, OPT_EPOCHS, OPT_NEG, OPT_PSGD, OPT_SOLVER,
+       OPT_POWER, OPT_MOMENTS };
 
 static const mlv_about about = {
 	"mlv-project [-m METHOD] [--dims N] [--seed S] [--quality] [-j "
@@ -43,6 +44,12 @@ static const mlv_opt project_options[] = {
 	 "place the rows on its map)", OPT_APPLY, NULL},
 	{"quality", 0, NULL, "report trustworthiness and 10-NN preservation",
 	 OPT_QUALITY, NULL},
+	{"solver", 0, "S", "pca, std-pca: auto (default), covariance, gram\n"
+	 "or randomized (Halko et al. 2011)", OPT_SOLVER, NULL},
+	{"power-iter", 0, "N", "randomized: power iterations (7)", OPT_POWER,
+	 NULL},
+	{"moments", 0, "FILE", "pca, std-pca: fit on the moments in FILE\n"
+	 "(mlv-stats --moments --cross, merged) instead", OPT_MOMENTS, NULL},
 	{NULL, 0, NULL, "  t-SNE (van der Maaten and Hinton 2008; FIt-SNE for "
 	 "large N):", 0, NULL},
 	{"perplexity", 0, "P", "exactly P (default 30, lowered for few points)",
@@ -98,7 +105,11 @@ save_pca(const char *path, const mlv_pca *p)
 		mlv_meta_set(&r, "id", parts[i].id);
 		mlv_meta_set(&r, "kind", "pca");
 		mlv_meta_set(&r, "standardize", p->standardize ? "1" : "0");
-		mlv_meta_setf(&r, "total_variance", "%.17g", p->total_variance);
+		/* To float precision, as the rest of the fit: a fit from
+		 * shards' moments then matches the rows' fit byte for byte
+		 * (digits beyond differ by rounding alone). */
+		mlv_meta_setf(&r, "total_variance", "%.9g",
+		              (double)(float)p->total_variance);
 		mlv_write_or_die(w, &r);
 	}
 	mlv_writer_close_or_die(w);
@@ -158,13 +169,15 @@ tsne_progress(void *ctx, int iter, int n_iter, double kl)
 /* What the options ask for. */
 typedef struct {
 	enum method method;
-	const char *output, *fit, *apply;
+	const char *output, *fit, *apply, *moments;
 	size_t dims;
 	uint64_t seed;
 	int dims_given, quality, nthreads;
 	int perplexity_given, neighbors_given, iter_given, epochs_given;
 	mlv_tsne_opts tsne;
 	mlv_umap_opts umap;
+	mlv_pca_opts pca;
+	int pca_given;
 } settings;
 
 static void
@@ -186,6 +199,7 @@ parse_options(int argc, char **argv, settings *s)
 	mlv_umap_opts *uo = &s->umap;
 	mlv_tsne_defaults(to);
 	mlv_umap_defaults(uo);
+	mlv_pca_defaults(&s->pca);
 	const char *init = NULL;
 	/* fit_only: options that the --apply of a map takes from its fit */
 	int tsne_given = 0, umap_given = 0, fit_only = 0, c;
@@ -207,11 +221,23 @@ parse_options(int argc, char **argv, settings *s)
 			s->dims_given = 1;
 			break;
 		case OPT_FIT: s->fit = cli.arg; break;
+		case OPT_MOMENTS: s->moments = cli.arg; break;
 		case OPT_APPLY: s->apply = cli.arg; break;
 		case MLV_OPT_SEED:
 			s->seed = (uint64_t)mlv_parse_int(cli.arg, 0, INT64_MAX, "--seed");
 			break;
 		case OPT_QUALITY: s->quality = 1; break;
+		case OPT_SOLVER:
+			if (mlv_pca_solver_parse(cli.arg, &s->pca.solver))
+				mlv_usage_error("--solver %s: unknown (auto, covariance, "
+				                "gram or randomized)", cli.arg);
+			s->pca_given = 1;
+			break;
+		case OPT_POWER:
+			s->pca.power_iter = (int)mlv_parse_int(cli.arg, 0, 1000,
+			                                       "--power-iter");
+			s->pca_given = 1;
+			break;
 		case OPT_PERP:
 			to->perplexity = mlv_parse_double(cli.arg, 1, 1e5,
 			                                  "--perplexity");
@@ -280,6 +306,13 @@ parse_options(int argc, char **argv, settings *s)
 		mlv_usage_error("t-SNE options go with -m tsne");
 	if (umap_given && method != UMAP)
 		mlv_usage_error("UMAP options go with -m umap");
+	if (s->moments && (!pca || s->apply || s->pca_given))
+		mlv_usage_error("--moments goes with a PCA or STD-PCA fit, "
+		                "without --solver");
+	if (s->pca_given && (!pca || s->apply))
+		mlv_usage_error("--solver and --power-iter go with a PCA or "
+		                "STD-PCA fit");
+	s->pca.seed = s->seed;
 	if (s->fit && s->apply)
 		mlv_usage_error("--fit and --apply exclude each other");
 	if (s->apply && !pca && (fit_only || s->dims_given))
@@ -318,12 +351,28 @@ project_pca(const settings *s, const mlv_points *p, const char *input,
 		if (dims > fitted->k)
 			mlv_die("--dims %zu: %s holds %zu components", dims, s->apply,
 			        fitted->k);
+	} else if (s->moments) {
+		mlv_moments m;
+		if (mlv_moments_load(&m, s->moments, err, sizeof err))
+			mlv_die("%s", err);
+		if (p->n && p->d != m.d)
+			mlv_die("%s: rows of %zu values, but the moments in %s are of "
+			        "%zu", input, p->d, s->moments, m.d);
+		if (dims > m.d)
+			mlv_die("%s: --dims %zu is more than the %zu columns",
+			        s->moments, dims, m.d);
+		if (mlv_pca_fit_moments(fitted, &m, dims, s->method == STD_PCA,
+		                        err, sizeof err))
+			mlv_die("%s: %s", s->moments, err);
+		mlv_moments_free(&m);
+		if (s->fit)
+			save_pca(s->fit, fitted);
 	} else {
 		if (dims > p->d)
 			mlv_die("%s: --dims %zu is more than the %zu columns", input,
 			        dims, p->d);
-		if (mlv_pca_fit(fitted, p->x, p->n, p->d, dims,
-		                s->method == STD_PCA, err, sizeof err))
+		if (mlv_pca_fit_opts(fitted, p->x, p->n, p->d, dims,
+		                     s->method == STD_PCA, &s->pca, err, sizeof err))
 			mlv_die("%s: %s", input, err);
 		if (s->fit)
 			save_pca(s->fit, fitted);
@@ -503,7 +552,10 @@ main(int argc, char **argv)
 	mlv_points p;
 	mlv_points_read(&p, argv + optind, argc - optind);
 	const char *input = optind < argc ? argv[optind] : "<stdin>";
-	if (!p.n)
+	/* A PCA fit from moments, or one applied, needs no rows: an empty
+	 * input (an empty shard) gives an empty output. */
+	int pca = method == PCA || method == STD_PCA;
+	if (!p.n && !(pca && (s.moments || s.apply)))
 		mlv_die("%s: no rows to map", input);
 	/* Checked before the map is made, not after. */
 	if (s.quality && p.n < 16)

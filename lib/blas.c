@@ -2,6 +2,7 @@
 #include "blas.h"
 
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -157,4 +158,12 @@ mlv_check_finite(const float *x, size_t n, size_t d, const char *needs,
 		return mlv_errf(err, errlen, "row %zu column %zu is %g (%s needs "
 		                "finite values)", i, j, (double)x[i * d + j], needs);
 	return 0;
+}
+
+void
+mlv_lapack_check_memory(int info, const char *routine)
+{
+	if (info == LAPACK_WORK_MEMORY_ERROR ||
+	    info == LAPACK_TRANSPOSE_MEMORY_ERROR)
+		mlv_die("out of memory (%s's workspace)", routine);
 }

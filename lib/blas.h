@@ -79,4 +79,10 @@ int mlv_find_nonfinite(const float *x, size_t n, size_t d, size_t *row,
 int mlv_check_finite(const float *x, size_t n, size_t d, const char *needs,
                      char *err, size_t errlen);
 
+/* Dies with "out of memory" when a LAPACKE call's info says it could not
+ * allocate its workspace, as a failed allocation anywhere else does:
+ * callers that fall back on a solver's failure (t-SNE's initialisation)
+ * must not turn a memory shortage into another result. */
+void mlv_lapack_check_memory(int info, const char *routine);
+
 #endif

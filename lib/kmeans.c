@@ -19,6 +19,7 @@ mlv_kmeans_defaults(mlv_kmeans_opts *o)
 	o->max_iter = 300;
 	o->tol = 1e-4;
 	o->seed = 0;
+	o->init = NULL;
 	o->nthreads = 0;
 }
 
@@ -373,10 +374,14 @@ mlv_kmeans(const float *x, size_t n, size_t d, const mlv_kmeans_opts *o,
 	double best_sse = INFINITY;
 	int best_iter = 0;
 
-	for (int run = 0; run < o->n_init; run++) {
+	for (int run = 0; run < (o->init ? 1 : o->n_init); run++) {
 		mlv_rng g;
 		mlv_rng_stream(&g, o->seed, (uint64_t)run);
-		km_seed(&c, &g, cen, closest, cum, nt);
+		if (o->init)
+			for (size_t i = 0; i < kd; i++)
+				cen[i] = (float)((o->init[i] - mean[i % d]) * scale);
+		else
+			km_seed(&c, &g, cen, closest, cum, nt);
 		for (size_t i = 0; i < n; i++)
 			c.labels[i] = -1;
 		int it;
@@ -441,4 +446,52 @@ mlv_kmeans(const float *x, size_t n, size_t d, const mlv_kmeans_opts *o,
 	free(mean);
 	mlv_blas_restore(blas);
 	return 0;
+}
+
+int
+mlv_kmeans_assign_moments(const float *x, size_t n, size_t d,
+                          const double *centres, size_t k,
+                          mlv_moments *clusters, int32_t *labels, char *err,
+                          size_t errlen)
+{
+	if (mlv_check_finite(x, n, d, "clustering", err, errlen))
+		return -1;
+	int32_t *lab = labels ? labels : mlv_malloc((n ? n : 1) * sizeof *lab);
+	size_t *count = mlv_calloc(k + 1, sizeof *count);
+	for (size_t i = 0; i < n; i++) {
+		double best = INFINITY;
+		int32_t bj = 0;
+		for (size_t j = 0; j < k; j++) {
+			double s = 0;
+			for (size_t l = 0; l < d; l++) {
+				double t = x[i * d + l] - centres[j * d + l];
+				s += t * t;
+			}
+			if (s < best) {
+				best = s;
+				bj = (int32_t)j;
+			}
+		}
+		lab[i] = bj;
+		count[bj + 1]++;
+	}
+	/* Each cluster's rows together and in order, then its moments. */
+	for (size_t j = 0; j < k; j++)
+		count[j + 1] += count[j];
+	float *sorted = mlv_malloc(mlv_mul_size(n ? n : 1, d, "k-means rows") *
+	                           sizeof *sorted);
+	size_t *fill = mlv_malloc((k ? k : 1) * sizeof *fill);
+	memcpy(fill, count, k * sizeof *fill);
+	for (size_t i = 0; i < n; i++)
+		memcpy(sorted + fill[lab[i]]++ * d, x + i * d, d * sizeof *sorted);
+	int rc = 0;
+	for (size_t j = 0; j < k && !rc; j++)
+		rc = mlv_moments_add(&clusters[j], sorted + count[j] * d,
+		                     count[j + 1] - count[j], 0, err, errlen);
+	free(sorted);
+	free(fill);
+	free(count);
+	if (!labels)
+		free(lab);
+	return rc;
 }

@@ -336,6 +336,34 @@ mlv_norm_apply(const mlv_norm *s, float *x, size_t rows)
 }
 
 void
+mlv_norm_from_moments(mlv_norm *s, const mlv_moments *m, mlv_norm_kind kind,
+                      int per_column)
+{
+	size_t d = m->d;
+	mlv_norm_init(s, kind, per_column, d);
+	for (size_t j = 0; j < d; j++) {
+		size_t o = per_column ? j : 0;
+		double m2 = m->cross ? m->m2[j * d + j] : m->m2[j];
+		s->lo[o] = m->lo[j] < s->lo[o] ? m->lo[j] : s->lo[o];
+		s->hi[o] = m->hi[j] > s->hi[o] ? m->hi[j] : s->hi[o];
+		if (per_column) {
+			s->mean[j] = m->mean[j];
+			s->m2[j] = m2;
+			s->count[j] = m->count;
+			continue;
+		}
+		/* Global: the columns are groups of values, merged as shards
+		 * are (Chan et al.). */
+		if (m->count == 0)
+			continue;
+		double total = s->count[0] + m->count, dm = m->mean[j] - s->mean[0];
+		s->m2[0] += m2 + dm * dm * s->count[0] * m->count / total;
+		s->mean[0] += dm * m->count / total;
+		s->count[0] = total;
+	}
+}
+
+void
 mlv_norm_to_record(const mlv_norm *s, mlv_record *r)
 {
 	mlv_record_resize(r, 2, s->n);

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "moments.h"
 #include "stream.h"
 
 typedef enum { MLV_NORM_NONE, MLV_NORM_MINMAX, MLV_NORM_ZSCORE } mlv_norm_kind;
@@ -49,6 +50,13 @@ void mlv_norm_add_parallel(mlv_norm *s, const float *x, size_t rows,
                            int nthreads);
 void mlv_norm_apply_parallel(const mlv_norm *s, float *x, size_t rows,
                              int nthreads);
+
+/* The statistics of kind, per column or global, of the rows that m
+ * describes (s initialised here): what mlv_norm_add over those rows
+ * gives, up to rounding (moments.h), so shards' merged moments fit the
+ * normalisation of the whole collection. */
+void mlv_norm_from_moments(mlv_norm *s, const mlv_moments *m,
+                           mlv_norm_kind kind, int per_column);
 
 /* The statistics as a record: kind=stats norm=minmax|zscore
  * axis=column|global, 2 rows (min and max, or mean and std) of n values. */

@@ -60,6 +60,7 @@ mlv_ridge_fit(mlv_ridge *m, const float *x, size_t n, size_t d,
 		g[i * k + i] += alpha;
 	lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)k, 1,
 	                                g, (lapack_int)k, rhs, 1);
+	mlv_lapack_check_memory(info, "LAPACKE_dposv");
 	int ret = 0;
 	if (info)
 		ret = mlv_errf(err, errlen, "the normal equations are singular "

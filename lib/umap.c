@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "knn.h"
 #include "pca.h"
 #include "pool.h"
@@ -568,9 +569,7 @@ mlv_umap_spectral(const mlv_umap_graph *g, size_t dims, uint64_t seed,
 		lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U',
 		                                (lapack_int)m, s, (lapack_int)m,
 		                                theta);
-		if (info == LAPACK_WORK_MEMORY_ERROR ||
-		    info == LAPACK_TRANSPOSE_MEMORY_ERROR)
-			mlv_die("out of memory (LAPACKE_dsyev's workspace)");
+		mlv_lapack_check_memory(info, "LAPACKE_dsyev");
 		if (info != 0)
 			break; /* keep what the basis gives (not seen) */
 		/* residual of Ritz pair c: |beta * last component| (the

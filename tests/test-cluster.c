@@ -806,6 +806,61 @@ TEST(silhouette_matches_brute_force)
 	free(x);
 }
 
+/* k-means over shards: one assignment step's moments per cluster, by
+ * hand; and Lloyd from given centres, on one process, reaches the labels
+ * the merged shard steps reach. */
+TEST(kmeans_shard_steps)
+{
+	float x[6 * 2] = {0, 0, 1, 0, 0, 1, 10, 10, 11, 10, 10, 12};
+	double c[2 * 2] = {9, 9, 1, 1};
+	mlv_moments m[2];
+	int32_t lab[6];
+	mlv_moments_init(&m[0], 2, 0);
+	mlv_moments_init(&m[1], 2, 0);
+	CHECK_INT(mlv_kmeans_assign_moments(x, 6, 2, c, 2, m, lab, NULL, 0), 0);
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(lab[i], i < 3 ? 1 : 0);
+	CHECK_NEAR(m[1].count, 3, 0);
+	CHECK_NEAR(m[1].mean[0], 1.0 / 3, 1e-15);
+	CHECK_NEAR(m[0].mean[1], 32.0 / 3, 1e-14);
+	/* sum of squared deviations of 10, 10, 12 about 32/3 */
+	CHECK_NEAR(m[0].m2[1], 8.0 / 3, 1e-13);
+	/* Shards: the rows in two steps, merged, give the same moments. */
+	mlv_moments a[2], b[2];
+	for (int j = 0; j < 2; j++) {
+		mlv_moments_init(&a[j], 2, 0);
+		mlv_moments_init(&b[j], 2, 0);
+	}
+	CHECK_INT(mlv_kmeans_assign_moments(x, 4, 2, c, 2, a, NULL, NULL, 0), 0);
+	CHECK_INT(mlv_kmeans_assign_moments(x + 8, 2, 2, c, 2, b, NULL, NULL, 0),
+	          0);
+	for (int j = 0; j < 2; j++) {
+		CHECK_INT(mlv_moments_merge(&a[j], &b[j], NULL, 0), 0);
+		CHECK_NEAR(a[j].count, m[j].count, 0);
+		for (int l = 0; l < 2; l++) {
+			CHECK_NEAR(a[j].mean[l], m[j].mean[l], 1e-14);
+			CHECK_NEAR(a[j].m2[l], m[j].m2[l], 1e-13);
+		}
+		mlv_moments_free(&a[j]);
+		mlv_moments_free(&b[j]);
+	}
+	/* Lloyd from these centres (k-means++ skipped): the same clusters,
+	 * centroids the means. */
+	mlv_kmeans_opts o;
+	mlv_kmeans_defaults(&o);
+	float init[4] = {9, 9, 1, 1}, cen[4];
+	o.k = 2;
+	o.init = init;
+	o.nthreads = 1;
+	CHECK_INT(mlv_kmeans(x, 6, 2, &o, lab, cen, NULL, NULL, NULL, 0), 0);
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(lab[i], i < 3 ? 1 : 0);
+	CHECK_NEAR(cen[2], 1.0 / 3, 1e-6);
+	CHECK_NEAR(cen[1], 32.0 / 3, 1e-5);
+	mlv_moments_free(&m[0]);
+	mlv_moments_free(&m[1]);
+}
+
 int
 main(void)
 {
@@ -819,6 +874,7 @@ main(void)
 	RUN(kmeans_same_for_any_thread_count);
 	RUN(kmeans_duplicates_and_empty_clusters);
 	RUN(kmeans_bad_parameters);
+	RUN(kmeans_shard_steps);
 	RUN(dbscan_noise_and_border_points);
 	RUN(dbscan_matches_brute_force);
 	RUN(dbscan_bad_parameters);

@@ -268,6 +268,109 @@ TEST(apply_blocks)
 	free(y);
 }
 
+/* The largest principal angle between the spans of the k <= 3 unit rows
+ * of a and b (d values each): sin^2 of it is the largest eigenvalue of
+ * I - M^T M, M = a b^T, found by power iteration. */
+static double
+largest_angle(const float *a, const float *b, size_t k, size_t d)
+{
+	double m[9] = {0}, s[9] = {0};
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = 0; j < k; j++)
+			for (size_t l = 0; l < d; l++)
+				m[i * 3 + j] += (double)a[i * d + l] * b[j * d + l];
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = 0; j < k; j++) {
+			double t = 0;
+			for (size_t l = 0; l < k; l++)
+				t += m[l * 3 + i] * m[l * 3 + j];
+			s[i * 3 + j] = (i == j) - t;
+		}
+	double v[3] = {1, 0.7, 0.3}, lam = 0;
+	for (int it = 0; it < 500; it++) {
+		double w[3] = {0}, norm = 0;
+		for (size_t i = 0; i < k; i++)
+			for (size_t j = 0; j < k; j++)
+				w[i] += s[i * 3 + j] * v[j];
+		for (size_t i = 0; i < k; i++)
+			norm += w[i] * w[i];
+		norm = sqrt(norm);
+		if (norm == 0)
+			return 0;
+		lam = norm;
+		for (size_t i = 0; i < k; i++)
+			v[i] = w[i] / norm;
+	}
+	return asin(sqrt(lam < 1 ? lam : 1));
+}
+
+/* Wide data (rows < columns): the Gram and randomized solvers find the
+ * components the covariance solver does, with the same variances, and
+ * AUTO picks the Gram solver for this shape. */
+TEST(wide_solvers)
+{
+	size_t n = 40, d = 300, k = 3;
+	float *x = malloc(n * d * sizeof *x);
+	mlv_rng g;
+	mlv_rng_seed(&g, 11);
+	/* Three strong directions plus noise. */
+	double f[3][300];
+	for (size_t c = 0; c < 3; c++)
+		for (size_t j = 0; j < d; j++)
+			f[c][j] = mlv_rng_normal(&g);
+	for (size_t i = 0; i < n; i++) {
+		double a[3] = {8 * mlv_rng_normal(&g), 4 * mlv_rng_normal(&g),
+		               2 * mlv_rng_normal(&g)};
+		for (size_t j = 0; j < d; j++)
+			x[i * d + j] = (float)(5 + a[0] * f[0][j] + a[1] * f[1][j] +
+			                       a[2] * f[2][j] +
+			                       0.1 * mlv_rng_normal(&g));
+	}
+	CHECK_INT(mlv_pca_solver_auto(n, d, k), MLV_PCA_GRAM);
+	CHECK_INT(mlv_pca_solver_auto(5000, 64, k), MLV_PCA_COVARIANCE);
+	CHECK_INT(mlv_pca_solver_auto(20000, 27584, k), MLV_PCA_RANDOMIZED);
+	for (int std = 0; std <= 1; std++) {
+		mlv_pca cov, gram, rnd;
+		mlv_pca_opts o;
+		mlv_pca_defaults(&o);
+		o.solver = MLV_PCA_COVARIANCE;
+		CHECK_INT(mlv_pca_fit_opts(&cov, x, n, d, k, std, &o, NULL, 0), 0);
+		o.solver = MLV_PCA_GRAM;
+		CHECK_INT(mlv_pca_fit_opts(&gram, x, n, d, k, std, &o, NULL, 0), 0);
+		o.solver = MLV_PCA_RANDOMIZED;
+		o.seed = 5;
+		CHECK_INT(mlv_pca_fit_opts(&rnd, x, n, d, k, std, &o, NULL, 0), 0);
+		CHECK(largest_angle(cov.components, gram.components, k, d) < 1e-3);
+		CHECK(largest_angle(cov.components, rnd.components, k, d) < 1e-3);
+		CHECK_NEAR(gram.total_variance, cov.total_variance,
+		           1e-9 * cov.total_variance);
+		CHECK_NEAR(rnd.total_variance, cov.total_variance,
+		           1e-9 * cov.total_variance);
+		for (size_t c = 0; c < k; c++) {
+			CHECK_NEAR(gram.variance[c], cov.variance[c],
+			           1e-5 * cov.variance[c]);
+			CHECK_NEAR(rnd.variance[c], cov.variance[c],
+			           1e-5 * cov.variance[c]);
+			/* The sign rule holds whatever the solver: the same axes. */
+			for (size_t j = 0; j < d; j++)
+				CHECK_NEAR(gram.components[c * d + j],
+				           cov.components[c * d + j], 1e-4);
+		}
+		mlv_pca_free(&cov);
+		mlv_pca_free(&gram);
+		mlv_pca_free(&rnd);
+	}
+	/* The Gram solver cannot give more components than rows - 1. */
+	mlv_pca p;
+	mlv_pca_opts o;
+	char err[160] = "";
+	mlv_pca_defaults(&o);
+	o.solver = MLV_PCA_GRAM;
+	CHECK_INT(mlv_pca_fit_opts(&p, x, 4, d, 4, 0, &o, err, sizeof err), -1);
+	CHECK(strstr(err, "at most 3 components") != NULL);
+	free(x);
+}
+
 TEST(errors)
 {
 	float x[6] = {1, 2, 3, 4, NAN, 6};
@@ -287,6 +390,7 @@ int
 main(void)
 {
 	RUN(known_covariance);
+	RUN(wide_solvers);
 	RUN(partial_components);
 	RUN(fit_then_apply);
 	RUN(std_pca_constant_column);

@@ -12,5 +12,5 @@ dir=${1:?usage: slurm.sh SHARD_DIR}
 : "${SLURM_ARRAY_TASK_ID:?not an array task (sbatch --array=...)}"
 shard=$(printf '%s/shard-%03d' "$dir" "$SLURM_ARRAY_TASK_ID")
 # shellcheck disable=SC2086 # SPEC_OPTS is a list of options
-mlv-spec --list "$shard.tsv" ${SPEC_OPTS:--f mel --n-mels 64 --scale db} \
+mlv-spec --list "$shard.tsv" ${SPEC_OPTS:---feature mel --n-mels 64 --scale db} \
 	-j "${SLURM_CPUS_PER_TASK:-1}" -o "$shard.mlv"

@@ -72,6 +72,70 @@ same "mlv-stats ranks columns by variance" v.got v.want
 : >empty.mlv
 fails "mlv-stats of nothing" 1 "no rows to summarise" mlv-stats empty.mlv
 
+# Mergeable moments: three uneven shards of the records, their moments
+# concatenated and merged, fit PCA and STD-PCA as one process on all
+# rows does, to the byte (moments.h gives the bound).
+mlv-gen --records 7 --rows 300 --cols 6 --seed 2 >all.mlv
+mlv-cat -w 'id=gen/[01]' all.mlv >s0.mlv
+mlv-cat -w 'id=gen/[2345]' all.mlv >s1.mlv
+mlv-cat -w 'id=gen/6' all.mlv >s2.mlv
+for i in 0 1 2; do mlv-stats --moments --cross s$i.mlv >s$i.mom; done
+cat s0.mom s1.mom s2.mom | mlv-stats --merge >merged.mom
+check "merged moments count every row" sh -c 'mlv-cat -H merged.mom | grep -q "^MLV1 16 6 .*kind=moments count=2100 width=6 cross=1"'
+for m in pca std-pca; do
+	mlv-project -q -m $m --dims 3 --fit one-$m.mlv all.mlv >one-$m.map
+	mlv-project -q -m $m --dims 3 --moments merged.mom --fit shards-$m.mlv </dev/null >/dev/null
+	same "$m fitted on merged shard moments = fitted on all rows" one-$m.mlv shards-$m.mlv
+	for i in 0 1 2; do mlv-project -q --apply shards-$m.mlv s$i.mlv; done >shards-$m.map
+	same "$m: shards mapped with it and concatenated = the single run's map" one-$m.map shards-$m.map
+done
+for n in zscore minmax; do
+	mlv-stats --moments --norm $n --norm-axis column all.mlv >one-$n.mlv
+	mlv-stats --merge --norm $n --norm-axis column merged.mom >shards-$n.mlv
+	same "$n statistics from merged moments = from all rows" one-$n.mlv shards-$n.mlv
+done
+: >none.mlv
+mlv-stats --moments --cross none.mlv >none.mom
+cat none.mom s0.mom none.mom s1.mom s2.mom | mlv-stats --merge >with-empty.mom
+same "an empty shard's moments merge as nothing" merged.mom with-empty.mom
+check "a fit applied to an empty shard writes nothing" sh -c 'mlv-project --apply shards-pca.mlv none.mlv >none.map && [ ! -s none.map ]'
+# k-means over shards: each shard's clusters' moments at the current
+# centroids, merged, are the next centroids; from the same start it
+# reaches the labels of one process's Lloyd iterations on all rows.
+mlv-gen --records 8 --rows 100 --cols 5 --separation 6 --seed 4 >km.mlv
+for i in 0 1 2 3; do mlv-cat -w "id=gen/[$((2 * i))$((2 * i + 1))]" km.mlv >k$i.mlv; done
+mlv-cluster -m kmeans -k 4 --seed 1 --moments k0.mlv >c0.mom
+i=0
+while [ $i -lt 100 ]; do
+	for s in 0 1 2 3; do mlv-cluster -m kmeans --centroids c$i.mom --moments k$s.mlv; done |
+		mlv-stats --merge >c$((i + 1)).mom
+	i=$((i + 1))
+	cmp -s c$i.mom c$((i - 1)).mom && break
+done
+for s in 0 1 2 3; do mlv-cluster -m kmeans --centroids c$i.mom --max-iter 0 k$s.mlv; done >km-shards.mlv
+mlv-cluster -m kmeans --centroids c0.mom --tol 0 km.mlv >km-one.mlv
+mlv-cat -t tsv km-shards.mlv >km-shards.tsv
+mlv-cat -t tsv km-one.mlv >km-one.tsv
+check "k-means over shards converges (in $i steps)" [ $i -lt 100 ]
+same "k-means over shards labels the rows as one process from the same start" km-one.tsv km-shards.tsv
+check "--moments writes one record per cluster" sh -c '[ "$(mlv-cat -H c0.mom | cut -d " " -f 2-4)" = "6 5 id=cluster/0
+6 5 id=cluster/1
+6 5 id=cluster/2
+6 5 id=cluster/3" ]'
+fails "--max-iter 0 without centroids" 2 "--max-iter 0 \(assign only\) needs --centroids" mlv-cluster -m kmeans -k 2 --max-iter 0 km.mlv
+fails "--centroids with -k" 2 "--centroids gives k and the start" mlv-cluster -m kmeans -k 2 --centroids c0.mom km.mlv
+fails "--centroids of rows" 1 "not moments" mlv-cluster -m kmeans --centroids km.mlv km.mlv
+check "--norm writes what mlv-spec --fit-stats writes" sh -c 'mlv-cat -H one-zscore.mlv | grep -q "^MLV1 2 6 id=stats kind=stats norm=zscore axis=column width=6 rownames=mean,std"'
+fails "PCA from moments without cross products" 1 "PCA needs the cross products" \
+	sh -c 'mlv-stats --moments s0.mlv >diag.mom && mlv-project --moments diag.mom s0.mlv'
+fails "--merge of rows, not moments" 1 "s0.mlv: record 1 \(id=gen/0\): not moments" mlv-stats --merge s0.mlv
+mlv-gen --records 1 --rows 5 --cols 4 >narrow.mlv
+fails "--moments of another width" 1 "moments of 4 columns, expected 6" \
+	sh -c 'mlv-stats --moments --cross narrow.mlv | cat s0.mom - | mlv-stats --merge'
+fails "--moments of NaN" 1 "<stdin>: record 1 \(id=gen/0\): row [0-9]+ column [0-9]+: value not finite" \
+	sh -c 'mlv-gen --records 1 --rows 5 --cols 4 --nan 1 --seed 1 | mlv-stats --moments'
+fails "--cross without --moments" 2 "--cross goes with --moments" mlv-stats --cross s0.mlv
+
 # options the chosen method would ignore are refused
 fails "--min-samples without DBSCAN" 2 "--eps and --min-samples go with -m dbscan" mlv-cluster -k 2 --min-samples 3 blobs.mlv
 fails "--height with k-means" 2 "--height cuts a tree" mlv-cluster -m kmeans -k 2 --height 3 blobs.mlv

@@ -207,7 +207,12 @@ for f in sys.argv[1:]: ET.parse(f)' "$SCRATCH"/gallery/*.svg
 # on the local machine (':').
 if command -v parallel >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q GNU; then
 	run parallel parallel COMPOSERS=2 TRACKS=2 TRACK_SECONDS=4 SHARDS=3
-	check "parallel: merged shards equal the single run" grep -q identical "$SCRATCH/parallel/results.tsv"
+	check "parallel: merged shards equal the single run" grep -q "^merged parallel shards vs single run.*identical$" "$SCRATCH/parallel/results.tsv"
+	check "parallel: statistics fitted from shard moments scale, fit, map and cluster as the single run" sh -c '
+		grep -q "^z-scores from merged shard moments.*identical$" "$1" &&
+		grep -q "^shards scaled with them vs single run.*identical$" "$1" &&
+		grep -q "^k-means over shards vs one process.*identical$" "$1" &&
+		[ "$(grep -c -E "(identical|within 1e-6 .*)$" "$1")" -eq 6 ]' sh "$SCRATCH/parallel/results.tsv"
 	run parallel parallel COMPOSERS=2 TRACKS=2 TRACK_SECONDS=4 SHARDS=3 slurm-local
 	run parallel parallel COMPOSERS=2 TRACKS=2 TRACK_SECONDS=4 SHARDS=3 SSHLOGIN=: ssh
 else

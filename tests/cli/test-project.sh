@@ -27,6 +27,24 @@ check "STD-PCA with a constant column stays finite" sh -c 'mlv-project -m std-pc
 fails "--dims above the columns" 1 "^mlv-project: const.mlv: --dims 4 is more than the 3 columns$" mlv-project --dims 4 const.mlv
 fails "--apply to rows of another width" 1 "rows of 3 values, but pca.mlv was fitted on 8" mlv-project --apply pca.mlv const.mlv
 
+# Wide rows (fewer rows than columns, as flattened clips): the Gram solver
+# by default, where the covariance of 20,000 columns would take 3.2 GB.
+# The blobs differ in column 0 only, far beyond the noise of the others.
+mlv-gen --records 6 --rows 10 --cols 20000 --separation 400 --seed 7 >wide.mlv
+mlv-project --dims 5 --fit wide-fit.mlv wide.mlv >wide-map.mlv 2>/dev/null
+check "a wide stream fits and maps" sh -c '[ "$(mlv-cat -H wide-map.mlv | cut -d " " -f 2,3 | sort -u)" = "10 5" ]'
+mlv-project --apply wide-fit.mlv wide.mlv >wide-applied.mlv 2>/dev/null
+same "--apply of a wide fit maps the fitted rows as the fit did" wide-applied.mlv wide-map.mlv
+check "the wide fit's first axis separates the blobs" sh -c 'mlv-cluster -k 2 --truth label.part wide-map.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+mlv-project --solver randomized --seed 3 --dims 5 wide.mlv >wide-rand.mlv 2>/dev/null
+check "the randomized solver finds the Gram solver's first axis" sh -c '
+	mlv-cat -t tsv wide-map.mlv | cut -f 1 >a.tsv &&
+	mlv-cat -t tsv wide-rand.mlv | cut -f 1 >b.tsv &&
+	paste a.tsv b.tsv | awk "NR > 1 { d = \$1 - \$2; d = d < 0 ? -d : d; if (d > 1e-3 * (\$1 < 0 ? -\$1 : \$1) + 1e-3) bad++ } END { exit NR < 60 || bad > 0 }"'
+fails "the Gram solver refuses as many components as rows" 1 "wide.mlv: the gram solver gives at most 59 components of 60 rows \(asked 60\)" mlv-project --solver gram --dims 60 wide.mlv
+fails "--solver with t-SNE" 2 "--solver and --power-iter go with a PCA or STD-PCA fit" mlv-project -m tsne --solver gram wide.mlv
+fails "an unknown solver" 2 "--solver svd: unknown" mlv-project --solver svd wide.mlv
+
 # ---- t-SNE ----
 mlv-project -m tsne --seed 3 --quality -j 1 blobs.mlv >t1.mlv 2>t1.err
 mlv-project -m tsne --seed 3 -j 2 blobs.mlv >t2.mlv 2>/dev/null

@@ -97,6 +97,16 @@ mlv-spec --feature mel --scale db --norm zscore --norm-axis column --fit-stats s
 check "--fit-stats saves statistics" sh -c '[ "$(mlv-cat -H stats.mlv | cut -d " " -f 1-3)" = "MLV1 2 128" ] && mlv-cat -H stats.mlv | grep -q "kind=stats norm=zscore axis=column"'
 mlv-spec --feature mel --scale db --stats stats.mlv a.wav b.wav >again.mlv
 same "--stats scales data exactly as --fit-stats scaled the training data" train.mlv again.mlv
+# The same statistics fitted on shards: each file's features alone, their
+# moments merged, then applied.
+for f in a b; do
+	mlv-spec --feature mel --scale db $f.wav | mlv-stats --moments >$f.mom
+done
+cat a.mom b.mom | mlv-stats --merge --norm zscore --norm-axis column >merged-stats.mlv
+mlv-spec --feature mel --scale db --stats merged-stats.mlv a.wav b.wav >sharded.mlv
+same "statistics merged from shards scale the data as --fit-stats on all of it" train.mlv sharded.mlv
+fails "merged statistics remember the feature they were fitted on" 1 "were fitted on scale=db, these features have scale=" \
+	mlv-spec --feature mel --scale log1p --stats merged-stats.mlv a.wav
 fails "--fit-stats in a missing directory: refused before decoding" 1 "^mlv-spec: nodir/s\\.mlv: cannot create \\(No such file or directory\\)$" \
 	sh -c 'sleep 30 | timeout 20 mlv-spec --feature mel --norm zscore --fit-stats nodir/s.mlv >/dev/null'
 mlv-spec --feature mel --scale db --stats stats.mlv tone.wav >test.mlv

@@ -176,8 +176,12 @@ mlv_nn_act_backward(float *dinp, const float *dout, const float *inp,
 			dinp[i] += dout[i];
 		break;
 	case MLV_ACT_RELU:
-		for (size_t i = 0; i < n; i++)
-			dinp[i] += out[i] > 0 ? dout[i] : 0;
+		/* dout is read whatever the sign, so the select vectorises
+		 * (a load under the condition kept it a branch a value) */
+		for (size_t i = 0; i < n; i++) {
+			float g = dout[i];
+			dinp[i] += out[i] > 0 ? g : 0;
+		}
 		break;
 	case MLV_ACT_LEAKY_RELU:
 		for (size_t i = 0; i < n; i++)

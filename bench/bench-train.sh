@@ -7,7 +7,8 @@
 # and writing cancel for both; runs are interleaved (mlv, peer, mlv, peer)
 # over $REPEAT rounds and each side's minimum is taken.  Both run on one
 # thread: mlv-train -j 1, PyTorch --threads 1 with OpenBLAS (its sgemm) on
-# one thread too.  Dense rows also print the share of the machine's
+# one thread too.  Each row gives wall time and, beside it, CPU time, which
+# the machine's other load moves less.  Dense rows also print the share of the machine's
 # one-thread sgemm rate, measured in this run, that the epoch reaches.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,31 +20,44 @@ if [ -z "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
 fi
 ONE="env OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1"
 
-wall() {
+# run CMD: "WALL CPU" seconds of `sh -c CMD`, CPU being user + system time
+# of its processes (GNU time), "-" without /usr/bin/time: on a shared
+# machine a process's CPU time moves less with the load than its wall time.
+run() {
 	t0=$(date +%s.%N)
-	sh -c "$1" >/dev/null || { echo "bench: command failed: $1" >&2; exit 1; }
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%U %S' -o "$WORK/time" sh -c "$1" >/dev/null
+	else
+		sh -c "$1" >/dev/null
+	fi || { echo "bench: command failed: $1" >&2; exit 1; }
 	t1=$(date +%s.%N)
-	echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+	cpu=-
+	[ -x /usr/bin/time ] && cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$WORK/time")
+	echo "$t0 $t1 $cpu" | awk '{ printf "%.3f %s", $2 - $1, $3 }'
 }
-min() { echo "$1 ${2:-}" | awk '{ print ($2 == "" || $1 < $2) ? $1 : $2 }'; }
+# min2 "WALL CPU" "WALL CPU": each field's minimum
+min2() { echo "$1 ${2:-}" | awk '{ if ($3 == "") print $1, $2
+	else print ($1 < $3 ? $1 : $3), ($2 == "-" ? "-" : ($2 < $4 ? $2 : $4)) }'; }
 
 # versus LABEL E MLV1 MLVE PEER1 PEERE: sets $mlv and $peer, each side's
-# seconds per epoch, from interleaved whole-process runs of 1 and 1+E
-# epochs, and prints the two rows and the ratio.
+# wall seconds per epoch, from interleaved whole-process runs of 1 and 1+E
+# epochs, and prints the two rows, the ratio, and the ratio of CPU times.
 versus() {
 	m1= mE= p1= pE=
 	i=0
 	while [ "$i" -lt "$REPEAT" ]; do
-		m1=$(min "$(wall "$3")" "$m1")
-		p1=$(min "$(wall "$5")" "$p1")
-		mE=$(min "$(wall "$4")" "$mE")
-		pE=$(min "$(wall "$6")" "$pE")
+		m1=$(min2 "$(run "$3")" "$m1")
+		p1=$(min2 "$(run "$5")" "$p1")
+		mE=$(min2 "$(run "$4")" "$mE")
+		pE=$(min2 "$(run "$6")" "$pE")
 		i=$((i + 1))
 	done
-	mlv=$(echo "$m1 $mE $2" | awk '{ printf "%.3f", ($2 - $1) / $3 }')
-	peer=$(echo "$p1 $pE $2" | awk '{ printf "%.3f", ($2 - $1) / $3 }')
-	row "PyTorch, 1 thread, per epoch (peer)" "$peer" ""
-	row "mlv-train -j 1, per epoch" "$mlv" "$(ratio "$mlv" "$peer")"
+	mlv=$(echo "$m1 $mE $2" | awk '{ printf "%.3f", ($3 - $1) / $5 }')
+	peer=$(echo "$p1 $pE $2" | awk '{ printf "%.3f", ($3 - $1) / $5 }')
+	mcpu=$(echo "$m1 $mE $2" | awk '{ if ($2 == "-") print ""; else printf "%.3f", ($4 - $2) / $5 }')
+	pcpu=$(echo "$p1 $pE $2" | awk '{ if ($2 == "-") print ""; else printf "%.3f", ($4 - $2) / $5 }')
+	row "PyTorch, 1 thread, per epoch (peer)" "$peer" "CPU ${pcpu:--} s"
+	row "mlv-train -j 1, per epoch" "$mlv" "$(ratio "$mlv" "$peer"); CPU ${mcpu:--} s, $(ratio "$mcpu" "$pcpu" | sed 's/ the peer time//')"
 }
 
 # sgemm_share SECONDS IN:OUT...: the share of the sgemm rate an epoch over

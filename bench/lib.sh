@@ -91,13 +91,16 @@ peer_report() {
 ratio() { echo "$1 $2" | awk '{ if ($2 == "") print "peer not run"; else printf "%.2fx the peer time", $1 / $2 }'; }
 
 # peer_data NAME: an MLV stream of the peers' raw float32 NAME.f32 (with
-# its NAME.shape), made once in $WORK; the peers' generator runs first when
-# their data is missing.  Prints the path, or nothing.
+# its NAME.shape), made once in $WORK; when the peers' data/ lacks it, their
+# generator writes it to $WORK/data (the peers' folder may be read-only).
+# Prints the path, or nothing.
 peer_data() {
 	f=$PEERS/data/$1.f32
 	if [ ! -s "$f" ]; then
+		f=$WORK/data/$1.f32
 		py=$(peer_python)
-		[ -n "$py" ] && (cd "$PEERS" && "$py" gen_data.py >/dev/null 2>&1)
+		[ -s "$f" ] || [ -z "$py" ] ||
+			(cd "$PEERS" && "$py" gen_data.py --out "$WORK/data" >/dev/null 2>&1)
 	fi
 	[ -s "$f" ] || return 0
 	out=$WORK/$1.mlv

@@ -20,4 +20,22 @@
 int mlv_knn(const float *x, size_t n, const float *q, size_t nq, size_t d,
             size_t k, int self, uint32_t *idx, float *dist, int nthreads);
 
+/* Which search mlv_knn_self runs. */
+typedef enum {
+	MLV_KNN_AUTO,  /* exact up to MLV_KNN_EXACT_MAX points, else ANN */
+	MLV_KNN_EXACT, /* mlv_knn */
+	MLV_KNN_ANN    /* mlv_ann_knn (ann.h) */
+} mlv_knn_search;
+#define MLV_KNN_EXACT_MAX 50000
+
+/* "auto", "exact" or "ann" as mlv_knn_search, or -1. */
+int mlv_knn_search_parse(const char *name);
+
+/* Each of the n points' k nearest others, as mlv_knn(x, n, x, n, d, k, 1,
+ * ...) returns them, by the search asked for (seed: ANN's random
+ * draws). */
+int mlv_knn_self(const float *x, size_t n, size_t d, size_t k,
+                 mlv_knn_search search, uint64_t seed, uint32_t *idx,
+                 float *dist, int nthreads);
+
 #endif

@@ -172,6 +172,7 @@ parse_options(int argc, char **argv, settings *s)
 	static const mlv_opt *const options[] = {project_options,
 	                                         mlv_opts_neighbours,
 	                                         umap_options,
+	                                         mlv_opts_knn_search,
 	                                         mlv_opts_seed, mlv_opts_jobs,
 	                                         mlv_opts_output,
 	                                         mlv_opts_common, NULL};
@@ -186,7 +187,7 @@ parse_options(int argc, char **argv, settings *s)
 	mlv_tsne_defaults(to);
 	mlv_umap_defaults(uo);
 	const char *init = NULL;
-	int tsne_given = 0, umap_given = 0, c;
+	int tsne_given = 0, umap_given = 0, knn_given = 0, c;
 	mlv_opts_begin(&cli, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
@@ -260,6 +261,15 @@ parse_options(int argc, char **argv, settings *s)
 			umap_given = 1;
 			break;
 		case OPT_PSGD: uo->sgd_parallel = 1; umap_given = 1; break;
+		case MLV_OPT_KNN_SEARCH: {
+			int m = mlv_knn_search_parse(cli.arg);
+			if (m < 0)
+				mlv_usage_error("--knn-search %s: auto, exact or ann",
+				                cli.arg);
+			to->knn = uo->knn = (mlv_knn_search)m;
+			knn_given = 1;
+			break;
+		}
 		case 'j':
 			s->nthreads = mlv_parse_jobs(cli.arg);
 			break;
@@ -272,6 +282,8 @@ parse_options(int argc, char **argv, settings *s)
 		mlv_usage_error("t-SNE options go with -m tsne");
 	if (umap_given && method != UMAP)
 		mlv_usage_error("UMAP options go with -m umap");
+	if (knn_given && pca)
+		mlv_usage_error("--knn-search goes with -m tsne or umap");
 	if ((s->fit || s->apply) && !pca)
 		mlv_usage_error("--fit and --apply go with -m pca or std-pca");
 	if (s->fit && s->apply)

@@ -292,9 +292,18 @@ build_candidates(void *ctx, size_t begin, size_t end, int thread)
 				          lc + (size_t)j * mc, mc, p,
 				          (uint32_t)v);
 		}
-	/* an edge sampled as new is old from now on: v's list kept the mc
-	 * least (priority, point) pairs offered, so a new edge is in it when
-	 * the list has room or the pair is not above its top */
+}
+
+/* An edge sampled as new is old from now on: v's list kept the mc least
+ * (priority, point) pairs offered, so a new edge is in it when the list
+ * has room or the pair is not above its top.  A pass of its own, after
+ * build_candidates, which reads every point's flags. */
+static void
+mark_old(void *ctx, size_t begin, size_t end, int thread)
+{
+	nnd *c = ctx;
+	size_t k = c->k, mc = c->mc;
+	(void)thread;
 	for (size_t v = begin; v < end; v++) {
 		uint32_t tp = c->newp[v * mc], ti = c->newc[v * mc];
 		for (size_t s = 0; s < k; s++) {
@@ -451,6 +460,7 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	for (int it = 0; it < MAX_ITER; it++) {
 		c.iter = (uint64_t)it;
 		mlv_parallel_for(n, nt, build_candidates, &c);
+		mlv_parallel_for(n, nt, mark_old, &c);
 		memset(c.count, 0, (size_t)nt * sizeof *c.count);
 		for (c.b0 = 0; c.b0 < n; c.b0 += BLOCK) {
 			size_t bn = n - c.b0 < BLOCK ? n - c.b0 : BLOCK;

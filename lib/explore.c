@@ -479,7 +479,7 @@ mlv_explore_knn(mlv_explore *e, size_t k, mlv_knn_search search,
 	uint32_t *idx = mlv_malloc(mlv_mul_size(e->n, k * sizeof *idx, "--neighbours"));
 	float *dist = mlv_malloc(mlv_mul_size(e->n, k * sizeof *dist, "--neighbours"));
 	int ann = search == MLV_KNN_ANN ||
-	          (search == MLV_KNN_AUTO && e->n > MLV_KNN_EXACT_MAX);
+	          (search == MLV_KNN_AUTO && !mlv_knn_exact_pays(e->n, k));
 	if (ann ? mlv_check_finite(e->latent, e->n, e->dims, "--neighbours",
 	                           err, errlen) ||
 	          mlv_ann_knn(e->latent, e->n, e->dims, k, seed, idx, dist,

@@ -102,12 +102,18 @@ mlv_knn_search_parse(const char *name)
 }
 
 int
+mlv_knn_exact_pays(size_t n, size_t k)
+{
+	return n <= 2000 * (k > 25 ? k : 25);
+}
+
+int
 mlv_knn_self(const float *x, size_t n, size_t d, size_t k,
              mlv_knn_search search, uint64_t seed, uint32_t *idx,
              float *dist, int nthreads)
 {
 	if (search == MLV_KNN_ANN ||
-	    (search == MLV_KNN_AUTO && n > MLV_KNN_EXACT_MAX))
+	    (search == MLV_KNN_AUTO && !mlv_knn_exact_pays(n, k)))
 		return mlv_ann_knn(x, n, d, k, seed, idx, dist, nthreads);
 	return mlv_knn(x, n, x, n, d, k, 1, idx, dist, nthreads);
 }

@@ -22,12 +22,17 @@ int mlv_knn(const float *x, size_t n, const float *q, size_t nq, size_t d,
 
 /* Which search mlv_knn_self runs. */
 typedef enum {
-	MLV_KNN_AUTO,  /* exact up to MLV_KNN_EXACT_MAX points, else ANN */
+	MLV_KNN_AUTO,  /* exact while mlv_knn_exact_pays, else ANN */
 	MLV_KNN_EXACT, /* mlv_knn */
 	MLV_KNN_ANN    /* mlv_ann_knn (ann.h) */
 } mlv_knn_search;
-#define MLV_KNN_EXACT_MAX 50000
 
+/* AUTO's choice: exact for n <= 2000 max(k, 25) points (50,000 for
+ * UMAP's 14 neighbours, 180,000 for t-SNE's 90).  The exact search costs
+ * n^2 d in sgemm, NN-descent about n k mc distances a round, so the
+ * crossover grows with k; 2000 per neighbour is where bench-ann.sh's
+ * gmm16 runs put it on two cores. */
+int mlv_knn_exact_pays(size_t n, size_t k);
 /* "auto", "exact" or "ann" as mlv_knn_search, or -1. */
 int mlv_knn_search_parse(const char *name);
 

@@ -53,7 +53,7 @@ const mlv_opt mlv_opts_neighbours[] = {
 
 const mlv_opt mlv_opts_knn_search[] = {
 	{"knn-search", 0, "MODE", "nearest neighbours: auto (exact up to "
-	 "50,000 points,\nthen approximate), exact, or ann (NN-descent)",
+	 "2000 per\nneighbour, 50,000 at least), exact, or ann (NN-descent)",
 	 MLV_OPT_KNN_SEARCH, NULL},
 	{0},
 };

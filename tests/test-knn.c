@@ -173,6 +173,8 @@ TEST(search_choice)
 	CHECK_INT(mlv_knn_search_parse("exact"), MLV_KNN_EXACT);
 	CHECK_INT(mlv_knn_search_parse("ann"), MLV_KNN_ANN);
 	CHECK_INT(mlv_knn_search_parse("hnsw"), -1);
+	CHECK(mlv_knn_exact_pays(50000, 14) && !mlv_knn_exact_pays(50001, 14));
+	CHECK(mlv_knn_exact_pays(180000, 90) && !mlv_knn_exact_pays(180001, 90));
 	/* AUTO below the threshold is the exact search, bit for bit */
 	size_t n = 500, d = 5, k = 6;
 	float *x = test_normal_points(n, d, 8);

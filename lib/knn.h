@@ -29,9 +29,9 @@ typedef enum {
 
 /* AUTO's choice: exact for n <= 2000 max(k, 25) points (50,000 for
  * UMAP's 14 neighbours, 180,000 for t-SNE's 90).  The exact search costs
- * n^2 d in sgemm, NN-descent about n k mc distances a round, so the
- * crossover grows with k; 2000 per neighbour is where bench-ann.sh's
- * gmm16 runs put it on two cores. */
+ * n^2 d in sgemm whatever k; NN-descent's heaps and candidate lists grow
+ * with k, so the crossover does too; 2000 per neighbour is where runs on gmm16
+ * (100,000 x 16, k = 14 and 90, two cores) put it. */
 int mlv_knn_exact_pays(size_t n, size_t k);
 /* "auto", "exact" or "ann" as mlv_knn_search, or -1. */
 int mlv_knn_search_parse(const char *name);

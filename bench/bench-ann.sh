@@ -10,6 +10,7 @@
 # 1,000,000 points within 4 minutes.
 # Sizes: ANN_N16, ANN_N128, ANN_MAP_N, ANN_QUALITY_N (the goals' by default;
 # 0 skips that part).
+REPEAT=${REPEAT:-1} # one run each: the big sizes take minutes
 . "$(dirname "$0")/lib.sh"
 
 K=90
@@ -72,7 +73,6 @@ map() {
 
 quality() { grep -o 'trustworthiness [0-9.]*, 10-NN preservation [0-9.]*' "$1"; }
 
-REPEAT=${REPEAT:-1}
 [ "$N16" -gt 0 ] && knn "$N16" 16
 [ "$N128" -gt 0 ] && knn "$N128" 128
 

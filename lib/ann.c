@@ -11,7 +11,7 @@
 
 #define MAX_CAND 30      /* candidates sampled per point and round */
 #define MAX_ITER 12
-#define DELTA 0.005    /* stop when fewer than DELTA n k updates a round */
+#define DELTA 0.01     /* stop when fewer than DELTA n k updates a round */
 #define NTREES 2
 #define BLOCK 16384    /* points whose local joins share one update round */
 

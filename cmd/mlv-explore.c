@@ -108,6 +108,8 @@ main(int argc, char **argv)
 {
 	static const mlv_opt *const options[] = {explore_options,
 	                                         mlv_opts_neighbours,
+	                                         mlv_opts_knn_search,
+	                                         mlv_opts_seed,
 	                                         mlv_opts_jobs,
 	                                         mlv_opts_common, NULL};
 	mlv_opts cli;
@@ -115,7 +117,8 @@ main(int argc, char **argv)
 	const char *latent_path = NULL, *clusters_path = NULL;
 	const char *neighbours_path = NULL, *root = NULL, *base_url = NULL;
 	long long knn = -1;
-	int embed = 0, nthreads = mlv_default_threads();
+	int embed = 0, nthreads = mlv_default_threads(), search = MLV_KNN_AUTO;
+	uint64_t seed = 0;
 	uint64_t max_audio = (uint64_t)50 << 20;
 	int c;
 	mlv_init(argv);
@@ -148,6 +151,14 @@ main(int argc, char **argv)
 			max_audio = mlv_parse_size(cli.arg, "--max-audio");
 			break;
 		case 'j': nthreads = mlv_parse_jobs(cli.arg); break;
+		case MLV_OPT_KNN_SEARCH:
+			if ((search = mlv_knn_search_parse(cli.arg)) < 0)
+				mlv_usage_error("--knn-search %s: auto, exact or ann",
+				                cli.arg);
+			break;
+		case MLV_OPT_SEED:
+			seed = (uint64_t)mlv_parse_int(cli.arg, 0, INT64_MAX, "--seed");
+			break;
 		}
 	}
 	if (argc - optind > 2)
@@ -199,7 +210,8 @@ main(int argc, char **argv)
 		/* by default as many as the points allow, up to ten */
 		size_t k = knn >= 0 ? (size_t)knn : e.n - 1 < DEFAULT_KNN ?
 		           e.n - 1 : DEFAULT_KNN;
-		if (mlv_explore_knn(&e, k, nthreads, err, sizeof err))
+		if (mlv_explore_knn(&e, k, (mlv_knn_search)search, seed,
+		                    nthreads, err, sizeof err))
 			mlv_die("%s", err);
 	}
 	char *dir = page_dir(output);

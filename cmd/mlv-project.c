@@ -186,6 +186,7 @@ parse_options(int argc, char **argv, settings *s)
 	static const mlv_opt *const options[] = {project_options,
 	                                         mlv_opts_neighbours,
 	                                         umap_options,
+	                                         mlv_opts_knn_search,
 	                                         mlv_opts_seed, mlv_opts_jobs,
 	                                         mlv_opts_output,
 	                                         mlv_opts_common, NULL};
@@ -202,7 +203,7 @@ parse_options(int argc, char **argv, settings *s)
 	mlv_pca_defaults(&s->pca);
 	const char *init = NULL;
 	/* fit_only: options that the --apply of a map takes from its fit */
-	int tsne_given = 0, umap_given = 0, fit_only = 0, c;
+	int tsne_given = 0, umap_given = 0, knn_given = 0, fit_only = 0, c;
 	mlv_opts_begin(&cli, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
@@ -294,6 +295,15 @@ parse_options(int argc, char **argv, settings *s)
 			umap_given = fit_only = 1;
 			break;
 		case OPT_PSGD: uo->sgd_parallel = 1; umap_given = fit_only = 1; break;
+		case MLV_OPT_KNN_SEARCH: {
+			int m = mlv_knn_search_parse(cli.arg);
+			if (m < 0)
+				mlv_usage_error("--knn-search %s: auto, exact or ann",
+				                cli.arg);
+			to->knn = uo->knn = (mlv_knn_search)m;
+			knn_given = 1;
+			break;
+		}
 		case 'j':
 			s->nthreads = mlv_parse_jobs(cli.arg);
 			break;
@@ -313,6 +323,8 @@ parse_options(int argc, char **argv, settings *s)
 		mlv_usage_error("--solver and --power-iter go with a PCA or "
 		                "STD-PCA fit");
 	s->pca.seed = s->seed;
+	if (knn_given && pca)
+		mlv_usage_error("--knn-search goes with -m tsne or umap");
 	if (s->fit && s->apply)
 		mlv_usage_error("--fit and --apply exclude each other");
 	if (s->apply && !pca && (fit_only || s->dims_given))

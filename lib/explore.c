@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ann.h"
 #include "audio.h"
+#include "blas.h"
 #include "groups.h"
 #include "pool.h"
 #include "simmat.h"
@@ -463,8 +465,8 @@ mlv_explore_set_clusters(mlv_explore *e, const mlv_points *base,
 /* ---- neighbours ------------------------------------------------------- */
 
 int
-mlv_explore_knn(mlv_explore *e, size_t k, int nthreads, char *err,
-                size_t errlen)
+mlv_explore_knn(mlv_explore *e, size_t k, mlv_knn_search search,
+                uint64_t seed, int nthreads, char *err, size_t errlen)
 {
 	if (!e->dims)
 		return mlv_errf(err, errlen, "--neighbours needs --latent (neighbours "
@@ -476,8 +478,14 @@ mlv_explore_knn(mlv_explore *e, size_t k, int nthreads, char *err,
 		return 0;
 	uint32_t *idx = mlv_malloc(mlv_mul_size(e->n, k * sizeof *idx, "--neighbours"));
 	float *dist = mlv_malloc(mlv_mul_size(e->n, k * sizeof *dist, "--neighbours"));
-	if (mlv_sim_topk(MLV_SIM_EUCLIDEAN, e->latent, e->n, e->dims, NULL, 0, 0,
-	                 k, idx, dist, nthreads, err, errlen)) {
+	int ann = search == MLV_KNN_ANN ||
+	          (search == MLV_KNN_AUTO && !mlv_knn_exact_pays(e->n, k));
+	if (ann ? mlv_check_finite(e->latent, e->n, e->dims, "--neighbours",
+	                           err, errlen) ||
+	          mlv_ann_knn(e->latent, e->n, e->dims, k, seed, idx, dist,
+	                      nthreads) :
+	          mlv_sim_topk(MLV_SIM_EUCLIDEAN, e->latent, e->n, e->dims, NULL,
+	                       0, 0, k, idx, dist, nthreads, err, errlen)) {
 		free(idx);
 		free(dist);
 		return -1;

@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "knn.h"
+
 #include "points.h"
 #include "stream.h"
 
@@ -132,9 +134,11 @@ int mlv_explore_set_clusters(mlv_explore *e, const mlv_points *base,
                              const mlv_points *clusters, const char *name,
                              char *err, size_t errlen);
 /* The k nearest points of each point in the latent space (Euclidean, as
- * mlv-simmat -m euclidean --knn k+1 finds them, less the point itself). */
-int mlv_explore_knn(mlv_explore *e, size_t k, int nthreads, char *err,
-                    size_t errlen);
+ * mlv-simmat -m euclidean --knn k+1 finds them, less the point itself),
+ * or approximately by NN-descent (ann.h) as search (knn.h) and the
+ * number of points decide, its random draws from seed. */
+int mlv_explore_knn(mlv_explore *e, size_t k, mlv_knn_search search,
+                    uint64_t seed, int nthreads, char *err, size_t errlen);
 /* Neighbours from mlv-simmat --query MAP-ROWS --knn K+1 output (TSV:
  * query_id, query_t, rank, id, t, value), rows found from their times.
  * Each point must be a query once, with the same number of ranks; its own

@@ -3,7 +3,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "ann.h"
 #include "blas.h"
 #include "util.h"
 
@@ -87,4 +89,31 @@ mlv_knn(const float *x, size_t n, const float *q, size_t nq, size_t d,
 		free(qnorm);
 	free(xn);
 	return 0;
+}
+
+int
+mlv_knn_search_parse(const char *name)
+{
+	static const char *const names[] = {"auto", "exact", "ann"};
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+mlv_knn_exact_pays(size_t n, size_t k)
+{
+	return n <= 2000 * (k > 25 ? k : 25);
+}
+
+int
+mlv_knn_self(const float *x, size_t n, size_t d, size_t k,
+             mlv_knn_search search, uint64_t seed, uint32_t *idx,
+             float *dist, int nthreads)
+{
+	if (search == MLV_KNN_ANN ||
+	    (search == MLV_KNN_AUTO && !mlv_knn_exact_pays(n, k)))
+		return mlv_ann_knn(x, n, d, k, seed, idx, dist, nthreads);
+	return mlv_knn(x, n, x, n, d, k, 1, idx, dist, nthreads);
 }

@@ -51,6 +51,13 @@ const mlv_opt mlv_opts_neighbours[] = {
 	{0},
 };
 
+const mlv_opt mlv_opts_knn_search[] = {
+	{"knn-search", 0, "MODE", "nearest neighbours: auto (exact up to "
+	 "2000 per\nneighbour, 50,000 at least), exact, or ann (NN-descent)",
+	 MLV_OPT_KNN_SEARCH, NULL},
+	{0},
+};
+
 static const mlv_opt *
 canonical(const mlv_opts *o, const mlv_opt *e)
 {

@@ -48,6 +48,7 @@ enum {
 	MLV_OPT_TRUTH,
 	MLV_OPT_HELP_INTERNAL,
 	MLV_OPT_QUIET_INTERNAL,
+	MLV_OPT_KNN_SEARCH,
 	MLV_OPT_OWN = 0x2000 /* first id free for a tool's own options */
 };
 /* Shared options that have a letter return it: 'o', 'j', 'n'. */
@@ -60,6 +61,7 @@ extern const mlv_opt mlv_opts_seed[];       /* --seed S */
 extern const mlv_opt mlv_opts_label[];      /* --label KEY */
 extern const mlv_opt mlv_opts_truth[];      /* --truth KEY */
 extern const mlv_opt mlv_opts_neighbours[]; /* -n/--neighbours K, aliases */
+extern const mlv_opt mlv_opts_knn_search[]; /* --knn-search MODE (knn.h) */
 
 /* What --help prints around the option lines. */
 typedef struct {

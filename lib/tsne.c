@@ -355,6 +355,16 @@ int
 mlv_tsne_affinities(const float *x, size_t n, size_t d, double perplexity,
                     int nthreads, mlv_tsne_p *P, char *err, size_t errlen)
 {
+	return mlv_tsne_affinities_knn(x, n, d, perplexity, MLV_KNN_EXACT, 0,
+	                               nthreads, P, err, errlen);
+}
+
+int
+mlv_tsne_affinities_knn(const float *x, size_t n, size_t d,
+                        double perplexity, mlv_knn_search search,
+                        uint64_t seed, int nthreads, mlv_tsne_p *P,
+                        char *err, size_t errlen)
+{
 	memset(P, 0, sizeof *P);
 	if (check_perplexity(perplexity, n, err, errlen) < 0)
 		return -1;
@@ -363,7 +373,7 @@ mlv_tsne_affinities(const float *x, size_t n, size_t d, double perplexity,
 	size_t nk = mlv_mul_size(n, k, "tsne neighbours");
 	uint32_t *idx = mlv_malloc(mlv_mul_size(nk, sizeof *idx, "tsne neighbours"));
 	float *dist = mlv_malloc(mlv_mul_size(nk, sizeof *dist, "tsne neighbours"));
-	if (mlv_knn(x, n, x, n, d, k, 1, idx, dist, nthreads) < 0) {
+	if (mlv_knn_self(x, n, d, k, search, seed, idx, dist, nthreads) < 0) {
 		mlv_errf(err, errlen, "cannot find %zu neighbours among %zu points",
 		       k, n);
 		free(idx);
@@ -1125,7 +1135,8 @@ mlv_tsne_run(const float *x, size_t n, size_t d, const mlv_tsne_opts *o,
 			return -1;
 		}
 	int nt = mlv_threads(o->nthreads);
-	if (mlv_tsne_affinities(x, n, d, o->perplexity, nt, &P, err, errlen) < 0)
+	if (mlv_tsne_affinities_knn(x, n, d, o->perplexity, o->knn, o->seed, nt,
+	                            &P, err, errlen) < 0)
 		return -1;
 
 	size_t n2 = mlv_mul_size(n, 2, "tsne map");

@@ -3,8 +3,8 @@
  * t-SNE (van der Maaten and Hinton, JMLR 2008) as MusicLatentVIS and
  * music-explore use it to draw latent spaces, with the choices of today's
  * fast implementations (bhtsne, openTSNE, FIt-SNE):
- *   - input affinities on each point's floor(3 * perplexity) exact nearest
- *     neighbours (mlv_knn), each row's Gaussian calibrated to the
+ *   - input affinities on each point's floor(3 * perplexity) nearest
+ *     neighbours (mlv_knn_self: exact, or NN-descent for large N), each row's Gaussian calibrated to the
  *     perplexity, then symmetrised and normalised to sum 1;
  *   - gradient descent with early exaggeration, momentum and the
  *     delta-bar-delta gains of bhtsne;
@@ -14,8 +14,8 @@
  *     kernel sums over all pairs become convolutions on an equispaced grid
  *     of interpolation nodes, done with KissFFT, in O(N + G log G).
  * The map is always 2-D.  Everything is deterministic for a given seed and
- * thread count (in fact for a seed alone: no result depends on how the
- * work is split among threads).
+ * thread count (with exact neighbours, for a seed alone: no result then
+ * depends on how the work is split among threads).
  *
  * Iteration count: n_iter counts all iterations, the early-exaggeration
  * ones included, as scikit-learn, bhtsne/Rtsne and FIt-SNE count their
@@ -42,6 +42,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "knn.h"
 
 typedef enum {
 	MLV_TSNE_AUTO,  /* exact up to opts.exact_max points, FFT beyond */
@@ -75,7 +77,8 @@ typedef struct {
 	mlv_tsne_init init;        /* MLV_TSNE_INIT_PCA */
 	mlv_tsne_method method;    /* MLV_TSNE_AUTO */
 	size_t exact_max;          /* 1000: AUTO's limit for exact */
-	uint64_t seed;             /* 0; used by random init only */
+	mlv_knn_search knn;        /* MLV_KNN_AUTO: the neighbour search */
+	uint64_t seed;             /* 0; random init and ANN */
 	int nthreads;              /* 0: all cores */
 	int kl_every;              /* 50 */
 	int fft_nodes;             /* 3 interpolation nodes per box side, 2..8 */
@@ -139,6 +142,12 @@ size_t mlv_tsne_calibrate(const float *dist, size_t n, size_t k,
 int mlv_tsne_affinities(const float *x, size_t n, size_t d,
                         double perplexity, int nthreads, mlv_tsne_p *P,
                         char *err, size_t errlen);
+/* The same with the neighbours found by search (knn.h; mlv_tsne_affinities
+ * is MLV_KNN_EXACT). */
+int mlv_tsne_affinities_knn(const float *x, size_t n, size_t d,
+                            double perplexity, mlv_knn_search search,
+                            uint64_t seed, int nthreads, mlv_tsne_p *P,
+                            char *err, size_t errlen);
 void mlv_tsne_p_free(mlv_tsne_p *P);
 
 /* Gradient workspace for maps of n points: buffers for the forces and, for

@@ -1286,7 +1286,8 @@ mlv_umap(const float *x, size_t n, size_t d, const mlv_umap_opts *o,
 	float *w = mlv_malloc(nm * sizeof *w);
 	mlv_umap_graph g;
 	memset(&g, 0, sizeof g);
-	if (mlv_knn(x, n, x, n, d, m, 1, idx, dist, o->nthreads) < 0) {
+	if (mlv_knn_self(x, n, d, m, o->knn, o->seed, idx, dist, o->nthreads)
+	    < 0) {
 		mlv_errf(err, errlen, "umap: nearest neighbours failed");
 		goto fail;
 	}

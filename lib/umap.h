@@ -5,7 +5,7 @@
  * implementations run it: umap-learn (lmcinnes/umap, umap/umap_.py) and
  * uwot (jlmelville/uwot, inst/include/uwot/ and R/).  The steps:
  *
- *   1. exact k nearest neighbours (knn.h);
+ *   1. k nearest neighbours (knn.h: exact, or NN-descent for large n);
  *   2. smooth kNN distances: per point, rho = distance to the nearest
  *      neighbour at a non-zero distance and sigma by bisection so that the
  *      memberships exp(-(d - rho) / sigma) of its neighbours sum to
@@ -22,7 +22,8 @@
  * itself, so 15 means the point and its 14 nearest others.
  *
  * Results are deterministic for a given seed and identical for every
- * thread count: the neighbours are exact and tie-broken by index, the
+ * thread count: the neighbours are exact and tie-broken by index (or,
+ * from NN-descent, fixed by the seed and thread count), the
  * graph is built in a fixed order, the eigensolver runs on one thread, and
  * the SGD either runs on one thread (the default, in place, as uwot's
  * default) or, with sgd_parallel, moves each vertex only on the thread
@@ -35,6 +36,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "knn.h"
 
 typedef enum {
 	MLV_UMAP_INIT_SPECTRAL, /* Laplacian eigenvectors (PCA if the graph
@@ -54,6 +57,7 @@ typedef struct {
 	double negative_sample_rate; /* 5; in (0, 1000] */
 	double learning_rate; /* 1; > 0 */
 	mlv_umap_init init;   /* MLV_UMAP_INIT_SPECTRAL */
+	mlv_knn_search knn;   /* MLV_KNN_AUTO: the neighbour search (knn.h) */
 	uint64_t seed;        /* 0 */
 	int nthreads;         /* <= 0: one per CPU; does not change results */
 	int sgd_parallel;     /* 0: the SGD runs in place on one thread, as

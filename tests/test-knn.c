@@ -1,6 +1,7 @@
 /* test-knn.c - exact nearest neighbours against brute force. */
 #include <stdlib.h>
 
+#include "ann.h"
 #include "knn.h"
 #include "rng.h"
 #include "test.h"
@@ -109,6 +110,87 @@ TEST(bad_k)
 	CHECK_NEAR(dist[0], sqrt(8), 1e-6);
 }
 
+/* A 12-cluster Gaussian mixture in d dimensions, as the benches use. */
+static float *
+mixture(size_t n, size_t d, uint64_t seed)
+{
+	mlv_rng g;
+	mlv_rng_seed(&g, seed);
+	float *c = malloc(12 * d * sizeof *c), *x = malloc(n * d * sizeof *x);
+	for (size_t i = 0; i < 12 * d; i++)
+		c[i] = (float)(3 * mlv_rng_normal(&g));
+	for (size_t i = 0; i < n; i++) {
+		size_t m = mlv_rng_below(&g, 12);
+		for (size_t j = 0; j < d; j++)
+			x[i * d + j] = c[m * d + j] + (float)mlv_rng_normal(&g);
+	}
+	free(c);
+	return x;
+}
+
+TEST(ann_recall_and_determinism)
+{
+	size_t n = 6000, d = 16, k = 30;
+	float *x = mixture(n, d, 5);
+	uint32_t *ie = malloc(n * k * sizeof *ie), *ia = malloc(n * k * sizeof *ia);
+	uint32_t *ib = malloc(n * k * sizeof *ib);
+	float *de = malloc(n * k * sizeof *de), *da = malloc(n * k * sizeof *da);
+	float *db = malloc(n * k * sizeof *db);
+	CHECK_INT(mlv_knn(x, n, x, n, d, k, 1, ie, de, 2), 0);
+	CHECK_INT(mlv_ann_knn(x, n, d, k, 7, ia, da, 2), 0);
+	size_t hit = 0, sorted = 1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < k; r++) {
+			for (size_t s = 0; s < k; s++)
+				if (ia[i * k + r] == ie[i * k + s]) {
+					hit++;
+					break;
+				}
+			if (ia[i * k + r] == i || (r && da[i * k + r] < da[i * k + r - 1]))
+				sorted = 0;
+		}
+	double recall = (double)hit / (double)(n * k);
+	printf("#   recall@%zu %.4f\n", k, recall);
+	CHECK(recall >= 0.95);
+	CHECK(sorted);
+	/* the same seed and thread count: the same graph, byte for byte */
+	CHECK_INT(mlv_ann_knn(x, n, d, k, 7, ib, db, 2), 0);
+	CHECK(!memcmp(ia, ib, n * k * sizeof *ia));
+	CHECK(!memcmp(da, db, n * k * sizeof *da));
+	CHECK_INT(mlv_ann_knn(x, 20, d, 20, 7, ib, db, 1), -1);
+	free(x);
+	free(ie);
+	free(ia);
+	free(ib);
+	free(de);
+	free(da);
+	free(db);
+}
+
+TEST(search_choice)
+{
+	CHECK_INT(mlv_knn_search_parse("auto"), MLV_KNN_AUTO);
+	CHECK_INT(mlv_knn_search_parse("exact"), MLV_KNN_EXACT);
+	CHECK_INT(mlv_knn_search_parse("ann"), MLV_KNN_ANN);
+	CHECK_INT(mlv_knn_search_parse("hnsw"), -1);
+	CHECK(mlv_knn_exact_pays(50000, 14) && !mlv_knn_exact_pays(50001, 14));
+	CHECK(mlv_knn_exact_pays(180000, 90) && !mlv_knn_exact_pays(180001, 90));
+	/* AUTO below the threshold is the exact search, bit for bit */
+	size_t n = 500, d = 5, k = 6;
+	float *x = test_normal_points(n, d, 8);
+	uint32_t *i1 = malloc(n * k * sizeof *i1), *i2 = malloc(n * k * sizeof *i2);
+	float *d1 = malloc(n * k * sizeof *d1), *d2 = malloc(n * k * sizeof *d2);
+	mlv_knn(x, n, x, n, d, k, 1, i1, d1, 1);
+	CHECK_INT(mlv_knn_self(x, n, d, k, MLV_KNN_AUTO, 3, i2, d2, 1), 0);
+	CHECK(!memcmp(i1, i2, n * k * sizeof *i1));
+	CHECK(!memcmp(d1, d2, n * k * sizeof *d1));
+	free(x);
+	free(i1);
+	free(i2);
+	free(d1);
+	free(d2);
+}
+
 int
 main(void)
 {
@@ -116,5 +198,7 @@ main(void)
 	RUN(queries_against_points);
 	RUN(same_result_for_any_thread_count);
 	RUN(bad_k);
+	RUN(ann_recall_and_determinism);
+	RUN(search_choice);
 	return TEST_EXIT();
 }

@@ -204,6 +204,9 @@ else
 	mlv-simmat --measure euclidean --query lat.mlv -n 4 lat.mlv >knn.tsv
 	expect "--neighbours 3 equals mlv-simmat -n 4 less the point itself" ok \
 		"$(page p.html knn lat.mlv knn.tsv)"
+	mlv-explore --latent lat.mlv --neighbours 3 --knn-search ann --seed 4 -o pa.html map.mlv
+	expect "--knn-search ann: NN-descent finds all of 20 points' neighbours" ok \
+		"$(page pa.html knn lat.mlv knn.tsv)"
 	mlv-explore --neighbour-list knn.tsv -o pn.html map.mlv
 	expect "--neighbours reads mlv-simmat -n's TSV" ok "$(page pn.html knn lat.mlv knn.tsv)"
 	expect "--neighbours: k is the ranks less one" 3 "$(page pn.html json neighbours.k)"
@@ -314,6 +317,7 @@ fails "--color names the keys there are" 1 "--color label.x: no such key \(the p
 fails "--color cluster without clusters" 1 "--color cluster: no such key" \
 	mlv-explore -c cluster -o x.html map.mlv
 fails "--neighbours without --latent" 2 "--neighbours needs --latent" mlv-explore --neighbours 3 -o x.html map.mlv
+fails "--knn-search takes auto, exact or ann" 2 "--knn-search kd: auto, exact or ann" mlv-explore --latent lat.mlv --knn-search kd -o x.html map.mlv
 fails "--neighbours and --neighbour-list" 2 "exclude each other" mlv-explore --neighbours 3 --neighbour-list knn.tsv -o x.html map.mlv
 fails "--neighbours above the points" 1 "--neighbours 20: there are only 19 other points" \
 	mlv-explore --latent lat.mlv --neighbours 20 -o x.html map.mlv

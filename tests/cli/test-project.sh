@@ -68,6 +68,22 @@ mlv-project -m umap --seed 2 blobs.mlv >u1.mlv
 mlv-project -m umap --seed 2 -j 1 blobs.mlv >u2.mlv
 same "UMAP: the same map for a seed, whatever the threads" u1.mlv u2.mlv
 check "UMAP keeps the blobs apart" sh -c 'mlv-cluster -k 2 --truth label.part u1.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+
+# ---- nearest neighbours: exact below the threshold, NN-descent on demand ----
+mlv-project -m umap --seed 2 --knn-search exact blobs.mlv >ue.mlv
+same "--knn-search auto is exact for few points" u1.mlv ue.mlv
+mlv-project -m tsne --seed 3 -j 2 --knn-search exact blobs.mlv >te.mlv 2>/dev/null
+same "t-SNE: --knn-search exact is the default for few points" t2.mlv te.mlv
+mlv-project -m umap --seed 2 -j 2 --knn-search ann blobs.mlv >ua1.mlv
+mlv-project -m umap --seed 2 -j 2 --knn-search ann blobs.mlv >ua2.mlv
+same "UMAP with --knn-search ann: the same map for a seed and -j" ua1.mlv ua2.mlv
+check "UMAP with --knn-search ann keeps the blobs apart" sh -c 'mlv-cluster -k 2 --truth label.part ua1.mlv 2>&1 >/dev/null | grep -q "ARI 1.0000"'
+mlv-project -m tsne --seed 3 -j 2 --knn-search ann --quality blobs.mlv >ta1.mlv 2>ta1.err
+mlv-project -m tsne --seed 3 -j 2 --knn-search ann blobs.mlv >ta2.mlv 2>/dev/null
+same "t-SNE with --knn-search ann: the same map for a seed and -j" ta1.mlv ta2.mlv
+check "t-SNE with --knn-search ann keeps its quality" sh -c 'grep -Eq "trustworthiness 0\.9[0-9]*," ta1.err'
+fails "--knn-search takes auto, exact or ann" 2 "^mlv-project: --knn-search hnsw: auto, exact or ann" mlv-project -m umap --knn-search hnsw blobs.mlv
+fails "--knn-search goes with t-SNE or UMAP" 2 "^mlv-project: --knn-search goes with -m tsne or umap" mlv-project --knn-search ann blobs.mlv
 mlv-gen --rows 10 --cols 4 >small.mlv
 mlv-project -m umap small.mlv >small-u.mlv 2>small-u.err
 check "fewer points than 15 neighbours: the default gives way, with one warning" sh -c '[ "$(cat small-u.err)" = "mlv-project: small.mlv: 10 points; UMAP with 9 neighbours instead of 15 (the most they allow)" ] && mlv-cat -H small-u.mlv | grep -q "^MLV1 10 2 .* neighbors=9 "'

@@ -155,16 +155,34 @@ check "index.html links each experiment's explore.html" sh -c "for e in notes pe
 
 # Symphony2vec's protocol on 3 composers x 3 tracks of 10 s, 5-s clips.
 run composers composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
-	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=2 K=3 SEEDS="0 1"
+	CLIP_SECONDS=5 DIMS=4 EPOCHS=2 K=3 SEEDS="0 1" LSTM_STEPS=18
 r=$SCRATCH/composers/results.tsv
 runs_ok "composers: PCA accuracy over the folds" "$r" 3 embedding=pca classifier=logreg metric=accuracy key=label.composer
 runs_ok "composers: autoencoder accuracy over folds and seeds" "$r" 6 embedding=ae classifier=logreg metric=accuracy key=label.composer
-for e in raw pca meanstd ae; do
+for e in raw pca meanstd ae cae vae sup-logreg sup-mlp sup-lstm; do
 	for c in logreg knn; do
 		in_range "composers: $e + $c accuracy" 0 1 \
 			"$(value "$r" embedding=$e classifier=$c metric=accuracy key=label.composer)"
 	done
 done
+# Table 4: every row, each cell a mean ± sd of finite figures in [0, 1]
+# (the majority's track accuracy is not measured).
+check "composers: table4.tsv has every row, every cell finite" awk -F '\t' '
+	NR == 1 { next }
+	{ seen[$1]; for (i = 2; i <= 4; i++) {
+		if ($1 == "majority" && i == 4) continue
+		if (split($i, p, " ± ") != 2 || p[1] !~ /^[0-9.]+$/ || p[2] !~ /^[0-9.]+$/ ||
+		    p[1] + 0 > 1) exit 1 } }
+	END { n = split("ae cae vae pca raw meanstd sup-logreg sup-mlp sup-lstm majority", r, " ")
+		for (i = 1; i <= n; i++) if (!(r[i] in seen)) exit 1
+		exit NR != n + 1 }' "$SCRATCH/composers/table4.tsv"
+# The best row's confusion matrix, summed over the 3 folds, counts every
+# test clip once (n in results.tsv is the mean per fold).
+check "composers: the best row's confusion matrix counts every test clip" sh -c '
+	d=$1
+	clips=$(awk -F "\t" "\$1 == \"raw\" && \$2 == \"logreg\" && \$3 == \"accuracy\" { print \$8 * 3 }" "$d/results.tsv")
+	sum=$(awk -F "\t" "NR > 1 { for (i = 2; i <= NF; i++) s += \$i } END { print s }" "$d/confusion.tsv")
+	[ -s "$d/table4-best" ] && [ -s "$d/confusion.svg" ] && [ -n "$clips" ] && [ "$sum" = "$clips" ]' sh "$SCRATCH/composers"
 check "composers: every track tested in exactly one fold, never among its training tracks" sh -c '
 	d=$1; cut -f 1 "$d/all.tsv" | sed 1d | sort -u >all.got
 	for f in 0 1 2; do
@@ -175,11 +193,14 @@ check "composers: every track tested in exactly one fold, never among its traini
 	done | sort >tested.got
 	[ -s all.got ] && cmp -s all.got tested.got' sh "$SCRATCH/composers"
 
-# The wide feature (64 mel bands x 216 frames): its PCA rows on pooled clips.
+# The wide feature (64 mel bands x 216 frames): its PCA rows on pooled
+# clips, and the CNN on the clips' frames.
 run composers-mel composers COMPOSERS=3 TRACKS=3 TRACK_SECONDS=10 \
-	CLIP_SECONDS=5 DIMS=4 EPOCHS_AE=2 K=3 SEEDS=0 FEATURE=mel
-in_range "composers (mel): pca + logreg accuracy" 0 1 \
-	"$(value "$SCRATCH/composers-mel/results.tsv" embedding=pca classifier=logreg metric=accuracy key=label.composer)"
+	CLIP_SECONDS=5 DIMS=4 EPOCHS=2 K=3 SEEDS=0 FEATURE=mel AUTOENCODERS=ae
+for e in pca sup-cnn; do
+	in_range "composers (mel): $e + logreg accuracy" 0 1 \
+		"$(value "$SCRATCH/composers-mel/results.tsv" embedding=$e classifier=logreg metric=accuracy key=label.composer)"
+done
 
 # music-explore's workflow on the same kind of collection.
 run explore explore COMPOSERS=3 TRACKS=2 TRACK_SECONDS=20 PCA_DIMS=5 \

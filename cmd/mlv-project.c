@@ -203,7 +203,8 @@ parse_options(int argc, char **argv, settings *s)
 	mlv_pca_defaults(&s->pca);
 	const char *init = NULL;
 	/* fit_only: options that the --apply of a map takes from its fit */
-	int tsne_given = 0, umap_given = 0, knn_given = 0, fit_only = 0, c;
+	int tsne_given = 0, umap_given = 0, knn_given = 0, fit_only = 0;
+	int method_given = 0, c;
 	mlv_opts_begin(&cli, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {
@@ -215,6 +216,7 @@ parse_options(int argc, char **argv, settings *s)
 				mlv_usage_error("--method %s: unknown (pca, std-pca, tsne "
 				                "or umap)", cli.arg);
 			s->method = (enum method)i;
+			method_given = 1;
 			break;
 		}
 		case OPT_DIMS:
@@ -309,6 +311,12 @@ parse_options(int argc, char **argv, settings *s)
 			break;
 		case 'o': s->output = cli.arg; break;
 		}
+	}
+	/* A map fit says its method; stdin is left for the rows. */
+	if (s->apply && !method_given && strcmp(s->apply, "-")) {
+		int kind = mlv_mapfit_kind_of(s->apply);
+		if (kind >= 0)
+			s->method = kind == MLV_MAPFIT_TSNE ? TSNE : UMAP;
 	}
 	enum method method = s->method;
 	int pca = method == PCA || method == STD_PCA;

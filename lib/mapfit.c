@@ -82,6 +82,25 @@ get_num(const char *path, const mlv_record *r, const char *key, double min,
 	return v;
 }
 
+int
+mlv_mapfit_kind_of(const char *path)
+{
+	mlv_reader *rd = mlv_reader_open(path);
+	if (!rd)
+		return -1;
+	mlv_record r;
+	mlv_record_init(&r);
+	int kind = -1;
+	const char *k, *m;
+	if (mlv_read(rd, &r) == 1 && (k = mlv_meta_get(&r, "kind")) &&
+	    !strcmp(k, "mapfit") && (m = mlv_meta_get(&r, "method")))
+		kind = !strcmp(m, "tsne") ? MLV_MAPFIT_TSNE :
+		       !strcmp(m, "umap") ? MLV_MAPFIT_UMAP : -1;
+	mlv_record_free(&r);
+	mlv_reader_close(rd);
+	return kind;
+}
+
 void
 mlv_mapfit_load(const char *path, mlv_mapfit *f)
 {

@@ -75,6 +75,10 @@ void mlv_mapfit_save(const char *path, const mlv_mapfit *f);
  * with mlv_mapfit_free).  Dies with one line naming path for a file that
  * is not such a fit, or whose records do not agree. */
 void mlv_mapfit_load(const char *path, mlv_mapfit *f);
+/* The method of the map fit saved at path, read from its first header,
+ * so that --apply needs no -m; -1 when path holds no map fit (a PCA fit,
+ * or anything else, which the caller's own loader then names). */
+int mlv_mapfit_kind_of(const char *path);
 void mlv_mapfit_free(mlv_mapfit *f);
 
 typedef struct {

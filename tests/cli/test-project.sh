@@ -98,6 +98,8 @@ MLV1 360 2 id=map.embedding kind=mapfit method=tsne perplexity=30" ]'
 mlv-project -m tsne --apply tmap.mlv -j 1 other.mlv >tplaced1.mlv
 mlv-project -m tsne --apply tmap.mlv -j 2 other.mlv >tplaced2.mlv
 same "t-SNE --apply: the same places whatever the threads" tplaced1.mlv tplaced2.mlv
+mlv-project --apply tmap.mlv -j 1 other.mlv >tplaced0.mlv
+same "--apply of a map takes its method from the fit (no -m)" tplaced0.mlv tplaced1.mlv
 check "t-SNE --apply records what it used" sh -c 'mlv-cat -H tplaced1.mlv | head -n 1 | grep -q "^MLV1 30 2 .*projection=tsne perplexity=30 iterations=250 seed=0 "'
 check "t-SNE --apply places new points with their blob" sh -c 'cat tfit.mlv tplaced1.mlv | mlv-cluster -k 2 --truth label.part 2>&1 >/dev/null | grep -q "ARI 1.0000"'
 mlv-project -m umap --seed 2 --fit umap-map.mlv blobs.mlv >ufit.mlv

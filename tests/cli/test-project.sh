@@ -112,7 +112,7 @@ check "UMAP --apply places new points with their blob" sh -c 'cat ufit.mlv uplac
 fails "--apply to rows of another width than the map's" 1 "^mlv-project: const.mlv: rows of 3 values, but tmap.mlv was fitted on 8$" mlv-project -m tsne --apply tmap.mlv const.mlv
 fails "--apply of another method's map" 1 "^mlv-project: tmap.mlv: a tsne fit, not umap \(-m tsne --apply tmap.mlv\)$" mlv-project -m umap --apply tmap.mlv other.mlv
 fails "--apply of a PCA fit as a map" 1 "^mlv-project: pca.mlv: record 1: not a t-SNE or UMAP fit" mlv-project -m tsne --apply pca.mlv other.mlv
-fails "--apply of a map as a PCA fit" 1 "^mlv-project: tmap.mlv: record 1: expected pca.mean" mlv-project --apply tmap.mlv other.mlv
+fails "--apply of a map as a PCA fit (-m pca)" 1 "^mlv-project: tmap.mlv: record 1: expected pca.mean" mlv-project -m pca --apply tmap.mlv other.mlv
 fails "--apply of a map takes the fit's method options" 2 "takes the fit's parameters" mlv-project -m umap --apply umap-map.mlv --min-dist 0.1 other.mlv
 
 # ---- bad input and usage ----

@@ -1144,15 +1144,18 @@ run_block(sgd_pipe *p, size_t s)
 	}
 }
 
+/* items 0 (run block s) and 1 (fill block s + 1), one a thread */
 static void
-pipe_item(void *ctx, size_t item, int thread)
+pipe_range(void *ctx, size_t begin, size_t end, int thread)
 {
 	sgd_pipe *p = ctx;
 	(void)thread;
-	if (item == 0)
-		run_block(p, p->s);
-	else
-		fill_block(p, p->s + 1);
+	for (size_t item = begin; item < end; item++) {
+		if (item == 0)
+			run_block(p, p->s);
+		else
+			fill_block(p, p->s + 1);
+	}
 }
 
 void
@@ -1271,8 +1274,8 @@ mlv_umap_optimize(const mlv_umap_graph *g, float *y, size_t dims,
 			for (size_t k = 0; k < pipe.nb; k++) {
 				pipe.s = (size_t)epoch * pipe.nb + k;
 				if (pipe.s + 1 < total)
-					mlv_parallel_items(2, pipe_threads,
-					                   pipe_item, &pipe);
+					mlv_parallel_for(2, pipe_threads,
+					                 pipe_range, &pipe);
 				else
 					run_block(&pipe, pipe.s);
 			}

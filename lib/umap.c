@@ -649,7 +649,10 @@ mlv_umap_spectral(const mlv_umap_graph *g, size_t dims, uint64_t seed,
  * [UL]'s, every update reads the current layout and an attraction moves
  * both ends.  One thread runs it, LANES heads interleaved (see below): the
  * lanes' updates of one step are computed from the layout as it stood
- * before the step and then added in lane order, a fixed sequence.
+ * before the step and then added in lane order, a fixed sequence.  A
+ * second thread, if there is one, draws the schedule of the next block of
+ * heads meanwhile (a quarter of the work), which leaves that sequence as
+ * it is.
  *
  * Parallel: each vertex is moved only through its own row of edges (as
  * head), by the one thread that owns it, while every other vertex is read

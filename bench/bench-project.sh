@@ -27,13 +27,15 @@ row "Rtsne (bhtsne) (peer)" "${tr:--}" "TRUST10 $(field "$rep" TRUST10), KNN10 $
 row "mlv-project -m tsne" "$t" "$(quality "$WORK/tsne.q"); $(ratio "$t" "$ts") (sklearn), $(ratio "$t" "$tr") (Rtsne)"
 
 echo "== UMAP, 10,000 x 16, 15 neighbours, min_dist 0.01"
+t1=$(REPEAT=1 best_of "mlv-project -m umap -j 1 --seed 0 '$x' >/dev/null 2>&1")
 t=$(REPEAT=1 best_of "mlv-project -m umap --seed 0 '$x' >/dev/null 2>&1")
 tp2=$(REPEAT=1 best_of "mlv-project -m umap --parallel-sgd --seed 0 '$x' >/dev/null 2>&1")
 mlv-project -m umap --seed 0 --quality "$x" 2>"$WORK/umap.q" >/dev/null
 rep=$(peer_report umap_uwot.R --n 10000)
 tu=$(field "$rep" SECONDS)
 row "uwot, single-threaded SGD (peer)" "${tu:--}" "TRUST10 $(field "$rep" TRUST10), KNN10 $(field "$rep" KNN10)"
-row "mlv-project -m umap" "$t" "$(quality "$WORK/umap.q"); $(ratio "$t" "$tu")"
+row "mlv-project -m umap -j 1" "$t1" "the same map"
+row "mlv-project -m umap" "$t" "$(quality "$WORK/umap.q"); $(ratio "$t" "$tu"), $(ratio "$t" "$t1") (-j 1)"
 row "mlv-project -m umap --parallel-sgd" "$tp2" "$(ratio "$tp2" "$tu")"
 
 # New points onto a finished map (mlv-project --apply) against redrawing

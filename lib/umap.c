@@ -649,7 +649,10 @@ mlv_umap_spectral(const mlv_umap_graph *g, size_t dims, uint64_t seed,
  * [UL]'s, every update reads the current layout and an attraction moves
  * both ends.  One thread runs it, LANES heads interleaved (see below): the
  * lanes' updates of one step are computed from the layout as it stood
- * before the step and then added in lane order, a fixed sequence.
+ * before the step and then added in lane order, a fixed sequence.  A
+ * second thread, if there is one, draws the schedule of the next block of
+ * heads meanwhile (a quarter of the work), which leaves that sequence as
+ * it is.
  *
  * Parallel: each vertex is moved only through its own row of edges (as
  * head), by the one thread that owns it, while every other vertex is read
@@ -874,11 +877,24 @@ step_lanes(const sgd_ctx *c, const float *restrict px,
 	}
 }
 
-/* Lanes that each work through the ops of one head after another. */
+/* The ops of heads [begin, end) of one epoch, scheduled ahead of the
+ * in-place descent: head begin + k's are ops[off[k] .. off[k + 1]). */
+typedef struct {
+	size_t begin, end;
+	size_t *off;
+	uint32_t *ops;
+	uint8_t *att;
+} sgd_block;
+
+/* Lanes that each work through the ops of one head after another, taken
+ * from schedule() or, when blk is set, from blk (heads up to blk->end;
+ * the lanes pause for the next block there). */
 typedef struct {
 	size_t head[LANES], len[LANES], pos[LANES], next, end;
 	uint32_t *ops[LANES];
 	uint8_t *att[LANES];
+	const sgd_block *blk;
+	int paused;
 } lanes;
 
 static void
@@ -893,29 +909,49 @@ lanes_init(lanes *ln, const sgd_ctx *c, size_t begin, size_t end,
 		ln->len[l] = ln->pos[l] = 0;
 		ln->head[l] = SIZE_MAX;
 	}
+	ln->blk = NULL;
+	ln->paused = 0;
 }
 
 /* Give every lane that finished its head the next head that has work
  * (done(l) is called first for a lane whose head is finished; a lane left
  * without heads gets head SIZE_MAX).  Returns how many ops every working
  * lane can take before one of them needs a new head, or 0 when all are
- * out of heads. */
+ * out of heads or (paused set) one needs a head past blk; called again
+ * with the next block, it goes on exactly as if it had not paused. */
 static size_t
 lanes_refill(lanes *ln, const sgd_ctx *c, float *y, float *px, float *py)
 {
 	size_t burst = SIZE_MAX;
+	ln->paused = 0;
 	for (int l = 0; l < LANES; l++) {
 		while (ln->head[l] == SIZE_MAX || ln->pos[l] == ln->len[l]) {
 			if (ln->head[l] != SIZE_MAX && px) {
 				y[2 * ln->head[l]] = px[l];
 				y[2 * ln->head[l] + 1] = py[l];
 			}
+			if (ln->blk && ln->next == ln->blk->end &&
+			    ln->next < ln->end) {
+				ln->paused = 1;
+				return 0;
+			}
 			ln->head[l] = SIZE_MAX;
 			if (ln->next == ln->end)
 				break;
 			size_t h = ln->next++;
 			ln->head[l] = h;
-			ln->len[l] = schedule(c, h, ln->ops[l], ln->att[l]);
+			if (ln->blk) {
+				const sgd_block *b = ln->blk;
+				size_t o = b->off[h - b->begin];
+				size_t len = b->off[h - b->begin + 1] - o;
+				memcpy(ln->ops[l], b->ops + o,
+				       len * sizeof *b->ops);
+				memcpy(ln->att[l], b->att + o, len);
+				ln->len[l] = len;
+			} else {
+				ln->len[l] = schedule(c, h, ln->ops[l],
+				                      ln->att[l]);
+			}
 			ln->pos[l] = 0;
 			if (px) {
 				px[l] = y[2 * h];
@@ -970,16 +1006,16 @@ parallel_2d(const sgd_ctx *c, size_t begin, size_t end, uint32_t *ops,
 
 /* In-place scheme, two dims, one thread: each step reads the heads and
  * targets of all lanes, then adds the steps to the heads (and, for an
- * attraction, subtracts them from the tail) in lane order. */
+ * attraction, subtracts them from the tail) in lane order; the lanes run
+ * until they are done or paused at the end of their block. */
 static void
-inplace_2d(const sgd_ctx *c, uint32_t *ops, uint8_t *att)
+inplace_2d(const sgd_ctx *c, lanes *lp)
 {
-	lanes ln;
+	lanes ln = *lp;
 	float px[LANES], py[LANES], qx[LANES], qy[LANES];
 	float at[LANES], sx[LANES], sy[LANES];
 	uint32_t t[LANES];
 	float *y = c->y;
-	lanes_init(&ln, c, 0, c->n, ops, att);
 	size_t burst;
 	while ((burst = lanes_refill(&ln, c, y, NULL, NULL)) > 0) {
 		for (size_t s = 0; s < burst; s++) {
@@ -1014,17 +1050,28 @@ inplace_2d(const sgd_ctx *c, uint32_t *ops, uint8_t *att)
 			if (ln.head[l] != SIZE_MAX)
 				ln.pos[l] += burst;
 	}
+	*lp = ln;
 }
 
 /* Any dims, one head at a time: parallel (heads [begin, end) against the
- * snapshot) or in place (all heads, one thread); st holds dims floats. */
+ * snapshot) or in place (the heads of blk, one thread); st holds dims
+ * floats. */
 static void
 sgd_any(const sgd_ctx *c, size_t begin, size_t end, uint32_t *ops,
-        uint8_t *att, float *st, int in_place)
+        uint8_t *att, float *st, const sgd_block *blk)
 {
 	size_t dims = c->dims;
+	int in_place = blk != NULL;
 	for (size_t i = begin; i < end; i++) {
-		size_t len = schedule(c, i, ops, att);
+		size_t len;
+		if (blk) {
+			size_t o = blk->off[i - blk->begin];
+			len = blk->off[i - blk->begin + 1] - o;
+			ops = blk->ops + o;
+			att = blk->att + o;
+		} else {
+			len = schedule(c, i, ops, att);
+		}
 		float *p = c->y + i * dims;
 		for (size_t s = 0; s < len; s++) {
 			size_t t = (size_t)ops[s] * dims;
@@ -1052,7 +1099,65 @@ sgd_thread(void *ctx, size_t begin, size_t end, int thread)
 			parallel_2d(c, c->chunk[t], c->chunk[t + 1], ops, att);
 		else
 			sgd_any(c, c->chunk[t], c->chunk[t + 1], ops, att,
-			        c->steps + t * c->dims, 0);
+			        c->steps + t * c->dims, NULL);
+	}
+}
+
+/* The in-place scheme on two threads: a head's ops do not depend on the
+ * layout, so one thread schedules the next block of heads (in the epoch
+ * or the next one) while the other runs the descent over this one; every
+ * update is applied in the one-thread order, so the map does not depend
+ * on the thread count. */
+#define BLOCK_HEADS 2048
+
+typedef struct {
+	sgd_ctx *c;     /* the descent's: alpha of the epoch being run */
+	sgd_ctx sched;  /* the scheduler's: epoch of the block being filled */
+	sgd_block blk[2];
+	lanes ln;       /* two dims: kept across the blocks of an epoch */
+	size_t nb, s;   /* blocks per epoch; the block being run */
+} sgd_pipe;
+
+static void
+fill_block(sgd_pipe *p, size_t s)
+{
+	sgd_block *b = &p->blk[s % 2];
+	size_t epoch = s / p->nb, n = p->c->n;
+	p->sched.epoch = (float)epoch;
+	p->sched.epoch_index = (uint64_t)epoch;
+	b->begin = s % p->nb * BLOCK_HEADS;
+	b->end = n - b->begin < BLOCK_HEADS ? n : b->begin + BLOCK_HEADS;
+	b->off[0] = 0;
+	for (size_t h = b->begin; h < b->end; h++) {
+		size_t o = b->off[h - b->begin];
+		b->off[h - b->begin + 1] = o + schedule(&p->sched, h,
+		                                        b->ops + o, b->att + o);
+	}
+}
+
+static void
+run_block(sgd_pipe *p, size_t s)
+{
+	const sgd_block *b = &p->blk[s % 2];
+	if (p->c->dims == 2) {
+		p->ln.blk = b;
+		inplace_2d(p->c, &p->ln);
+	} else {
+		sgd_any(p->c, b->begin, b->end, NULL, NULL, p->c->steps, b);
+	}
+}
+
+/* items 0 (run block s) and 1 (fill block s + 1), one a thread */
+static void
+pipe_range(void *ctx, size_t begin, size_t end, int thread)
+{
+	sgd_pipe *p = ctx;
+	(void)thread;
+	for (size_t item = begin; item < end; item++) {
+		if (item == 0)
+			run_block(p, p->s);
+		else
+			fill_block(p, p->s + 1);
 	}
 }
 
@@ -1129,6 +1234,29 @@ mlv_umap_optimize(const mlv_umap_graph *g, float *y, size_t dims,
 	if (parallel)
 		c.snap = snap = mlv_malloc(mlv_mul_size(ny, sizeof *snap,
 		                                        "umap"));
+	sgd_pipe pipe = {.c = &c, .nb = (n + BLOCK_HEADS - 1) / BLOCK_HEADS};
+	int pipe_threads = o->nthreads > 0 ? o->nthreads
+	                                   : mlv_default_threads();
+	size_t total = (size_t)n_epochs * pipe.nb;
+	if (!parallel) {
+		size_t blkcap = 1;
+		for (size_t k = 0; k < n; k += BLOCK_HEADS) {
+			size_t e = n - k < BLOCK_HEADS ? n : k + BLOCK_HEADS;
+			if (ptr[e] - ptr[k] > blkcap)
+				blkcap = ptr[e] - ptr[k];
+		}
+		blkcap = mlv_mul_size(blkcap, maxneg + 1, "umap");
+		for (int i = 0; i < 2; i++) {
+			sgd_block *bk = &pipe.blk[i];
+			bk->off = mlv_malloc((BLOCK_HEADS + 1) * sizeof *bk->off);
+			bk->ops = mlv_malloc(mlv_mul_size(blkcap,
+			                                  sizeof *bk->ops,
+			                                  "umap"));
+			bk->att = mlv_malloc(blkcap);
+		}
+		pipe.sched = c;
+		fill_block(&pipe, 0);
+	}
 	for (int epoch = 0; epoch < n_epochs; epoch++) {
 		/* [UL] and [UW] (optimize.h, linear_decay): after epoch e the
 		 * rate becomes lr (1 - e / n_epochs) */
@@ -1142,11 +1270,24 @@ mlv_umap_optimize(const mlv_umap_graph *g, float *y, size_t dims,
 			memcpy(snap, y, ny * sizeof *snap);
 			mlv_parallel_for((size_t)nthreads, nthreads, sgd_thread,
 			                 &c);
-		} else if (dims == 2) {
-			inplace_2d(&c, c.ops, c.attract);
 		} else {
-			sgd_any(&c, 0, n, c.ops, c.attract, c.steps, 1);
+			if (dims == 2)
+				lanes_init(&pipe.ln, &c, 0, n, c.ops,
+				           c.attract);
+			for (size_t k = 0; k < pipe.nb; k++) {
+				pipe.s = (size_t)epoch * pipe.nb + k;
+				if (pipe.s + 1 < total)
+					mlv_parallel_for(2, pipe_threads,
+					                 pipe_range, &pipe);
+				else
+					run_block(&pipe, pipe.s);
+			}
 		}
+	}
+	for (int i = 0; i < 2; i++) {
+		free(pipe.blk[i].off);
+		free(pipe.blk[i].ops);
+		free(pipe.blk[i].att);
 	}
 	free(snap);
 	free(c.steps);

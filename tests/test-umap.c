@@ -447,6 +447,35 @@ TEST(same_seed_same_map_for_any_thread_count)
 	free(y);
 }
 
+/* Above 2048 points the in-place descent is pipelined over blocks of
+ * heads, the next block scheduled on another thread: the map must still
+ * not depend on the thread count, in two dims (lanes paused at each
+ * block's end) and in three. */
+TEST(pipelined_descent_same_for_any_thread_count)
+{
+	size_t n = 4500, d = 6;
+	float *x = blobs(3, n / 3, d, 3, 7, NULL);
+	float *ref = malloc(n * 3 * sizeof *ref), *y = malloc(n * 3 * sizeof *y);
+	mlv_umap_opts o;
+	mlv_umap_defaults(&o);
+	o.n_epochs = 30;
+	o.seed = 5;
+	char err[200];
+	for (size_t dims = 2; dims <= 3; dims++) {
+		o.dims = dims;
+		o.nthreads = 1;
+		CHECK_INT(mlv_umap(x, n, d, &o, ref, NULL, err, sizeof err), 0);
+		for (int t = 2; t <= 3; t++) {
+			o.nthreads = t;
+			CHECK_INT(mlv_umap(x, n, d, &o, y, NULL, err, sizeof err), 0);
+			CHECK(!memcmp(y, ref, n * dims * sizeof *y));
+		}
+	}
+	free(x);
+	free(ref);
+	free(y);
+}
+
 /* mlv_umap must refuse o, with a message naming `what`. */
 static int
 refused(const float *x, size_t n, size_t d, const mlv_umap_opts *o,
@@ -538,6 +567,7 @@ main(void)
 	RUN(ring_starts_as_a_circle);
 	RUN(separated_blobs_stay_separated);
 	RUN(same_seed_same_map_for_any_thread_count);
+	RUN(pipelined_descent_same_for_any_thread_count);
 	RUN(bad_parameters_are_refused);
 	RUN(init_names);
 	return TEST_EXIT();

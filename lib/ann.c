@@ -32,6 +32,8 @@ typedef struct {
 	float *hd;         /* n x k squared distances, a max-heap per row */
 	uint32_t *hi;      /* n x k their points */
 	uint8_t *hf;       /* n x k: 1 while the entry is new */
+	float *top;        /* n: each heap's greatest distance, hd[v k], kept
+	                    * compact so the rejections stay in cache */
 	uint32_t *newc, *oldc; /* n x mc candidates, max-heaps by priority */
 	uint32_t *newp, *oldp;
 	const uint32_t *perm; /* a tree's leaves, as ranges of perm */
@@ -62,24 +64,39 @@ dist2(const float *a, const float *b, size_t d)
 	return r;
 }
 
+/* Whether j is among the m points of l: no early exit, so the scan
+ * vectorises (an exiting loop was the profile's top line at k = 90). */
+static int
+holds(const uint32_t *l, size_t m, uint32_t j)
+{
+	int hit = 0;
+	for (size_t s = 0; s < m; s++)
+		hit |= l[s] == j;
+	return hit;
+}
+
 static int
 after(float da, uint32_t ia, float db, uint32_t ib)
 {
 	return da > db || (da == db && ia > ib);
 }
 
-/* Offer (dd, j) to a max-heap of k (distance, point) pairs: it replaces
- * the farthest when nearer and not already there.  The heap then holds
- * the k least pairs offered, whatever their order. */
+/* Offer (dd, j) to v's max-heap of k (distance, point) pairs: it
+ * replaces the farthest when nearer and not already there.  The heap then
+ * holds the k least pairs offered, whatever their order. */
 static int
-heap_push(float *hd, uint32_t *hi, uint8_t *hf, size_t k, float dd,
-          uint32_t j)
+heap_push(nnd *c, size_t v, float dd, uint32_t j)
 {
+	size_t k = c->k;
+	if (dd > c->top[v])
+		return 0;
+	float *hd = c->hd + v * k;
+	uint32_t *hi = c->hi + v * k;
+	uint8_t *hf = c->hf + v * k;
 	if (!after(hd[0], hi[0], dd, j))
 		return 0;
-	for (size_t s = 0; s < k; s++)
-		if (hi[s] == j)
-			return 0;
+	if (holds(hi, k, j))
+		return 0;
 	size_t i = 0;
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
@@ -102,6 +119,7 @@ heap_push(float *hd, uint32_t *hi, uint8_t *hf, size_t k, float dd,
 	hd[i] = dd;
 	hi[i] = j;
 	hf[i] = 1;
+	c->top[v] = hd[0];
 	return 1;
 }
 
@@ -111,9 +129,8 @@ cand_push(uint32_t *cp, uint32_t *ci, size_t mc, uint32_t p, uint32_t j)
 {
 	if (p > cp[0] || (p == cp[0] && j >= ci[0]))
 		return;
-	for (size_t s = 0; s < mc; s++)
-		if (ci[s] == j)
-			return;
+	if (holds(ci, mc, j))
+		return;
 	size_t i = 0;
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
@@ -155,9 +172,7 @@ init_random(void *ctx, size_t begin, size_t end, int thread)
 	nnd *c = ctx;
 	(void)thread;
 	for (size_t v = begin; v < end; v++) {
-		float *hd = c->hd + v * c->k;
-		uint32_t *hi = c->hi + v * c->k;
-		uint8_t *hf = c->hf + v * c->k;
+		const uint32_t *hi = c->hi + v * c->k;
 		mlv_rng g;
 		mlv_rng_stream(&g, c->seed, v);
 		size_t got = 0;
@@ -166,7 +181,7 @@ init_random(void *ctx, size_t begin, size_t end, int thread)
 		/* up to k distinct others: k < n, and the heap drops repeats */
 		while (got < c->k) {
 			uint32_t j = (uint32_t)mlv_rng_below(&g, c->n);
-			if (j != v && heap_push(hd, hi, hf, c->k,
+			if (j != v && heap_push(c, v,
 			                        dist2(c->x + v * c->d,
 			                              c->x + (size_t)j * c->d,
 			                              c->d), j))
@@ -250,12 +265,8 @@ leaf_join(void *ctx, size_t begin, size_t end, int thread)
 				uint32_t q = c->perm[j];
 				float dd = dist2(c->x + (size_t)p * c->d,
 				                 c->x + (size_t)q * c->d, c->d);
-				heap_push(c->hd + (size_t)p * c->k,
-				          c->hi + (size_t)p * c->k,
-				          c->hf + (size_t)p * c->k, c->k, dd, q);
-				heap_push(c->hd + (size_t)q * c->k,
-				          c->hi + (size_t)q * c->k,
-				          c->hf + (size_t)q * c->k, c->k, dd, p);
+				heap_push(c, p, dd, q);
+				heap_push(c, q, dd, p);
 			}
 		}
 }
@@ -324,7 +335,7 @@ emit(nnd *c, ubuf *b, uint32_t p, uint32_t q)
 		return;
 	float dd = dist2(c->x + (size_t)p * c->d, c->x + (size_t)q * c->d,
 	                 c->d);
-	if (!(dd < c->hd[(size_t)p * c->k] || dd < c->hd[(size_t)q * c->k]))
+	if (!(dd < c->top[p] || dd < c->top[q]))
 		return;
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 4096;
@@ -361,20 +372,14 @@ static void
 apply_updates(void *ctx, size_t begin, size_t end, int thread)
 {
 	nnd *c = ctx;
-	size_t k = c->k, cnt = 0;
+	size_t cnt = 0;
 	for (int t = 0; t < c->nthreads; t++)
 		for (size_t i = 0; i < c->buf[t].n; i++) {
 			update u = c->buf[t].u[i];
 			if (u.a >= begin && u.a < end)
-				cnt += (size_t)heap_push(c->hd + (size_t)u.a * k,
-				                         c->hi + (size_t)u.a * k,
-				                         c->hf + (size_t)u.a * k,
-				                         k, u.d, u.b);
+				cnt += (size_t)heap_push(c, u.a, u.d, u.b);
 			if (u.b >= begin && u.b < end)
-				cnt += (size_t)heap_push(c->hd + (size_t)u.b * k,
-				                         c->hi + (size_t)u.b * k,
-				                         c->hf + (size_t)u.b * k,
-				                         k, u.d, u.a);
+				cnt += (size_t)heap_push(c, u.b, u.d, u.a);
 		}
 	c->count[thread] += cnt;
 }
@@ -425,11 +430,14 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	size_t nmc = mlv_mul_size(n, mc, "ann");
 	nnd c = {.x = x, .n = n, .d = d, .k = k, .mc = mc, .seed = seed,
 	         .hd = dist, .hi = idx, .hf = mlv_malloc(nk),
+	         .top = mlv_malloc(n * sizeof(float)),
 	         .nthreads = nt};
 	for (size_t i = 0; i < nk; i++) {
 		dist[i] = INFINITY;
 		idx[i] = UINT32_MAX;
 	}
+	for (size_t i = 0; i < n; i++)
+		c.top[i] = INFINITY;
 
 	uint32_t *perm = mlv_malloc(n * sizeof *perm);
 	size_t leafsize = k + 1 > 32 ? k + 1 : 32;
@@ -485,5 +493,6 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	free(c.oldc);
 	free(c.newc);
 	free(c.hf);
+	free(c.top);
 	return 0;
 }

@@ -40,6 +40,8 @@ typedef struct {
 	const size_t *leaf;   /* nleaf + 1 boundaries */
 	size_t b0;            /* first point of the block being joined */
 	ubuf *buf;            /* one per thread */
+	float *rows;          /* per thread, 2 mc x d: the candidates' rows */
+	uint32_t *ids;        /* per thread, 2 mc: their points */
 	size_t *count;        /* updates applied, per thread */
 	int nthreads;
 } nnd;
@@ -329,12 +331,12 @@ mark_old(void *ctx, size_t begin, size_t end, int thread)
 }
 
 static void
-emit(nnd *c, ubuf *b, uint32_t p, uint32_t q)
+emit(nnd *c, ubuf *b, uint32_t p, const float *xp, uint32_t q,
+     const float *xq)
 {
 	if (p == q)
 		return;
-	float dd = dist2(c->x + (size_t)p * c->d, c->x + (size_t)q * c->d,
-	                 c->d);
+	float dd = dist2(xp, xq, c->d);
 	if (!(dd < c->top[p] || dd < c->top[q]))
 		return;
 	if (b->n == b->cap) {
@@ -352,19 +354,27 @@ local_join(void *ctx, size_t begin, size_t end, int thread)
 {
 	nnd *c = ctx;
 	ubuf *b = &c->buf[thread];
-	size_t mc = c->mc;
+	size_t mc = c->mc, d = c->d;
+	/* the candidates' rows copied together once: the join reads each
+	 * about 2 mc times, and scattered over x they miss the cache */
+	float *rows = c->rows + (size_t)thread * 2 * mc * d;
+	uint32_t *ids = c->ids + (size_t)thread * 2 * mc;
 	for (size_t v = c->b0 + begin; v < c->b0 + end; v++) {
 		const uint32_t *nc = c->newc + v * mc, *oc = c->oldc + v * mc;
-		for (size_t i = 0; i < mc; i++) {
-			if (nc[i] == UINT32_MAX)
-				continue;
-			for (size_t j = i + 1; j < mc; j++)
-				if (nc[j] != UINT32_MAX)
-					emit(c, b, nc[i], nc[j]);
-			for (size_t j = 0; j < mc; j++)
-				if (oc[j] != UINT32_MAX)
-					emit(c, b, nc[i], oc[j]);
-		}
+		size_t nn = 0, no = 0;
+		for (size_t i = 0; i < mc; i++)
+			if (nc[i] != UINT32_MAX)
+				ids[nn++] = nc[i];
+		for (size_t i = 0; i < mc; i++)
+			if (oc[i] != UINT32_MAX)
+				ids[nn + no++] = oc[i];
+		for (size_t i = 0; i < nn + no; i++)
+			memcpy(rows + i * d, c->x + (size_t)ids[i] * d,
+			       d * sizeof *rows);
+		for (size_t i = 0; i < nn; i++)
+			for (size_t j = i + 1; j < nn + no; j++)
+				emit(c, b, ids[i], rows + i * d, ids[j],
+				     rows + j * d);
 	}
 }
 
@@ -464,6 +474,9 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	c.newp = mlv_malloc(mlv_mul_size(nmc, sizeof *c.newp, "ann"));
 	c.oldp = mlv_malloc(mlv_mul_size(nmc, sizeof *c.oldp, "ann"));
 	c.buf = mlv_calloc((size_t)nt, sizeof *c.buf);
+	c.rows = mlv_malloc(mlv_mul_size((size_t)nt * 2 * mc,
+	                                 (d ? d : 1) * sizeof *c.rows, "ann"));
+	c.ids = mlv_malloc((size_t)nt * 2 * mc * sizeof *c.ids);
 	c.count = mlv_calloc((size_t)nt, sizeof *c.count);
 	for (int it = 0; it < MAX_ITER; it++) {
 		c.iter = (uint64_t)it;
@@ -487,6 +500,8 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	for (int t = 0; t < nt; t++)
 		free(c.buf[t].u);
 	free(c.buf);
+	free(c.rows);
+	free(c.ids);
 	free(c.count);
 	free(c.oldp);
 	free(c.newp);

@@ -382,15 +382,35 @@ static void
 apply_updates(void *ctx, size_t begin, size_t end, int thread)
 {
 	nnd *c = ctx;
-	size_t cnt = 0;
+	size_t cnt = 0, m = 0, span = end - begin;
+	/* counting sort of this thread's pushes by target point, stable in
+	 * generation order: consecutive pushes then hit the same heap rows,
+	 * where in generation order each one was a cache miss */
+	size_t *at = mlv_calloc(span + 1, sizeof *at);
 	for (int t = 0; t < c->nthreads; t++)
 		for (size_t i = 0; i < c->buf[t].n; i++) {
 			update u = c->buf[t].u[i];
 			if (u.a >= begin && u.a < end)
-				cnt += (size_t)heap_push(c, u.a, u.d, u.b);
+				at[u.a - begin + 1]++;
 			if (u.b >= begin && u.b < end)
-				cnt += (size_t)heap_push(c, u.b, u.d, u.a);
+				at[u.b - begin + 1]++;
 		}
+	for (size_t v = 0; v < span; v++)
+		at[v + 1] += at[v];
+	m = at[span];
+	update *push = mlv_malloc((m ? m : 1) * sizeof *push);
+	for (int t = 0; t < c->nthreads; t++)
+		for (size_t i = 0; i < c->buf[t].n; i++) {
+			update u = c->buf[t].u[i];
+			if (u.a >= begin && u.a < end)
+				push[at[u.a - begin]++] = u;
+			if (u.b >= begin && u.b < end)
+				push[at[u.b - begin]++] = (update){u.b, u.a, u.d};
+		}
+	for (size_t i = 0; i < m; i++)
+		cnt += (size_t)heap_push(c, push[i].a, push[i].d, push[i].b);
+	free(push);
+	free(at);
 	c->count[thread] += cnt;
 }
 

@@ -32,12 +32,16 @@ typedef struct {
 	float *hd;         /* n x k squared distances, a max-heap per row */
 	uint32_t *hi;      /* n x k their points */
 	uint8_t *hf;       /* n x k: 1 while the entry is new */
+	float *top;        /* n: each heap's greatest distance, hd[v k], kept
+	                    * compact so the rejections stay in cache */
 	uint32_t *newc, *oldc; /* n x mc candidates, max-heaps by priority */
 	uint32_t *newp, *oldp;
 	const uint32_t *perm; /* a tree's leaves, as ranges of perm */
 	const size_t *leaf;   /* nleaf + 1 boundaries */
 	size_t b0;            /* first point of the block being joined */
 	ubuf *buf;            /* one per thread */
+	float *rows;          /* per thread, 2 mc x d: the candidates' rows */
+	uint32_t *ids;        /* per thread, 2 mc: their points */
 	size_t *count;        /* updates applied, per thread */
 	int nthreads;
 } nnd;
@@ -62,24 +66,39 @@ dist2(const float *a, const float *b, size_t d)
 	return r;
 }
 
+/* Whether j is among the m points of l: no early exit, so the scan
+ * vectorises (an exiting loop was the profile's top line at k = 90). */
+static int
+holds(const uint32_t *l, size_t m, uint32_t j)
+{
+	int hit = 0;
+	for (size_t s = 0; s < m; s++)
+		hit |= l[s] == j;
+	return hit;
+}
+
 static int
 after(float da, uint32_t ia, float db, uint32_t ib)
 {
 	return da > db || (da == db && ia > ib);
 }
 
-/* Offer (dd, j) to a max-heap of k (distance, point) pairs: it replaces
- * the farthest when nearer and not already there.  The heap then holds
- * the k least pairs offered, whatever their order. */
+/* Offer (dd, j) to v's max-heap of k (distance, point) pairs: it
+ * replaces the farthest when nearer and not already there.  The heap then
+ * holds the k least pairs offered, whatever their order. */
 static int
-heap_push(float *hd, uint32_t *hi, uint8_t *hf, size_t k, float dd,
-          uint32_t j)
+heap_push(nnd *c, size_t v, float dd, uint32_t j)
 {
+	size_t k = c->k;
+	if (dd > c->top[v])
+		return 0;
+	float *hd = c->hd + v * k;
+	uint32_t *hi = c->hi + v * k;
+	uint8_t *hf = c->hf + v * k;
 	if (!after(hd[0], hi[0], dd, j))
 		return 0;
-	for (size_t s = 0; s < k; s++)
-		if (hi[s] == j)
-			return 0;
+	if (holds(hi, k, j))
+		return 0;
 	size_t i = 0;
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
@@ -102,6 +121,7 @@ heap_push(float *hd, uint32_t *hi, uint8_t *hf, size_t k, float dd,
 	hd[i] = dd;
 	hi[i] = j;
 	hf[i] = 1;
+	c->top[v] = hd[0];
 	return 1;
 }
 
@@ -111,9 +131,8 @@ cand_push(uint32_t *cp, uint32_t *ci, size_t mc, uint32_t p, uint32_t j)
 {
 	if (p > cp[0] || (p == cp[0] && j >= ci[0]))
 		return;
-	for (size_t s = 0; s < mc; s++)
-		if (ci[s] == j)
-			return;
+	if (holds(ci, mc, j))
+		return;
 	size_t i = 0;
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
@@ -155,9 +174,7 @@ init_random(void *ctx, size_t begin, size_t end, int thread)
 	nnd *c = ctx;
 	(void)thread;
 	for (size_t v = begin; v < end; v++) {
-		float *hd = c->hd + v * c->k;
-		uint32_t *hi = c->hi + v * c->k;
-		uint8_t *hf = c->hf + v * c->k;
+		const uint32_t *hi = c->hi + v * c->k;
 		mlv_rng g;
 		mlv_rng_stream(&g, c->seed, v);
 		size_t got = 0;
@@ -166,7 +183,7 @@ init_random(void *ctx, size_t begin, size_t end, int thread)
 		/* up to k distinct others: k < n, and the heap drops repeats */
 		while (got < c->k) {
 			uint32_t j = (uint32_t)mlv_rng_below(&g, c->n);
-			if (j != v && heap_push(hd, hi, hf, c->k,
+			if (j != v && heap_push(c, v,
 			                        dist2(c->x + v * c->d,
 			                              c->x + (size_t)j * c->d,
 			                              c->d), j))
@@ -250,12 +267,8 @@ leaf_join(void *ctx, size_t begin, size_t end, int thread)
 				uint32_t q = c->perm[j];
 				float dd = dist2(c->x + (size_t)p * c->d,
 				                 c->x + (size_t)q * c->d, c->d);
-				heap_push(c->hd + (size_t)p * c->k,
-				          c->hi + (size_t)p * c->k,
-				          c->hf + (size_t)p * c->k, c->k, dd, q);
-				heap_push(c->hd + (size_t)q * c->k,
-				          c->hi + (size_t)q * c->k,
-				          c->hf + (size_t)q * c->k, c->k, dd, p);
+				heap_push(c, p, dd, q);
+				heap_push(c, q, dd, p);
 			}
 		}
 }
@@ -318,13 +331,13 @@ mark_old(void *ctx, size_t begin, size_t end, int thread)
 }
 
 static void
-emit(nnd *c, ubuf *b, uint32_t p, uint32_t q)
+emit(nnd *c, ubuf *b, uint32_t p, const float *xp, uint32_t q,
+     const float *xq)
 {
 	if (p == q)
 		return;
-	float dd = dist2(c->x + (size_t)p * c->d, c->x + (size_t)q * c->d,
-	                 c->d);
-	if (!(dd < c->hd[(size_t)p * c->k] || dd < c->hd[(size_t)q * c->k]))
+	float dd = dist2(xp, xq, c->d);
+	if (!(dd < c->top[p] || dd < c->top[q]))
 		return;
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 4096;
@@ -341,19 +354,27 @@ local_join(void *ctx, size_t begin, size_t end, int thread)
 {
 	nnd *c = ctx;
 	ubuf *b = &c->buf[thread];
-	size_t mc = c->mc;
+	size_t mc = c->mc, d = c->d;
+	/* the candidates' rows copied together once: the join reads each
+	 * about 2 mc times, and scattered over x they miss the cache */
+	float *rows = c->rows + (size_t)thread * 2 * mc * d;
+	uint32_t *ids = c->ids + (size_t)thread * 2 * mc;
 	for (size_t v = c->b0 + begin; v < c->b0 + end; v++) {
 		const uint32_t *nc = c->newc + v * mc, *oc = c->oldc + v * mc;
-		for (size_t i = 0; i < mc; i++) {
-			if (nc[i] == UINT32_MAX)
-				continue;
-			for (size_t j = i + 1; j < mc; j++)
-				if (nc[j] != UINT32_MAX)
-					emit(c, b, nc[i], nc[j]);
-			for (size_t j = 0; j < mc; j++)
-				if (oc[j] != UINT32_MAX)
-					emit(c, b, nc[i], oc[j]);
-		}
+		size_t nn = 0, no = 0;
+		for (size_t i = 0; i < mc; i++)
+			if (nc[i] != UINT32_MAX)
+				ids[nn++] = nc[i];
+		for (size_t i = 0; i < mc; i++)
+			if (oc[i] != UINT32_MAX)
+				ids[nn + no++] = oc[i];
+		for (size_t i = 0; i < nn + no; i++)
+			memcpy(rows + i * d, c->x + (size_t)ids[i] * d,
+			       d * sizeof *rows);
+		for (size_t i = 0; i < nn; i++)
+			for (size_t j = i + 1; j < nn + no; j++)
+				emit(c, b, ids[i], rows + i * d, ids[j],
+				     rows + j * d);
 	}
 }
 
@@ -361,21 +382,35 @@ static void
 apply_updates(void *ctx, size_t begin, size_t end, int thread)
 {
 	nnd *c = ctx;
-	size_t k = c->k, cnt = 0;
+	size_t cnt = 0, m = 0, span = end - begin;
+	/* counting sort of this thread's pushes by target point, stable in
+	 * generation order: consecutive pushes then hit the same heap rows,
+	 * where in generation order each one was a cache miss */
+	size_t *at = mlv_calloc(span + 1, sizeof *at);
 	for (int t = 0; t < c->nthreads; t++)
 		for (size_t i = 0; i < c->buf[t].n; i++) {
 			update u = c->buf[t].u[i];
 			if (u.a >= begin && u.a < end)
-				cnt += (size_t)heap_push(c->hd + (size_t)u.a * k,
-				                         c->hi + (size_t)u.a * k,
-				                         c->hf + (size_t)u.a * k,
-				                         k, u.d, u.b);
+				at[u.a - begin + 1]++;
 			if (u.b >= begin && u.b < end)
-				cnt += (size_t)heap_push(c->hd + (size_t)u.b * k,
-				                         c->hi + (size_t)u.b * k,
-				                         c->hf + (size_t)u.b * k,
-				                         k, u.d, u.a);
+				at[u.b - begin + 1]++;
 		}
+	for (size_t v = 0; v < span; v++)
+		at[v + 1] += at[v];
+	m = at[span];
+	update *push = mlv_malloc((m ? m : 1) * sizeof *push);
+	for (int t = 0; t < c->nthreads; t++)
+		for (size_t i = 0; i < c->buf[t].n; i++) {
+			update u = c->buf[t].u[i];
+			if (u.a >= begin && u.a < end)
+				push[at[u.a - begin]++] = u;
+			if (u.b >= begin && u.b < end)
+				push[at[u.b - begin]++] = (update){u.b, u.a, u.d};
+		}
+	for (size_t i = 0; i < m; i++)
+		cnt += (size_t)heap_push(c, push[i].a, push[i].d, push[i].b);
+	free(push);
+	free(at);
 	c->count[thread] += cnt;
 }
 
@@ -425,11 +460,14 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	size_t nmc = mlv_mul_size(n, mc, "ann");
 	nnd c = {.x = x, .n = n, .d = d, .k = k, .mc = mc, .seed = seed,
 	         .hd = dist, .hi = idx, .hf = mlv_malloc(nk),
+	         .top = mlv_malloc(n * sizeof(float)),
 	         .nthreads = nt};
 	for (size_t i = 0; i < nk; i++) {
 		dist[i] = INFINITY;
 		idx[i] = UINT32_MAX;
 	}
+	for (size_t i = 0; i < n; i++)
+		c.top[i] = INFINITY;
 
 	uint32_t *perm = mlv_malloc(n * sizeof *perm);
 	size_t leafsize = k + 1 > 32 ? k + 1 : 32;
@@ -456,6 +494,9 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	c.newp = mlv_malloc(mlv_mul_size(nmc, sizeof *c.newp, "ann"));
 	c.oldp = mlv_malloc(mlv_mul_size(nmc, sizeof *c.oldp, "ann"));
 	c.buf = mlv_calloc((size_t)nt, sizeof *c.buf);
+	c.rows = mlv_malloc(mlv_mul_size((size_t)nt * 2 * mc,
+	                                 (d ? d : 1) * sizeof *c.rows, "ann"));
+	c.ids = mlv_malloc((size_t)nt * 2 * mc * sizeof *c.ids);
 	c.count = mlv_calloc((size_t)nt, sizeof *c.count);
 	for (int it = 0; it < MAX_ITER; it++) {
 		c.iter = (uint64_t)it;
@@ -479,11 +520,14 @@ mlv_ann_knn(const float *x, size_t n, size_t d, size_t k, uint64_t seed,
 	for (int t = 0; t < nt; t++)
 		free(c.buf[t].u);
 	free(c.buf);
+	free(c.rows);
+	free(c.ids);
 	free(c.count);
 	free(c.oldp);
 	free(c.newp);
 	free(c.oldc);
 	free(c.newc);
 	free(c.hf);
+	free(c.top);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "labels.h"
 #include "model.h"
@@ -16,7 +17,7 @@
 
 enum { OPT_MODEL = MLV_OPT_OWN, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VAL,
        OPT_LOG, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_TARGET,
-       OPT_CLASS_WEIGHTS };
+       OPT_CLASS_WEIGHTS, OPT_BUFFER_ROWS, OPT_HOLDOUT_BY };
 
 static const mlv_about about = {
 	"mlv-train --model MODEL.yaml [--epochs N] [--batch-size N] [--lr LR] "
@@ -26,6 +27,8 @@ static const mlv_about about = {
 	"                 [--target KEY [--class-weights none|balanced]] "
 	"[-j N] [-q]\n"
 	"                 -o MODEL.mlv [FILE...]\n"
+	"       mlv-train --model MODEL.yaml --buffer-rows N [--holdout-by KEY] "
+	"[...] -o MODEL.mlv FILE\n"
 	"       mlv-train --resume CHECKPOINT [--epochs N] [...] -o MODEL.mlv "
 	"[FILE...]",
 	"Train the autoencoder or classifier a YAML description gives on the "
@@ -57,6 +60,10 @@ static const mlv_opt train_options[] = {
 	 OPT_TARGET, NULL},
 	{"class-weights", 0, "W", "classifiers: none or balanced",
 	 OPT_CLASS_WEIGHTS, NULL},
+	{"buffer-rows", 0, "N", "stream FILE every epoch through a shuffle "
+	 "buffer of N rows", OPT_BUFFER_ROWS, NULL},
+	{"holdout-by", 0, "KEY", "--buffer-rows: hold out whole groups of "
+	 "KEY's value (id)", OPT_HOLDOUT_BY, NULL},
 	{"output", 'o', "FILE", "the trained model (written atomically)", 'o',
 	 NULL},
 	{0},
@@ -174,6 +181,8 @@ main(int argc, char **argv)
 	mlv_opts o;
 	const char *model_path = NULL, *output = NULL, *log_path = NULL;
 	const char *ckpt = NULL, *resume = NULL, *target = NULL;
+	const char *holdout_by = NULL;
+	long long buffer_rows = 0;
 	int balanced = -1;
 	long long epochs = -1, batch = -1, seed = -1, every = 1;
 	double lr = -1, validation = -1;
@@ -212,6 +221,11 @@ main(int argc, char **argv)
 		case 'j':
 			threads = mlv_parse_jobs(o.arg);
 			break;
+		case OPT_BUFFER_ROWS:
+			buffer_rows = mlv_parse_int(o.arg, 1, 1LL << 40,
+			                            "--buffer-rows");
+			break;
+		case OPT_HOLDOUT_BY: holdout_by = o.arg; break;
 		case 'o': output = o.arg; break;
 		}
 	}
@@ -226,6 +240,21 @@ main(int argc, char **argv)
 	               target || balanced >= 0))
 		mlv_usage_error("a resumed run keeps its checkpoint's settings; "
 		                "only --epochs may change");
+	if (holdout_by && !buffer_rows)
+		mlv_usage_error("--holdout-by goes with --buffer-rows");
+	if (buffer_rows && (resume || target || balanced >= 0))
+		mlv_usage_error("--buffer-rows trains a new autoencoder: not with "
+		                "--resume or a classifier's --target");
+	if (buffer_rows && argc - optind != 1)
+		mlv_usage_error("--buffer-rows reads one FILE");
+	if (buffer_rows) {
+		/* Every epoch re-reads the input, which a pipe cannot give. */
+		struct stat st;
+		const char *f = argv[optind];
+		if (!strcmp(f, "-") || stat(f, &st) || !S_ISREG(st.st_mode))
+			mlv_die("%s: --buffer-rows re-reads its input every epoch "
+			        "(a regular file, not stdin or a pipe)", f);
+	}
 	openblas_set_num_threads(threads);
 	mlv_outputs_check_or_die(3, output, log_path, ckpt);
 
@@ -268,22 +297,36 @@ main(int argc, char **argv)
 	if (resume && m->epoch >= m->cfg.epochs)
 		mlv_usage_error("%s has done its %zu epochs; give --epochs to train "
 		                "on", resume, m->epoch);
+	mlv_model_stream src = {NULL, (size_t)buffer_rows,
+	                        holdout_by ? holdout_by : "id"};
+	if (buffer_rows) {
+		src.path = argv[optind];
+		if (m->cfg.loss == MLV_LOSS_CROSS_ENTROPY)
+			mlv_usage_error("--buffer-rows trains autoencoders (loss: mse) "
+			                "only");
+		if (m->cfg.norm != MLV_NORM_NONE &&
+		    mlv_model_stream_norm(m, &src, err, sizeof err))
+			mlv_die("%s", err);
+	}
 
-	mlv_points p;
-	mlv_points_read(&p, argv + optind, argc - optind);
+	mlv_points p = {0};
 	const char *input = optind < argc ? argv[optind] : "<stdin>";
-	size_t in = mlv_model_in_size(m);
-	if (p.n && p.d != in)
-		mlv_die("%s: rows of %zu values, but the model takes %zu (%zu steps "
-		        "x %zu features)", input, p.d, in, m->cfg.steps,
-		        m->cfg.features);
-	if (!p.n)
-		mlv_die("%s: no rows to train on", input);
-	if (!resume && m->cfg.norm != MLV_NORM_NONE) {
+	if (!buffer_rows) {
+		mlv_points_read(&p, argv + optind, argc - optind);
+		size_t in = mlv_model_in_size(m);
+		if (p.n && p.d != in)
+			mlv_die("%s: rows of %zu values, but the model takes %zu (%zu "
+			        "steps x %zu features)", input, p.d, in, m->cfg.steps,
+			        m->cfg.features);
+		if (!p.n)
+			mlv_die("%s: no rows to train on", input);
+	}
+	if (!buffer_rows && !resume && m->cfg.norm != MLV_NORM_NONE) {
 		/* The statistics the model will apply to everything it sees,
 		 * fitted here on the training rows and saved with it. */
 		mlv_norm s;
-		mlv_norm_init(&s, m->cfg.norm, m->cfg.norm_per_column, in);
+		mlv_norm_init(&s, m->cfg.norm, m->cfg.norm_per_column,
+		              mlv_model_in_size(m));
 		mlv_norm_add_parallel(&s, p.x, p.n, threads);
 		if (mlv_model_set_norm(m, &s, err, sizeof err))
 			mlv_die("%s: %s", input, err);
@@ -298,7 +341,9 @@ main(int argc, char **argv)
 	size_t first_epoch = m->epoch;
 	while (m->epoch < m->cfg.epochs) {
 		mlv_epoch_report rep;
-		if (mlv_model_train_epoch(m, p.x, y, p.n, &rep, err, sizeof err))
+		if (buffer_rows ? mlv_model_stream_epoch(m, &src, &rep, err,
+		                                         sizeof err) :
+		    mlv_model_train_epoch(m, p.x, y, p.n, &rep, err, sizeof err))
 			mlv_die("%s: %s", input, err);
 		double bad = !isfinite(rep.train_loss) ? rep.train_loss :
 		             rep.val_loss;

@@ -304,9 +304,16 @@ mlv_model_train_epoch(mlv_model *m, const float *x, const float *y, size_t n,
 		if (classifier)
 			rep->val_acc = (double)right / (double)(n - ntrain);
 	}
+	mlv_model_end_epoch(m, rep, ntrain < n);
+	return 0;
+}
+
+void
+mlv_model_end_epoch(mlv_model *m, mlv_epoch_report *rep, int validated)
+{
 	/* Keras's EarlyStopping: an improvement must beat the best by more
 	 * than min_delta; patience counts epochs without one. */
-	double monitored = ntrain < n ? rep->val_loss : rep->train_loss;
+	double monitored = validated ? rep->val_loss : rep->train_loss;
 	rep->improved = monitored < m->best_loss - m->cfg.min_delta;
 	if (rep->improved) {
 		m->best_loss = monitored;
@@ -316,7 +323,6 @@ mlv_model_train_epoch(mlv_model *m, const float *x, const float *y, size_t n,
 	}
 	rep->stop = m->cfg.patience && m->bad_epochs >= m->cfg.patience;
 	m->epoch++;
-	return 0;
 }
 
 void

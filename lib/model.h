@@ -1,8 +1,9 @@
 /* model.h - autoencoder models: YAML descriptions, training, saved models.
  *
- * Three files implement it: model-config.c reads and writes descriptions
+ * Four files implement it: model-config.c reads and writes descriptions
  * and builds the network one describes, model.c trains and runs models,
- * model-io.c saves and loads them.
+ * model-stream.c trains them out of core, model-io.c saves and loads
+ * them.
  *
  * A model file (YAML, read with libyaml) describes an autoencoder for
  * mlv-train and mlv-encode: its input, layers, which layer's output is the
@@ -257,6 +258,33 @@ typedef struct {
 int mlv_model_train_epoch(mlv_model *m, const float *x, const float *y,
                           size_t n, mlv_epoch_report *rep, char *err,
                           size_t errlen);
+
+/* An epoch's end: early stopping on the validation loss (when validated)
+ * or the training loss, and the epoch count. */
+void mlv_model_end_epoch(mlv_model *m, mlv_epoch_report *rep, int validated);
+
+/* Out-of-core training (model-stream.c) of an autoencoder on a stream file
+ * larger than memory, re-read every epoch.  Rows of the records whose
+ * group_key value hashes (seeded) below cfg.validation are held out, so a
+ * group is never split; the others are trained on in batches drawn from a
+ * shuffle buffer of buffer_rows rows by m->shuffle.  Memory is the buffer,
+ * one record and the model. */
+typedef struct {
+	const char *path;      /* a regular file */
+	size_t buffer_rows;    /* >= 1 */
+	const char *group_key; /* "id", or label.track ... */
+} mlv_model_stream;
+/* 1 when the rows of group value `value` are held out (never without a
+ * validation fraction). */
+int mlv_model_heldout(const mlv_model *m, const char *value);
+/* Fit the statistics input.normalise asks for on the training rows, one
+ * pass.  -1 with a message naming the file and record. */
+int mlv_model_stream_norm(mlv_model *m, const mlv_model_stream *s, char *err,
+                          size_t errlen);
+/* One epoch as mlv_model_train_epoch, the validation loss over the
+ * held-out rows read afresh after the steps. */
+int mlv_model_stream_epoch(mlv_model *m, const mlv_model_stream *s,
+                           mlv_epoch_report *rep, char *err, size_t errlen);
 
 /* The learning rate of epoch e (0-based) by the schedule. */
 double mlv_model_lr(const mlv_model_config *cfg, size_t e);

@@ -831,11 +831,101 @@ TEST(loading_validates_version_ids_shapes_and_values)
 	mlv_model_free(m);
 }
 
+/* ---- out-of-core training ---- */
+
+static mlv_model *
+stream_model(double validation)
+{
+	char err[512], text[512];
+	snprintf(text, sizeof text,
+	         "input: {features: 4}\n"
+	         "layers:\n"
+	         "  - {kind: dense, units: 2, activation: tanh, name: z}\n"
+	         "  - {kind: dense, units: 4}\n"
+	         "latent: z\nbatch_size: 8\nseed: 5\nvalidation: %g\n",
+	         validation);
+	mlv_model_config c;
+	if (parse(&c, text, err, sizeof err)) {
+		printf("#   %s\n", err);
+		return NULL;
+	}
+	return mlv_model_new(&c, err, sizeof err);
+}
+
+/* 60 records of 5 rows, label.track t0..t14, each track's records spread
+ * over the file; rows in x (file order) and each record's track in trk. */
+static void
+write_tracks(const char *path, float *x, int *trk)
+{
+	mlv_rng g;
+	mlv_rng_seed(&g, 11);
+	mlv_writer *w = mlv_writer_open_or_die(path);
+	mlv_record r;
+	mlv_record_init(&r);
+	for (int i = 0; i < 60; i++) {
+		mlv_record_resize(&r, 5, 4);
+		for (size_t j = 0; j < 20; j++)
+			r.data[j] = x[i * 20 + j] = (float)mlv_rng_normal(&g);
+		trk[i] = (i * 7) % 15;
+		mlv_meta_setf(&r, "id", "r%d", i);
+		mlv_meta_setf(&r, "label.track", "t%d", trk[i]);
+		mlv_write_or_die(w, &r);
+	}
+	mlv_writer_close_or_die(w);
+	mlv_record_free(&r);
+}
+
+TEST(streamed_epochs_hold_out_whole_groups_deterministically)
+{
+	const char *path = tmp_path("tracks.mlv");
+	float x[60 * 20], held[60 * 20];
+	int trk[60];
+	write_tracks(path, x, trk);
+	mlv_model *m = stream_model(0.3), *m2 = stream_model(0.3);
+	if (!m || !m2)
+		return;
+	/* The hash holds out about the fraction of many groups. */
+	size_t out = 0;
+	for (int i = 0; i < 4000; i++) {
+		char v[32];
+		snprintf(v, sizeof v, "track%d", i);
+		out += (size_t)mlv_model_heldout(m, v);
+	}
+	CHECK(out > 1100 && out < 1300);
+	/* The held-out rows are exactly those of the held-out tracks' records,
+	 * in file order: their loss after the epoch is the epoch's
+	 * validation loss. */
+	size_t nv = 0;
+	for (int i = 0; i < 60; i++) {
+		char v[32];
+		snprintf(v, sizeof v, "t%d", trk[i]);
+		if (mlv_model_heldout(m, v))
+			memcpy(held + 5 * 4 * nv++, x + i * 20, 20 * sizeof(float));
+	}
+	CHECK(nv > 0 && nv < 60);
+	mlv_model_stream s = {path, 7, "label.track"};
+	mlv_epoch_report a, b;
+	char err[512];
+	CHECK_INT(mlv_model_stream_epoch(m, &s, &a, err, sizeof err), 0);
+	CHECK_INT(mlv_model_stream_epoch(m2, &s, &b, err, sizeof err), 0);
+	CHECK_NEAR(a.val_loss, mlv_model_loss(m, held, 5 * nv), 1e-6);
+	/* The same seed and buffer: the same batches, bit for bit. */
+	CHECK(a.train_loss == b.train_loss && a.val_loss == b.val_loss);
+	CHECK_INT(m->epoch, 1);
+	/* A key a record lacks is named. */
+	mlv_model_stream bad = {path, 7, "label.nope"};
+	CHECK_INT(mlv_model_stream_epoch(m, &bad, &a, err, sizeof err), -1);
+	CHECK(strstr(err, "no label.nope") && strstr(err, "record 1"));
+	mlv_model_free(m);
+	mlv_model_free(m2);
+}
+
 static void
 cleanup(void)
 {
 	const char *names[] = {"m.mlv", "m2.mlv", "ckpt.mlv", "bad.mlv",
-	                       "good.mlv", "other.mlv", "nostats.mlv"};
+	                       "good.mlv", "other.mlv", "nostats.mlv",
+	                       "tracks.mlv"};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		unlink(tmp_path(names[i]));
 	rmdir(tmpdir);
@@ -858,6 +948,7 @@ main(void)
 	RUN(learning_rate_schedules_and_clipping);
 	RUN(vae_and_classifier_train_save_and_resume_bit_exactly);
 	RUN(loading_validates_version_ids_shapes_and_values);
+	RUN(streamed_epochs_hold_out_whole_groups_deterministically);
 	cleanup();
 	return TEST_EXIT();
 }

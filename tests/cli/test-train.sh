@@ -122,3 +122,50 @@ fails "--checkpoint in a missing directory: refused before training" 1 "^mlv-tra
 check "refused outputs leave nothing behind" sh -c '[ ! -e m9.mlv ] && [ -z "$(ls -A | grep "^\.m9")" ]'
 fails "mlv-encode: -o in a missing directory" 1 "^mlv-encode: nodir/z\\.mlv: cannot create" \
 	sh -c 'sleep 30 | timeout 20 mlv-encode --model m.mlv -o nodir/z.mlv'
+
+# ---- out of core: --buffer-rows streams the file every epoch ----
+mlv-gen --records 40 --rows 50 --cols 8 --seed 2 >ooc.mlv
+mlv-train --model small.yaml --epochs 20 --validation 0 --log mem-l.mlv -o mem.mlv ooc.mlv
+mlv-train --model small.yaml --epochs 20 --validation 0 --buffer-rows 300 --log buf-l.mlv -o buf.mlv ooc.mlv
+mlv-train --model small.yaml --epochs 20 --validation 0 --buffer-rows 300 -o buf2.mlv ooc.mlv
+same "--buffer-rows: the same seed trains the same weights" buf.mlv buf2.mlv
+# 2,000 rows through a buffer of 300: the last epoch's training loss
+# within 10 % of in-memory training's (0.01212 against 0.01209 when
+# written).
+check "--buffer-rows smaller than the rows trains as well as in memory" sh -c '
+	a=$(mlv-cat -t tsv mem-l.mlv | tail -n 1 | cut -f 2)
+	b=$(mlv-cat -t tsv buf-l.mlv | tail -n 1 | cut -f 2)
+	first=$(mlv-cat -t tsv buf-l.mlv | head -n 1 | cut -f 2)
+	awk -v a="$a" -v b="$b" -v f="$first" "BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1 * a && b < f) }"'
+mlv-train --model small.yaml --epochs 20 --validation 0 --buffer-rows 2000 -o buf3.mlv ooc.mlv
+check "another buffer size draws other batches" sh -c '! cmp -s buf.mlv buf3.mlv'
+
+# --holdout-by: 24 records of 8 tracks.  A track is held out when dropping
+# its records from the file leaves the weights unchanged; the held-out
+# tracks' rows must then be the validation rows: their mean reconstruction
+# error by the trained model is the log's validation loss.
+i=0
+while [ $i -lt 24 ]; do
+	mlv-gen --records 1 --rows 20 --cols 8 --seed $i | mlv-cat --set id=r$i --set label.track=t$((i % 8))
+	i=$((i + 1))
+done >trk.mlv
+hold="--epochs 2 --validation 0.4 --buffer-rows 50 --holdout-by label.track"
+mlv-train --model small.yaml $hold --log hl.mlv -o h.mlv trk.mlv
+held= kept=
+for t in 0 1 2 3 4 5 6 7; do
+	mlv-cat -w "label.track!=t$t" trk.mlv >wo.mlv
+	mlv-train --model small.yaml $hold -o wo-m.mlv wo.mlv
+	if cmp -s wo-m.mlv h.mlv; then held="$held -w label.track=t$t"; else kept=1; fi
+done
+check "--holdout-by holds out whole tracks, and only those" sh -c "
+	[ -n '$held' ] && [ -n '$kept' ] &&
+	v=\$(mlv-cat -t tsv hl.mlv | tail -n 1 | cut -f 3) &&
+	mlv-cat $held trk.mlv | mlv-encode --model h.mlv --error | mlv-cat -t tsv |
+		awk -v v=\"\$v\" '{ s += \$1; n++ } END { d = s / n - v; if (d < 0) d = -d; exit !(d <= 1e-6 * v) }'"
+fails "--buffer-rows refuses a pipe" 1 "^mlv-train: -: --buffer-rows re-reads its input every epoch \\(a regular file, not stdin or a pipe\\)$" \
+	sh -c 'cat ooc.mlv | mlv-train --model small.yaml --buffer-rows 10 -o x.mlv -'
+fails "--holdout-by names a record without the key" 1 "^mlv-train: ooc.mlv: record 1 \\(id=gen/0\\): no label.track to hold rows out by \\(--holdout-by\\)$" \
+	mlv-train --model small.yaml --buffer-rows 10 --holdout-by label.track -o x.mlv ooc.mlv
+fails "--holdout-by goes with --buffer-rows" 2 "--holdout-by goes with --buffer-rows" \
+	mlv-train --model small.yaml --holdout-by label.track -o x.mlv ooc.mlv
+check "refused streamed runs leave no model" sh -c '[ ! -e x.mlv ]'

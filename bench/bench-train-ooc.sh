@@ -2,8 +2,8 @@
 # bench-train-ooc.sh - mlv-train --buffer-rows on a stream larger than the
 # process may map (prlimit --as): the peak RSS (GNU time's %M) against the
 # buffer's size, and the loss beside an in-memory run of a subsample.
-# Under 200 MB (--as=200000000) even the in-memory path of a 20 MB stream
-# does not finish on this machine, hence 300 MB.
+# One OpenBLAS thread, whose 128 MiB work buffer must fit under the limit
+# beside the program (mlv(7), OPENBLAS_NUM_THREADS), hence 300 MB.
 . "$(dirname "$0")/lib.sh"
 
 if [ ! -x /usr/bin/time ] || ! command -v prlimit >/dev/null; then
@@ -11,7 +11,7 @@ if [ ! -x /usr/bin/time ] || ! command -v prlimit >/dev/null; then
 	exit 0
 fi
 RECORDS=${OOC_RECORDS:-2000}   # x 1000 rows x 50 floats: 400 MB
-LIMIT=${OOC_LIMIT:-300000000}  # address space, bytes
+LIMIT=${OOC_LIMIT:-300000000}  # address space, bytes (one OpenBLAS thread: one buffer)
 BUF=100000                     # rows: 20 MB
 cat >"$WORK/ooc.yaml" <<'YAML'
 input: {features: 50, normalise: zscore}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "cluster.h"
 #include "labels.h"
 #include "moments.h"
@@ -367,6 +368,7 @@ main(int argc, char **argv)
 {
 	settings s;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	parse_options(argc, argv, &s);
 
 	mlv_outputs_check_or_die(2, s.output, s.tree);

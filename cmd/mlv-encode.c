@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "model.h"
 #include "opts.h"
 #include "points.h"
@@ -123,6 +124,7 @@ main(int argc, char **argv)
 	long long points = 10, seed = -1;
 	int modes = 0, threads = mlv_default_threads(), c, sample = 0;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	mlv_opts_begin(&o, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&o)) != -1) {
 		switch (c) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "crossval.h"
 #include "eval.h"
 #include "opts.h"
@@ -1126,6 +1127,7 @@ main(int argc, char **argv)
 {
 	settings s;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	argv = parse_options(argc, argv, &s);
 	argc--;
 

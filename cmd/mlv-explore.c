@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blas.h"
 #include "explore.h"
 #include "opts.h"
 #include "points.h"
@@ -122,6 +123,7 @@ main(int argc, char **argv)
 	uint64_t max_audio = (uint64_t)50 << 20;
 	int c;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	mlv_opts_begin(&cli, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&cli)) != -1) {
 		switch (c) {

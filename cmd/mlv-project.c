@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "mapfit.h"
 #include "opts.h"
 #include "pca.h"
@@ -564,6 +565,7 @@ main(int argc, char **argv)
 {
 	settings s;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	parse_options(argc, argv, &s);
 	enum method method = s.method;
 	size_t dims = s.dims;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "convert.h"
 #include "opts.h"
 #include "points.h"
@@ -207,6 +208,7 @@ main(int argc, char **argv)
 	int gap_given = 0, peak_opts = 0;
 	int c;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	nthreads = mlv_default_threads();
 	mlv_opts_begin(&cli, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&cli)) != -1) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "moments.h"
 #include "norm.h"
 #include "opts.h"
@@ -183,6 +184,7 @@ main(int argc, char **argv)
 	mlv_norm_kind norm = MLV_NORM_NONE;
 	mlv_opts o;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	mlv_opts_begin(&o, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&o)) != -1) {
 		switch (c) {

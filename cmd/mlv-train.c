@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "blas.h"
 #include "labels.h"
 #include "model.h"
 #include "opts.h"
@@ -188,6 +189,7 @@ main(int argc, char **argv)
 	double lr = -1, validation = -1;
 	int threads = mlv_default_threads(), c;
 	mlv_init(argv);
+	mlv_blas_check_room();
 	mlv_opts_begin(&o, argc, argv, &about, options);
 	while ((c = mlv_opts_next(&o)) != -1) {
 		switch (c) {

@@ -5,6 +5,7 @@
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "pool.h"
 #include "util.h"
@@ -166,4 +167,37 @@ mlv_lapack_check_memory(int info, const char *routine)
 	if (info == LAPACK_WORK_MEMORY_ERROR ||
 	    info == LAPACK_TRANSPOSE_MEMORY_ERROR)
 		mlv_die("out of memory (%s's workspace)", routine);
+}
+
+/* OpenBLAS's BUFFER_SIZE on x86-64 (32 << 22), with its guard page. */
+#define OPENBLAS_BUFFER ((size_t)(128 << 20) + 4096)
+#define WARM_UP 512 /* a product OpenBLAS splits over all its threads */
+
+void
+mlv_blas_check_room(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	int want = openblas_get_num_threads();
+	want = want < 1 ? 1 : want > 64 ? 64 : want;
+	void *probe[64];
+	int got = 0;
+	/* malloc, not mlv_malloc: a refusal here is the answer, not a death */
+	while (got < want && (probe[got] = malloc(OPENBLAS_BUFFER)))
+		got++;
+	for (int i = 0; i < got; i++)
+		free(probe[i]);
+	if (got < want)
+		mlv_die("out of memory: the address-space limit (ulimit -v, "
+		        "prlimit --as) of %llu MiB leaves no room for OpenBLAS's "
+		        "%d work buffers of 128 MiB (raise it, or bound memory "
+		        "with a cgroup: systemd-run --scope -p MemoryMax=...)",
+		        (unsigned long long)(rl.rlim_cur >> 20), want);
+	size_t n = (size_t)WARM_UP * WARM_UP;
+	float *a = mlv_calloc(3 * n, sizeof *a);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, WARM_UP, WARM_UP,
+	            WARM_UP, 1.0f, a, WARM_UP, a + n, WARM_UP, 0.0f, a + 2 * n,
+	            WARM_UP);
+	free(a);
 }

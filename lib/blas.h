@@ -85,4 +85,14 @@ int mlv_check_finite(const float *x, size_t n, size_t d, const char *needs,
  * must not turn a memory shortage into another result. */
 void mlv_lapack_check_memory(int info, const char *routine);
 
+/* OpenBLAS takes a work buffer of about 128 MiB per thread on first use
+ * and, when the address space has no room for it, retries forever
+ * (blas_memory_alloc in its driver/others/memory.c): under ulimit -v or
+ * prlimit --as a tool would hang.  Called first by the tools that use
+ * BLAS: under such a limit, dies with a message when there is no room
+ * for the buffers, and otherwise makes OpenBLAS take them now, before
+ * the data can fill that room (a later shortage is then an ordinary
+ * "out of memory"). */
+void mlv_blas_check_room(void);
+
 #endif

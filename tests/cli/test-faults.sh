@@ -226,3 +226,25 @@ if [ -z "$why" ]; then
 else
 	not_ok "mlv-spec: a worker dying while a record goes to a pipe" "${why#; }"
 fi
+
+# An address-space limit (ulimit -v, prlimit --as) without room for
+# OpenBLAS's work buffers, where OpenBLAS would retry forever: the tools
+# that use BLAS refuse it first, in one line; with room they run.
+if command -v prlimit >/dev/null 2>&1; then
+	limited() { timeout 120 prlimit --as=200000000 "$@"; }
+	room="^mlv-[a-z]*: out of memory: the address-space limit .* no room for OpenBLAS's"
+	fails "mlv-train under a 200 MB address-space limit" 1 "$room" \
+		limited mlv-train --model m.yaml -o as.mlv in.mlv
+	fails "mlv-project -m tsne under a 200 MB address-space limit" 1 "$room" \
+		limited mlv-project -m tsne --perplexity 5 small.mlv
+	fails "mlv-simmat under a 200 MB address-space limit" 1 "$room" \
+		limited mlv-simmat small.mlv
+	check "mlv-train with room for OpenBLAS's buffers under a limit" \
+		env OPENBLAS_NUM_THREADS=2 timeout 120 prlimit --as=2000000000 \
+		mlv-train --model m.yaml -o as.mlv in.mlv
+	check "OPENBLAS_NUM_THREADS=1 needs room for one buffer only" \
+		env OPENBLAS_NUM_THREADS=1 timeout 120 prlimit --as=300000000 \
+		mlv-train --model m.yaml -j 1 -o as1.mlv in.mlv
+else
+	skip "address-space limits" "prlimit is not installed"
+fi

@@ -14,11 +14,12 @@ BUILD="gcc make pkg-config libsndfile1-dev libkissfft-dev libopenblas-dev liblap
 # mlv-plot runs gnuplot; make check lints the man pages with mandoc (and
 # looks them up with man after an install),
 # compiles with clang too, and checks SVG and the examples/mlv.py round
-# trips with python3 and numpy; examples/parallel shards with GNU parallel;
+# trips with python3 and numpy (scipy: the dendrogram's leaf order; sox:
+# the corpus's peak level); examples/parallel shards with GNU parallel;
 # the explorer page and SVG tooltips are tested in chromium through
 # playwright-core, which npm installs into tests/browser; the fuzz targets
 # link clang's libFuzzer runtime, and valgrind checks a pipeline.
-TEST="gnuplot-nox mandoc man-db clang libclang-rt-14-dev valgrind python3-numpy parallel chromium"
+TEST="gnuplot-nox mandoc man-db clang libclang-rt-14-dev valgrind python3-numpy python3-scipy sox parallel chromium"
 # Node.js and npm as Debian packages only where there are none yet: a
 # machine may carry another build of Node.js that brings its own npm, and
 # Debian's npm conflicts with it.
